@@ -1,0 +1,30 @@
+//! NovaCRM's scheduling rules, with no I/O: domain values parsed at the boundary, the
+//! availability engine of DESIGN.md §5, RRULE expansion for blocked time, and the booking
+//! state machine.
+//!
+//! Everything here is a pure function of its inputs; time is an input too (`now`). The
+//! service crate loads data, calls in, and stores what comes out.
+
+pub mod blocked;
+pub mod booking;
+pub mod civil;
+pub mod engine;
+pub mod field;
+pub mod instant;
+pub mod recurrence;
+pub mod scenario;
+pub mod settings;
+pub mod types;
+
+pub use blocked::BlockedTime;
+pub use booking::BookingStatus;
+pub use civil::Zone;
+pub use engine::{BookedTime, Busy, MeetingRules, Query, Slot, free_slots, is_offered};
+pub use field::{FieldError, Obj};
+pub use instant::Instant;
+pub use recurrence::RecurrenceRule;
+pub use scenario::Scenario;
+pub use settings::{AvailabilitySettings, WeeklyHours, Window};
+pub use types::{
+    AdvanceDays, BufferMinutes, MeetingDuration, NoticeHours, SlotInterval, TimeOfDay, Weekday,
+};

@@ -1,0 +1,129 @@
+//! The `novacrm slots` scenario (DESIGN.md §5): JSON in, slots out.
+//!
+//! This is the contract the test harnesses use to check the rules, so every field is read
+//! through [`crate::field`] and a mistake names its field. The readers for a meeting type's
+//! rules, a booking and a blocked time live here too and are shared with the HTTP API.
+
+use jiff::Timestamp;
+use serde_json::{Value, json};
+
+use crate::blocked::BlockedTime;
+use crate::booking::BookingStatus;
+use crate::engine::{BookedTime, Busy, MeetingRules, Query, Slot, free_slots, horizon_end};
+use crate::field::{FieldError, Obj};
+use crate::instant::Instant;
+use crate::recurrence::RecurrenceRule;
+use crate::settings::AvailabilitySettings;
+use crate::types::{MeetingDuration, SlotInterval};
+
+/// A whole scenario, parsed.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub availability: AvailabilitySettings,
+    pub meeting: MeetingRules,
+    pub bookings: Vec<BookedTime>,
+    pub blocked: Vec<BlockedTime>,
+    pub query: Query,
+}
+
+fn timestamp(obj: &Obj<'_>, key: &str) -> Result<Option<Timestamp>, FieldError> {
+    obj.parse_str(key, Instant::parse_timestamp)
+}
+
+fn required_timestamp(obj: &Obj<'_>, key: &str) -> Result<Timestamp, FieldError> {
+    timestamp(obj, key)?.ok_or_else(|| obj.error(key, "is required"))
+}
+
+/// Reads `{"duration": 30, "slotInterval": 15}` (`slotInterval` optional or null).
+pub fn read_meeting_rules(obj: &Obj<'_>) -> Result<MeetingRules, FieldError> {
+    let duration = obj.int("duration")?.ok_or_else(|| obj.error("duration", "is required"))?;
+    let duration = MeetingDuration::new(duration).map_err(|m| obj.error("duration", m))?;
+    let slot_interval = obj
+        .int("slotInterval")?
+        .map(|n| SlotInterval::new(n).map_err(|m| obj.error("slotInterval", m)))
+        .transpose()?;
+    Ok(MeetingRules { duration, slot_interval })
+}
+
+/// Reads a `[startTime, endTime)` pair and checks that it is not empty or reversed.
+fn read_interval(obj: &Obj<'_>) -> Result<(Instant, Instant), FieldError> {
+    let start = Instant::floor(required_timestamp(obj, "startTime")?);
+    let end = Instant::ceil(required_timestamp(obj, "endTime")?);
+    if end <= start {
+        return Err(obj.error("endTime", format!("{end} must be after startTime {start}")));
+    }
+    Ok((start, end))
+}
+
+/// Reads `{"startTime", "endTime", "status"}`; status defaults to `CONFIRMED`.
+pub fn read_booking(obj: &Obj<'_>) -> Result<BookedTime, FieldError> {
+    let (start, end) = read_interval(obj)?;
+    let status = obj.parse_str("status", str::parse)?.unwrap_or(BookingStatus::Confirmed);
+    Ok(BookedTime { start, end, status })
+}
+
+/// Reads `{"startTime", "endTime", "recurrenceRule"?}`.
+pub fn read_blocked_time(obj: &Obj<'_>) -> Result<BlockedTime, FieldError> {
+    let (start, end) = read_interval(obj)?;
+    let rule = obj.parse_str("recurrenceRule", RecurrenceRule::parse)?;
+    BlockedTime::new(start, end, rule).map_err(|m| obj.error("endTime", m))
+}
+
+fn read_list<T>(
+    root: &Obj<'_>,
+    key: &str,
+    read: impl Fn(&Obj<'_>) -> Result<T, FieldError>,
+) -> Result<Vec<T>, FieldError> {
+    let mut out = Vec::new();
+    for (i, item) in root.array(key)?.into_iter().flatten().enumerate() {
+        let path = format!("{}[{i}]", root.field(key));
+        out.push(read(&Obj::new(item, &path)?)?);
+    }
+    Ok(out)
+}
+
+impl Scenario {
+    /// Parses scenario text. `from` defaults to `now` and `to` to the end of the horizon, as
+    /// in the availability API.
+    pub fn parse(text: &str) -> Result<Self, FieldError> {
+        let value: Value = serde_json::from_str(text)
+            .map_err(|e| FieldError::new("", format!("the scenario is not valid JSON: {e}")))?;
+        let root = Obj::new(&value, "")?;
+        let now = required_timestamp(&root, "now")?;
+        let availability = match root.get("availability") {
+            Some(v) => AvailabilitySettings::read(v, "availability")?,
+            None => AvailabilitySettings::seed_default(),
+        };
+        let meeting = root.get("meetingType").ok_or_else(|| root.error("meetingType", "is required"))?;
+        let meeting = read_meeting_rules(&Obj::new(meeting, "meetingType")?)?;
+        let from = timestamp(&root, "from")?.unwrap_or(now);
+        let to = match timestamp(&root, "to")? {
+            Some(to) => to,
+            None => horizon_end(&availability, Instant::ceil(now)).to_timestamp(),
+        };
+        if to < from {
+            return Err(root.error("to", format!("{to} is before from {from}")));
+        }
+        Ok(Self {
+            meeting,
+            bookings: read_list(&root, "bookings", read_booking)?,
+            blocked: read_list(&root, "blockedTimes", read_blocked_time)?,
+            query: Query::new(from, to, now),
+            availability,
+        })
+    }
+
+    pub fn slots(&self) -> Vec<Slot> {
+        let busy = Busy { bookings: &self.bookings, blocked: &self.blocked };
+        free_slots(&self.availability, self.meeting, busy, self.query)
+    }
+}
+
+/// `{"slots":[{"start":"…Z","end":"…Z"}]}`.
+pub fn slots_json(slots: &[Slot]) -> Value {
+    let list: Vec<Value> = slots
+        .iter()
+        .map(|s| json!({"start": s.start.to_string(), "end": s.end.to_string()}))
+        .collect();
+    json!({ "slots": list })
+}
