@@ -285,7 +285,13 @@ impl RecurrenceRule {
             if first > last_day {
                 return;
             }
-            plan.matching_days(first, last, &mut days);
+            // Days outside the query only matter when positions or a count depend on them.
+            let (from, to) = if self.by_set_pos.is_empty() && remaining.is_none() {
+                (first.max(first_day), last.min(last_day))
+            } else {
+                (first, last)
+            };
+            plan.matching_days(first, last, from, to, &mut days);
             if self.by_set_pos.is_empty() {
                 picked.clear();
                 picked.extend(days.iter().flat_map(|&d| plan.times.iter().map(move |&t| (d, t))));
@@ -447,11 +453,12 @@ impl<'r> Plan<'r> {
         }
     }
 
-    /// The days of `[first, last]` that pass every BY* filter, in order.
-    fn matching_days(&self, first: i32, last: i32, out: &mut Vec<i32>) {
+    /// The days of `[from, to]` within period `[first, last]` that pass every BY* filter,
+    /// in order.
+    fn matching_days(&self, first: i32, last: i32, from: i32, to: i32, out: &mut Vec<i32>) {
         out.clear();
         let nth = self.nth_weekday_days(first, last);
-        for day in first..=last {
+        for day in from..=to {
             let (y, m, d) = civil_from_days(day);
             if self.month_mask != 0 && self.month_mask & (1 << m) == 0 {
                 continue;

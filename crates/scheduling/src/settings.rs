@@ -171,9 +171,8 @@ impl AvailabilitySettings {
         let Value::Object(changes) = patch else {
             return Err(FieldError::new("", "the body must be a JSON object"));
         };
-        let mut merged = match self.to_json() {
-            Value::Object(map) => map,
-            _ => unreachable!("to_json writes an object"),
+        let Value::Object(mut merged) = self.to_json() else {
+            unreachable!("to_json writes an object")
         };
         for (key, value) in changes {
             merged.insert(key.clone(), value.clone());
