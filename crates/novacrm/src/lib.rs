@@ -1,4 +1,10 @@
-//! The NovaCRM scheduling service: command line, and (soon) storage, HTTP API and pages
-//! around the pure rules of the `scheduling` crate.
+//! The NovaCRM scheduling service: storage, use cases, HTTP API and command line around the
+//! pure rules of the `scheduling` crate.
 
 pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod services;
+pub mod startup;
+pub mod store;
+pub mod web;

@@ -29,12 +29,22 @@ fn bookings(count: usize, from: Instant) -> Vec<BookedTime> {
     let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut out: Vec<BookedTime> = (0..count)
         .map(|i| {
-            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
             let day = (state >> 33) % 30;
             let quarter = (state >> 13) % 32;
             let start = from.plus_minutes((day * 24 * 60 + 13 * 60 + quarter * 15) as i64);
-            let status = if i % 10 == 0 { BookingStatus::Cancelled } else { BookingStatus::Confirmed };
-            BookedTime { start, end: start.plus_minutes(30), status }
+            let status = if i % 10 == 0 {
+                BookingStatus::Cancelled
+            } else {
+                BookingStatus::Confirmed
+            };
+            BookedTime {
+                start,
+                end: start.plus_minutes(30),
+                status,
+            }
         })
         .collect();
     out.sort_by_key(|b| b.start);
@@ -63,16 +73,27 @@ fn month_view(c: &mut Criterion) {
         slot_interval: Some(SlotInterval::new(15).unwrap()),
     };
     let from = at("2026-11-01T00:00:00Z");
-    let query = Query { from, to: from.plus_minutes(30 * 24 * 60), now: at("2026-10-31T12:00:00Z") };
+    let query = Query {
+        from,
+        to: from.plus_minutes(30 * 24 * 60),
+        now: at("2026-10-31T12:00:00Z"),
+    };
     let blocked = blocked();
     let mut group = c.benchmark_group("month_view");
     for count in [0usize, 500, 5000] {
         let bookings = bookings(count, from);
-        let busy = Busy { bookings: &bookings, blocked: &blocked };
+        let busy = Busy {
+            bookings: &bookings,
+            blocked: &blocked,
+        };
         let slots = free_slots(&settings, meeting, busy, query).len();
-        group.bench_with_input(BenchmarkId::new("bookings", format!("{count} ({slots} slots)")), &busy, |b, busy| {
-            b.iter(|| free_slots(black_box(&settings), meeting, *busy, black_box(query)));
-        });
+        group.bench_with_input(
+            BenchmarkId::new("bookings", format!("{count} ({slots} slots)")),
+            &busy,
+            |b, busy| {
+                b.iter(|| free_slots(black_box(&settings), meeting, *busy, black_box(query)));
+            },
+        );
     }
     group.finish();
 }

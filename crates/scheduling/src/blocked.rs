@@ -58,12 +58,25 @@ impl BlockedTime {
             // A day of margin either side covers any offset change near the range's edges.
             let first_day = zone.instant_to_local(lo.plus_millis(-length)).0 - 1;
             let last_day = zone.instant_to_local(hi).0 + 1;
-            rule.expand(zone, start_day, start_second, first_day, last_day, overlapping);
+            rule.expand(
+                zone,
+                start_day,
+                start_second,
+                first_day,
+                last_day,
+                overlapping,
+            );
         }
     }
 
     /// The next `limit` occurrences (entered interval included) that end after `after`.
-    pub fn upcoming(&self, zone: &Zone, after: Instant, until: Instant, limit: usize) -> Vec<Instant> {
+    pub fn upcoming(
+        &self,
+        zone: &Zone,
+        after: Instant,
+        until: Instant,
+        limit: usize,
+    ) -> Vec<Instant> {
         let mut starts = Vec::new();
         self.intervals_within(zone, after, until, |start, _| starts.push(start));
         starts.sort_unstable();

@@ -17,7 +17,12 @@ pub enum BookingStatus {
 }
 
 impl BookingStatus {
-    pub const ALL: [Self; 4] = [Self::Confirmed, Self::Cancelled, Self::Completed, Self::NoShow];
+    pub const ALL: [Self; 4] = [
+        Self::Confirmed,
+        Self::Cancelled,
+        Self::Completed,
+        Self::NoShow,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -68,9 +73,12 @@ impl FromStr for BookingStatus {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL.into_iter().find(|st| st.as_str() == s).ok_or_else(|| {
-            format!("{s:?} is not a booking status (CONFIRMED, CANCELLED, COMPLETED, NO_SHOW)")
-        })
+        Self::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| {
+                format!("{s:?} is not a booking status (CONFIRMED, CANCELLED, COMPLETED, NO_SHOW)")
+            })
     }
 }
 
@@ -93,7 +101,12 @@ mod tests {
                 assert_eq!(from.can_become(to), expected, "{from} -> {to}");
             }
         }
-        assert!(Cancelled.transition(Completed).unwrap_err().contains("cancelled"));
+        assert!(
+            Cancelled
+                .transition(Completed)
+                .unwrap_err()
+                .contains("cancelled")
+        );
     }
 
     #[test]

@@ -160,7 +160,11 @@ mod tests {
             assert!((1..=12).contains(&m) && d >= 1 && d <= days_in_month(y, m));
         }
         assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(weekday(days_from_civil(2026, 11, 24)), 1, "2026-11-24 is a Tuesday");
+        assert_eq!(
+            weekday(days_from_civil(2026, 11, 24)),
+            1,
+            "2026-11-24 is a Tuesday"
+        );
     }
 
     #[test]
@@ -182,7 +186,10 @@ mod tests {
         // Cuba springs forward at 00:00 → 01:00 on 2026-03-08.
         let day = days_from_civil(2026, 3, 8);
         assert_eq!(havana.start_of_day(day).to_string(), "2026-03-08T05:00:00Z");
-        assert_eq!(havana.instant_to_local(havana.start_of_day(day)), (day, 3600));
+        assert_eq!(
+            havana.instant_to_local(havana.start_of_day(day)),
+            (day, 3600)
+        );
     }
 
     #[test]

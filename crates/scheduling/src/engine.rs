@@ -27,7 +27,10 @@ impl MeetingRules {
     }
 
     fn step_ms(self) -> i64 {
-        i64::from(self.slot_interval.map_or(self.duration.get(), SlotInterval::get)) * 60_000
+        i64::from(
+            self.slot_interval
+                .map_or(self.duration.get(), SlotInterval::get),
+        ) * 60_000
     }
 }
 
@@ -57,7 +60,11 @@ pub struct Query {
 
 impl Query {
     pub fn new(from: jiff::Timestamp, to: jiff::Timestamp, now: jiff::Timestamp) -> Self {
-        Self { from: Instant::ceil(from), to: Instant::ceil(to), now: Instant::ceil(now) }
+        Self {
+            from: Instant::ceil(from),
+            to: Instant::ceil(to),
+            now: Instant::ceil(now),
+        }
     }
 }
 
@@ -101,7 +108,9 @@ pub fn free_slots(
     let last_day = zone.instant_to_local(upper).0 + 1;
     for day in first_day..=last_day {
         for window in settings.windows(Weekday::from_index(weekday(day))) {
-            let ws = zone.local_to_instant(day, window.start.seconds()).as_millis();
+            let ws = zone
+                .local_to_instant(day, window.start.seconds())
+                .as_millis();
             let we = zone.local_to_instant(day, window.end.seconds()).as_millis();
             // First k with ws + k·step ≥ lower; candidates before it are filtered anyway.
             let skip = (lower.as_millis() - ws).max(0);
@@ -145,8 +154,14 @@ pub fn is_offered(
     start: Instant,
     now: Instant,
 ) -> bool {
-    let query = Query { from: start, to: start.plus_millis(1), now };
-    free_slots(settings, meeting, busy, query).first().is_some_and(|slot| slot.start == start)
+    let query = Query {
+        from: start,
+        to: start.plus_millis(1),
+        now,
+    };
+    free_slots(settings, meeting, busy, query)
+        .first()
+        .is_some_and(|slot| slot.start == start)
 }
 
 /// Busy intervals that touch `[lo, hi)` as sorted, disjoint `(start, end)` milliseconds.

@@ -17,7 +17,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -42,7 +45,11 @@ pub struct Obj<'a> {
 
 /// Joins a parent path and a key: `""` + `from` = `from`, `availability` + `timezone` = …
 pub fn join(path: &str, key: &str) -> String {
-    if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
 }
 
 fn kind(value: &Value) -> &'static str {
@@ -61,7 +68,10 @@ impl<'a> Obj<'a> {
     pub fn new(value: &'a Value, path: &'a str) -> Result<Self, FieldError> {
         match value {
             Value::Object(map) => Ok(Self { map, path }),
-            other => Err(FieldError::new(path, format!("must be an object, not {}", kind(other)))),
+            other => Err(FieldError::new(
+                path,
+                format!("must be an object, not {}", kind(other)),
+            )),
         }
     }
 
@@ -136,7 +146,9 @@ impl<'a> Obj<'a> {
         key: &str,
         parse: impl FnOnce(&str) -> Result<T, String>,
     ) -> Result<Option<T>, FieldError> {
-        self.str(key)?.map(|s| parse(s).map_err(|m| self.error(key, m))).transpose()
+        self.str(key)?
+            .map(|s| parse(s).map_err(|m| self.error(key, m)))
+            .transpose()
     }
 
     /// Reads a whole number under `key` and checks it lies in `min ..= max`.
@@ -160,13 +172,21 @@ mod tests {
         let v = json!({"bufferTime": "15", "n": 1.5, "m": -3});
         let obj = Obj::new(&v, "availability").unwrap();
         let e = obj.int("bufferTime").unwrap_err();
-        assert_eq!(e.to_string(), "availability.bufferTime: must be a whole number, not a string");
+        assert_eq!(
+            e.to_string(),
+            "availability.bufferTime: must be a whole number, not a string"
+        );
         assert!(obj.int("n").unwrap_err().message.contains("whole number"));
         assert_eq!(
             obj.bounded("m", 0, 10).unwrap_err().to_string(),
             "availability.m: must be between 0 and 10, not -3"
         );
         assert_eq!(obj.int("missing").unwrap(), None);
-        assert!(Obj::new(&json!([1]), "x").unwrap_err().message.contains("an array"));
+        assert!(
+            Obj::new(&json!([1]), "x")
+                .unwrap_err()
+                .message
+                .contains("an array")
+        );
     }
 }

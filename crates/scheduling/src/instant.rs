@@ -31,7 +31,11 @@ impl Instant {
     pub fn ceil(ts: Timestamp) -> Self {
         let ns = ts.as_nanosecond();
         let floor = ns.div_euclid(1_000_000) as i64;
-        if ns.rem_euclid(1_000_000) == 0 { Self(floor) } else { Self(floor + 1) }
+        if ns.rem_euclid(1_000_000) == 0 {
+            Self(floor)
+        } else {
+            Self(floor + 1)
+        }
     }
 
     /// Parses an RFC 3339 instant (`2026-03-06T14:00:00Z`, any offset accepted).
@@ -84,7 +88,10 @@ mod tests {
         let whole: Timestamp = "2026-03-06T14:00:00.250Z".parse().unwrap();
         assert_eq!(Instant::floor(whole), Instant::ceil(whole));
         let fine: Timestamp = "2026-03-06T14:00:00.250001Z".parse().unwrap();
-        assert_eq!(Instant::ceil(fine).as_millis(), Instant::floor(fine).as_millis() + 1);
+        assert_eq!(
+            Instant::ceil(fine).as_millis(),
+            Instant::floor(fine).as_millis() + 1
+        );
         let before_epoch: Timestamp = "1969-12-31T23:59:59.9995Z".parse().unwrap();
         assert_eq!(Instant::floor(before_epoch).as_millis(), -1);
         assert_eq!(Instant::ceil(before_epoch).as_millis(), 0);

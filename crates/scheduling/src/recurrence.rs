@@ -87,7 +87,11 @@ fn parse_by_day(text: &str) -> Option<(u32, i32)> {
     let split = text.len().checked_sub(2)?;
     let (ordinal, day) = text.split_at(split);
     let day = parse_weekday(day)?;
-    let ordinal = if ordinal.is_empty() { 0 } else { int_in(ordinal, -53..=53, true)? };
+    let ordinal = if ordinal.is_empty() {
+        0
+    } else {
+        int_in(ordinal, -53..=53, true)?
+    };
     Some((day, ordinal))
 }
 
@@ -96,7 +100,11 @@ fn parse_until(text: &str) -> Option<RuleEnd> {
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit()).then_some(());
     let date = text.get(0..8)?;
     digits(date)?;
-    let (y, m, d) = (date[0..4].parse().ok()?, date[4..6].parse().ok()?, date[6..8].parse().ok()?);
+    let (y, m, d) = (
+        date[0..4].parse().ok()?,
+        date[4..6].parse().ok()?,
+        date[6..8].parse().ok()?,
+    );
     if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
         return None;
     }
@@ -111,8 +119,11 @@ fn parse_until(text: &str) -> Option<RuleEnd> {
         return None;
     }
     digits(time)?;
-    let (h, mi, s): (i64, i64, i64) =
-        (time[0..2].parse().ok()?, time[2..4].parse().ok()?, time[4..6].parse().ok()?);
+    let (h, mi, s): (i64, i64, i64) = (
+        time[0..2].parse().ok()?,
+        time[2..4].parse().ok()?,
+        time[4..6].parse().ok()?,
+    );
     if h > 23 || mi > 59 || s > 60 {
         return None;
     }
@@ -197,7 +208,12 @@ impl RecurrenceRule {
                     })?);
                 }
                 "BYMONTH" => {
-                    rule.by_month = parse_list(key, value, |s| int_in(s, 1..=12, true).map(u), "a month 1–12")?;
+                    rule.by_month = parse_list(
+                        key,
+                        value,
+                        |s| int_in(s, 1..=12, true).map(u),
+                        "a month 1–12",
+                    )?;
                 }
                 "BYMONTHDAY" => {
                     rule.by_month_day =
@@ -208,27 +224,49 @@ impl RecurrenceRule {
                         parse_list(key, value, |s| int_in(s, -366..=366, true), "a day ±1–366")?;
                 }
                 "BYDAY" => {
-                    rule.by_day =
-                        parse_list(key, value, parse_by_day, "a weekday such as MO, 1MO or -1FR")?;
+                    rule.by_day = parse_list(
+                        key,
+                        value,
+                        parse_by_day,
+                        "a weekday such as MO, 1MO or -1FR",
+                    )?;
                 }
                 "BYHOUR" => {
-                    rule.by_hour = parse_list(key, value, |s| int_in(s, 0..=23, false).map(u), "an hour 0–23")?;
+                    rule.by_hour = parse_list(
+                        key,
+                        value,
+                        |s| int_in(s, 0..=23, false).map(u),
+                        "an hour 0–23",
+                    )?;
                 }
                 "BYMINUTE" => {
-                    rule.by_minute =
-                        parse_list(key, value, |s| int_in(s, 0..=59, false).map(u), "a minute 0–59")?;
+                    rule.by_minute = parse_list(
+                        key,
+                        value,
+                        |s| int_in(s, 0..=59, false).map(u),
+                        "a minute 0–59",
+                    )?;
                 }
                 "BYSECOND" => {
-                    rule.by_second =
-                        parse_list(key, value, |s| int_in(s, 0..=59, false).map(u), "a second 0–59")?;
+                    rule.by_second = parse_list(
+                        key,
+                        value,
+                        |s| int_in(s, 0..=59, false).map(u),
+                        "a second 0–59",
+                    )?;
                 }
                 "BYSETPOS" => {
-                    rule.by_set_pos =
-                        parse_list(key, value, |s| int_in(s, -366..=366, true), "a position ±1–366")?;
+                    rule.by_set_pos = parse_list(
+                        key,
+                        value,
+                        |s| int_in(s, -366..=366, true),
+                        "a position ±1–366",
+                    )?;
                 }
                 "WKST" => {
-                    rule.week_start = parse_weekday(value)
-                        .ok_or_else(|| format!("WKST={value}: expected MO, TU, WE, TH, FR, SA or SU"))?;
+                    rule.week_start = parse_weekday(value).ok_or_else(|| {
+                        format!("WKST={value}: expected MO, TU, WE, TH, FR, SA or SU")
+                    })?;
                 }
                 "BYWEEKNO" | "BYEASTER" => return Err(format!("{key} is not supported")),
                 "DTSTART" => {
@@ -277,7 +315,11 @@ impl RecurrenceRule {
             _ => None,
         };
         // Counting needs every occurrence since the start; otherwise jump near the range.
-        let mut period = if remaining.is_some() { 0 } else { plan.period_of(first_day).max(0) };
+        let mut period = if remaining.is_some() {
+            0
+        } else {
+            plan.period_of(first_day).max(0)
+        };
         let mut days: Vec<i32> = Vec::with_capacity(31);
         let mut picked: Vec<(i32, i32)> = Vec::new();
         loop {
@@ -294,7 +336,10 @@ impl RecurrenceRule {
             plan.matching_days(first, last, from, to, &mut days);
             if self.by_set_pos.is_empty() {
                 picked.clear();
-                picked.extend(days.iter().flat_map(|&d| plan.times.iter().map(move |&t| (d, t))));
+                picked.extend(
+                    days.iter()
+                        .flat_map(|&d| plan.times.iter().map(move |&t| (d, t))),
+                );
             } else {
                 plan.select_positions(&self.by_set_pos, &days, &mut picked);
             }
@@ -376,7 +421,11 @@ impl<'r> Plan<'r> {
             }
         }
         let default_part = |list: &[u32], value: i32| -> Vec<u32> {
-            if list.is_empty() { vec![value as u32] } else { list.to_vec() }
+            if list.is_empty() {
+                vec![value as u32]
+            } else {
+                list.to_vec()
+            }
         };
         let hours = default_part(&rule.by_hour, start_second / 3600);
         let minutes = default_part(&rule.by_minute, start_second / 60 % 60);
@@ -389,7 +438,8 @@ impl<'r> Plan<'r> {
         }
         times.sort_unstable();
         times.dedup();
-        let week_zero = start_day - (weekday(start_day) as i32 - rule.week_start as i32).rem_euclid(7);
+        let week_zero =
+            start_day - (weekday(start_day) as i32 - rule.week_start as i32).rem_euclid(7);
         Self {
             rule,
             start_day,
@@ -439,8 +489,7 @@ impl<'r> Plan<'r> {
                 (if index == 0 { self.start_day } else { first }, first + 6)
             }
             Frequency::Monthly => {
-                let index =
-                    i64::from(Self::month_index(self.start_year, self.start_month)) + step;
+                let index = i64::from(Self::month_index(self.start_year, self.start_month)) + step;
                 let (y, m) = (index.div_euclid(12) as i32, index.rem_euclid(12) as u32 + 1);
                 let first = days_from_civil(y, m, 1);
                 (first, first + days_in_month(y, m) as i32 - 1)
@@ -471,14 +520,23 @@ impl<'r> Plan<'r> {
             }
             if !self.month_days.is_empty() {
                 let from_end = d as i32 - days_in_month(y, m) as i32 - 1;
-                if !self.month_days.iter().any(|&md| md == d as i32 || md == from_end) {
+                if !self
+                    .month_days
+                    .iter()
+                    .any(|&md| md == d as i32 || md == from_end)
+                {
                     continue;
                 }
             }
             if !self.rule.by_year_day.is_empty() {
                 let of_year = day - days_from_civil(y, 1, 1) + 1;
                 let from_end = of_year - days_in_year(y) - 1;
-                if !self.rule.by_year_day.iter().any(|&yd| yd == of_year || yd == from_end) {
+                if !self
+                    .rule
+                    .by_year_day
+                    .iter()
+                    .any(|&yd| yd == of_year || yd == from_end)
+                {
                     continue;
                 }
             }
@@ -528,7 +586,11 @@ impl<'r> Plan<'r> {
             } else {
                 ((pos - 1).div_euclid(per_day), (pos - 1).rem_euclid(per_day))
             };
-            let index = if day_pos < 0 { days.len() as i32 + day_pos } else { day_pos };
+            let index = if day_pos < 0 {
+                days.len() as i32 + day_pos
+            } else {
+                day_pos
+            };
             if let Some(&day) = usize::try_from(index).ok().and_then(|i| days.get(i)) {
                 let at = (day, self.times[time_pos as usize]);
                 if !out.contains(&at) {

@@ -36,13 +36,18 @@ fn required_timestamp(obj: &Obj<'_>, key: &str) -> Result<Timestamp, FieldError>
 
 /// Reads `{"duration": 30, "slotInterval": 15}` (`slotInterval` optional or null).
 pub fn read_meeting_rules(obj: &Obj<'_>) -> Result<MeetingRules, FieldError> {
-    let duration = obj.int("duration")?.ok_or_else(|| obj.error("duration", "is required"))?;
+    let duration = obj
+        .int("duration")?
+        .ok_or_else(|| obj.error("duration", "is required"))?;
     let duration = MeetingDuration::new(duration).map_err(|m| obj.error("duration", m))?;
     let slot_interval = obj
         .int("slotInterval")?
         .map(|n| SlotInterval::new(n).map_err(|m| obj.error("slotInterval", m)))
         .transpose()?;
-    Ok(MeetingRules { duration, slot_interval })
+    Ok(MeetingRules {
+        duration,
+        slot_interval,
+    })
 }
 
 /// Reads a `[startTime, endTime)` pair and checks that it is not empty or reversed.
@@ -58,7 +63,9 @@ fn read_interval(obj: &Obj<'_>) -> Result<(Instant, Instant), FieldError> {
 /// Reads `{"startTime", "endTime", "status"}`; status defaults to `CONFIRMED`.
 pub fn read_booking(obj: &Obj<'_>) -> Result<BookedTime, FieldError> {
     let (start, end) = read_interval(obj)?;
-    let status = obj.parse_str("status", str::parse)?.unwrap_or(BookingStatus::Confirmed);
+    let status = obj
+        .parse_str("status", str::parse)?
+        .unwrap_or(BookingStatus::Confirmed);
     Ok(BookedTime { start, end, status })
 }
 
@@ -94,7 +101,9 @@ impl Scenario {
             Some(v) => AvailabilitySettings::read(v, "availability")?,
             None => AvailabilitySettings::seed_default(),
         };
-        let meeting = root.get("meetingType").ok_or_else(|| root.error("meetingType", "is required"))?;
+        let meeting = root
+            .get("meetingType")
+            .ok_or_else(|| root.error("meetingType", "is required"))?;
         let meeting = read_meeting_rules(&Obj::new(meeting, "meetingType")?)?;
         let from = timestamp(&root, "from")?.unwrap_or(now);
         let to = match timestamp(&root, "to")? {
@@ -114,7 +123,10 @@ impl Scenario {
     }
 
     pub fn slots(&self) -> Vec<Slot> {
-        let busy = Busy { bookings: &self.bookings, blocked: &self.blocked };
+        let busy = Busy {
+            bookings: &self.bookings,
+            blocked: &self.blocked,
+        };
         free_slots(&self.availability, self.meeting, busy, self.query)
     }
 }

@@ -23,7 +23,9 @@ impl Window {
         if start < end {
             Ok(Self { start, end })
         } else {
-            Err(format!("the window ends ({end}) before it starts ({start})"))
+            Err(format!(
+                "the window ends ({end}) before it starts ({start})"
+            ))
         }
     }
 }
@@ -54,7 +56,9 @@ impl WeeklyHours {
 
     /// The seed form: one window on every working day.
     pub fn uniform(working: [bool; 7], window: Window) -> Self {
-        Self { days: working.map(|on| if on { vec![window] } else { Vec::new() }) }
+        Self {
+            days: working.map(|on| if on { vec![window] } else { Vec::new() }),
+        }
     }
 
     pub fn on(&self, day: Weekday) -> &[Window] {
@@ -63,11 +67,16 @@ impl WeeklyHours {
 
     fn read(value: &Value, path: &str) -> Result<Self, FieldError> {
         let obj = Obj::new(value, path)?;
-        let Value::Object(map) = value else { unreachable!("Obj::new checked the object") };
+        let Value::Object(map) = value else {
+            unreachable!("Obj::new checked the object")
+        };
         let mut days: [Vec<Window>; 7] = Default::default();
         for key in map.keys() {
             let day = Weekday::from_key(key).ok_or_else(|| {
-                obj.error(key, "is not a weekday (use mon, tue, wed, thu, fri, sat, sun)")
+                obj.error(
+                    key,
+                    "is not a weekday (use mon, tue, wed, thu, fri, sat, sun)",
+                )
             })?;
             let day_path = obj.field(key);
             for (i, item) in obj.array(key)?.into_iter().flatten().enumerate() {
@@ -97,11 +106,19 @@ impl WeeklyHours {
 fn read_window(item: &Value, path: &str) -> Result<Window, FieldError> {
     let pair = match item {
         Value::Array(pair) if pair.len() == 2 => pair,
-        _ => return Err(FieldError::new(path, "must be a pair [\"HH:MM\", \"HH:MM\"]")),
+        _ => {
+            return Err(FieldError::new(
+                path,
+                "must be a pair [\"HH:MM\", \"HH:MM\"]",
+            ));
+        }
     };
     let time = |v: &Value| match v {
         Value::String(s) => TimeOfDay::parse(s).map_err(|m| FieldError::new(path, m)),
-        _ => Err(FieldError::new(path, "must be a pair [\"HH:MM\", \"HH:MM\"]")),
+        _ => Err(FieldError::new(
+            path,
+            "must be a pair [\"HH:MM\", \"HH:MM\"]",
+        )),
     };
     Window::new(time(&pair[0])?, time(&pair[1])?).map_err(|m| FieldError::new(path, m))
 }
@@ -146,7 +163,10 @@ impl AvailabilitySettings {
         let start_time = start_time.unwrap_or(TimeOfDay::from_minutes(9 * 60).unwrap());
         let end_time = end_time.unwrap_or(TimeOfDay::from_minutes(17 * 60).unwrap());
         let window = Window::new(start_time, end_time).map_err(|_| {
-            obj.error("endTime", format!("{end_time} must be after startTime {start_time}"))
+            obj.error(
+                "endTime",
+                format!("{end_time} must be after startTime {start_time}"),
+            )
         })?;
         let weekly_hours = obj
             .get("weeklyHours")
@@ -182,14 +202,20 @@ impl AvailabilitySettings {
 
     /// The windows of a weekday, from whichever form is in force.
     pub fn windows(&self, day: Weekday) -> &[Window] {
-        self.weekly_hours.as_ref().unwrap_or(&self.seed_hours).on(day)
+        self.weekly_hours
+            .as_ref()
+            .unwrap_or(&self.seed_hours)
+            .on(day)
     }
 
     /// The wire form of DESIGN.md §7 (`weeklyHours` is `null` in the seed form).
     pub fn to_json(&self) -> Value {
         let mut days = Map::new();
         for day in Weekday::ALL {
-            days.insert(day.key().to_owned(), Value::Bool(self.working_days[day.index()]));
+            days.insert(
+                day.key().to_owned(),
+                Value::Bool(self.working_days[day.index()]),
+            );
         }
         json!({
             "timezone": self.zone.name(),
@@ -220,9 +246,14 @@ fn read_working_days(obj: &Obj<'_>) -> Result<[bool; 7], FieldError> {
     };
     let path = obj.field("workingDays");
     let days = Obj::new(value, &path)?;
-    let Value::Object(map) = value else { unreachable!("Obj::new checked the object") };
+    let Value::Object(map) = value else {
+        unreachable!("Obj::new checked the object")
+    };
     if let Some(key) = map.keys().find(|k| Weekday::from_key(k).is_none()) {
-        return Err(days.error(key, "is not a weekday (use mon, tue, wed, thu, fri, sat, sun)"));
+        return Err(days.error(
+            key,
+            "is not a weekday (use mon, tue, wed, thu, fri, sat, sun)",
+        ));
     }
     let mut working = [false; 7];
     for day in Weekday::ALL {
@@ -251,8 +282,8 @@ mod tests {
 
     #[test]
     fn weekly_hours_replace_the_seed_form_and_empty_means_no_hours() {
-        let s = read(&json!({"weeklyHours": {"mon": [["13:00","17:00"], ["09:00","12:00"]]}}))
-            .unwrap();
+        let s =
+            read(&json!({"weeklyHours": {"mon": [["13:00","17:00"], ["09:00","12:00"]]}})).unwrap();
         let mon = s.windows(Weekday::Mon);
         assert_eq!(mon[0].start.to_string(), "09:00", "windows are sorted");
         assert!(s.windows(Weekday::Tue).is_empty());
@@ -265,12 +296,24 @@ mod tests {
     #[test]
     fn bad_settings_name_the_field() {
         let cases = [
-            (json!({"timezone": "Nowhere/City"}), "availability.timezone: "),
+            (
+                json!({"timezone": "Nowhere/City"}),
+                "availability.timezone: ",
+            ),
             (json!({"startTime": "25:00"}), "availability.startTime: "),
-            (json!({"startTime": "17:00", "endTime": "09:00"}), "availability.endTime: "),
+            (
+                json!({"startTime": "17:00", "endTime": "09:00"}),
+                "availability.endTime: ",
+            ),
             (json!({"bufferTime": -5}), "availability.bufferTime: "),
-            (json!({"workingDays": {"funday": true}}), "availability.workingDays.funday: "),
-            (json!({"weeklyHours": {"mon": [["10:00","09:00"]]}}), "availability.weeklyHours.mon[0]: "),
+            (
+                json!({"workingDays": {"funday": true}}),
+                "availability.workingDays.funday: ",
+            ),
+            (
+                json!({"weeklyHours": {"mon": [["10:00","09:00"]]}}),
+                "availability.weeklyHours.mon[0]: ",
+            ),
             (
                 json!({"weeklyHours": {"mon": [["09:00","12:00"], ["11:00","13:00"]]}}),
                 "availability.weeklyHours.mon: ",

@@ -74,8 +74,15 @@ pub enum Weekday {
 }
 
 impl Weekday {
-    pub const ALL: [Self; 7] =
-        [Self::Mon, Self::Tue, Self::Wed, Self::Thu, Self::Fri, Self::Sat, Self::Sun];
+    pub const ALL: [Self; 7] = [
+        Self::Mon,
+        Self::Tue,
+        Self::Wed,
+        Self::Thu,
+        Self::Fri,
+        Self::Sat,
+        Self::Sun,
+    ];
 
     /// Monday = 0 … Sunday = 6.
     pub fn from_index(index: u32) -> Self {
@@ -157,7 +164,9 @@ mod tests {
         assert_eq!(TimeOfDay::parse("00:00").unwrap().minutes(), 0);
         assert_eq!(TimeOfDay::parse("09:30").unwrap().minutes(), 570);
         assert_eq!(TimeOfDay::parse("24:00").unwrap(), TimeOfDay::END_OF_DAY);
-        for bad in ["25:00", "24:01", "9:00", "09:60", "0900", "ab:cd", "", "09:00:00", "-1:00"] {
+        for bad in [
+            "25:00", "24:01", "9:00", "09:60", "0900", "ab:cd", "", "09:00:00", "-1:00",
+        ] {
             let err = TimeOfDay::parse(bad).unwrap_err();
             assert!(err.contains("HH:MM"), "{bad}: {err}");
         }
@@ -167,7 +176,11 @@ mod tests {
     #[test]
     fn bounded_quantities_refuse_values_outside_their_range() {
         assert!(MeetingDuration::new(0).is_err());
-        assert!(MeetingDuration::new(-30).unwrap_err().contains("between 1 and 1440 minutes"));
+        assert!(
+            MeetingDuration::new(-30)
+                .unwrap_err()
+                .contains("between 1 and 1440 minutes")
+        );
         assert_eq!(MeetingDuration::new(1440).unwrap().get(), 1440);
         assert!(BufferMinutes::new(0).is_ok());
         assert!(NoticeHours::new(8761).is_err());

@@ -76,10 +76,22 @@ fn case() -> impl Strategy<Value = Case> {
         0u32..=48,
         0u32..=40,
     );
-    let meeting = (prop::sample::select(vec![15u32, 20, 30, 45, 60, 90]), prop::option::of(prop::sample::select(vec![5u32, 10, 15, 30, 60])));
-    let clock = (prop::sample::select(ANCHORS.to_vec()), 0i64..(7 * 96), -3i64..5, 1i64..15);
+    let meeting = (
+        prop::sample::select(vec![15u32, 20, 30, 45, 60, 90]),
+        prop::option::of(prop::sample::select(vec![5u32, 10, 15, 30, 60])),
+    );
+    let clock = (
+        prop::sample::select(ANCHORS.to_vec()),
+        0i64..(7 * 96),
+        -3i64..5,
+        1i64..15,
+    );
     let booking = (0i64..(20 * 96), 1i64..8, 0usize..4);
-    let block = (-(60 * 96i64)..(20 * 96), 1i64..12, prop::option::of(prop::sample::select(RULES.to_vec())));
+    let block = (
+        -(60 * 96i64)..(20 * 96),
+        1i64..12,
+        prop::option::of(prop::sample::select(RULES.to_vec())),
+    );
     (
         availability,
         meeting,
@@ -87,50 +99,74 @@ fn case() -> impl Strategy<Value = Case> {
         prop::collection::vec(booking, 0..30),
         prop::collection::vec(block, 0..4),
     )
-        .prop_map(|((zone, week, buffer, notice, advance), (duration, interval), (anchor, now_q, from_d, len_d), bookings, blocks)| {
-            let mut weekly = serde_json::Map::new();
-            for (day, ws) in Weekday::ALL.iter().zip(week) {
-                let list: Vec<Value> = ws.iter().map(|&(a, b)| json!([hhmm(a), hhmm(b)])).collect();
-                weekly.insert(day.key().into(), Value::Array(list));
-            }
-            let settings = AvailabilitySettings::read(
-                &json!({"timezone": zone, "weeklyHours": weekly, "bufferTime": buffer,
+        .prop_map(
+            |(
+                (zone, week, buffer, notice, advance),
+                (duration, interval),
+                (anchor, now_q, from_d, len_d),
+                bookings,
+                blocks,
+            )| {
+                let mut weekly = serde_json::Map::new();
+                for (day, ws) in Weekday::ALL.iter().zip(week) {
+                    let list: Vec<Value> =
+                        ws.iter().map(|&(a, b)| json!([hhmm(a), hhmm(b)])).collect();
+                    weekly.insert(day.key().into(), Value::Array(list));
+                }
+                let settings = AvailabilitySettings::read(
+                    &json!({"timezone": zone, "weeklyHours": weekly, "bufferTime": buffer,
                         "minNotice": notice, "maxAdvance": advance}),
-                "availability",
-            )
-            .unwrap();
-            let anchor: Timestamp = anchor.parse().unwrap();
-            let quarter = 15 * 60_000;
-            let base = Instant::from(anchor);
-            let now = base.plus_millis(now_q * quarter);
-            let from = base.plus_millis(from_d * 96 * quarter);
-            let to = from.plus_millis(len_d * 96 * quarter);
-            let statuses = BookingStatus::ALL;
-            let bookings = bookings
-                .into_iter()
-                .map(|(q, len, st)| BookedTime {
-                    start: base.plus_millis(q * quarter),
-                    end: base.plus_millis((q + len) * quarter),
-                    status: statuses[st],
-                })
-                .collect();
-            let blocked = blocks
-                .into_iter()
-                .map(|(q, len, rule)| {
-                    let start = base.plus_millis(q * quarter);
-                    BlockedTime::new(start, start.plus_millis(len * quarter), rule.map(|r| RecurrenceRule::parse(r).unwrap())).unwrap()
-                })
-                .collect();
-            let meeting = MeetingRules {
-                duration: scheduling::MeetingDuration::new(duration.into()).unwrap(),
-                slot_interval: interval.map(|i| scheduling::SlotInterval::new(i.into()).unwrap()),
-            };
-            Case { settings, meeting, bookings, blocked, query: Query { from, to, now } }
-        })
+                    "availability",
+                )
+                .unwrap();
+                let anchor: Timestamp = anchor.parse().unwrap();
+                let quarter = 15 * 60_000;
+                let base = Instant::from(anchor);
+                let now = base.plus_millis(now_q * quarter);
+                let from = base.plus_millis(from_d * 96 * quarter);
+                let to = from.plus_millis(len_d * 96 * quarter);
+                let statuses = BookingStatus::ALL;
+                let bookings = bookings
+                    .into_iter()
+                    .map(|(q, len, st)| BookedTime {
+                        start: base.plus_millis(q * quarter),
+                        end: base.plus_millis((q + len) * quarter),
+                        status: statuses[st],
+                    })
+                    .collect();
+                let blocked = blocks
+                    .into_iter()
+                    .map(|(q, len, rule)| {
+                        let start = base.plus_millis(q * quarter);
+                        BlockedTime::new(
+                            start,
+                            start.plus_millis(len * quarter),
+                            rule.map(|r| RecurrenceRule::parse(r).unwrap()),
+                        )
+                        .unwrap()
+                    })
+                    .collect();
+                let meeting = MeetingRules {
+                    duration: scheduling::MeetingDuration::new(duration.into()).unwrap(),
+                    slot_interval: interval
+                        .map(|i| scheduling::SlotInterval::new(i.into()).unwrap()),
+                };
+                Case {
+                    settings,
+                    meeting,
+                    bookings,
+                    blocked,
+                    query: Query { from, to, now },
+                }
+            },
+        )
 }
 
 fn run(case: &Case) -> Vec<Slot> {
-    let busy = Busy { bookings: &case.bookings, blocked: &case.blocked };
+    let busy = Busy {
+        bookings: &case.bookings,
+        blocked: &case.blocked,
+    };
     free_slots(&case.settings, case.meeting, busy, case.query)
 }
 
@@ -151,7 +187,11 @@ fn ts(i: Instant) -> Timestamp {
 }
 
 fn instant_of(tz: &TimeZone, date: Date, minutes: u16) -> Instant {
-    let (date, minutes) = if minutes == 1440 { (date.tomorrow().unwrap(), 0) } else { (date, minutes) };
+    let (date, minutes) = if minutes == 1440 {
+        (date.tomorrow().unwrap(), 0)
+    } else {
+        (date, minutes)
+    };
     let dt = date.at((minutes / 60) as i8, (minutes % 60) as i8, 0, 0);
     Instant::from(tz.to_ambiguous_timestamp(dt).compatible().unwrap())
 }
@@ -162,10 +202,16 @@ fn oracle(case: &Case) -> Vec<Slot> {
     let tz = s.zone.time_zone();
     let q = case.query;
     let duration = i64::from(case.meeting.duration.get());
-    let step = i64::from(case.meeting.slot_interval.map_or(case.meeting.duration.get(), scheduling::SlotInterval::get));
+    let step = i64::from(
+        case.meeting
+            .slot_interval
+            .map_or(case.meeting.duration.get(), scheduling::SlotInterval::get),
+    );
     let buffer = i64::from(s.buffer.get());
     let today = tz.to_datetime(ts(q.now)).date();
-    let last_date = today.checked_add(jiff::Span::new().days(i64::from(s.max_advance.get()))).unwrap();
+    let last_date = today
+        .checked_add(jiff::Span::new().days(i64::from(s.max_advance.get())))
+        .unwrap();
     let blocked = blocked_intervals(case);
     let first: DateTime = tz.to_datetime(ts(q.from));
     let mut date = first.date().yesterday().unwrap();
@@ -188,9 +234,14 @@ fn oracle(case: &Case) -> Vec<Slot> {
                     && start < q.to
                     && start >= q.now.plus_minutes(i64::from(s.min_notice.get()) * 60)
                     && tz.to_datetime(ts(start)).date() <= last_date
-                    && case.bookings.iter().filter(|b| b.status != BookingStatus::Cancelled).all(|b| {
-                        !(start < b.end.plus_minutes(buffer) && b.start.plus_minutes(-buffer) < end)
-                    })
+                    && case
+                        .bookings
+                        .iter()
+                        .filter(|b| b.status != BookingStatus::Cancelled)
+                        .all(|b| {
+                            !(start < b.end.plus_minutes(buffer)
+                                && b.start.plus_minutes(-buffer) < end)
+                        })
                     && blocked.iter().all(|&(bs, be)| !(start < be && bs < end));
                 if ok {
                     out.push(Slot { start, end });

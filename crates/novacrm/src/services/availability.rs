@@ -1,0 +1,127 @@
+//! Public availability: the engine's slots for a host's meeting type, through a cache.
+//!
+//! The cache key holds the host's schedule version (bumped in the same transaction as every
+//! booking and rule change, DESIGN.md §4), so an entry can never outlive the data it was
+//! computed from, on this instance or any other: every request reads the current version
+//! (one indexed row) first. `now` enters the key as its minute and whether it falls exactly
+//! on it: slots start on whole minutes and local dates change on whole minutes, so every
+//! `now` with the same key gives the same answer.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use jiff::Timestamp;
+use scheduling::engine::horizon_end;
+use scheduling::scenario::slots_json;
+use scheduling::{Busy, FieldError, Instant, Query, free_slots};
+
+use super::{Result, ServiceError};
+use crate::store::Store;
+
+/// Longest range one request may ask for.
+pub const MAX_RANGE_DAYS: i64 = 93;
+const MAX_ENTRIES: usize = 10_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Key {
+    host_id: String,
+    meeting_type_id: String,
+    from: Option<i64>,
+    to: Option<i64>,
+    version: i64,
+    minute: i64,
+    on_the_minute: bool,
+}
+
+/// Computed answers (`{"slots":[…]}` as JSON text) by key.
+#[derive(Debug, Default)]
+pub struct SlotCache {
+    entries: Mutex<HashMap<Key, Arc<str>>>,
+}
+
+impl SlotCache {
+    fn get(&self, key: &Key) -> Option<Arc<str>> {
+        self.entries.lock().expect("cache lock").get(key).cloned()
+    }
+
+    fn put(&self, key: Key, value: Arc<str>) {
+        let mut entries = self.entries.lock().expect("cache lock");
+        if entries.len() >= MAX_ENTRIES {
+            // Old versions and minutes are dead weight; start over rather than track age.
+            entries.clear();
+        }
+        entries.insert(key, value);
+    }
+}
+
+/// `{"slots":[…]}` for `username`'s meeting type over `[start, end)`.
+pub async fn public_slots(
+    store: &Store,
+    cache: &SlotCache,
+    username: &str,
+    meeting_type_id: &str,
+    start: Option<Timestamp>,
+    end: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<Arc<str>> {
+    if let (Some(s), Some(e)) = (start, end) {
+        if e <= s {
+            return Err(FieldError::new("end", "must be after start").into());
+        }
+        if e.duration_since(s).as_secs() > MAX_RANGE_DAYS * 86_400 {
+            return Err(FieldError::new(
+                "end",
+                format!("the range may span at most {MAX_RANGE_DAYS} days"),
+            )
+            .into());
+        }
+    }
+    let (host_id, version) = store
+        .host_version(username)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("no booking page for {username:?}")))?;
+    let now = Instant::ceil(now);
+    let key = Key {
+        host_id,
+        meeting_type_id: meeting_type_id.to_owned(),
+        from: start.map(|t| Instant::ceil(t).as_millis()),
+        to: end.map(|t| Instant::ceil(t).as_millis()),
+        version,
+        minute: now.as_millis().div_euclid(60_000),
+        on_the_minute: now.as_millis().rem_euclid(60_000) == 0,
+    };
+    if let Some(hit) = cache.get(&key) {
+        return Ok(hit);
+    }
+    let meeting = store
+        .meeting_type(&key.host_id, meeting_type_id)
+        .await?
+        .filter(|m| m.active && !m.archived)
+        .ok_or_else(|| ServiceError::NotFound("this meeting type is not available".into()))?;
+    let settings = store.availability(&key.host_id).await?;
+    let from = key.from.map_or(now, Instant::from_millis);
+    let to = key
+        .to
+        .map_or_else(|| horizon_end(&settings, now), Instant::from_millis);
+    if to.as_millis() - from.as_millis() > MAX_RANGE_DAYS * 86_400_000 {
+        return Err(FieldError::new(
+            "end",
+            format!("the range may span at most {MAX_RANGE_DAYS} days"),
+        )
+        .into());
+    }
+    let bookings = Store::busy_bookings(store.pool(), &key.host_id, from, to, None).await?;
+    let blocked = Store::blocked_times(store.pool(), &key.host_id)
+        .await?
+        .iter()
+        .map(crate::store::BlockedRecord::to_blocked_time)
+        .collect::<Result<Vec<_>, _>>()?;
+    let busy = Busy {
+        bookings: &bookings,
+        blocked: &blocked,
+    };
+    let slots = free_slots(&settings, meeting.rules()?, busy, Query { from, to, now });
+    let body: Arc<str> = slots_json(&slots).to_string().into();
+    cache.put(key, body.clone());
+    Ok(body)
+}

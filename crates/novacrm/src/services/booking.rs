@@ -1,0 +1,213 @@
+//! Booking, rescheduling and status changes: the path that must never double-book.
+//!
+//! Every write runs in one transaction that first locks the host (bumping the schedule
+//! version), then re-checks the requested slot with the engine against the rules and every
+//! non-cancelled booking of the host (any meeting type, buffers included), then writes. Two
+//! requests for one host therefore serialise in the database, across any number of
+//! processes, and the loser sees the winner's booking.
+
+use jiff::Timestamp;
+use scheduling::{BookingStatus, Busy, FieldError, Instant, Obj, Zone, is_offered};
+use serde_json::Value;
+
+use super::validate::{self, gather};
+use super::{Result, ServiceError};
+use crate::store::{BookingRecord, Host, MeetingTypeRecord, NewBooking, Store, Tx, new_id};
+
+const TAKEN: &str = "this time is no longer available; please pick another slot";
+
+/// Reads and checks a guest's booking request (everything but the slot's availability).
+pub fn read_request(body: &Value, meeting: &MeetingTypeRecord) -> Result<NewBooking> {
+    let obj = Obj::new(body, "")?;
+    let mut errors = Vec::new();
+    let start = gather(
+        &mut errors,
+        obj.parse_str("startTime", scheduling::Instant::parse_timestamp)
+            .and_then(|t| t.ok_or_else(|| obj.error("startTime", "is required"))),
+    );
+    let timezone = gather(
+        &mut errors,
+        obj.parse_str("timezone", Zone::parse)
+            .and_then(|z| z.ok_or_else(|| obj.error("timezone", "is required"))),
+    );
+    let guest_name = gather(&mut errors, validate::required_text(&obj, "guestName", 200));
+    let guest_email = gather(&mut errors, validate::email(&obj, "guestEmail"));
+    let guest_phone = gather(&mut errors, validate::phone(&obj, "guestPhone"));
+    let guest_company = gather(
+        &mut errors,
+        validate::optional_text(&obj, "guestCompany", 200),
+    );
+    let meeting_notes = gather(
+        &mut errors,
+        validate::optional_text(&obj, "meetingNotes", 5000),
+    );
+    let answers = match validate::answers(&obj, &meeting.questions) {
+        Ok(a) => Some(a),
+        Err(mut e) => {
+            errors.append(&mut e);
+            None
+        }
+    };
+    if !errors.is_empty() {
+        return Err(ServiceError::Invalid(errors));
+    }
+    let start = start.expect("checked");
+    if start.subsec_nanosecond() != 0 || start.as_second() % 60 != 0 {
+        return Err(FieldError::new("startTime", "must be a slot start (a whole minute)").into());
+    }
+    Ok(NewBooking {
+        meeting_type_id: meeting.id.clone(),
+        start: Instant::from(start),
+        timezone: timezone.expect("checked").name().to_owned(),
+        guest_name: guest_name.expect("checked"),
+        guest_email: guest_email.expect("checked"),
+        guest_phone: guest_phone.expect("checked"),
+        guest_company: guest_company.expect("checked"),
+        meeting_notes: meeting_notes.expect("checked"),
+        answers: answers.expect("checked"),
+    })
+}
+
+/// The meeting type a guest asked for, if it is bookable.
+pub async fn bookable_type(
+    store: &Store,
+    username: &str,
+    body: &Value,
+) -> Result<(Host, MeetingTypeRecord)> {
+    let host = store
+        .host_by_username(username)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("no booking page for {username:?}")))?;
+    let obj = Obj::new(body, "")?;
+    let id = obj.required_str("meetingTypeId")?;
+    let meeting = store
+        .meeting_type(&host.id, id)
+        .await?
+        .filter(|m| m.active && !m.archived)
+        .ok_or_else(|| ServiceError::NotFound("this meeting type is not available".into()))?;
+    Ok((host, meeting))
+}
+
+/// Re-checks inside `tx` that `[start, start + duration)` is offered, ignoring `except`.
+async fn ensure_offered(
+    tx: &mut Tx,
+    host_id: &str,
+    meeting: &MeetingTypeRecord,
+    start: Instant,
+    now: Timestamp,
+    except: Option<&str>,
+) -> Result<Instant> {
+    let settings = Store::availability_in(tx, host_id).await?;
+    let rules = meeting.rules()?;
+    let end = start.plus_minutes(i64::from(rules.duration.get()));
+    let bookings = Store::busy_bookings(&mut **tx, host_id, start, end, except).await?;
+    let blocked = Store::blocked_times(&mut **tx, host_id)
+        .await?
+        .iter()
+        .map(crate::store::BlockedRecord::to_blocked_time)
+        .collect::<Result<Vec<_>, _>>()?;
+    let busy = Busy {
+        bookings: &bookings,
+        blocked: &blocked,
+    };
+    if is_offered(&settings, rules, busy, start, Instant::ceil(now)) {
+        Ok(end)
+    } else {
+        Err(ServiceError::Conflict(TAKEN.into()))
+    }
+}
+
+/// Books a slot for a guest. The transaction is handed back uncommitted so the caller can
+/// record an idempotent answer in it.
+pub async fn book(
+    store: &Store,
+    host: &Host,
+    meeting: &MeetingTypeRecord,
+    request: &NewBooking,
+    now: Timestamp,
+) -> Result<(BookingRecord, Tx)> {
+    let mut tx = store.write().await?;
+    Store::lock_host(&mut tx, &host.id).await?;
+    // The type may have been switched off since the request was read.
+    let meeting = Store::meeting_type_in(&mut tx, &host.id, &meeting.id)
+        .await?
+        .filter(|m| m.active && !m.archived)
+        .ok_or_else(|| ServiceError::NotFound("this meeting type is not available".into()))?;
+    let end = ensure_offered(&mut tx, &host.id, &meeting, request.start, now, None).await?;
+    let at = Instant::from(now);
+    let contact_id = Store::upsert_contact(&mut tx, &host.id, request, at).await?;
+    let booking = BookingRecord {
+        id: new_id(),
+        host_id: host.id.clone(),
+        meeting_type_id: meeting.id.clone(),
+        contact_id: Some(contact_id),
+        guest_name: request.guest_name.clone(),
+        guest_email: request.guest_email.clone(),
+        guest_phone: request.guest_phone.clone(),
+        guest_company: request.guest_company.clone(),
+        start: request.start,
+        end,
+        timezone: request.timezone.clone(),
+        meeting_notes: request.meeting_notes.clone(),
+        answers: request.answers.clone(),
+        status: BookingStatus::Confirmed,
+        cancel_reason: None,
+        calendar_event_id: None,
+        meeting_link: None,
+        created_at: at,
+        updated_at: at,
+    };
+    Store::insert_booking(&mut tx, &booking).await?;
+    Ok((booking, tx))
+}
+
+/// `PATCH /api/bookings/{id}`: `{"status", "cancelReason"}` or `{"startTime"}`.
+pub async fn update(
+    store: &Store,
+    host: &Host,
+    id: &str,
+    body: &Value,
+    now: Timestamp,
+) -> Result<BookingRecord> {
+    let obj = Obj::new(body, "")?;
+    let status: Option<BookingStatus> = obj.parse_str("status", str::parse)?;
+    let start = obj.parse_str("startTime", Instant::parse_timestamp)?;
+    let reason = validate::optional_text(&obj, "cancelReason", 1000)?;
+    if status.is_none() && start.is_none() {
+        return Err(FieldError::new("status", "give a status or a new startTime").into());
+    }
+    let mut tx = store.write().await?;
+    Store::lock_host(&mut tx, &host.id).await?;
+    let mut booking = Store::booking_in(&mut tx, &host.id, id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound("no such booking".into()))?;
+    if let Some(next) = status {
+        booking.status = booking
+            .status
+            .transition(next)
+            .map_err(|m| FieldError::new("status", m))?;
+        if next == BookingStatus::Cancelled {
+            booking.cancel_reason = reason.or(booking.cancel_reason);
+        }
+    }
+    if let Some(start) = start {
+        if booking.status != BookingStatus::Confirmed {
+            return Err(FieldError::new(
+                "startTime",
+                format!("a {} booking cannot be rescheduled", booking.status),
+            )
+            .into());
+        }
+        let meeting = Store::meeting_type_in(&mut tx, &host.id, &booking.meeting_type_id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound("the booking's meeting type is gone".into()))?;
+        let start = Instant::from(start);
+        booking.end =
+            ensure_offered(&mut tx, &host.id, &meeting, start, now, Some(&booking.id)).await?;
+        booking.start = start;
+    }
+    booking.updated_at = Instant::from(now);
+    Store::update_booking(&mut tx, &booking).await?;
+    tx.commit().await?;
+    Ok(booking)
+}

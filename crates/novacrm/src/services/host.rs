@@ -1,0 +1,279 @@
+//! A host's own data: accounts and tokens, availability settings, meeting types, blocked
+//! time. Every change to what the engine reads locks the host, which bumps the version that
+//! keys the availability cache.
+
+use argon2::password_hash::PasswordHasher;
+use jiff::Timestamp;
+use scheduling::{
+    AvailabilitySettings, FieldError, Instant, MeetingDuration, Obj, RecurrenceRule, SlotInterval,
+};
+use serde_json::{Value, json};
+use sha2::Digest;
+
+use super::validate::{self, gather};
+use super::{Result, ServiceError};
+use crate::store::{BlockedRecord, Host, MeetingTypeRecord, Store, new_id};
+
+/// Usernames are the booking link: lowercase letters, digits and dashes, 3–32 long.
+pub fn check_username(username: &str) -> Result<(), FieldError> {
+    let ok = (3..=32).contains(&username.len())
+        && username
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !username.starts_with('-')
+        && !username.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(FieldError::new(
+            "username",
+            "use 3–32 lowercase letters, digits or dashes (e.g. jane-smith)",
+        ))
+    }
+}
+
+pub fn hash_password(password: &str) -> Result<String, FieldError> {
+    if password.chars().count() < 10 {
+        return Err(FieldError::new(
+            "password",
+            "must be at least 10 characters",
+        ));
+    }
+    Ok(argon2::Argon2::default()
+        .hash_password(password.as_bytes())
+        .expect("argon2 with default parameters and a random salt hashes any password")
+        .to_string())
+}
+
+pub async fn create_host(
+    store: &Store,
+    username: &str,
+    name: &str,
+    email: &str,
+    password: &str,
+    now: Timestamp,
+) -> Result<Host> {
+    check_username(username)?;
+    let body = json!({"name": name, "email": email});
+    let obj = Obj::new(&body, "")?;
+    let name = validate::required_text(&obj, "name", 200)?;
+    let email = validate::email(&obj, "email")?;
+    let hash = hash_password(password)?;
+    if store.host_by_username(username).await?.is_some() {
+        return Err(ServiceError::Conflict(format!(
+            "the username {username:?} is taken"
+        )));
+    }
+    Ok(store
+        .create_host(username, &name, &email, &hash, Instant::from(now))
+        .await?)
+}
+
+/// SHA-256 of a token, hex: tokens are stored hashed and looked up by hash.
+pub fn token_hash(token: &str) -> String {
+    sha2::Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Creates an API token for the host and returns it (the only time it is seen).
+pub async fn create_token(store: &Store, host: &Host, now: Timestamp) -> Result<String> {
+    let mut bytes = [0u8; 24];
+    getrandom::fill(&mut bytes).expect("the OS provides randomness");
+    let token: String = std::iter::once("nvc_".to_owned())
+        .chain(bytes.iter().map(|b| format!("{b:02x}")))
+        .collect();
+    store
+        .add_token(&host.id, &token_hash(&token), Instant::from(now))
+        .await?;
+    Ok(token)
+}
+
+pub async fn update_availability(
+    store: &Store,
+    host: &Host,
+    patch: &Value,
+    now: Timestamp,
+) -> Result<AvailabilitySettings> {
+    let mut tx = store.write().await?;
+    Store::lock_host(&mut tx, &host.id).await?;
+    let current = Store::availability_in(&mut tx, &host.id).await?;
+    let next = current.patched(patch)?;
+    Store::save_availability(&mut tx, &host.id, &next, Instant::from(now)).await?;
+    tx.commit().await?;
+    Ok(next)
+}
+
+/// Applies the fields present in `body` to `m` (a new type starts from defaults).
+fn apply_meeting_type(m: &mut MeetingTypeRecord, body: &Value, creating: bool) -> Result<()> {
+    let obj = Obj::new(body, "")?;
+    let mut errors = Vec::new();
+    if creating || obj.has("name") {
+        if let Some(name) = gather(&mut errors, validate::required_text(&obj, "name", 100)) {
+            m.name = name;
+        }
+    }
+    if creating || obj.has("duration") {
+        let d = obj.int("duration").and_then(|d| {
+            let d = d.ok_or_else(|| obj.error("duration", "is required"))?;
+            MeetingDuration::new(d)
+                .map_err(|e| obj.error("duration", e))
+                .map(|d| i64::from(d.get()))
+        });
+        if let Some(d) = gather(&mut errors, d) {
+            m.duration = d;
+        }
+    }
+    if obj.has("description") {
+        m.description = gather(
+            &mut errors,
+            validate::optional_text(&obj, "description", 1000),
+        )
+        .flatten();
+    }
+    if let Some(color) = gather(&mut errors, validate::color(&obj, "color")).flatten() {
+        m.color = color;
+    }
+    if let Some(questions) = gather(&mut errors, validate::questions(&obj, "questions")).flatten() {
+        m.questions = questions;
+    }
+    if obj.has("confirmationMessage") {
+        m.confirmation_message = gather(
+            &mut errors,
+            validate::optional_text(&obj, "confirmationMessage", 2000),
+        )
+        .flatten();
+    }
+    if obj.has("slotInterval") {
+        let interval = obj.int("slotInterval").and_then(|i| {
+            i.map(|i| {
+                SlotInterval::new(i)
+                    .map(|s| i64::from(s.get()))
+                    .map_err(|e| obj.error("slotInterval", e))
+            })
+            .transpose()
+        });
+        match interval {
+            Ok(i) => m.slot_interval = i,
+            Err(e) => errors.push(e),
+        }
+    }
+    match obj.bool("active") {
+        Ok(Some(active)) => m.active = active,
+        Ok(None) => {}
+        Err(e) => errors.push(e),
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ServiceError::Invalid(errors))
+    }
+}
+
+pub async fn create_meeting_type(
+    store: &Store,
+    host: &Host,
+    body: &Value,
+    now: Timestamp,
+) -> Result<MeetingTypeRecord> {
+    let mut m = MeetingTypeRecord {
+        id: new_id(),
+        host_id: host.id.clone(),
+        name: String::new(),
+        duration: 30,
+        description: None,
+        color: "#3B82F6".into(),
+        questions: json!([]),
+        confirmation_message: None,
+        slot_interval: None,
+        active: true,
+        archived: false,
+    };
+    apply_meeting_type(&mut m, body, true)?;
+    let mut tx = store.write().await?;
+    Store::lock_host(&mut tx, &host.id).await?;
+    Store::insert_meeting_type(&mut tx, &m, Instant::from(now)).await?;
+    tx.commit().await?;
+    Ok(m)
+}
+
+pub async fn update_meeting_type(
+    store: &Store,
+    host: &Host,
+    id: &str,
+    body: &Value,
+    now: Timestamp,
+) -> Result<MeetingTypeRecord> {
+    let mut tx = store.write().await?;
+    Store::lock_host(&mut tx, &host.id).await?;
+    let mut m = Store::meeting_type_in(&mut tx, &host.id, id)
+        .await?
+        .filter(|m| !m.archived)
+        .ok_or_else(|| ServiceError::NotFound("no such meeting type".into()))?;
+    apply_meeting_type(&mut m, body, false)?;
+    Store::update_meeting_type(&mut tx, &m, Instant::from(now)).await?;
+    tx.commit().await?;
+    Ok(m)
+}
+
+/// Deletes a meeting type; one with bookings is archived instead, so its bookings keep it.
+pub async fn delete_meeting_type(
+    store: &Store,
+    host: &Host,
+    id: &str,
+    now: Timestamp,
+) -> Result<()> {
+    let mut tx = store.write().await?;
+    Store::lock_host(&mut tx, &host.id).await?;
+    let mut m = Store::meeting_type_in(&mut tx, &host.id, id)
+        .await?
+        .filter(|m| !m.archived)
+        .ok_or_else(|| ServiceError::NotFound("no such meeting type".into()))?;
+    if Store::meeting_type_has_bookings(&mut tx, id).await? {
+        m.archived = true;
+        m.active = false;
+        Store::update_meeting_type(&mut tx, &m, Instant::from(now)).await?;
+    } else {
+        Store::delete_meeting_type(&mut tx, &host.id, id).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn create_blocked_time(
+    store: &Store,
+    host: &Host,
+    body: &Value,
+    now: Timestamp,
+) -> Result<BlockedRecord> {
+    let obj = Obj::new(body, "")?;
+    let blocked = scheduling::scenario::read_blocked_time(&obj)?;
+    if obj.bool("recurring")? == Some(true) && blocked.rule().is_none() {
+        return Err(obj
+            .error("recurrenceRule", "is required when recurring is true")
+            .into());
+    }
+    let record = BlockedRecord {
+        id: new_id(),
+        start: blocked.start(),
+        end: blocked.end(),
+        reason: validate::optional_text(&obj, "reason", 200)?,
+        rule: blocked.rule().map(RecurrenceRule::to_string),
+    };
+    let mut tx = store.write().await?;
+    Store::lock_host(&mut tx, &host.id).await?;
+    Store::insert_blocked_time(&mut tx, &host.id, &record, Instant::from(now)).await?;
+    tx.commit().await?;
+    Ok(record)
+}
+
+pub async fn delete_blocked_time(store: &Store, host: &Host, id: &str) -> Result<()> {
+    let mut tx = store.write().await?;
+    Store::lock_host(&mut tx, &host.id).await?;
+    if !Store::delete_blocked_time(&mut tx, &host.id, id).await? {
+        return Err(ServiceError::NotFound("no such blocked time".into()));
+    }
+    tx.commit().await?;
+    Ok(())
+}

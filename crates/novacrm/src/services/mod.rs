@@ -1,0 +1,38 @@
+//! Use cases, one file each: handlers parse the request, call one function here, and render
+//! what comes back. Services own transactions and call the pure rules; SQL stays in `store`.
+
+pub mod availability;
+pub mod booking;
+pub mod host;
+mod validate;
+
+use scheduling::FieldError;
+
+use crate::store::StoreError;
+
+/// What can go wrong in a use case, in terms a client can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the request has invalid fields")]
+    Invalid(Vec<FieldError>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<FieldError> for ServiceError {
+    fn from(e: FieldError) -> Self {
+        Self::Invalid(vec![e])
+    }
+}
+
+impl From<sqlx::Error> for ServiceError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Store(StoreError::Sql(e))
+    }
+}
+
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;

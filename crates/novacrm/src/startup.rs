@@ -1,0 +1,117 @@
+//! Building and running the application: `Application::build` connects, migrates, seeds the
+//! demo when asked and binds the listener; `run_until_stopped` serves until SIGTERM/Ctrl-C,
+//! letting in-flight requests finish (each write is one transaction, so nothing is left
+//! half-written either way).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use serde_json::json;
+use tokio::net::TcpListener;
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::services::availability::SlotCache;
+use crate::services::host;
+use crate::store::Store;
+use crate::web::{AppState, router};
+
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let store = Store::connect(&config.database_url).await?;
+        let listener = TcpListener::bind(&config.listen)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+        let state = AppState {
+            store,
+            cache: Arc::new(SlotCache::default()),
+            clock,
+            config: Arc::new(config),
+        };
+        if state.config.demo {
+            seed_demo(&state.store, state.clock.now()).await?;
+        }
+        Ok(Self { listener, state })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn public_url(&self) -> String {
+        self.state.config.public_url(self.address())
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let store = self.state.store.clone();
+        axum::serve(self.listener, router(self.state))
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
+        store.close().await;
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { () = ctrl_c => {}, () = terminate => {} }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+/// Adds the demo host `jane` with two meeting types, when the database has no host yet.
+pub async fn seed_demo(store: &Store, now: Timestamp) -> anyhow::Result<()> {
+    if store.host_count().await? > 0 {
+        return Ok(());
+    }
+    let jane = host::create_host(
+        store,
+        "jane",
+        "Jane Smith",
+        "jane@example.com",
+        "demo-password-jane",
+        now,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("cannot seed the demo host: {e}"))?;
+    for (name, duration, description) in [
+        ("Quick Call", 15, "A short call to get to know each other."),
+        ("Consultation", 30, "Let's discuss your project in detail."),
+    ] {
+        host::create_meeting_type(
+            store,
+            &jane,
+            &json!({"name": name, "duration": duration, "description": description}),
+            now,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot seed the demo meeting types: {e}"))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,68 @@
+//! Embedded migrations, one folder per backend, applied in order and recorded in
+//! `schema_migration`. On PostgreSQL an advisory lock lets many processes start at once.
+
+use scheduling::Instant;
+use sqlx::Row;
+
+use super::{Backend, Result, Store};
+
+const SQLITE: &[(i64, &str)] = &[(1, include_str!("../../migrations/sqlite/0001_initial.sql"))];
+const POSTGRES: &[(i64, &str)] = &[(
+    1,
+    include_str!("../../migrations/postgres/0001_initial.sql"),
+)];
+
+/// An arbitrary constant naming NovaCRM's migration lock.
+const LOCK_KEY: i64 = 0x6E6F_7661_6372_6D;
+
+pub async fn run(store: &Store) -> Result<()> {
+    let mut conn = store.pool.acquire().await?;
+    let steps = match store.backend {
+        Backend::Sqlite => SQLITE,
+        Backend::Postgres => {
+            sqlx::query("SELECT pg_advisory_lock($1)")
+                .bind(LOCK_KEY)
+                .execute(&mut *conn)
+                .await?;
+            POSTGRES
+        }
+    };
+    let result = apply(store, &mut conn, steps).await;
+    if store.backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(LOCK_KEY)
+            .execute(&mut *conn)
+            .await?;
+    }
+    result
+}
+
+async fn apply(
+    store: &Store,
+    conn: &mut sqlx::pool::PoolConnection<sqlx::Any>,
+    steps: &[(i64, &'static str)],
+) -> Result<()> {
+    sqlx::raw_sql(
+        "CREATE TABLE IF NOT EXISTS schema_migration (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+    )
+    .execute(&mut **conn)
+    .await?;
+    let applied: Vec<i64> = sqlx::query("SELECT version FROM schema_migration")
+        .fetch_all(&mut **conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get("version"))
+        .collect::<Result<_, _>>()?;
+    for &(version, sql) in steps.iter().filter(|(v, _)| !applied.contains(v)) {
+        let mut tx = store.write().await?;
+        sqlx::raw_sql(sql).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO schema_migration (version, applied_at) VALUES ($1, $2)")
+            .bind(version)
+            .bind(Instant::from(jiff::Timestamp::now()).as_millis())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(version, "applied migration");
+    }
+    Ok(())
+}

@@ -1,0 +1,670 @@
+//! The one store: every SQL statement of the service, over sqlx's `Any` pool.
+//!
+//! One dialect that SQLite and PostgreSQL both accept (DESIGN.md §4): `$n` placeholders,
+//! instants as BIGINT milliseconds, ids as TEXT UUIDv7, booleans as BIGINT 0/1, JSON as TEXT.
+//! The backend is chosen by the URL scheme in exactly one `match` ([`Backend::of`]); only the
+//! migration folders differ. Nothing here decides a rule: it loads and saves.
+
+mod migrate;
+mod records;
+
+use std::time::Duration;
+
+use scheduling::{AvailabilitySettings, BookingStatus, Instant};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row, Transaction};
+
+pub use records::{
+    BlockedRecord, BookingRecord, ContactRecord, Host, MeetingTypeRecord, NewBooking,
+};
+
+pub type Tx = Transaction<'static, sqlx::Any>;
+
+/// Which database engine a URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of(url: &str) -> Result<Self, StoreError> {
+        match url.split(':').next().unwrap_or_default() {
+            "sqlite" => Ok(Self::Sqlite),
+            "postgres" | "postgresql" => Ok(Self::Postgres),
+            other => Err(StoreError::Config(format!(
+                "DATABASE_URL scheme {other:?} is not supported (use sqlite:// or postgres://)"
+            ))),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0}")]
+    Config(String),
+    #[error(transparent)]
+    Sql(#[from] sqlx::Error),
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// A new random id (UUIDv7: time-ordered, so indexes stay append-mostly).
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Opens a `sqlite://path` file (created if missing, with its folder), never `:memory:`.
+fn sqlite_url(url: &str) -> Result<String> {
+    let rest = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path.contains(":memory:") {
+        return Err(StoreError::Config(
+            "use a SQLite file (sqlite://data/novacrm.db): an in-memory database is empty on \
+             every pooled connection"
+                .into(),
+        ));
+    }
+    if let Some(dir) = std::path::Path::new(path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            StoreError::Config(format!(
+                "cannot create the database folder {}: {e}",
+                dir.display()
+            ))
+        })?;
+    }
+    Ok(if url.contains('?') {
+        url.to_owned()
+    } else {
+        format!("sqlite://{path}?mode=rwc")
+    })
+}
+
+impl Store {
+    /// Connects and runs the migrations.
+    pub async fn connect(url: &str) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::of(url)?;
+        let (url, max) = match backend {
+            Backend::Sqlite => (sqlite_url(url)?, 8),
+            Backend::Postgres => (url.to_owned(), 16),
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        sqlx::raw_sql(
+                            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+                             PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                        )
+                        .execute(conn)
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await?;
+        let store = Self { pool, backend };
+        migrate::run(&store).await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// A write transaction. SQLite takes its write lock up front (`BEGIN IMMEDIATE`), so two
+    /// writers queue on the busy timeout instead of failing to upgrade a read lock.
+    pub async fn write(&self) -> Result<Tx> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    // ---- hosts -------------------------------------------------------------------------
+
+    pub async fn create_host(
+        &self,
+        username: &str,
+        name: &str,
+        email: &str,
+        password_hash: &str,
+        now: Instant,
+    ) -> Result<Host> {
+        let mut tx = self.write().await?;
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO app_user (app_user_id, username, name, email, password_hash, \
+             booking_version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 0, $6, $6)",
+        )
+        .bind(&id)
+        .bind(username)
+        .bind(name)
+        .bind(email)
+        .bind(password_hash)
+        .bind(now.as_millis())
+        .execute(&mut *tx)
+        .await?;
+        save_availability(&mut tx, &id, &AvailabilitySettings::seed_default(), now).await?;
+        tx.commit().await?;
+        Ok(Host {
+            id,
+            username: username.into(),
+            name: name.into(),
+            email: email.into(),
+            booking_version: 0,
+        })
+    }
+
+    pub async fn host_count(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM app_user")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+
+    pub async fn host_by_username(&self, username: &str) -> Result<Option<Host>> {
+        let row = sqlx::query(
+            "SELECT app_user_id, username, name, email, booking_version FROM app_user \
+             WHERE username = $1",
+        )
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Host::from_row(&r)).transpose()
+    }
+
+    pub async fn host_by_token_hash(&self, token_hash: &str) -> Result<Option<Host>> {
+        let row = sqlx::query(
+            "SELECT u.app_user_id, u.username, u.name, u.email, u.booking_version \
+             FROM api_token t JOIN app_user u ON u.app_user_id = t.app_user_id \
+             WHERE t.token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Host::from_row(&r)).transpose()
+    }
+
+    pub async fn add_token(&self, host_id: &str, token_hash: &str, now: Instant) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO api_token (api_token_id, app_user_id, token_hash, created_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(new_id())
+        .bind(host_id)
+        .bind(token_hash)
+        .bind(now.as_millis())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Locks the host for a change of their schedule and bumps the version that keys the
+    /// availability cache. Every booking write and every rule change goes through here.
+    pub async fn lock_host(tx: &mut Tx, host_id: &str) -> Result<i64> {
+        let row = sqlx::query(
+            "UPDATE app_user SET booking_version = booking_version + 1 WHERE app_user_id = $1 \
+             RETURNING booking_version",
+        )
+        .bind(host_id)
+        .fetch_one(&mut **tx)
+        .await?;
+        Ok(row.try_get("booking_version")?)
+    }
+
+    /// The host's current schedule version (one indexed read).
+    pub async fn host_version(&self, username: &str) -> Result<Option<(String, i64)>> {
+        let row =
+            sqlx::query("SELECT app_user_id, booking_version FROM app_user WHERE username = $1")
+                .bind(username)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|r| Ok((r.try_get("app_user_id")?, r.try_get("booking_version")?)))
+            .transpose()
+    }
+
+    // ---- availability ------------------------------------------------------------------
+
+    pub async fn availability(&self, host_id: &str) -> Result<AvailabilitySettings> {
+        load_availability(&self.pool, host_id).await
+    }
+
+    pub async fn availability_in(tx: &mut Tx, host_id: &str) -> Result<AvailabilitySettings> {
+        load_availability(&mut **tx, host_id).await
+    }
+
+    pub async fn save_availability(
+        tx: &mut Tx,
+        host_id: &str,
+        settings: &AvailabilitySettings,
+        now: Instant,
+    ) -> Result<()> {
+        save_availability(tx, host_id, settings, now).await
+    }
+
+    // ---- meeting types -----------------------------------------------------------------
+
+    pub async fn meeting_types(&self, host_id: &str) -> Result<Vec<MeetingTypeRecord>> {
+        let rows = sqlx::query(records::MEETING_TYPE_SELECT_BY_HOST)
+            .bind(host_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(MeetingTypeRecord::from_row).collect()
+    }
+
+    pub async fn meeting_type(&self, host_id: &str, id: &str) -> Result<Option<MeetingTypeRecord>> {
+        fetch_meeting_type(&self.pool, host_id, id).await
+    }
+
+    pub async fn meeting_type_in(
+        tx: &mut Tx,
+        host_id: &str,
+        id: &str,
+    ) -> Result<Option<MeetingTypeRecord>> {
+        fetch_meeting_type(&mut **tx, host_id, id).await
+    }
+
+    pub async fn insert_meeting_type(
+        tx: &mut Tx,
+        m: &MeetingTypeRecord,
+        now: Instant,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO meeting_type (meeting_type_id, app_user_id, name, duration, description, \
+             color, questions, confirmation_message, slot_interval, active, archived, created_at, \
+             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
+        )
+        .bind(&m.id)
+        .bind(&m.host_id)
+        .bind(&m.name)
+        .bind(m.duration)
+        .bind(&m.description)
+        .bind(&m.color)
+        .bind(m.questions.to_string())
+        .bind(&m.confirmation_message)
+        .bind(m.slot_interval)
+        .bind(i64::from(m.active))
+        .bind(i64::from(m.archived))
+        .bind(now.as_millis())
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn update_meeting_type(
+        tx: &mut Tx,
+        m: &MeetingTypeRecord,
+        now: Instant,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE meeting_type SET name = $3, duration = $4, description = $5, color = $6, \
+             questions = $7, confirmation_message = $8, slot_interval = $9, active = $10, \
+             archived = $11, updated_at = $12 WHERE meeting_type_id = $1 AND app_user_id = $2",
+        )
+        .bind(&m.id)
+        .bind(&m.host_id)
+        .bind(&m.name)
+        .bind(m.duration)
+        .bind(&m.description)
+        .bind(&m.color)
+        .bind(m.questions.to_string())
+        .bind(&m.confirmation_message)
+        .bind(m.slot_interval)
+        .bind(i64::from(m.active))
+        .bind(i64::from(m.archived))
+        .bind(now.as_millis())
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn delete_meeting_type(tx: &mut Tx, host_id: &str, id: &str) -> Result<()> {
+        sqlx::query("DELETE FROM meeting_type WHERE meeting_type_id = $1 AND app_user_id = $2")
+            .bind(id)
+            .bind(host_id)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn meeting_type_has_bookings(tx: &mut Tx, id: &str) -> Result<bool> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM booking WHERE meeting_type_id = $1")
+            .bind(id)
+            .fetch_one(&mut **tx)
+            .await?;
+        Ok(row.try_get::<i64, _>("n")? > 0)
+    }
+
+    // ---- busy data ---------------------------------------------------------------------
+
+    /// Non-cancelled bookings that could touch `[from, to)` once buffered (≤ 1 day).
+    pub async fn busy_bookings(
+        conn: impl sqlx::AnyExecutor<'_>,
+        host_id: &str,
+        from: Instant,
+        to: Instant,
+        except: Option<&str>,
+    ) -> Result<Vec<scheduling::BookedTime>> {
+        let day = 86_400_000;
+        let rows = sqlx::query(
+            "SELECT start_time, end_time, status FROM booking WHERE app_user_id = $1 \
+             AND status <> 'CANCELLED' AND start_time < $2 AND end_time > $3 \
+             AND booking_id <> $4 ORDER BY start_time",
+        )
+        .bind(host_id)
+        .bind(to.as_millis() + day)
+        .bind(from.as_millis() - day)
+        .bind(except.unwrap_or(""))
+        .fetch_all(conn)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let status: String = r.try_get("status")?;
+                Ok(scheduling::BookedTime {
+                    start: Instant::from_millis(r.try_get("start_time")?),
+                    end: Instant::from_millis(r.try_get("end_time")?),
+                    status: status.parse().map_err(StoreError::Corrupt)?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn blocked_times(
+        conn: impl sqlx::AnyExecutor<'_>,
+        host_id: &str,
+    ) -> Result<Vec<BlockedRecord>> {
+        let rows = sqlx::query(
+            "SELECT blocked_time_id, start_time, end_time, reason, recurrence_rule \
+             FROM blocked_time WHERE app_user_id = $1 ORDER BY start_time",
+        )
+        .bind(host_id)
+        .fetch_all(conn)
+        .await?;
+        rows.iter().map(BlockedRecord::from_row).collect()
+    }
+
+    pub async fn insert_blocked_time(
+        tx: &mut Tx,
+        host_id: &str,
+        b: &BlockedRecord,
+        now: Instant,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO blocked_time (blocked_time_id, app_user_id, start_time, end_time, reason, \
+             recurrence_rule, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&b.id)
+        .bind(host_id)
+        .bind(b.start.as_millis())
+        .bind(b.end.as_millis())
+        .bind(&b.reason)
+        .bind(&b.rule)
+        .bind(now.as_millis())
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn delete_blocked_time(tx: &mut Tx, host_id: &str, id: &str) -> Result<bool> {
+        let done =
+            sqlx::query("DELETE FROM blocked_time WHERE blocked_time_id = $1 AND app_user_id = $2")
+                .bind(id)
+                .bind(host_id)
+                .execute(&mut **tx)
+                .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    // ---- bookings and contacts -----------------------------------------------------------
+
+    /// Finds the host's contact with this email (case-insensitive) or creates it.
+    pub async fn upsert_contact(
+        tx: &mut Tx,
+        host_id: &str,
+        b: &NewBooking,
+        now: Instant,
+    ) -> Result<String> {
+        let key = b.guest_email.to_lowercase();
+        let row = sqlx::query(
+            "INSERT INTO contact (contact_id, app_user_id, name, email, email_key, phone, company, \
+             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
+             ON CONFLICT (app_user_id, email_key) DO UPDATE SET \
+             phone = COALESCE(contact.phone, excluded.phone), \
+             company = COALESCE(contact.company, excluded.company), updated_at = excluded.updated_at \
+             RETURNING contact_id",
+        )
+        .bind(new_id())
+        .bind(host_id)
+        .bind(&b.guest_name)
+        .bind(&b.guest_email)
+        .bind(&key)
+        .bind(&b.guest_phone)
+        .bind(&b.guest_company)
+        .bind(now.as_millis())
+        .fetch_one(&mut **tx)
+        .await?;
+        Ok(row.try_get("contact_id")?)
+    }
+
+    pub async fn insert_booking(tx: &mut Tx, b: &BookingRecord) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO booking (booking_id, app_user_id, meeting_type_id, contact_id, guest_name, \
+             guest_email, guest_phone, guest_company, start_time, end_time, timezone, meeting_notes, \
+             answers, status, cancel_reason, calendar_event_id, meeting_link, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+        )
+        .bind(&b.id)
+        .bind(&b.host_id)
+        .bind(&b.meeting_type_id)
+        .bind(&b.contact_id)
+        .bind(&b.guest_name)
+        .bind(&b.guest_email)
+        .bind(&b.guest_phone)
+        .bind(&b.guest_company)
+        .bind(b.start.as_millis())
+        .bind(b.end.as_millis())
+        .bind(&b.timezone)
+        .bind(&b.meeting_notes)
+        .bind(b.answers.to_string())
+        .bind(b.status.as_str())
+        .bind(&b.cancel_reason)
+        .bind(&b.calendar_event_id)
+        .bind(&b.meeting_link)
+        .bind(b.created_at.as_millis())
+        .bind(b.updated_at.as_millis())
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn booking_in(tx: &mut Tx, host_id: &str, id: &str) -> Result<Option<BookingRecord>> {
+        let row = sqlx::query(records::BOOKING_SELECT_ONE)
+            .bind(host_id)
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+        row.map(|r| BookingRecord::from_row(&r)).transpose()
+    }
+
+    pub async fn update_booking(tx: &mut Tx, b: &BookingRecord) -> Result<()> {
+        sqlx::query(
+            "UPDATE booking SET start_time = $3, end_time = $4, status = $5, cancel_reason = $6, \
+             updated_at = $7 WHERE booking_id = $1 AND app_user_id = $2",
+        )
+        .bind(&b.id)
+        .bind(&b.host_id)
+        .bind(b.start.as_millis())
+        .bind(b.end.as_millis())
+        .bind(b.status.as_str())
+        .bind(&b.cancel_reason)
+        .bind(b.updated_at.as_millis())
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// The host's bookings, optionally filtered by status and a start-time range.
+    pub async fn bookings(
+        &self,
+        host_id: &str,
+        status: Option<BookingStatus>,
+        from: Option<Instant>,
+        to: Option<Instant>,
+    ) -> Result<Vec<BookingRecord>> {
+        let rows = sqlx::query(records::BOOKING_SELECT_FILTERED)
+            .bind(host_id)
+            .bind(status.map_or("", BookingStatus::as_str))
+            .bind(from.map_or(i64::MIN, Instant::as_millis))
+            .bind(to.map_or(i64::MAX, Instant::as_millis))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(BookingRecord::from_row).collect()
+    }
+
+    // ---- idempotency -------------------------------------------------------------------
+
+    pub async fn idempotent_response(
+        &self,
+        scope: &str,
+        key: &str,
+    ) -> Result<Option<(String, u16, String)>> {
+        let row = sqlx::query(
+            "SELECT request_hash, response_status, response_body FROM idempotency_key \
+             WHERE scope = $1 AND idempotency_key = $2",
+        )
+        .bind(scope)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            let status: i64 = r.try_get("response_status")?;
+            Ok((
+                r.try_get("request_hash")?,
+                status as u16,
+                r.try_get("response_body")?,
+            ))
+        })
+        .transpose()
+    }
+
+    /// Records the answer to a keyed request inside the transaction that produced it.
+    pub async fn save_idempotent_response(
+        tx: &mut Tx,
+        scope: &str,
+        key: &str,
+        request_hash: &str,
+        status: u16,
+        body: &str,
+        now: Instant,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO idempotency_key (scope, idempotency_key, request_hash, response_status, \
+             response_body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(scope)
+        .bind(key)
+        .bind(request_hash)
+        .bind(i64::from(status))
+        .bind(body)
+        .bind(now.as_millis())
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+}
+
+async fn load_availability(
+    conn: impl sqlx::AnyExecutor<'_>,
+    host_id: &str,
+) -> Result<AvailabilitySettings> {
+    let row = sqlx::query(
+        "SELECT timezone, working_days, start_time, end_time, weekly_hours, buffer_time, \
+         min_notice, max_advance FROM availability WHERE app_user_id = $1",
+    )
+    .bind(host_id)
+    .fetch_one(conn)
+    .await?;
+    records::availability_from_row(&row)
+}
+
+async fn save_availability(
+    tx: &mut Tx,
+    host_id: &str,
+    s: &AvailabilitySettings,
+    now: Instant,
+) -> Result<()> {
+    let json = s.to_json();
+    sqlx::query(
+        "INSERT INTO availability (app_user_id, timezone, working_days, start_time, end_time, \
+         weekly_hours, buffer_time, min_notice, max_advance, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (app_user_id) DO UPDATE SET \
+         timezone = excluded.timezone, working_days = excluded.working_days, \
+         start_time = excluded.start_time, end_time = excluded.end_time, \
+         weekly_hours = excluded.weekly_hours, buffer_time = excluded.buffer_time, \
+         min_notice = excluded.min_notice, max_advance = excluded.max_advance, \
+         updated_at = excluded.updated_at",
+    )
+    .bind(host_id)
+    .bind(s.zone.name())
+    .bind(json["workingDays"].to_string())
+    .bind(s.start_time.to_string())
+    .bind(s.end_time.to_string())
+    .bind(
+        s.weekly_hours
+            .as_ref()
+            .map(|_| json["weeklyHours"].to_string()),
+    )
+    .bind(i64::from(s.buffer.get()))
+    .bind(i64::from(s.min_notice.get()))
+    .bind(i64::from(s.max_advance.get()))
+    .bind(now.as_millis())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn fetch_meeting_type(
+    conn: impl sqlx::AnyExecutor<'_>,
+    host_id: &str,
+    id: &str,
+) -> Result<Option<MeetingTypeRecord>> {
+    let row = sqlx::query(records::MEETING_TYPE_SELECT_ONE)
+        .bind(host_id)
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| MeetingTypeRecord::from_row(&r)).transpose()
+}
+
+pub(crate) fn get<'r, T>(row: &'r AnyRow, column: &str) -> Result<T>
+where
+    T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    Ok(row.try_get(column)?)
+}

@@ -1,0 +1,300 @@
+//! Rows as the store reads and writes them, and their decoding from `AnyRow`.
+
+use scheduling::{AvailabilitySettings, BookingStatus, Instant};
+use serde_json::{Value, json};
+use sqlx::any::AnyRow;
+
+use super::{Result, StoreError, get};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Host {
+    pub id: String,
+    pub username: String,
+    pub name: String,
+    pub email: String,
+    pub booking_version: i64,
+}
+
+impl Host {
+    pub(super) fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(Self {
+            id: get(r, "app_user_id")?,
+            username: get(r, "username")?,
+            name: get(r, "name")?,
+            email: get(r, "email")?,
+            booking_version: get(r, "booking_version")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeetingTypeRecord {
+    pub id: String,
+    pub host_id: String,
+    pub name: String,
+    pub duration: i64,
+    pub description: Option<String>,
+    pub color: String,
+    pub questions: Value,
+    pub confirmation_message: Option<String>,
+    pub slot_interval: Option<i64>,
+    pub active: bool,
+    pub archived: bool,
+}
+
+macro_rules! meeting_type_columns {
+    () => {
+        "SELECT meeting_type_id, app_user_id, name, duration, description, color, questions, \
+         confirmation_message, slot_interval, active, archived FROM meeting_type "
+    };
+}
+
+pub const MEETING_TYPE_SELECT_BY_HOST: &str = concat!(
+    meeting_type_columns!(),
+    "WHERE app_user_id = $1 AND archived = 0 ORDER BY created_at, meeting_type_id"
+);
+pub const MEETING_TYPE_SELECT_ONE: &str = concat!(
+    meeting_type_columns!(),
+    "WHERE app_user_id = $1 AND meeting_type_id = $2"
+);
+
+fn json_column(r: &AnyRow, column: &str) -> Result<Value> {
+    let text: String = get(r, column)?;
+    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+}
+
+impl MeetingTypeRecord {
+    pub(super) fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(Self {
+            id: get(r, "meeting_type_id")?,
+            host_id: get(r, "app_user_id")?,
+            name: get(r, "name")?,
+            duration: get(r, "duration")?,
+            description: get(r, "description")?,
+            color: get(r, "color")?,
+            questions: json_column(r, "questions")?,
+            confirmation_message: get(r, "confirmation_message")?,
+            slot_interval: get(r, "slot_interval")?,
+            active: get::<i64>(r, "active")? != 0,
+            archived: get::<i64>(r, "archived")? != 0,
+        })
+    }
+
+    /// The engine's view of this type.
+    pub fn rules(&self) -> Result<scheduling::MeetingRules> {
+        let duration =
+            scheduling::MeetingDuration::new(self.duration).map_err(StoreError::Corrupt)?;
+        let slot_interval = self
+            .slot_interval
+            .map(scheduling::SlotInterval::new)
+            .transpose()
+            .map_err(StoreError::Corrupt)?;
+        Ok(scheduling::MeetingRules {
+            duration,
+            slot_interval,
+        })
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "name": self.name,
+            "duration": self.duration,
+            "description": self.description,
+            "color": self.color,
+            "questions": self.questions,
+            "confirmationMessage": self.confirmation_message,
+            "slotInterval": self.slot_interval,
+            "active": self.active,
+        })
+    }
+
+    /// The public view (DESIGN.md §7): no internal flags.
+    pub fn to_public_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "name": self.name,
+            "duration": self.duration,
+            "description": self.description,
+            "color": self.color,
+            "questions": self.questions,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockedRecord {
+    pub id: String,
+    pub start: Instant,
+    pub end: Instant,
+    pub reason: Option<String>,
+    pub rule: Option<String>,
+}
+
+impl BlockedRecord {
+    pub(super) fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(Self {
+            id: get(r, "blocked_time_id")?,
+            start: Instant::from_millis(get(r, "start_time")?),
+            end: Instant::from_millis(get(r, "end_time")?),
+            reason: get(r, "reason")?,
+            rule: get(r, "recurrence_rule")?,
+        })
+    }
+
+    /// The engine's view; rules were validated on the way in.
+    pub fn to_blocked_time(&self) -> Result<scheduling::BlockedTime> {
+        let rule = self
+            .rule
+            .as_deref()
+            .map(scheduling::RecurrenceRule::parse)
+            .transpose()
+            .map_err(StoreError::Corrupt)?;
+        scheduling::BlockedTime::new(self.start, self.end, rule).map_err(StoreError::Corrupt)
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "startTime": self.start.to_string(),
+            "endTime": self.end.to_string(),
+            "reason": self.reason,
+            "recurring": self.rule.is_some(),
+            "recurrenceRule": self.rule,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactRecord {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+}
+
+/// A validated booking request, before it has an id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewBooking {
+    pub meeting_type_id: String,
+    pub start: Instant,
+    pub timezone: String,
+    pub guest_name: String,
+    pub guest_email: String,
+    pub guest_phone: Option<String>,
+    pub guest_company: Option<String>,
+    pub meeting_notes: Option<String>,
+    pub answers: Value,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BookingRecord {
+    pub id: String,
+    pub host_id: String,
+    pub meeting_type_id: String,
+    pub contact_id: Option<String>,
+    pub guest_name: String,
+    pub guest_email: String,
+    pub guest_phone: Option<String>,
+    pub guest_company: Option<String>,
+    pub start: Instant,
+    pub end: Instant,
+    pub timezone: String,
+    pub meeting_notes: Option<String>,
+    pub answers: Value,
+    pub status: BookingStatus,
+    pub cancel_reason: Option<String>,
+    pub calendar_event_id: Option<String>,
+    pub meeting_link: Option<String>,
+    pub created_at: Instant,
+    pub updated_at: Instant,
+}
+
+macro_rules! booking_columns {
+    () => {
+        "SELECT booking_id, app_user_id, meeting_type_id, contact_id, guest_name, guest_email, \
+         guest_phone, guest_company, start_time, end_time, timezone, meeting_notes, answers, status, \
+         cancel_reason, calendar_event_id, meeting_link, created_at, updated_at FROM booking "
+    };
+}
+
+pub const BOOKING_SELECT_ONE: &str = concat!(
+    booking_columns!(),
+    "WHERE app_user_id = $1 AND booking_id = $2"
+);
+pub const BOOKING_SELECT_FILTERED: &str = concat!(
+    booking_columns!(),
+    "WHERE app_user_id = $1 AND ($2 = '' OR status = $2) AND start_time >= $3 AND start_time < $4 \
+     ORDER BY start_time, booking_id"
+);
+
+impl BookingRecord {
+    pub(super) fn from_row(r: &AnyRow) -> Result<Self> {
+        let status: String = get(r, "status")?;
+        Ok(Self {
+            id: get(r, "booking_id")?,
+            host_id: get(r, "app_user_id")?,
+            meeting_type_id: get(r, "meeting_type_id")?,
+            contact_id: get(r, "contact_id")?,
+            guest_name: get(r, "guest_name")?,
+            guest_email: get(r, "guest_email")?,
+            guest_phone: get(r, "guest_phone")?,
+            guest_company: get(r, "guest_company")?,
+            start: Instant::from_millis(get(r, "start_time")?),
+            end: Instant::from_millis(get(r, "end_time")?),
+            timezone: get(r, "timezone")?,
+            meeting_notes: get(r, "meeting_notes")?,
+            answers: json_column(r, "answers")?,
+            status: status.parse().map_err(StoreError::Corrupt)?,
+            cancel_reason: get(r, "cancel_reason")?,
+            calendar_event_id: get(r, "calendar_event_id")?,
+            meeting_link: get(r, "meeting_link")?,
+            created_at: Instant::from_millis(get(r, "created_at")?),
+            updated_at: Instant::from_millis(get(r, "updated_at")?),
+        })
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "meetingTypeId": self.meeting_type_id,
+            "hostId": self.host_id,
+            "contactId": self.contact_id,
+            "guestName": self.guest_name,
+            "guestEmail": self.guest_email,
+            "guestPhone": self.guest_phone,
+            "guestCompany": self.guest_company,
+            "startTime": self.start.to_string(),
+            "endTime": self.end.to_string(),
+            "timezone": self.timezone,
+            "meetingNotes": self.meeting_notes,
+            "answers": self.answers,
+            "status": self.status.as_str(),
+            "cancelReason": self.cancel_reason,
+            "calendarEventId": self.calendar_event_id,
+            "meetingLink": self.meeting_link,
+            "createdAt": self.created_at.to_string(),
+            "updatedAt": self.updated_at.to_string(),
+        })
+    }
+}
+
+pub(super) fn availability_from_row(r: &AnyRow) -> Result<AvailabilitySettings> {
+    let parse = |column: &str| -> Result<Option<Value>> {
+        get::<Option<String>>(r, column)?
+            .map(|t| serde_json::from_str(&t))
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+    };
+    let value = json!({
+        "timezone": get::<String>(r, "timezone")?,
+        "workingDays": parse("working_days")?,
+        "startTime": get::<String>(r, "start_time")?,
+        "endTime": get::<String>(r, "end_time")?,
+        "weeklyHours": parse("weekly_hours")?,
+        "bufferTime": get::<i64>(r, "buffer_time")?,
+        "minNotice": get::<i64>(r, "min_notice")?,
+        "maxAdvance": get::<i64>(r, "max_advance")?,
+    });
+    AvailabilitySettings::read(&value, "availability")
+        .map_err(|e| StoreError::Corrupt(e.to_string()))
+}

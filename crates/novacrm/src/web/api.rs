@@ -1,0 +1,344 @@
+//! The JSON API of DESIGN.md §7: public booking endpoints and the host's authenticated ones.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post};
+use axum::{Json, Router};
+use scheduling::{FieldError, Instant};
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::error::{ApiError, Result};
+use super::extract::{AuthHost, JsonBody};
+use crate::services::host::token_hash;
+use crate::services::{ServiceError, availability, booking, host};
+use crate::store::Store;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/public/booking/{username}", get(booking_page))
+        .route(
+            "/api/public/booking/{username}/availability",
+            get(public_availability),
+        )
+        .route("/api/public/booking/{username}/book", post(book))
+        .route(
+            "/api/availability",
+            get(get_availability).patch(patch_availability),
+        )
+        .route(
+            "/api/meeting-types",
+            get(list_meeting_types).post(create_meeting_type),
+        )
+        .route(
+            "/api/meeting-types/{id}",
+            patch(update_meeting_type).delete(delete_meeting_type),
+        )
+        .route("/api/bookings", get(list_bookings))
+        .route("/api/bookings/{id}", patch(update_booking))
+        .route(
+            "/api/blocked-time",
+            get(list_blocked_time).post(create_blocked_time),
+        )
+        .route(
+            "/api/blocked-time/{id}",
+            axum::routing::delete(delete_blocked_time),
+        )
+}
+
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    ApiError::Internal(e.to_string())
+}
+
+fn json_text(status: StatusCode, body: impl Into<axum::body::Body>) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.into(),
+    )
+        .into_response()
+}
+
+async fn booking_page(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+) -> Result<Json<Value>> {
+    let host = state
+        .store
+        .host_by_username(&username)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| ApiError::NotFound(format!("no booking page for {username:?}")))?;
+    let settings = state.store.availability(&host.id).await.map_err(internal)?;
+    let types = state
+        .store
+        .meeting_types(&host.id)
+        .await
+        .map_err(internal)?;
+    let types: Vec<Value> = types
+        .iter()
+        .filter(|m| m.active)
+        .map(|m| m.to_public_json())
+        .collect();
+    Ok(Json(json!({
+        "host": {"username": host.username, "name": host.name, "timezone": settings.zone.name()},
+        "meetingTypes": types,
+    })))
+}
+
+fn query_instant(
+    query: &HashMap<String, String>,
+    key: &str,
+) -> Result<Option<jiff::Timestamp>, FieldError> {
+    query
+        .get(key)
+        .filter(|v| !v.is_empty())
+        .map(|v| Instant::parse_timestamp(v).map_err(|m| FieldError::new(key, m)))
+        .transpose()
+}
+
+async fn public_availability(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response> {
+    let meeting_type_id = query
+        .get("meetingTypeId")
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| FieldError::new("meetingTypeId", "is required"))?;
+    let start = query_instant(&query, "start")?;
+    let end = query_instant(&query, "end")?;
+    let body = availability::public_slots(
+        &state.store,
+        &state.cache,
+        &username,
+        meeting_type_id,
+        start,
+        end,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(json_text(StatusCode::OK, body.to_string()))
+}
+
+const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+
+async fn book(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> Result<Response> {
+    let key = headers
+        .get(IDEMPOTENCY_HEADER)
+        .map(|v| v.to_str().map(str::trim).unwrap_or_default().to_owned());
+    if let Some(key) = &key {
+        if key.is_empty() || key.len() > 200 {
+            return Err(ApiError::BadRequest(
+                "Idempotency-Key must be 1–200 visible characters".into(),
+            ));
+        }
+    }
+    let scope = format!("book:{username}");
+    let request_hash = token_hash(&body.to_string());
+    if let Some(key) = &key {
+        if let Some(replay) = replay(&state.store, &scope, key, &request_hash).await? {
+            return Ok(replay);
+        }
+    }
+    let now = state.clock.now();
+    let (host, meeting) = booking::bookable_type(&state.store, &username, &body).await?;
+    let request = booking::read_request(&body, &meeting)?;
+    let (record, mut tx) = match booking::book(&state.store, &host, &meeting, &request, now).await {
+        Ok(done) => done,
+        Err(ServiceError::Conflict(message)) => {
+            // A retry that lost the race to its own first attempt gets that attempt's answer.
+            if let Some(key) = &key {
+                if let Some(replay) = replay(&state.store, &scope, key, &request_hash).await? {
+                    return Ok(replay);
+                }
+            }
+            return Err(ApiError::Conflict(message));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut out = record.to_json();
+    out["confirmationMessage"] = json!(meeting.confirmation_message);
+    out["meetingTypeName"] = json!(meeting.name);
+    let text = out.to_string();
+    if let Some(key) = &key {
+        Store::save_idempotent_response(
+            &mut tx,
+            &scope,
+            key,
+            &request_hash,
+            201,
+            &text,
+            Instant::from(now),
+        )
+        .await
+        .map_err(internal)?;
+    }
+    tx.commit().await.map_err(internal)?;
+    Ok(json_text(StatusCode::CREATED, text))
+}
+
+async fn replay(
+    store: &Store,
+    scope: &str,
+    key: &str,
+    request_hash: &str,
+) -> Result<Option<Response>> {
+    let Some((hash, status, body)) = store
+        .idempotent_response(scope, key)
+        .await
+        .map_err(internal)?
+    else {
+        return Ok(None);
+    };
+    if hash != request_hash {
+        return Err(ApiError::Invalid(vec![FieldError::new(
+            "Idempotency-Key",
+            "was already used for a different request",
+        )]));
+    }
+    let status = StatusCode::from_u16(status).map_err(internal)?;
+    Ok(Some(json_text(status, body)))
+}
+
+async fn get_availability(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+) -> Result<Json<Value>> {
+    Ok(Json(
+        state
+            .store
+            .availability(&host.id)
+            .await
+            .map_err(internal)?
+            .to_json(),
+    ))
+}
+
+async fn patch_availability(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>> {
+    let settings = host::update_availability(&state.store, &host, &body, state.clock.now()).await?;
+    Ok(Json(settings.to_json()))
+}
+
+async fn list_meeting_types(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+) -> Result<Json<Value>> {
+    let types = state
+        .store
+        .meeting_types(&host.id)
+        .await
+        .map_err(internal)?;
+    Ok(Json(Value::Array(
+        types
+            .iter()
+            .map(crate::store::MeetingTypeRecord::to_json)
+            .collect(),
+    )))
+}
+
+async fn create_meeting_type(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+    JsonBody(body): JsonBody,
+) -> Result<(StatusCode, Json<Value>)> {
+    let m = host::create_meeting_type(&state.store, &host, &body, state.clock.now()).await?;
+    Ok((StatusCode::CREATED, Json(m.to_json())))
+}
+
+async fn update_meeting_type(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>> {
+    let m = host::update_meeting_type(&state.store, &host, &id, &body, state.clock.now()).await?;
+    Ok(Json(m.to_json()))
+}
+
+async fn delete_meeting_type(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    host::delete_meeting_type(&state.store, &host, &id, state.clock.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list_bookings(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>> {
+    let status = query
+        .get("status")
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().map_err(|m| FieldError::new("status", m)))
+        .transpose()?;
+    let from = query_instant(&query, "from")?.map(Instant::ceil);
+    let to = query_instant(&query, "to")?.map(Instant::ceil);
+    let list = state
+        .store
+        .bookings(&host.id, status, from, to)
+        .await
+        .map_err(internal)?;
+    Ok(Json(Value::Array(
+        list.iter()
+            .map(crate::store::BookingRecord::to_json)
+            .collect(),
+    )))
+}
+
+async fn update_booking(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>> {
+    let b = booking::update(&state.store, &host, &id, &body, state.clock.now()).await?;
+    Ok(Json(b.to_json()))
+}
+
+async fn list_blocked_time(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+) -> Result<Json<Value>> {
+    let list = Store::blocked_times(state.store.pool(), &host.id)
+        .await
+        .map_err(internal)?;
+    Ok(Json(Value::Array(
+        list.iter()
+            .map(crate::store::BlockedRecord::to_json)
+            .collect(),
+    )))
+}
+
+async fn create_blocked_time(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+    JsonBody(body): JsonBody,
+) -> Result<(StatusCode, Json<Value>)> {
+    let b = host::create_blocked_time(&state.store, &host, &body, state.clock.now()).await?;
+    Ok((StatusCode::CREATED, Json(b.to_json())))
+}
+
+async fn delete_blocked_time(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    host::delete_blocked_time(&state.store, &host, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

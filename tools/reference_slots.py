@@ -1,0 +1,227 @@
+#!/usr/bin/env python3
+"""Independent reference implementation of DESIGN.md section 5 (availability rules).
+
+Reads a `novacrm slots` scenario as JSON on stdin and prints
+{"slots":[{"start":"...Z","end":"...Z"}]} on stdout, like the Rust command.
+
+It is written from the contract alone and is deliberately literal and slow: it
+enumerates every candidate of every window and checks each filter on its own.
+Zones come from zoneinfo, recurrence rules from python-dateutil, whose reading
+of RRULE is the contract. Local times become instants with fold=0, which for
+zoneinfo is the "compatible" rule (gap: later by the gap; fold: earlier).
+
+Bad input exits with status 2 and a one-line message on stderr.
+"""
+
+import json
+import sys
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil.rrule import rrulestr
+
+DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DEFAULT_WORKING_DAYS = {key: key not in ("sat", "sun") for key in DAY_KEYS}
+DEFAULTS = {
+    "timezone": "America/New_York",
+    "startTime": "09:00",
+    "endTime": "17:00",
+    "bufferTime": 15,
+    "minNotice": 24,
+    "maxAdvance": 30,
+}
+
+
+class BadInput(Exception):
+    """A scenario field that cannot be read; the message names the field."""
+
+
+def parse_instant(value, field):
+    """Parse an RFC 3339 instant into an aware UTC datetime."""
+    if not isinstance(value, str):
+        raise BadInput(f"{field}: expected an RFC 3339 instant")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as err:
+        raise BadInput(f"{field}: {err}") from err
+    if parsed.tzinfo is None:
+        raise BadInput(f"{field}: instant needs a UTC offset")
+    return parsed.astimezone(timezone.utc)
+
+
+def parse_time_of_day(value, field):
+    """Parse HH:MM into (hours, minutes); 24:00 is allowed and means end of day."""
+    try:
+        hours, minutes = value.split(":")
+        if len(hours) != 2 or len(minutes) != 2:
+            raise ValueError
+        hours, minutes = int(hours), int(minutes)
+    except (AttributeError, ValueError) as err:
+        raise BadInput(f"{field}: expected HH:MM") from err
+    if not (0 <= minutes < 60 and (0 <= hours < 24 or (hours, minutes) == (24, 0))):
+        raise BadInput(f"{field}: expected HH:MM")
+    return hours, minutes
+
+
+def local_to_instant(day, hours, minutes, zone):
+    """Turn wall-clock time on `day` into a UTC instant with the compatible rule."""
+    if (hours, minutes) == (24, 0):
+        day, hours = day + timedelta(days=1), 0
+    wall = datetime.combine(day, time(hours, minutes), tzinfo=zone)
+    return wall.astimezone(timezone.utc)
+
+
+def format_instant(instant):
+    """Format a UTC instant as RFC 3339 with Z, fractional seconds only when non-zero."""
+    text = instant.strftime("%Y-%m-%dT%H:%M:%S")
+    if instant.microsecond:
+        text += f".{instant.microsecond:06d}".rstrip("0")
+    return text + "Z"
+
+
+def weekly_windows(availability):
+    """Map each weekday key to its list of ((h, m), (h, m)) windows."""
+    hours = availability.get("weeklyHours")
+    if hours is not None:
+        if not isinstance(hours, dict):
+            raise BadInput("weeklyHours: expected an object")
+        windows = {}
+        for key in DAY_KEYS:
+            windows[key] = []
+            for index, pair in enumerate(hours.get(key) or []):
+                field = f"weeklyHours.{key}[{index}]"
+                if not isinstance(pair, list) or len(pair) != 2:
+                    raise BadInput(f"{field}: expected [start, end]")
+                start = parse_time_of_day(pair[0], field)
+                end = parse_time_of_day(pair[1], field)
+                if end <= start:
+                    raise BadInput(f"{field}: end must be after start")
+                windows[key].append((start, end))
+        return windows
+    working = availability.get("workingDays")
+    working = DEFAULT_WORKING_DAYS if working is None else working
+    start = parse_time_of_day(availability.get("startTime", DEFAULTS["startTime"]), "startTime")
+    end = parse_time_of_day(availability.get("endTime", DEFAULTS["endTime"]), "endTime")
+    if end <= start:
+        raise BadInput("endTime: must be after startTime")
+    return {key: [(start, end)] if working.get(key) else [] for key in DAY_KEYS}
+
+
+def busy_bookings(bookings, buffer):
+    """Buffered [start, end) intervals of every booking that is not cancelled."""
+    intervals = []
+    for index, booking in enumerate(bookings):
+        start = parse_instant(booking.get("startTime"), f"bookings[{index}].startTime")
+        end = parse_instant(booking.get("endTime"), f"bookings[{index}].endTime")
+        if end < start:
+            raise BadInput(f"bookings[{index}].endTime: before startTime")
+        if booking.get("status") != "CANCELLED":
+            intervals.append((start - buffer, end + buffer))
+    return intervals
+
+
+def blocked_occurrences(blocked_times, zone, horizon):
+    """[start, end) of every blocked-time occurrence starting before `horizon`.
+
+    The entered interval always counts; a rule adds dateutil's occurrences with
+    DTSTART = the entered start seen in the host zone, each lasting as long as
+    the entered interval.
+    """
+    intervals = []
+    for index, blocked in enumerate(blocked_times):
+        start = parse_instant(blocked.get("startTime"), f"blockedTimes[{index}].startTime")
+        end = parse_instant(blocked.get("endTime"), f"blockedTimes[{index}].endTime")
+        if end < start:
+            raise BadInput(f"blockedTimes[{index}].endTime: before startTime")
+        length = end - start
+        intervals.append((start, end))
+        rule = blocked.get("recurrenceRule")
+        if not rule:
+            continue
+        try:
+            occurrences = rrulestr(rule, dtstart=start.astimezone(zone))
+        except (ValueError, TypeError) as err:
+            raise BadInput(f"blockedTimes[{index}].recurrenceRule: {err}") from err
+        wall_horizon = horizon.astimezone(zone).replace(tzinfo=None) + timedelta(days=2)
+        for occurrence in occurrences:
+            if occurrence.replace(tzinfo=None) > wall_horizon:
+                break
+            occ_start = occurrence.replace(fold=0).astimezone(timezone.utc)
+            intervals.append((occ_start, occ_start + length))
+    return intervals
+
+
+def overlaps(start, end, interval):
+    """Half-open overlap between [start, end) and interval."""
+    return start < interval[1] and interval[0] < end
+
+
+def compute_slots(scenario):
+    """Return the sorted, unique (start, end) slots of a scenario."""
+    availability = scenario.get("availability") or {}
+    zone_name = availability.get("timezone", DEFAULTS["timezone"])
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError) as err:
+        raise BadInput(f"timezone: unknown zone {zone_name!r}") from err
+    buffer = timedelta(minutes=availability.get("bufferTime", DEFAULTS["bufferTime"]))
+    min_notice = timedelta(hours=availability.get("minNotice", DEFAULTS["minNotice"]))
+    max_advance = availability.get("maxAdvance", DEFAULTS["maxAdvance"])
+
+    meeting = scenario.get("meetingType") or {}
+    if "duration" not in meeting:
+        raise BadInput("meetingType.duration: missing")
+    duration = timedelta(minutes=meeting["duration"])
+    step = timedelta(minutes=meeting.get("slotInterval") or meeting["duration"])
+    if duration <= timedelta(0) or step <= timedelta(0):
+        raise BadInput("meetingType.duration: must be positive")
+
+    now = parse_instant(scenario.get("now"), "now")
+    today = now.astimezone(zone).date()
+    last_date = today + timedelta(days=max_advance)
+    start_from = parse_instant(scenario["from"], "from") if scenario.get("from") else now
+    if scenario.get("to"):
+        end_to = parse_instant(scenario["to"], "to")
+    else:
+        end_to = local_to_instant(last_date + timedelta(days=1), 0, 0, zone)
+
+    windows = weekly_windows(availability)
+    busy = busy_bookings(scenario.get("bookings") or [], buffer)
+    busy += blocked_occurrences(scenario.get("blockedTimes") or [], zone, end_to + duration)
+
+    slots = set()
+    first_day = start_from.astimezone(zone).date() - timedelta(days=2)
+    final_day = end_to.astimezone(zone).date() + timedelta(days=1)
+    day = first_day
+    while day <= final_day:
+        for a, b in windows[DAY_KEYS[day.weekday()]]:
+            window_start = local_to_instant(day, *a, zone)
+            window_end = local_to_instant(day, *b, zone)
+            s = window_start
+            while s + duration <= window_end:
+                if (
+                    start_from <= s < end_to
+                    and s >= now + min_notice
+                    and s.astimezone(zone).date() <= last_date
+                    and not any(overlaps(s, s + duration, iv) for iv in busy)
+                ):
+                    slots.add((s, s + duration))
+                s += step
+        day += timedelta(days=1)
+    return sorted(slots)
+
+
+def main():
+    """Read a scenario on stdin, print its slots as JSON."""
+    try:
+        scenario = json.load(sys.stdin)
+        slots = compute_slots(scenario)
+    except (BadInput, json.JSONDecodeError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
+    out = [{"start": format_instant(s), "end": format_instant(e)} for s, e in slots]
+    print(json.dumps({"slots": out}, separators=(",", ":")))
+
+
+if __name__ == "__main__":
+    main()
