@@ -171,8 +171,8 @@ def random_rule(rng, start):
     if roll < 0.25:
         rule += f";COUNT={rng.randint(1, 20)}"
     elif roll < 0.5:
-        until = start + timedelta(days=rng.randint(0, 200), minutes=rng.choice((0, 0, 15, 30)) * 1)
-        rule += ";UNTIL=" + quarter(rng, until).strftime("%Y%m%dT%H%M%SZ")
+        until = start + timedelta(days=rng.randint(0, 200), minutes=rng.choice((0, 0, 15, 30)))
+        rule += ";UNTIL=" + until.strftime("%Y%m%dT%H%M%SZ")
     if rng.random() < 0.2:
         rule = "RRULE:" + rule
     return rule

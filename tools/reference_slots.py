@@ -10,7 +10,9 @@ Zones come from zoneinfo, recurrence rules from python-dateutil, whose reading
 of RRULE is the contract. Local times become instants with fold=0, which for
 zoneinfo is the "compatible" rule (gap: later by the gap; fold: earlier).
 
-Bad input exits with status 2 and a one-line message on stderr.
+Bad input exits with status 2 and a one-line message on stderr; that includes
+a query range whose end (given or defaulted) is before its start, read as the
+contract's "end before start".
 """
 
 import json
@@ -184,6 +186,8 @@ def compute_slots(scenario):
         end_to = parse_instant(scenario["to"], "to")
     else:
         end_to = local_to_instant(last_date + timedelta(days=1), 0, 0, zone)
+    if end_to < start_from:
+        raise BadInput(f"to: {format_instant(end_to)} is before from {format_instant(start_from)}")
 
     windows = weekly_windows(availability)
     busy = busy_bookings(scenario.get("bookings") or [], buffer)

@@ -25,7 +25,7 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct Database {
-    /// Database URL: sqlite://path (created if missing) or postgres://…
+    /// Database URL: `sqlite://path` (created if missing) or `postgres://…`
     #[arg(
         long,
         env = "DATABASE_URL",
@@ -71,7 +71,7 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
-    /// Create a host; the password comes from NOVACRM_PASSWORD or a prompt.
+    /// Create a host; the password comes from `NOVACRM_PASSWORD` or a prompt.
     Create {
         #[arg(long)]
         username: String,

@@ -71,19 +71,24 @@ pub async fn create_host(
 
 /// SHA-256 of a token, hex: tokens are stored hashed and looked up by hash.
 pub fn token_hash(token: &str) -> String {
-    sha2::Sha256::digest(token.as_bytes())
+    hex(&sha2::Sha256::digest(token.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
         .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        })
 }
 
 /// Creates an API token for the host and returns it (the only time it is seen).
 pub async fn create_token(store: &Store, host: &Host, now: Timestamp) -> Result<String> {
     let mut bytes = [0u8; 24];
     getrandom::fill(&mut bytes).expect("the OS provides randomness");
-    let token: String = std::iter::once("nvc_".to_owned())
-        .chain(bytes.iter().map(|b| format!("{b:02x}")))
-        .collect();
+    let token = format!("nvc_{}", hex(&bytes));
     store
         .add_token(&host.id, &token_hash(&token), Instant::from(now))
         .await?;
@@ -109,10 +114,10 @@ pub async fn update_availability(
 fn apply_meeting_type(m: &mut MeetingTypeRecord, body: &Value, creating: bool) -> Result<()> {
     let obj = Obj::new(body, "")?;
     let mut errors = Vec::new();
-    if creating || obj.has("name") {
-        if let Some(name) = gather(&mut errors, validate::required_text(&obj, "name", 100)) {
-            m.name = name;
-        }
+    if (creating || obj.has("name"))
+        && let Some(name) = gather(&mut errors, validate::required_text(&obj, "name", 100))
+    {
+        m.name = name;
     }
     if creating || obj.has("duration") {
         let d = obj.int("duration").and_then(|d| {

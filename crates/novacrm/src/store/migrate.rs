@@ -13,7 +13,7 @@ const POSTGRES: &[(i64, &str)] = &[(
 )];
 
 /// An arbitrary constant naming NovaCRM's migration lock.
-const LOCK_KEY: i64 = 0x6E6F_7661_6372_6D;
+const LOCK_KEY: i64 = 0x006E_6F76_6163_726D;
 
 pub async fn run(store: &Store) -> Result<()> {
     let mut conn = store.pool.acquire().await?;

@@ -81,7 +81,7 @@ async fn booking_page(
     let types: Vec<Value> = types
         .iter()
         .filter(|m| m.active)
-        .map(|m| m.to_public_json())
+        .map(crate::store::MeetingTypeRecord::to_public_json)
         .collect();
     Ok(Json(json!({
         "host": {"username": host.username, "name": host.name, "timezone": settings.zone.name()},
@@ -124,7 +124,50 @@ async fn public_availability(
     Ok(json_text(StatusCode::OK, body.to_string()))
 }
 
-const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+/// A keyed booking request (`Idempotency-Key`): a retry gets the first answer back.
+struct Idempotency {
+    scope: String,
+    key: String,
+    request_hash: String,
+}
+
+impl Idempotency {
+    fn from_request(username: &str, headers: &HeaderMap, body: &Value) -> Result<Option<Self>> {
+        let Some(value) = headers.get("idempotency-key") else {
+            return Ok(None);
+        };
+        let key = value.to_str().map(str::trim).unwrap_or_default();
+        if key.is_empty() || key.len() > 200 {
+            return Err(ApiError::BadRequest(
+                "Idempotency-Key must be 1–200 visible characters".into(),
+            ));
+        }
+        Ok(Some(Self {
+            scope: format!("book:{username}"),
+            key: key.to_owned(),
+            request_hash: token_hash(&body.to_string()),
+        }))
+    }
+
+    /// The stored answer to this key, if any; the same key with another body is refused.
+    async fn replay(&self, store: &Store) -> Result<Option<Response>> {
+        let stored = store
+            .idempotent_response(&self.scope, &self.key)
+            .await
+            .map_err(internal)?;
+        let Some((hash, status, body)) = stored else {
+            return Ok(None);
+        };
+        if hash != self.request_hash {
+            return Err(ApiError::Invalid(vec![FieldError::new(
+                "Idempotency-Key",
+                "was already used for a different request",
+            )]));
+        }
+        let status = StatusCode::from_u16(status).map_err(internal)?;
+        Ok(Some(json_text(status, body)))
+    }
+}
 
 async fn book(
     State(state): State<AppState>,
@@ -132,22 +175,11 @@ async fn book(
     headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> Result<Response> {
-    let key = headers
-        .get(IDEMPOTENCY_HEADER)
-        .map(|v| v.to_str().map(str::trim).unwrap_or_default().to_owned());
-    if let Some(key) = &key {
-        if key.is_empty() || key.len() > 200 {
-            return Err(ApiError::BadRequest(
-                "Idempotency-Key must be 1–200 visible characters".into(),
-            ));
-        }
-    }
-    let scope = format!("book:{username}");
-    let request_hash = token_hash(&body.to_string());
-    if let Some(key) = &key {
-        if let Some(replay) = replay(&state.store, &scope, key, &request_hash).await? {
-            return Ok(replay);
-        }
+    let keyed = Idempotency::from_request(&username, &headers, &body)?;
+    if let Some(keyed) = &keyed
+        && let Some(replay) = keyed.replay(&state.store).await?
+    {
+        return Ok(replay);
     }
     let now = state.clock.now();
     let (host, meeting) = booking::bookable_type(&state.store, &username, &body).await?;
@@ -156,10 +188,10 @@ async fn book(
         Ok(done) => done,
         Err(ServiceError::Conflict(message)) => {
             // A retry that lost the race to its own first attempt gets that attempt's answer.
-            if let Some(key) = &key {
-                if let Some(replay) = replay(&state.store, &scope, key, &request_hash).await? {
-                    return Ok(replay);
-                }
+            if let Some(keyed) = &keyed
+                && let Some(replay) = keyed.replay(&state.store).await?
+            {
+                return Ok(replay);
             }
             return Err(ApiError::Conflict(message));
         }
@@ -169,12 +201,12 @@ async fn book(
     out["confirmationMessage"] = json!(meeting.confirmation_message);
     out["meetingTypeName"] = json!(meeting.name);
     let text = out.to_string();
-    if let Some(key) = &key {
+    if let Some(k) = &keyed {
         Store::save_idempotent_response(
             &mut tx,
-            &scope,
-            key,
-            &request_hash,
+            &k.scope,
+            &k.key,
+            &k.request_hash,
             201,
             &text,
             Instant::from(now),
@@ -184,29 +216,6 @@ async fn book(
     }
     tx.commit().await.map_err(internal)?;
     Ok(json_text(StatusCode::CREATED, text))
-}
-
-async fn replay(
-    store: &Store,
-    scope: &str,
-    key: &str,
-    request_hash: &str,
-) -> Result<Option<Response>> {
-    let Some((hash, status, body)) = store
-        .idempotent_response(scope, key)
-        .await
-        .map_err(internal)?
-    else {
-        return Ok(None);
-    };
-    if hash != request_hash {
-        return Err(ApiError::Invalid(vec![FieldError::new(
-            "Idempotency-Key",
-            "was already used for a different request",
-        )]));
-    }
-    let status = StatusCode::from_u16(status).map_err(internal)?;
-    Ok(Some(json_text(status, body)))
 }
 
 async fn get_availability(

@@ -1,0 +1,235 @@
+//! Test harness: every test gets its own application on port 0, its own database (a SQLite
+//! file, or a fresh PostgreSQL database under `NOVACRM_TEST_POSTGRES_URL`), and a clock it
+//! controls. A missing PostgreSQL URL fails the test: a skipped backend is a failed check.
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use novacrm::clock::FixedClock;
+use novacrm::config::Config;
+use novacrm::services::host;
+use novacrm::startup::{Application, seed_demo};
+use novacrm::store::Store;
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Declares one test per backend from an `async fn(Backend)`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::helpers::Backend::Sqlite).await }
+            )*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::helpers::Backend::Postgres).await }
+            )*
+        }
+    };
+}
+
+/// A fresh database URL for `backend`.
+pub async fn fresh_database(backend: Backend) -> String {
+    match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join("novacrm-tests");
+            std::fs::create_dir_all(&dir).unwrap();
+            format!("sqlite://{}/{}.db", dir.display(), uuid::Uuid::now_v7())
+        }
+        Backend::Postgres => {
+            let base = std::env::var("NOVACRM_TEST_POSTGRES_URL").expect(
+                "NOVACRM_TEST_POSTGRES_URL must point at a PostgreSQL database (scripts/test sets it); \
+                 the PostgreSQL suite is not optional",
+            );
+            let name = format!(
+                "{}_{}",
+                base.rsplit('/').next().unwrap(),
+                uuid::Uuid::now_v7().simple()
+            );
+            sqlx::any::install_default_drivers();
+            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&base)
+                .await
+                .unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            format!("{}/{name}", base.rsplit_once('/').unwrap().0)
+        }
+    }
+}
+
+pub const NOW: &str = "2026-11-23T12:00:00Z";
+
+#[derive(Debug)]
+#[allow(dead_code, reason = "not every test reads every field")]
+pub struct TestApp {
+    pub address: String,
+    pub database_url: String,
+    pub store: Store,
+    pub clock: Arc<FixedClock>,
+    pub client: reqwest::Client,
+    pub token: String,
+    pub quick_call: String,
+    pub consultation: String,
+}
+
+/// Starts the app with the demo host `jane` (Mon–Fri 09–17 New York, 15-min buffer, 24 h
+/// notice) and an API token for her. `now` is Monday 2026-11-23 07:00 New York.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    let database_url = fresh_database(backend).await;
+    let clock = Arc::new(FixedClock::new(NOW.parse().unwrap()));
+    let config = Config {
+        listen: "127.0.0.1:0".into(),
+        database_url: database_url.clone(),
+        public_url: None,
+        demo: false,
+    };
+    let app = Application::build_with_clock(config, clock.clone())
+        .await
+        .unwrap();
+    let store = app.state().store.clone();
+    seed_demo(&store, clock.now_ts()).await.unwrap();
+    let jane = store.host_by_username("jane").await.unwrap().unwrap();
+    let token = host::create_token(&store, &jane, clock.now_ts())
+        .await
+        .unwrap();
+    let types = store.meeting_types(&jane.id).await.unwrap();
+    let address = format!("http://{}", app.address());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        database_url,
+        store,
+        clock,
+        client: reqwest::Client::new(),
+        token,
+        quick_call: types[0].id.clone(),
+        consultation: types[1].id.clone(),
+    }
+}
+
+trait NowTs {
+    fn now_ts(&self) -> Timestamp;
+}
+
+impl NowTs for FixedClock {
+    fn now_ts(&self) -> Timestamp {
+        novacrm::clock::Clock::now(self)
+    }
+}
+
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub content_type: String,
+    pub body: Value,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let text = response.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Answer {
+            status,
+            content_type,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.send(self.client.get(self.url(path))).await
+    }
+
+    pub async fn authed(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Answer {
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        self.send(request).await
+    }
+
+    pub async fn raw(&self, method: reqwest::Method, path: &str, body: &str) -> Answer {
+        self.send(
+            self.client
+                .request(method, self.url(path))
+                .bearer_auth(&self.token)
+                .header("content-type", "application/json")
+                .body(body.to_owned()),
+        )
+        .await
+    }
+
+    pub async fn slots(&self, meeting_type: &str, query: &str) -> Vec<String> {
+        let answer = self
+            .get(&format!(
+                "/api/public/booking/jane/availability?meetingTypeId={meeting_type}{query}"
+            ))
+            .await;
+        assert_eq!(answer.status, 200, "{:?}", answer.body);
+        answer.body["slots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["start"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    pub async fn book(&self, meeting_type: &str, start: &str, email: &str) -> Answer {
+        self.post_booking(json!({
+            "meetingTypeId": meeting_type, "startTime": start, "timezone": "Europe/Berlin",
+            "guestName": "Guest", "guestEmail": email,
+        }))
+        .await
+    }
+
+    pub async fn post_booking(&self, body: Value) -> Answer {
+        self.send(
+            self.client
+                .post(self.url("/api/public/booking/jane/book"))
+                .json(&body),
+        )
+        .await
+    }
+}
+
+/// Asserts that no two non-cancelled bookings of the host overlap (buffers aside).
+pub async fn assert_no_overlaps(store: &Store) {
+    let jane = store.host_by_username("jane").await.unwrap().unwrap();
+    let live: Vec<_> = store
+        .bookings(&jane.id, None, None, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|b| b.status.holds_time())
+        .collect();
+    for (i, a) in live.iter().enumerate() {
+        for b in &live[i + 1..] {
+            assert!(
+                a.end <= b.start || b.end <= a.start,
+                "overlap: {a:?} and {b:?}"
+            );
+        }
+    }
+}

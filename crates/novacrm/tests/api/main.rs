@@ -1,0 +1,778 @@
+//! The service's integration suite. Every test runs twice: on SQLite and on PostgreSQL.
+
+mod helpers;
+mod processes;
+
+use helpers::{Backend, TestApp, assert_no_overlaps, spawn_app};
+use processes::two_processes_share_one_schedule;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// Tuesday 2026-11-24 09:00 New York — the first bookable morning (24 h notice).
+const TUE_9: &str = "2026-11-24T14:00:00Z";
+const TUE_930: &str = "2026-11-24T14:30:00Z";
+
+fn fields(answer: &helpers::Answer) -> Vec<String> {
+    answer.body["errors"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|e| e["field"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn assert_problem(answer: &helpers::Answer, status: u16) {
+    assert_eq!(answer.status, status, "{:?}", answer.body);
+    assert_eq!(answer.content_type, "application/problem+json");
+    assert_eq!(answer.body["status"], status);
+    assert!(
+        answer.body["detail"]
+            .as_str()
+            .is_some_and(|d| !d.is_empty())
+    );
+}
+
+async fn health_and_booking_page(backend: Backend) {
+    let app = spawn_app(backend).await;
+    assert_eq!(app.get("/healthz").await.status, 200);
+    let page = app.get("/api/public/booking/jane").await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.body["host"]["name"], "Jane Smith");
+    assert_eq!(page.body["host"]["timezone"], "America/New_York");
+    let names: Vec<&str> = page.body["meetingTypes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Quick Call", "Consultation"]);
+    assert_problem(&app.get("/api/public/booking/nobody").await, 404);
+    assert_problem(
+        &app.get("/api/public/booking/nobody/availability?meetingTypeId=x")
+            .await,
+        404,
+    );
+    assert_problem(
+        &app.get("/api/public/booking/jane/availability?meetingTypeId=nope")
+            .await,
+        404,
+    );
+    assert_problem(&app.get("/api/public/booking/jane/availability").await, 422);
+}
+
+async fn availability_equals_the_slots_command(backend: Backend) {
+    let app = spawn_app(backend).await;
+    assert_eq!(
+        app.book(&app.consultation, TUE_9, "a@example.com")
+            .await
+            .status,
+        201
+    );
+    let block = json!({"startTime": "2026-11-25T17:00:00Z", "endTime": "2026-11-25T18:00:00Z",
+                       "recurrenceRule": "FREQ=WEEKLY;BYDAY=WE,FR"});
+    assert_eq!(
+        app.authed(Method::POST, "/api/blocked-time", Some(block.clone()))
+            .await
+            .status,
+        201
+    );
+    let range = "&start=2026-11-23T00:00:00Z&end=2026-12-20T00:00:00Z";
+    let api = app
+        .get(&format!(
+            "/api/public/booking/jane/availability?meetingTypeId={}{range}",
+            app.quick_call
+        ))
+        .await;
+    let settings = app
+        .authed(Method::GET, "/api/availability", None)
+        .await
+        .body;
+    let bookings = app.authed(Method::GET, "/api/bookings", None).await.body;
+    let scenario = json!({
+        "now": helpers::NOW, "from": "2026-11-23T00:00:00Z", "to": "2026-12-20T00:00:00Z",
+        "availability": settings, "meetingType": {"duration": 15},
+        "bookings": bookings, "blockedTimes": [block],
+    });
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_novacrm"))
+        .arg("slots")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(
+        &mut child.stdin.take().unwrap(),
+        scenario.to_string().as_bytes(),
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let cli: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(api.body, cli);
+    assert!(api.body["slots"].as_array().unwrap().len() > 100);
+}
+
+async fn booking_links_a_contact_and_takes_the_slot_from_every_type(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let first = app.book(&app.quick_call, TUE_9, "Ann@Example.com").await;
+    assert_eq!(first.status, 201, "{:?}", first.body);
+    assert_eq!(first.body["status"], "CONFIRMED");
+    assert_eq!(first.body["endTime"], "2026-11-24T14:15:00Z");
+    assert!(first.body.get("confirmationMessage").is_some());
+    // The 15-min booking plus its 15-min buffer hides 09:00–09:30 of the 30-min type too.
+    let slots = app
+        .slots(
+            &app.consultation,
+            "&start=2026-11-24T00:00:00Z&end=2026-11-25T00:00:00Z",
+        )
+        .await;
+    assert_eq!(slots.first().unwrap(), "2026-11-24T14:30:00Z");
+    assert_problem(
+        &app.book(&app.consultation, TUE_9, "bob@example.com").await,
+        409,
+    );
+    let second = app
+        .book(&app.quick_call, "2026-11-24T16:00:00Z", "ann@example.COM")
+        .await;
+    assert_eq!(second.status, 201);
+    assert_eq!(
+        second.body["contactId"], first.body["contactId"],
+        "same email, any case, same contact"
+    );
+    // Outside working hours, inside the notice, past the horizon: never offered.
+    for start in [
+        "2026-11-24T03:00:00Z",
+        "2026-11-23T15:00:00Z",
+        "2027-02-01T15:00:00Z",
+    ] {
+        assert_problem(
+            &app.book(&app.quick_call, start, "c@example.com").await,
+            409,
+        );
+    }
+    assert_no_overlaps(&app.store).await;
+}
+
+async fn invalid_bookings_name_every_bad_field_and_write_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let question = json!({"questions": [{"id": "budget", "label": "Budget?", "type": "single_choice",
+                                         "required": true, "options": ["small", "large"]}]});
+    let patched = app
+        .authed(
+            Method::PATCH,
+            &format!("/api/meeting-types/{}", app.quick_call),
+            Some(question),
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{:?}", patched.body);
+    let bad = app
+        .post_booking(json!({"meetingTypeId": app.quick_call, "startTime": "tomorrow", "timezone": "Mars/Base",
+                             "guestName": "", "guestEmail": "not-an-email", "guestPhone": "call me",
+                             "meetingNotes": "x".repeat(6000), "answers": {"budget": "huge", "extra": 1}}))
+        .await;
+    assert_problem(&bad, 422);
+    let mut got = fields(&bad);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "answers.budget",
+            "answers.extra",
+            "guestEmail",
+            "guestName",
+            "guestPhone",
+            "meetingNotes",
+            "startTime",
+            "timezone"
+        ]
+    );
+    let missing = app
+        .post_booking(json!({"meetingTypeId": app.quick_call, "startTime": TUE_9,
+        "timezone": "UTC", "guestName": "A", "guestEmail": "a@example.com"}))
+        .await;
+    assert_eq!(fields(&missing), ["answers.budget"]);
+    let wrong_type = app.post_booking(json!({"meetingTypeId": app.quick_call, "startTime": 5,
+        "timezone": "UTC", "guestName": ["A"], "guestEmail": "a@example.com", "answers": {"budget": "small"}})).await;
+    assert_problem(&wrong_type, 422);
+    assert_eq!(fields(&wrong_type), ["startTime", "guestName"]);
+    let raw = app
+        .raw(
+            Method::POST,
+            "/api/public/booking/jane/book",
+            "{\"meetingTypeId\": ",
+        )
+        .await;
+    assert_problem(&raw, 400);
+    let huge = app
+        .raw(
+            Method::POST,
+            "/api/public/booking/jane/book",
+            &format!("{{\"x\":\"{}\"}}", "a".repeat(100_000)),
+        )
+        .await;
+    assert_problem(&huge, 413);
+    assert_problem(
+        &app.post_booking(json!({"meetingTypeId": "nope"})).await,
+        404,
+    );
+    assert_problem(&app.post_booking(json!({})).await, 422);
+    let jane = app.store.host_by_username("jane").await.unwrap().unwrap();
+    assert!(
+        app.store
+            .bookings(&jane.id, None, None, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let ok = app.post_booking(json!({"meetingTypeId": app.quick_call, "startTime": TUE_9,
+        "timezone": "UTC", "guestName": "A", "guestEmail": "a@example.com", "answers": {"budget": "small"}})).await;
+    assert_eq!(ok.status, 201, "{:?}", ok.body);
+    assert_eq!(ok.body["answers"], json!({"budget": "small"}));
+}
+
+async fn cancel_frees_the_slot_and_statuses_follow_the_state_machine(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let booked = app.book(&app.consultation, TUE_9, "a@example.com").await;
+    let id = booked.body["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/bookings/{id}");
+    assert!(
+        !app.slots(&app.consultation, "")
+            .await
+            .contains(&TUE_9.to_owned())
+    );
+    let cancelled = app
+        .authed(
+            Method::PATCH,
+            &path,
+            Some(json!({"status": "CANCELLED", "cancelReason": "ill"})),
+        )
+        .await;
+    assert_eq!(cancelled.status, 200);
+    assert_eq!(cancelled.body["cancelReason"], "ill");
+    assert!(
+        app.slots(&app.consultation, "")
+            .await
+            .contains(&TUE_9.to_owned()),
+        "freed at once"
+    );
+    let refused = app
+        .authed(Method::PATCH, &path, Some(json!({"status": "COMPLETED"})))
+        .await;
+    assert_problem(&refused, 422);
+    assert_eq!(fields(&refused), ["status"]);
+    let other = app.book(&app.consultation, TUE_9, "b@example.com").await;
+    let other_path = format!("/api/bookings/{}", other.body["id"].as_str().unwrap());
+    assert_eq!(
+        app.authed(
+            Method::PATCH,
+            &other_path,
+            Some(json!({"status": "NO_SHOW"}))
+        )
+        .await
+        .body["status"],
+        "NO_SHOW"
+    );
+    assert_eq!(
+        app.authed(
+            Method::PATCH,
+            &other_path,
+            Some(json!({"status": "COMPLETED"}))
+        )
+        .await
+        .body["status"],
+        "COMPLETED"
+    );
+    assert_problem(
+        &app.authed(Method::PATCH, &other_path, Some(json!({"status": "LATER"})))
+            .await,
+        422,
+    );
+    assert_problem(
+        &app.authed(Method::PATCH, &other_path, Some(json!({})))
+            .await,
+        422,
+    );
+    let list = app
+        .authed(Method::GET, "/api/bookings?status=CANCELLED", None)
+        .await;
+    assert_eq!(list.body.as_array().unwrap().len(), 1);
+    assert_problem(
+        &app.authed(Method::GET, "/api/bookings?status=SOON", None)
+            .await,
+        422,
+    );
+}
+
+async fn reschedule_moves_through_the_same_checks(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = app.book(&app.consultation, TUE_9, "a@example.com").await;
+    let b = app
+        .book(&app.consultation, "2026-11-24T16:00:00Z", "b@example.com")
+        .await;
+    let path = format!("/api/bookings/{}", a.body["id"].as_str().unwrap());
+    // Overlapping its own old time is fine: the booking being moved is ignored.
+    let moved = app
+        .authed(Method::PATCH, &path, Some(json!({"startTime": TUE_930})))
+        .await;
+    assert_eq!(moved.status, 200, "{:?}", moved.body);
+    assert_eq!(moved.body["endTime"], "2026-11-24T15:00:00Z");
+    // Not a candidate of the 30-min type (09:15): refused like any other unoffered time.
+    let off_grid = app
+        .authed(
+            Method::PATCH,
+            &path,
+            Some(json!({"startTime": "2026-11-24T14:15:00Z"})),
+        )
+        .await;
+    assert_problem(&off_grid, 409);
+    // Onto b (or its buffer): refused, and nothing changes.
+    let clash = app
+        .authed(
+            Method::PATCH,
+            &path,
+            Some(json!({"startTime": "2026-11-24T15:30:00Z"})),
+        )
+        .await;
+    assert_problem(&clash, 409);
+    let list = app.authed(Method::GET, "/api/bookings", None).await.body;
+    assert_eq!(list[0]["startTime"], TUE_930);
+    assert_eq!(list[1]["id"], b.body["id"]);
+    assert!(
+        !app.slots(&app.consultation, "")
+            .await
+            .contains(&TUE_9.to_owned()),
+        "buffer before 09:30"
+    );
+    assert_no_overlaps(&app.store).await;
+}
+
+async fn settings_changes_show_in_availability_at_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let before = app.slots(&app.quick_call, "").await;
+    assert!(before.contains(&TUE_9.to_owned()));
+    let patched = app
+        .authed(
+            Method::PATCH,
+            "/api/availability",
+            Some(json!({"startTime": "10:00", "bufferTime": 0})),
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{:?}", patched.body);
+    assert_eq!(patched.body["startTime"], "10:00");
+    assert_eq!(
+        patched.body["timezone"], "America/New_York",
+        "untouched fields stay"
+    );
+    let after = app.slots(&app.quick_call, "").await;
+    assert!(!after.contains(&TUE_9.to_owned()));
+    assert!(after.contains(&"2026-11-24T15:00:00Z".to_owned()));
+    let bad = app
+        .authed(
+            Method::PATCH,
+            "/api/availability",
+            Some(json!({"startTime": "25:00", "timezone": "Nowhere"})),
+        )
+        .await;
+    assert_problem(&bad, 422);
+    assert_eq!(fields(&bad), ["timezone"]);
+    assert_eq!(
+        app.authed(Method::GET, "/api/availability", None)
+            .await
+            .body["startTime"],
+        "10:00"
+    );
+    let weekly = app
+        .authed(
+            Method::PATCH,
+            "/api/availability",
+            Some(json!({"weeklyHours": {"tue": [["13:00", "14:00"]]}})),
+        )
+        .await;
+    assert_eq!(weekly.status, 200);
+    let only = app.slots(&app.quick_call, "").await;
+    assert_eq!(only.first().unwrap(), "2026-11-24T18:00:00Z");
+    assert!(only.iter().all(|s| s.starts_with("2026-11-24")
+        || s.starts_with("2026-12-01")
+        || s.starts_with("2026-12-08")
+        || s.starts_with("2026-12-15")
+        || s.starts_with("2026-12-22")));
+    let long = app.get(&format!("/api/public/booking/jane/availability?meetingTypeId={}&start=2026-11-24T00:00:00Z&end=2027-04-01T00:00:00Z", app.quick_call)).await;
+    assert_problem(&long, 422);
+}
+
+async fn meeting_types_are_managed_and_archived_when_booked(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let created = app
+        .authed(
+            Method::POST,
+            "/api/meeting-types",
+            Some(json!({"name": "Demo", "duration": 45,
+        "color": "#10b981", "slotInterval": 15, "confirmationMessage": "See you!"})),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    assert_eq!(created.body["color"], "#10B981");
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let bad = app
+        .authed(
+            Method::POST,
+            "/api/meeting-types",
+            Some(json!({"name": "", "duration": 0, "color": "blue", "slotInterval": -1})),
+        )
+        .await;
+    assert_problem(&bad, 422);
+    assert_eq!(fields(&bad), ["name", "duration", "color", "slotInterval"]);
+    let booked = app.book(&id, TUE_9, "a@example.com").await;
+    assert_eq!(booked.status, 201);
+    assert_eq!(booked.body["confirmationMessage"], "See you!");
+    let off = app
+        .authed(
+            Method::PATCH,
+            &format!("/api/meeting-types/{id}"),
+            Some(json!({"active": false})),
+        )
+        .await;
+    assert_eq!(off.body["active"], false);
+    assert_problem(
+        &app.book(&id, "2026-11-24T18:00:00Z", "b@example.com").await,
+        404,
+    );
+    assert_eq!(
+        app.authed(Method::DELETE, &format!("/api/meeting-types/{id}"), None)
+            .await
+            .status,
+        204
+    );
+    let list = app
+        .authed(Method::GET, "/api/meeting-types", None)
+        .await
+        .body;
+    assert_eq!(list.as_array().unwrap().len(), 2, "archived, not listed");
+    assert_eq!(
+        app.authed(Method::GET, "/api/bookings", None).await.body[0]["meetingTypeId"],
+        id.as_str(),
+        "the booking keeps its type"
+    );
+    assert_problem(
+        &app.authed(Method::DELETE, &format!("/api/meeting-types/{id}"), None)
+            .await,
+        404,
+    );
+    assert_eq!(
+        app.authed(
+            Method::DELETE,
+            &format!("/api/meeting-types/{}", app.quick_call),
+            None
+        )
+        .await
+        .status,
+        204
+    );
+}
+
+async fn blocked_time_hides_slots_and_bad_rules_are_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let created = app
+        .authed(
+            Method::POST,
+            "/api/blocked-time",
+            Some(
+                json!({"startTime": TUE_9, "endTime": "2026-11-24T15:00:00Z",
+        "reason": "Standup", "recurrenceRule": "RRULE:FREQ=DAILY;COUNT=3"}),
+            ),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    assert_eq!(created.body["recurring"], true);
+    assert_eq!(created.body["recurrenceRule"], "FREQ=DAILY;COUNT=3");
+    let slots = app.slots(&app.quick_call, "").await;
+    for blocked in [TUE_9, "2026-11-25T14:00:00Z", "2026-11-26T14:45:00Z"] {
+        assert!(!slots.contains(&blocked.to_owned()), "{blocked}");
+    }
+    assert!(
+        slots.contains(&"2026-11-27T14:00:00Z".to_owned()),
+        "COUNT=3 is spent"
+    );
+    let bad = app
+        .authed(
+            Method::POST,
+            "/api/blocked-time",
+            Some(json!({"startTime": TUE_9, "endTime": TUE_9,
+        "recurrenceRule": "FREQ=FORTNIGHTLY"})),
+        )
+        .await;
+    assert_problem(&bad, 422);
+    let bad_rule = app
+        .authed(
+            Method::POST,
+            "/api/blocked-time",
+            Some(json!({"startTime": TUE_9, "endTime": TUE_930,
+        "recurrenceRule": "FREQ=FORTNIGHTLY"})),
+        )
+        .await;
+    assert_eq!(fields(&bad_rule), ["recurrenceRule"]);
+    let recurring_without_rule = app
+        .authed(
+            Method::POST,
+            "/api/blocked-time",
+            Some(json!({"startTime": TUE_9, "endTime": TUE_930, "recurring": true})),
+        )
+        .await;
+    assert_eq!(fields(&recurring_without_rule), ["recurrenceRule"]);
+    let id = created.body["id"].as_str().unwrap();
+    assert_eq!(
+        app.authed(Method::GET, "/api/blocked-time", None)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        app.authed(Method::DELETE, &format!("/api/blocked-time/{id}"), None)
+            .await
+            .status,
+        204
+    );
+    assert!(
+        app.slots(&app.quick_call, "")
+            .await
+            .contains(&TUE_9.to_owned())
+    );
+    assert_problem(
+        &app.authed(Method::DELETE, &format!("/api/blocked-time/{id}"), None)
+            .await,
+        404,
+    );
+}
+
+async fn tokens_are_required_and_hosts_are_isolated(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for path in [
+        "/api/availability",
+        "/api/meeting-types",
+        "/api/bookings",
+        "/api/blocked-time",
+    ] {
+        let none = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(none.status(), 401);
+        let bad = app
+            .client
+            .get(app.url(path))
+            .bearer_auth("nvc_forged")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(bad.status(), 401);
+    }
+    let booked = app.book(&app.quick_call, TUE_9, "a@example.com").await;
+    let booking_id = booked.body["id"].as_str().unwrap().to_owned();
+    let blocked = app
+        .authed(
+            Method::POST,
+            "/api/blocked-time",
+            Some(json!({"startTime": TUE_9, "endTime": TUE_930})),
+        )
+        .await;
+    let blocked_id = blocked.body["id"].as_str().unwrap().to_owned();
+    // A second host with a token of their own sees none of jane's data.
+    let now = helpers::NOW.parse().unwrap();
+    let bob = novacrm::services::host::create_host(
+        &app.store,
+        "bob",
+        "Bob",
+        "bob@example.com",
+        "bob-password-123",
+        now,
+    )
+    .await
+    .unwrap();
+    let bob_token = novacrm::services::host::create_token(&app.store, &bob, now)
+        .await
+        .unwrap();
+    let bob_app = TestApp {
+        token: bob_token,
+        ..app
+    };
+    assert_problem(
+        &bob_app
+            .authed(
+                Method::PATCH,
+                &format!("/api/bookings/{booking_id}"),
+                Some(json!({"status": "CANCELLED"})),
+            )
+            .await,
+        404,
+    );
+    assert_problem(
+        &bob_app
+            .authed(
+                Method::PATCH,
+                &format!("/api/meeting-types/{}", bob_app.quick_call),
+                Some(json!({"name": "Mine"})),
+            )
+            .await,
+        404,
+    );
+    assert_problem(
+        &bob_app
+            .authed(
+                Method::DELETE,
+                &format!("/api/meeting-types/{}", bob_app.quick_call),
+                None,
+            )
+            .await,
+        404,
+    );
+    assert_problem(
+        &bob_app
+            .authed(
+                Method::DELETE,
+                &format!("/api/blocked-time/{blocked_id}"),
+                None,
+            )
+            .await,
+        404,
+    );
+    assert_eq!(
+        bob_app
+            .authed(Method::GET, "/api/bookings", None)
+            .await
+            .body,
+        json!([])
+    );
+    assert_eq!(
+        bob_app
+            .authed(Method::GET, "/api/blocked-time", None)
+            .await
+            .body,
+        json!([])
+    );
+    assert_problem(
+        &bob_app
+            .raw(Method::PATCH, "/api/availability", "[1,2]")
+            .await,
+        400,
+    );
+}
+
+async fn a_retried_booking_returns_the_first_answer(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let body = json!({"meetingTypeId": app.quick_call, "startTime": TUE_9, "timezone": "UTC",
+                      "guestName": "A", "guestEmail": "a@example.com"});
+    let send = |b: Value| {
+        app.client
+            .post(app.url("/api/public/booking/jane/book"))
+            .header("Idempotency-Key", "retry-1")
+            .json(&b)
+            .send()
+    };
+    let first = send(body.clone()).await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    let again = send(body.clone()).await.unwrap();
+    assert_eq!(again.status(), 201);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(first["id"], again["id"]);
+    let mut other = body.clone();
+    other["startTime"] = json!("2026-11-24T18:00:00Z");
+    assert_eq!(send(other).await.unwrap().status(), 422);
+    assert_eq!(
+        app.authed(Method::GET, "/api/bookings", None)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+async fn fifty_guests_racing_for_one_slot_give_one_booking(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let (client, url) = (app.client.clone(), app.url("/api/public/booking/jane/book"));
+        let body = json!({"meetingTypeId": app.quick_call, "startTime": TUE_9, "timezone": "UTC",
+                          "guestName": "Racer", "guestEmail": format!("racer{i}@example.com")});
+        tasks.push(tokio::spawn(async move {
+            client
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 409).count(),
+        49,
+        "{statuses:?}"
+    );
+    assert_no_overlaps(&app.store).await;
+}
+
+async fn overlapping_types_never_both_win(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for round in 0..6 {
+        // 15 min at 09:00+h and 30 min at 09:00+h: only one may succeed each round.
+        let start = format!("2026-11-25T{:02}:00:00Z", 14 + round);
+        let mut tasks = Vec::new();
+        for i in 0..10 {
+            let (client, url) = (app.client.clone(), app.url("/api/public/booking/jane/book"));
+            let ty = if i % 2 == 0 {
+                app.quick_call.clone()
+            } else {
+                app.consultation.clone()
+            };
+            let body = json!({"meetingTypeId": ty, "startTime": start, "timezone": "UTC",
+                              "guestName": "Racer", "guestEmail": format!("r{round}-{i}@example.com")});
+            tasks.push(tokio::spawn(async move {
+                client
+                    .post(url)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }));
+        }
+        let mut ok = 0;
+        for t in tasks {
+            ok += usize::from(t.await.unwrap() == 201);
+        }
+        assert_eq!(ok, 1, "round {round}");
+    }
+    assert_no_overlaps(&app.store).await;
+}
+
+on_both_backends!(
+    health_and_booking_page,
+    availability_equals_the_slots_command,
+    booking_links_a_contact_and_takes_the_slot_from_every_type,
+    invalid_bookings_name_every_bad_field_and_write_nothing,
+    cancel_frees_the_slot_and_statuses_follow_the_state_machine,
+    reschedule_moves_through_the_same_checks,
+    settings_changes_show_in_availability_at_once,
+    meeting_types_are_managed_and_archived_when_booked,
+    blocked_time_hides_slots_and_bad_rules_are_refused,
+    tokens_are_required_and_hosts_are_isolated,
+    a_retried_booking_returns_the_first_answer,
+    fifty_guests_racing_for_one_slot_give_one_booking,
+    overlapping_types_never_both_win,
+    two_processes_share_one_schedule,
+);
