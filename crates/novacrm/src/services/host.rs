@@ -2,7 +2,7 @@
 //! time. Every change to what the engine reads locks the host, which bumps the version that
 //! keys the availability cache.
 
-use argon2::password_hash::PasswordHasher;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use jiff::Timestamp;
 use scheduling::{
     AvailabilitySettings, FieldError, Instant, MeetingDuration, Obj, RecurrenceRule, SlotInterval,
@@ -69,6 +69,47 @@ pub async fn create_host(
         .await?)
 }
 
+/// How long a dashboard session lasts.
+pub const SESSION_DAYS: i64 = 14;
+
+/// Checks a username and password and opens a session; returns the host and the cookie's
+/// token. A wrong username and a wrong password get the same answer.
+pub async fn log_in(
+    store: &Store,
+    username: &str,
+    password: &str,
+    now: Timestamp,
+) -> Result<(Host, String)> {
+    let refused = || {
+        ServiceError::Invalid(vec![FieldError::new(
+            "password",
+            "the username or password is wrong",
+        )])
+    };
+    let (host, hash) = store.credentials(username).await?.ok_or_else(refused)?;
+    let parsed = argon2::password_hash::phc::PasswordHash::new(&hash).map_err(|e| {
+        ServiceError::Store(crate::store::StoreError::Corrupt(format!(
+            "password hash: {e}"
+        )))
+    })?;
+    argon2::Argon2::default()
+        .verify_password(password.as_bytes(), &parsed)
+        .map_err(|_| refused())?;
+    let token = random_token("nvs_");
+    let now = Instant::from(now);
+    let expires = now.plus_minutes(SESSION_DAYS * 24 * 60);
+    store
+        .add_session(&host.id, &token_hash(&token), expires, now)
+        .await?;
+    Ok((host, token))
+}
+
+fn random_token(prefix: &str) -> String {
+    let mut bytes = [0u8; 24];
+    getrandom::fill(&mut bytes).expect("the OS provides randomness");
+    format!("{prefix}{}", hex(&bytes))
+}
+
 /// SHA-256 of a token, hex: tokens are stored hashed and looked up by hash.
 pub fn token_hash(token: &str) -> String {
     hex(&sha2::Sha256::digest(token.as_bytes()))
@@ -86,9 +127,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// Creates an API token for the host and returns it (the only time it is seen).
 pub async fn create_token(store: &Store, host: &Host, now: Timestamp) -> Result<String> {
-    let mut bytes = [0u8; 24];
-    getrandom::fill(&mut bytes).expect("the OS provides randomness");
-    let token = format!("nvc_{}", hex(&bytes));
+    let token = random_token("nvc_");
     store
         .add_token(&host.id, &token_hash(&token), Instant::from(now))
         .await?;

@@ -211,6 +211,59 @@ impl Store {
         row.map(|r| Host::from_row(&r)).transpose()
     }
 
+    /// The host and their password hash, for logging in.
+    pub async fn credentials(&self, username: &str) -> Result<Option<(Host, String)>> {
+        let row = sqlx::query(
+            "SELECT app_user_id, username, name, email, booking_version, password_hash \
+             FROM app_user WHERE username = $1",
+        )
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok((Host::from_row(&r)?, r.try_get("password_hash")?)))
+            .transpose()
+    }
+
+    pub async fn add_session(
+        &self,
+        host_id: &str,
+        token_hash: &str,
+        expires: Instant,
+        now: Instant,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO session (token_hash, app_user_id, expires_at, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(host_id)
+        .bind(expires.as_millis())
+        .bind(now.as_millis())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn host_by_session(&self, token_hash: &str, now: Instant) -> Result<Option<Host>> {
+        let row = sqlx::query(
+            "SELECT u.app_user_id, u.username, u.name, u.email, u.booking_version \
+             FROM session s JOIN app_user u ON u.app_user_id = s.app_user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now.as_millis())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Host::from_row(&r)).transpose()
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM session WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     pub async fn add_token(&self, host_id: &str, token_hash: &str, now: Instant) -> Result<()> {
         sqlx::query(
             "INSERT INTO api_token (api_token_id, app_user_id, token_hash, created_at) \

@@ -1,5 +1,9 @@
 //! Request extractors that fail with problem+json: a JSON body read as a `Value` (fields are
-//! checked by the services, which name them), and the authenticated host.
+//! checked by the services, which name them), and the authenticated host (Bearer token or
+//! the dashboard's session cookie).
+//!
+//! JSON bodies must say `Content-Type: application/json`: a cross-site HTML form cannot, so
+//! a session cookie cannot be ridden into a write from another site.
 
 use axum::body::Bytes;
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
@@ -22,6 +26,18 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.split(';')
+                    .next()
+                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+            });
+        if !json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
         let bytes = Bytes::from_request(req, state).await.map_err(|r| {
             if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::TooLarge(BODY_LIMIT)
@@ -40,6 +56,21 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     }
 }
 
+/// Name of the dashboard's session cookie.
+pub const SESSION_COOKIE: &str = "novacrm_session";
+
+/// The session token from the `Cookie` header, if any.
+pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, value)| *name == SESSION_COOKIE && !value.is_empty())
+        .map(|(_, value)| value)
+}
+
 /// The host behind `Authorization: Bearer TOKEN`.
 #[derive(Debug)]
 pub struct AuthHost(pub Host);
@@ -53,18 +84,22 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
-        let token = parts
+        let bearer = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or(ApiError::Unauthorized)?;
-        let host = state
-            .store
-            .host_by_token_hash(&token_hash(token))
-            .await
+            .filter(|t| !t.is_empty());
+        let found = if let Some(token) = bearer {
+            state.store.host_by_token_hash(&token_hash(token)).await
+        } else if let Some(token) = session_cookie(&parts.headers) {
+            let now = scheduling::Instant::from(state.clock.now());
+            state.store.host_by_session(&token_hash(token), now).await
+        } else {
+            return Err(ApiError::Unauthorized);
+        };
+        let host = found
             .map_err(|e| ApiError::Internal(e.to_string()))?
             .ok_or(ApiError::Unauthorized)?;
         Ok(Self(host))

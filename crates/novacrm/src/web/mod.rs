@@ -4,6 +4,7 @@
 pub mod api;
 pub mod error;
 pub mod extract;
+pub mod session;
 
 use std::sync::Arc;
 
@@ -24,10 +25,25 @@ pub struct AppState {
     pub config: Arc<Config>,
 }
 
+/// The OpenAPI document (`api/openapi.json`, kept by hand and checked by tests against the
+/// routes) at `/api/openapi.json`, browsable at `/api/docs`.
+fn docs() -> Router<AppState> {
+    let document: serde_json::Value =
+        serde_json::from_str(OPENAPI).expect("api/openapi.json is valid JSON (a test checks it)");
+    Router::from(
+        utoipa_swagger_ui::SwaggerUi::new("/api/docs")
+            .external_url_unchecked("/api/openapi.json", document),
+    )
+}
+
+pub const OPENAPI: &str = include_str!("../../api/openapi.json");
+
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .merge(api::router())
+        .merge(session::router())
+        .merge(docs())
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
         .with_state(state)
 }

@@ -760,7 +760,101 @@ async fn overlapping_types_never_both_win(backend: Backend) {
     assert_no_overlaps(&app.store).await;
 }
 
+async fn sessions_log_in_and_out_with_a_cookie(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let post = |body: Value| app.client.post(app.url("/api/session")).json(&body).send();
+    let wrong = post(json!({"username": "jane", "password": "not-it"}))
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 422);
+    let nobody = post(json!({"username": "nobody", "password": "demo-password-jane"}))
+        .await
+        .unwrap();
+    assert_eq!(nobody.status(), 422, "same answer for an unknown user");
+    let ok = post(json!({"username": "jane", "password": "demo-password-jane"}))
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let set = ok.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        set.contains("HttpOnly")
+            && set.contains("SameSite=Lax")
+            && set.starts_with("novacrm_session=nvs_"),
+        "{set}"
+    );
+    let cookie = set.split(';').next().unwrap().to_owned();
+    let settings = app
+        .client
+        .get(app.url("/api/availability"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(settings.status(), 200);
+    // A form post (not JSON) cannot ride the cookie into a write.
+    let form = app
+        .client
+        .patch(app.url("/api/availability"))
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("bufferTime=0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 415);
+    let out = app
+        .client
+        .delete(app.url("/api/session"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 204);
+    let after = app
+        .client
+        .get(app.url("/api/availability"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), 401);
+}
+
+async fn the_openapi_document_covers_every_route(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let doc = app.get("/api/openapi.json").await;
+    assert_eq!(doc.status, 200);
+    assert_eq!(doc.body["openapi"], "3.1.0");
+    let routes = [
+        ("/api/public/booking/{username}", "get"),
+        ("/api/public/booking/{username}/availability", "get"),
+        ("/api/public/booking/{username}/book", "post"),
+        ("/api/availability", "get"),
+        ("/api/availability", "patch"),
+        ("/api/meeting-types", "get"),
+        ("/api/meeting-types", "post"),
+        ("/api/meeting-types/{id}", "patch"),
+        ("/api/meeting-types/{id}", "delete"),
+        ("/api/bookings", "get"),
+        ("/api/bookings/{id}", "patch"),
+        ("/api/blocked-time", "get"),
+        ("/api/blocked-time", "post"),
+        ("/api/blocked-time/{id}", "delete"),
+    ];
+    for (path, method) in routes {
+        assert!(
+            doc.body["paths"][path][method].is_object(),
+            "{method} {path} is undocumented"
+        );
+    }
+    let ui = app.client.get(app.url("/api/docs/")).send().await.unwrap();
+    assert_eq!(ui.status(), 200);
+    assert!(ui.text().await.unwrap().contains("swagger"));
+}
+
 on_both_backends!(
+    sessions_log_in_and_out_with_a_cookie,
+    the_openapi_document_covers_every_route,
     health_and_booking_page,
     availability_equals_the_slots_command,
     booking_links_a_contact_and_takes_the_slot_from_every_type,
