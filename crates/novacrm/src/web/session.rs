@@ -1,5 +1,5 @@
 //! Logging in and out of the dashboard: `POST /api/session` sets the session cookie
-//! (HttpOnly, SameSite=Lax, Secure behind HTTPS), `DELETE /api/session` ends it.
+//! (`HttpOnly`, `SameSite=Lax`, `Secure` behind HTTPS), `DELETE /api/session` ends it.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
