@@ -11,13 +11,13 @@ of RRULE is the contract. Local times become instants with fold=0, which for
 zoneinfo is the "compatible" rule (gap: later by the gap; fold: earlier).
 
 Bad input exits with status 2 and a one-line message on stderr; that includes
-a query range whose end (given or defaulted) is before its start, read as the
-contract's "end before start".
+a given `to` before `from` (the contract's "end before start"). A defaulted `to`
+before `from` is not an error: the range is simply empty.
 """
 
 import json
 import sys
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import rrulestr
@@ -154,8 +154,8 @@ def blocked_occurrences(blocked_times, zone, horizon):
 
 
 def overlaps(start, end, interval):
-    """Half-open overlap between [start, end) and interval."""
-    return start < interval[1] and interval[0] < end
+    """Half-open overlap between [start, end) and interval; an empty interval overlaps nothing."""
+    return interval[0] < interval[1] and start < interval[1] and interval[0] < end
 
 
 def compute_slots(scenario):
@@ -184,10 +184,10 @@ def compute_slots(scenario):
     start_from = parse_instant(scenario["from"], "from") if scenario.get("from") else now
     if scenario.get("to"):
         end_to = parse_instant(scenario["to"], "to")
+        if end_to < start_from:
+            raise BadInput(f"to: {format_instant(end_to)} is before from {format_instant(start_from)}")
     else:
         end_to = local_to_instant(last_date + timedelta(days=1), 0, 0, zone)
-    if end_to < start_from:
-        raise BadInput(f"to: {format_instant(end_to)} is before from {format_instant(start_from)}")
 
     windows = weekly_windows(availability)
     busy = busy_bookings(scenario.get("bookings") or [], buffer)

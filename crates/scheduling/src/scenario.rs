@@ -107,12 +107,15 @@ impl Scenario {
         let meeting = read_meeting_rules(&Obj::new(meeting, "meetingType")?)?;
         let from = timestamp(&root, "from")?.unwrap_or(now);
         let to = match timestamp(&root, "to")? {
+            Some(to) if to < from => {
+                return Err(root.error("to", format!("{to} is before from {from}")));
+            }
             Some(to) => to,
-            None => horizon_end(&availability, Instant::ceil(now)).to_timestamp(),
+            // A `from` past the horizon simply offers nothing.
+            None => horizon_end(&availability, Instant::ceil(now))
+                .to_timestamp()
+                .max(from),
         };
-        if to < from {
-            return Err(root.error("to", format!("{to} is before from {from}")));
-        }
         Ok(Self {
             meeting,
             bookings: read_list(&root, "bookings", read_booking)?,

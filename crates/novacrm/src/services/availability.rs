@@ -20,7 +20,8 @@ use crate::store::Store;
 
 /// Longest range one request may ask for.
 pub const MAX_RANGE_DAYS: i64 = 93;
-const MAX_ENTRIES: usize = 10_000;
+/// Memory the cache may hold before it starts over (answers are ~20–200 KB each).
+const MAX_BYTES: usize = 64 * 1024 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Key {
@@ -36,21 +37,36 @@ struct Key {
 /// Computed answers (`{"slots":[…]}` as JSON text) by key.
 #[derive(Debug, Default)]
 pub struct SlotCache {
-    entries: Mutex<HashMap<Key, Arc<str>>>,
+    entries: Mutex<Entries>,
+}
+
+#[derive(Debug, Default)]
+struct Entries {
+    map: HashMap<Key, Arc<str>>,
+    bytes: usize,
 }
 
 impl SlotCache {
     fn get(&self, key: &Key) -> Option<Arc<str>> {
-        self.entries.lock().expect("cache lock").get(key).cloned()
+        self.entries
+            .lock()
+            .expect("cache lock")
+            .map
+            .get(key)
+            .cloned()
     }
 
     fn put(&self, key: Key, value: Arc<str>) {
         let mut entries = self.entries.lock().expect("cache lock");
-        if entries.len() >= MAX_ENTRIES {
+        if entries.bytes + value.len() > MAX_BYTES {
             // Old versions and minutes are dead weight; start over rather than track age.
-            entries.clear();
+            entries.map.clear();
+            entries.bytes = 0;
         }
-        entries.insert(key, value);
+        entries.bytes += value.len();
+        if let Some(old) = entries.map.insert(key, value) {
+            entries.bytes -= old.len();
+        }
     }
 }
 
@@ -64,17 +80,10 @@ pub async fn public_slots(
     end: Option<Timestamp>,
     now: Timestamp,
 ) -> Result<Arc<str>> {
-    if let (Some(s), Some(e)) = (start, end) {
-        if e <= s {
-            return Err(FieldError::new("end", "must be after start").into());
-        }
-        if e.duration_since(s).as_secs() > MAX_RANGE_DAYS * 86_400 {
-            return Err(FieldError::new(
-                "end",
-                format!("the range may span at most {MAX_RANGE_DAYS} days"),
-            )
-            .into());
-        }
+    if let (Some(s), Some(e)) = (start, end)
+        && e <= s
+    {
+        return Err(FieldError::new("end", "must be after start").into());
     }
     let (host_id, version) = store
         .host_version(username)
@@ -100,15 +109,15 @@ pub async fn public_slots(
         .ok_or_else(|| ServiceError::NotFound("this meeting type is not available".into()))?;
     let settings = store.availability(&key.host_id).await?;
     let from = key.from.map_or(now, Instant::from_millis);
-    let to = key
-        .to
-        .map_or_else(|| horizon_end(&settings, now), Instant::from_millis);
-    if to.as_millis() - from.as_millis() > MAX_RANGE_DAYS * 86_400_000 {
-        return Err(FieldError::new(
-            "end",
-            format!("the range may span at most {MAX_RANGE_DAYS} days"),
-        )
-        .into());
+    // Without an end: the horizon, but never more than one request may ask for.
+    let longest = from.plus_minutes(MAX_RANGE_DAYS * 24 * 60);
+    let to = key.to.map_or_else(
+        || horizon_end(&settings, now).min(longest),
+        Instant::from_millis,
+    );
+    if to > longest {
+        let message = format!("the range may span at most {MAX_RANGE_DAYS} days");
+        return Err(FieldError::new("end", message).into());
     }
     let bookings = Store::busy_bookings(store.pool(), &key.host_id, from, to, None).await?;
     let blocked = Store::blocked_times(store.pool(), &key.host_id)

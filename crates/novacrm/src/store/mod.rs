@@ -18,7 +18,33 @@ pub use records::{
     BlockedRecord, BookingRecord, ContactRecord, Host, MeetingTypeRecord, NewBooking,
 };
 
-pub type Tx = Transaction<'static, sqlx::Any>;
+/// A write transaction. On SQLite it also holds this process's writer slot (see
+/// [`Store::write`]); it derefs to the connection, so queries run on `&mut **tx`.
+#[derive(Debug)]
+pub struct Tx {
+    tx: Transaction<'static, sqlx::Any>,
+    _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = sqlx::AnyConnection;
+
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
+}
 
 /// Which database engine a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +81,10 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite has one writer at a time; queueing here, in order, beats its busy handler's
+    /// sleep-and-retry (which gave a 0.7 s p99 under load). Other processes on the same
+    /// file still wait on the busy timeout.
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// A new random id (UUIDv7: time-ordered, so indexes stay append-mostly).
@@ -120,7 +150,11 @@ impl Store {
             })
             .connect(&url)
             .await?;
-        let store = Self { pool, backend };
+        let store = Self {
+            pool,
+            backend,
+            writer: std::sync::Arc::default(),
+        };
         migrate::run(&store).await?;
         Ok(store)
     }
@@ -141,8 +175,17 @@ impl Store {
     /// writers queue on the busy timeout instead of failing to upgrade a read lock.
     pub async fn write(&self) -> Result<Tx> {
         Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Sqlite => {
+                let writer = self.writer.clone().lock_owned().await;
+                Tx {
+                    tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                    _writer: Some(writer),
+                }
+            }
+            Backend::Postgres => Tx {
+                tx: self.pool.begin().await?,
+                _writer: None,
+            },
         })
     }
 

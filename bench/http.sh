@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# HTTP benchmark (wrk, load generator on the same box): hello-world (/healthz), the
+# availability month view (cached), and POST bookings on distinct slots of many hosts —
+# on SQLite and on PostgreSQL. Prints wrk's figures; record them in BENCHMARKS.md.
+#
+#   bench/http.sh [sqlite|postgres|all]      (default: all)
+#
+# Needs wrk (apt-get install wrk) and, for postgres, a local PostgreSQL (trust auth).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+which="${1:-all}"
+threads=2 connections=32 duration=10s
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+cargo build --release --locked -p novacrm
+bin=target/release/novacrm
+work=$(mktemp -d)
+server=""
+cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+# Midnight UTC, N days from today, as RFC 3339.
+day() { date -u -d "$(date -u +%F) +$1 days" +%Y-%m-%dT00:00:00Z; }
+
+run() {
+  local backend=$1 url=$2 port=3917
+  echo "=== $backend"
+  "$bin" serve --demo --listen "127.0.0.1:$port" --database-url "$url" >"$work/$backend.log" 2>&1 &
+  server=$!
+  for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+  local base="http://127.0.0.1:$port"
+  python3 bench/seed.py --base "$base" --bin "$bin" --database-url "$url" --hosts 50 >"$work/hosts.txt"
+  local type
+  type=$(curl -sf "$base/api/public/booking/jane" | python3 -c 'import json,sys; print(json.load(sys.stdin)["meetingTypes"][1]["id"])')
+  local from to
+  from=$(day 1)
+  to=$(day 31)
+  local month="$base/api/public/booking/jane/availability?meetingTypeId=$type&start=$from&end=$to"
+  echo "month view: $(curl -sf "$month" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["slots"]))') slots, $(curl -sf "$month" | wc -c) bytes"
+  echo "--- hello world (GET /healthz)"
+  wrk -t$threads -c$connections -d$duration --latency "$base/healthz"
+  echo "--- availability, 30-day month view (cached)"
+  wrk -t$threads -c$connections -d$duration --latency "$month"
+  echo "--- POST bookings, distinct slots over 50 hosts"
+  BENCH_THREADS=$threads BENCH_HOSTS="$work/hosts.txt" BENCH_BASE=$(date -u -d "$(day 2)" +%s) \
+    wrk -t$threads -c$connections -d$duration --latency -s bench/book.lua "$base"
+  kill "$server"; wait "$server" 2>/dev/null || true; server=""
+}
+
+if [ "$which" = sqlite ] || [ "$which" = all ]; then
+  run sqlite "sqlite://$work/bench.db"
+fi
+if [ "$which" = postgres ] || [ "$which" = all ]; then
+  db="novacrm_bench_$$"
+  psql -h 127.0.0.1 -U postgres -q -c "CREATE DATABASE $db" postgres
+  run postgres "postgres://postgres@127.0.0.1:5432/$db"
+  psql -h 127.0.0.1 -U postgres -q -c "DROP DATABASE $db WITH (FORCE)" postgres
+fi
