@@ -88,37 +88,85 @@ pub async fn bookable_type(
     Ok((host, meeting))
 }
 
-/// Re-checks inside `tx` that `[start, start + duration)` is offered, ignoring `except`.
-async fn ensure_offered(
-    tx: &mut Tx,
-    host_id: &str,
-    meeting: &MeetingTypeRecord,
-    start: Instant,
-    now: Timestamp,
-    except: Option<&str>,
-) -> Result<Instant> {
-    let settings = Store::availability_in(tx, host_id).await?;
-    let rules = meeting.rules()?;
-    let end = start.plus_minutes(i64::from(rules.duration.get()));
-    let bookings = Store::busy_bookings(&mut **tx, host_id, start, end, except).await?;
-    let blocked = Store::blocked_times(&mut **tx, host_id)
-        .await?
-        .iter()
-        .map(crate::store::BlockedRecord::to_blocked_time)
-        .collect::<Result<Vec<_>, _>>()?;
-    let busy = Busy {
-        bookings: &bookings,
-        blocked: &blocked,
-    };
-    if is_offered(&settings, rules, busy, start, Instant::ceil(now)) {
-        Ok(end)
-    } else {
-        Err(ServiceError::Conflict(TAKEN.into()))
+/// What the slot check reads of a host, as of one schedule version.
+struct Schedule {
+    version: i64,
+    settings: scheduling::AvailabilitySettings,
+    meeting: Option<MeetingTypeRecord>,
+    bookings: Vec<scheduling::BookedTime>,
+    blocked: Vec<scheduling::BlockedTime>,
+}
+
+impl Schedule {
+    /// Reads the version first: any later change bumps it, so a caller that later sees the
+    /// version move by exactly its own bump knows this read is still current.
+    async fn load(
+        conn: &mut sqlx::AnyConnection,
+        host_id: &str,
+        meeting_type_id: &str,
+        start: Instant,
+        except: Option<&str>,
+    ) -> Result<Self> {
+        let version = Store::version_in(conn, host_id).await?;
+        let settings = Store::availability_in(conn, host_id).await?;
+        let meeting = Store::meeting_type_in(conn, host_id, meeting_type_id).await?;
+        // The longest meeting is a day; the store pads the range by a day for buffers.
+        let bookings = Store::busy_bookings(
+            &mut *conn,
+            host_id,
+            start,
+            start.plus_minutes(24 * 60),
+            except,
+        )
+        .await?;
+        let blocked = Store::blocked_times(&mut *conn, host_id)
+            .await?
+            .iter()
+            .map(crate::store::BlockedRecord::to_blocked_time)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            version,
+            settings,
+            meeting,
+            bookings,
+            blocked,
+        })
+    }
+
+    /// The meeting type, if it may still be booked.
+    fn bookable(&self) -> Result<&MeetingTypeRecord> {
+        self.meeting
+            .as_ref()
+            .filter(|m| m.active && !m.archived)
+            .ok_or_else(|| ServiceError::NotFound("this meeting type is not available".into()))
+    }
+
+    /// The end of `[start, start + duration)` if the rules offer that slot now.
+    fn check(
+        &self,
+        meeting: &MeetingTypeRecord,
+        start: Instant,
+        now: Timestamp,
+    ) -> Result<Instant> {
+        let rules = meeting.rules()?;
+        let busy = Busy {
+            bookings: &self.bookings,
+            blocked: &self.blocked,
+        };
+        if is_offered(&self.settings, rules, busy, start, Instant::ceil(now)) {
+            Ok(start.plus_minutes(i64::from(rules.duration.get())))
+        } else {
+            Err(ServiceError::Conflict(TAKEN.into()))
+        }
     }
 }
 
 /// Books a slot for a guest. The transaction is handed back uncommitted so the caller can
 /// record an idempotent answer in it.
+///
+/// The schedule is read before the host is locked, to keep the serialised part short; if
+/// anything changed in between (the version moved by more than our bump), it is read again
+/// under the lock. Either way the check runs on data no other write can change before commit.
 pub async fn book(
     store: &Store,
     host: &Host,
@@ -126,14 +174,18 @@ pub async fn book(
     request: &NewBooking,
     now: Timestamp,
 ) -> Result<(BookingRecord, Tx)> {
+    let mut conn = store.pool().acquire().await?;
+    let early = Schedule::load(&mut conn, &host.id, &meeting.id, request.start, None).await?;
+    drop(conn);
     let mut tx = store.write().await?;
-    Store::lock_host(&mut tx, &host.id).await?;
-    // The type may have been switched off since the request was read.
-    let meeting = Store::meeting_type_in(&mut tx, &host.id, &meeting.id)
-        .await?
-        .filter(|m| m.active && !m.archived)
-        .ok_or_else(|| ServiceError::NotFound("this meeting type is not available".into()))?;
-    let end = ensure_offered(&mut tx, &host.id, &meeting, request.start, now, None).await?;
+    let version = Store::lock_host(&mut tx, &host.id).await?;
+    let schedule = if version == early.version + 1 {
+        early
+    } else {
+        Schedule::load(&mut tx, &host.id, &meeting.id, request.start, None).await?
+    };
+    let meeting = schedule.bookable()?;
+    let end = schedule.check(meeting, request.start, now)?;
     let at = Instant::from(now);
     let contact_id = Store::upsert_contact(&mut tx, &host.id, request, at).await?;
     let booking = BookingRecord {
@@ -198,12 +250,20 @@ pub async fn update(
             )
             .into());
         }
-        let meeting = Store::meeting_type_in(&mut tx, &host.id, &booking.meeting_type_id)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound("the booking's meeting type is gone".into()))?;
         let start = Instant::from(start);
-        booking.end =
-            ensure_offered(&mut tx, &host.id, &meeting, start, now, Some(&booking.id)).await?;
+        let schedule = Schedule::load(
+            &mut tx,
+            &host.id,
+            &booking.meeting_type_id,
+            start,
+            Some(&booking.id),
+        )
+        .await?;
+        let meeting = schedule
+            .meeting
+            .as_ref()
+            .ok_or_else(|| ServiceError::NotFound("the booking's meeting type is gone".into()))?;
+        booking.end = schedule.check(meeting, start, now)?;
         booking.start = start;
     }
     booking.updated_at = Instant::from(now);

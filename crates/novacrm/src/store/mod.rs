@@ -351,8 +351,20 @@ impl Store {
         load_availability(&self.pool, host_id).await
     }
 
-    pub async fn availability_in(tx: &mut Tx, host_id: &str) -> Result<AvailabilitySettings> {
-        load_availability(&mut **tx, host_id).await
+    pub async fn availability_in(
+        conn: &mut sqlx::AnyConnection,
+        host_id: &str,
+    ) -> Result<AvailabilitySettings> {
+        load_availability(conn, host_id).await
+    }
+
+    /// The host's schedule version, read on `conn`.
+    pub async fn version_in(conn: &mut sqlx::AnyConnection, host_id: &str) -> Result<i64> {
+        let row = sqlx::query("SELECT booking_version FROM app_user WHERE app_user_id = $1")
+            .bind(host_id)
+            .fetch_one(conn)
+            .await?;
+        Ok(row.try_get("booking_version")?)
     }
 
     pub async fn save_availability(
@@ -379,11 +391,11 @@ impl Store {
     }
 
     pub async fn meeting_type_in(
-        tx: &mut Tx,
+        conn: &mut sqlx::AnyConnection,
         host_id: &str,
         id: &str,
     ) -> Result<Option<MeetingTypeRecord>> {
-        fetch_meeting_type(&mut **tx, host_id, id).await
+        fetch_meeting_type(conn, host_id, id).await
     }
 
     pub async fn insert_meeting_type(
