@@ -68,27 +68,64 @@ pub fn read_request(body: &Value, meeting: &MeetingTypeRecord) -> Result<NewBook
     })
 }
 
-/// The meeting type a guest asked for, if it is bookable.
-pub async fn bookable_type(
+/// A guest's booking request, read and checked against the schedule it was read with.
+#[derive(Debug)]
+pub struct Prepared {
+    host: Host,
+    schedule: Schedule,
+    request: NewBooking,
+}
+
+impl Prepared {
+    pub fn meeting(&self) -> &MeetingTypeRecord {
+        self.schedule
+            .meeting
+            .as_ref()
+            .expect("prepare checked the meeting type")
+    }
+}
+
+/// Reads a guest's request: the host and meeting type must exist and be bookable (404),
+/// every field must be valid (422, all problems at once). The schedule is read here, before
+/// any lock, so the serialised part of [`book`] stays short.
+pub async fn prepare(
     store: &Store,
     username: &str,
     body: &Value,
-) -> Result<(Host, MeetingTypeRecord)> {
+    now: Timestamp,
+) -> Result<Prepared> {
     let host = store
         .host_by_username(username)
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("no booking page for {username:?}")))?;
     let obj = Obj::new(body, "")?;
-    let id = obj.required_str("meetingTypeId")?;
-    let meeting = store
-        .meeting_type(&host.id, id)
-        .await?
-        .filter(|m| m.active && !m.archived)
-        .ok_or_else(|| ServiceError::NotFound("this meeting type is not available".into()))?;
-    Ok((host, meeting))
+    let meeting_type_id = obj.required_str("meetingTypeId")?;
+    // Leniently here: a bad startTime is reported with every other field below.
+    let start = obj
+        .parse_str("startTime", Instant::parse_timestamp)
+        .ok()
+        .flatten()
+        .unwrap_or(now);
+    let mut conn = store.pool().acquire().await?;
+    let schedule = Schedule::load(
+        &mut conn,
+        &host.id,
+        meeting_type_id,
+        Instant::from(start),
+        None,
+    )
+    .await?;
+    drop(conn);
+    let request = read_request(body, schedule.bookable()?)?;
+    Ok(Prepared {
+        host,
+        schedule,
+        request,
+    })
 }
 
 /// What the slot check reads of a host, as of one schedule version.
+#[derive(Debug)]
 struct Schedule {
     version: i64,
     settings: scheduling::AvailabilitySettings,
@@ -107,8 +144,7 @@ impl Schedule {
         start: Instant,
         except: Option<&str>,
     ) -> Result<Self> {
-        let version = Store::version_in(conn, host_id).await?;
-        let settings = Store::availability_in(conn, host_id).await?;
+        let (version, settings) = Store::versioned_availability(conn, host_id).await?;
         let meeting = Store::meeting_type_in(conn, host_id, meeting_type_id).await?;
         // The longest meeting is a day; the store pads the range by a day for buffers.
         let bookings = Store::busy_bookings(
@@ -161,28 +197,30 @@ impl Schedule {
     }
 }
 
-/// Books a slot for a guest. The transaction is handed back uncommitted so the caller can
+/// Books a prepared request. The transaction is handed back uncommitted so the caller can
 /// record an idempotent answer in it.
 ///
-/// The schedule is read before the host is locked, to keep the serialised part short; if
-/// anything changed in between (the version moved by more than our bump), it is read again
-/// under the lock. Either way the check runs on data no other write can change before commit.
+/// The schedule was read before the host is locked; if anything changed in between (the
+/// version moved by more than our own bump), it is read again under the lock. Either way the
+/// check runs on data no other write can change before this transaction commits.
 pub async fn book(
     store: &Store,
-    host: &Host,
-    meeting: &MeetingTypeRecord,
-    request: &NewBooking,
+    prepared: Prepared,
     now: Timestamp,
 ) -> Result<(BookingRecord, Tx)> {
-    let mut conn = store.pool().acquire().await?;
-    let early = Schedule::load(&mut conn, &host.id, &meeting.id, request.start, None).await?;
-    drop(conn);
+    let Prepared {
+        host,
+        schedule: early,
+        request,
+    } = prepared;
+    let request = &request;
     let mut tx = store.write().await?;
     let version = Store::lock_host(&mut tx, &host.id).await?;
     let schedule = if version == early.version + 1 {
         early
     } else {
-        Schedule::load(&mut tx, &host.id, &meeting.id, request.start, None).await?
+        let meeting_type_id = early.bookable()?.id.clone();
+        Schedule::load(&mut tx, &host.id, &meeting_type_id, request.start, None).await?
     };
     let meeting = schedule.bookable()?;
     let end = schedule.check(meeting, request.start, now)?;

@@ -358,13 +358,24 @@ impl Store {
         load_availability(conn, host_id).await
     }
 
-    /// The host's schedule version, read on `conn`.
-    pub async fn version_in(conn: &mut sqlx::AnyConnection, host_id: &str) -> Result<i64> {
-        let row = sqlx::query("SELECT booking_version FROM app_user WHERE app_user_id = $1")
-            .bind(host_id)
-            .fetch_one(conn)
-            .await?;
-        Ok(row.try_get("booking_version")?)
+    /// The host's schedule version and availability settings, in one read on `conn`.
+    pub async fn versioned_availability(
+        conn: &mut sqlx::AnyConnection,
+        host_id: &str,
+    ) -> Result<(i64, AvailabilitySettings)> {
+        let row = sqlx::query(
+            "SELECT u.booking_version, a.timezone, a.working_days, a.start_time, a.end_time, \
+             a.weekly_hours, a.buffer_time, a.min_notice, a.max_advance \
+             FROM app_user u JOIN availability a ON a.app_user_id = u.app_user_id \
+             WHERE u.app_user_id = $1",
+        )
+        .bind(host_id)
+        .fetch_one(conn)
+        .await?;
+        Ok((
+            row.try_get("booking_version")?,
+            records::availability_from_row(&row)?,
+        ))
     }
 
     pub async fn save_availability(

@@ -182,9 +182,9 @@ async fn book(
         return Ok(replay);
     }
     let now = state.clock.now();
-    let (host, meeting) = booking::bookable_type(&state.store, &username, &body).await?;
-    let request = booking::read_request(&body, &meeting)?;
-    let (record, mut tx) = match booking::book(&state.store, &host, &meeting, &request, now).await {
+    let prepared = booking::prepare(&state.store, &username, &body, now).await?;
+    let meeting = prepared.meeting().clone();
+    let (record, mut tx) = match booking::book(&state.store, prepared, now).await {
         Ok(done) => done,
         Err(ServiceError::Conflict(message)) => {
             // A retry that lost the race to its own first attempt gets that attempt's answer.
