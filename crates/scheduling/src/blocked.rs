@@ -16,9 +16,10 @@ pub struct BlockedTime {
 }
 
 impl BlockedTime {
-    /// A blocked interval `[start, end)`; `end` must be after `start`.
+    /// A blocked interval `[start, end)`; `end` must not be before `start` (an empty one
+    /// blocks nothing).
     pub fn new(start: Instant, end: Instant, rule: Option<RecurrenceRule>) -> Result<Self, String> {
-        if end <= start {
+        if end < start {
             return Err(format!("endTime {end} must be after startTime {start}"));
         }
         Ok(Self { start, end, rule })

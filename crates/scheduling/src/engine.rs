@@ -185,6 +185,8 @@ fn merged_busy(
             intervals.push((start.as_millis(), end.as_millis()));
         });
     }
+    // An empty interval overlaps nothing, but would trip the cursor's overlap test.
+    intervals.retain(|&(start, end)| start < end);
     // Stable sort: bookings usually arrive ordered by start, and runs make it near-linear.
     intervals.sort_by_key(|&(start, _)| start);
     let mut merged: Vec<(i64, i64)> = Vec::with_capacity(intervals.len());

@@ -50,11 +50,12 @@ pub fn read_meeting_rules(obj: &Obj<'_>) -> Result<MeetingRules, FieldError> {
     })
 }
 
-/// Reads a `[startTime, endTime)` pair and checks that it is not empty or reversed.
+/// Reads a `[startTime, endTime)` pair and checks that it is not reversed. An empty one is
+/// allowed (DESIGN.md §5 refuses only an end before the start); it overlaps nothing.
 fn read_interval(obj: &Obj<'_>) -> Result<(Instant, Instant), FieldError> {
     let start = Instant::floor(required_timestamp(obj, "startTime")?);
     let end = Instant::ceil(required_timestamp(obj, "endTime")?);
-    if end <= start {
+    if end < start {
         return Err(obj.error("endTime", format!("{end} must be after startTime {start}")));
     }
     Ok((start, end))

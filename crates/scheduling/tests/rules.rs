@@ -501,3 +501,41 @@ fn bad_input_names_the_field() {
             .contains("not valid JSON")
     );
 }
+
+#[test]
+fn empty_intervals_block_nothing_but_their_buffer() {
+    let mut s = json!({
+        "now": "2026-11-01T00:00:00Z", "from": "2026-11-24T09:00:00Z", "to": "2026-11-24T11:00:00Z",
+        "availability": {"timezone": "UTC", "startTime": "09:00", "endTime": "12:00",
+                         "bufferTime": 0, "minNotice": 0, "maxAdvance": 60},
+        "meetingType": {"duration": 30},
+        "bookings": [{"startTime": "2026-11-24T09:45:00Z", "endTime": "2026-11-24T09:45:00Z"}],
+        "blockedTimes": [{"startTime": "2026-11-24T10:15:00Z", "endTime": "2026-11-24T10:15:00Z",
+                          "recurrenceRule": "FREQ=DAILY"}]
+    });
+    let all = [
+        "2026-11-24T09:00:00Z",
+        "2026-11-24T09:30:00Z",
+        "2026-11-24T10:00:00Z",
+        "2026-11-24T10:30:00Z",
+    ];
+    assert_eq!(starts(&s), all);
+    s["availability"]["bufferTime"] = json!(15);
+    assert_eq!(
+        starts(&s),
+        [
+            "2026-11-24T09:00:00Z",
+            "2026-11-24T10:00:00Z",
+            "2026-11-24T10:30:00Z"
+        ]
+    );
+}
+
+#[test]
+fn a_from_past_the_horizon_offers_nothing_but_an_explicit_to_before_from_is_an_error() {
+    let s = json!({"now": "2026-03-06T14:00:00Z", "from": "2026-06-10T00:00:00Z", "meetingType": {"duration": 30}});
+    assert!(starts(&s).is_empty());
+    let bad = json!({"now": "2026-03-06T14:00:00Z", "from": "2026-06-10T00:00:00Z", "to": "2026-06-01T00:00:00Z",
+                     "meetingType": {"duration": 30}});
+    assert!(error(&bad).starts_with("to: "));
+}

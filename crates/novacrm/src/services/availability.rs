@@ -8,7 +8,9 @@
 //! `now` with the same key gives the same answer.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
+
+use axum::body::Bytes;
 
 use jiff::Timestamp;
 use scheduling::engine::horizon_end;
@@ -42,12 +44,12 @@ pub struct SlotCache {
 
 #[derive(Debug, Default)]
 struct Entries {
-    map: HashMap<Key, Arc<str>>,
+    map: HashMap<Key, Bytes>,
     bytes: usize,
 }
 
 impl SlotCache {
-    fn get(&self, key: &Key) -> Option<Arc<str>> {
+    fn get(&self, key: &Key) -> Option<Bytes> {
         self.entries
             .lock()
             .expect("cache lock")
@@ -56,7 +58,7 @@ impl SlotCache {
             .cloned()
     }
 
-    fn put(&self, key: Key, value: Arc<str>) {
+    fn put(&self, key: Key, value: Bytes) {
         let mut entries = self.entries.lock().expect("cache lock");
         if entries.bytes + value.len() > MAX_BYTES {
             // Old versions and minutes are dead weight; start over rather than track age.
@@ -79,7 +81,7 @@ pub async fn public_slots(
     start: Option<Timestamp>,
     end: Option<Timestamp>,
     now: Timestamp,
-) -> Result<Arc<str>> {
+) -> Result<Bytes> {
     if let (Some(s), Some(e)) = (start, end)
         && e <= s
     {
@@ -130,7 +132,8 @@ pub async fn public_slots(
         blocked: &blocked,
     };
     let slots = free_slots(&settings, meeting.rules()?, busy, Query { from, to, now });
-    let body: Arc<str> = slots_json(&slots).to_string().into();
+    // Bytes: every hit shares this one buffer, no copy per response.
+    let body = Bytes::from(slots_json(&slots).to_string());
     cache.put(key, body.clone());
     Ok(body)
 }

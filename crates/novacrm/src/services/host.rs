@@ -293,6 +293,9 @@ pub async fn create_blocked_time(
 ) -> Result<BlockedRecord> {
     let obj = Obj::new(body, "")?;
     let blocked = scheduling::scenario::read_blocked_time(&obj)?;
+    if blocked.end() <= blocked.start() {
+        return Err(obj.error("endTime", "must be after startTime").into());
+    }
     if obj.bool("recurring")? == Some(true) && blocked.rule().is_none() {
         return Err(obj
             .error("recurrenceRule", "is required when recurring is true")
