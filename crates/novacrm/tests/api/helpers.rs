@@ -233,3 +233,41 @@ pub async fn assert_no_overlaps(store: &Store) {
         }
     }
 }
+
+/// Sends all `(url, body)` POSTs at once and returns their statuses in order.
+pub async fn race(client: &reqwest::Client, requests: Vec<(String, Value)>) -> Vec<u16> {
+    let tasks: Vec<_> = requests
+        .into_iter()
+        .map(|(url, body)| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                client
+                    .post(url)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    statuses
+}
+
+/// Asserts exactly one 201 and conflicts for the rest.
+pub fn assert_one_winner(statuses: &[u16]) {
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|&s| s == 201 || s == 409),
+        "{statuses:?}"
+    );
+}

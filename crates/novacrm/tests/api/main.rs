@@ -692,70 +692,35 @@ async fn a_retried_booking_returns_the_first_answer(backend: Backend) {
 
 async fn fifty_guests_racing_for_one_slot_give_one_booking(backend: Backend) {
     let app = spawn_app(backend).await;
-    let mut tasks = Vec::new();
-    for i in 0..50 {
-        let (client, url) = (app.client.clone(), app.url("/api/public/booking/jane/book"));
-        let body = json!({"meetingTypeId": app.quick_call, "startTime": TUE_9, "timezone": "UTC",
-                          "guestName": "Racer", "guestEmail": format!("racer{i}@example.com")});
-        tasks.push(tokio::spawn(async move {
-            client
-                .post(url)
-                .json(&body)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }));
-    }
-    let mut statuses = Vec::new();
-    for t in tasks {
-        statuses.push(t.await.unwrap());
-    }
-    assert_eq!(
-        statuses.iter().filter(|&&s| s == 201).count(),
-        1,
-        "{statuses:?}"
-    );
-    assert_eq!(
-        statuses.iter().filter(|&&s| s == 409).count(),
-        49,
-        "{statuses:?}"
-    );
+    let url = app.url("/api/public/booking/jane/book");
+    let requests = (0..50)
+        .map(|i| {
+            let body = json!({"meetingTypeId": app.quick_call, "startTime": TUE_9, "timezone": "UTC",
+                              "guestName": "Racer", "guestEmail": format!("racer{i}@example.com")});
+            (url.clone(), body)
+        })
+        .collect();
+    let statuses = helpers::race(&app.client, requests).await;
+    helpers::assert_one_winner(&statuses);
+    assert_eq!(statuses.len(), 50);
     assert_no_overlaps(&app.store).await;
 }
 
 async fn overlapping_types_never_both_win(backend: Backend) {
     let app = spawn_app(backend).await;
+    let url = app.url("/api/public/booking/jane/book");
     for round in 0..6 {
-        // 15 min at 09:00+h and 30 min at 09:00+h: only one may succeed each round.
+        // 15 min and 30 min at the same hour: only one may succeed each round.
         let start = format!("2026-11-25T{:02}:00:00Z", 14 + round);
-        let mut tasks = Vec::new();
-        for i in 0..10 {
-            let (client, url) = (app.client.clone(), app.url("/api/public/booking/jane/book"));
-            let ty = if i % 2 == 0 {
-                app.quick_call.clone()
-            } else {
-                app.consultation.clone()
-            };
-            let body = json!({"meetingTypeId": ty, "startTime": start, "timezone": "UTC",
-                              "guestName": "Racer", "guestEmail": format!("r{round}-{i}@example.com")});
-            tasks.push(tokio::spawn(async move {
-                client
-                    .post(url)
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
-                    .as_u16()
-            }));
-        }
-        let mut ok = 0;
-        for t in tasks {
-            ok += usize::from(t.await.unwrap() == 201);
-        }
-        assert_eq!(ok, 1, "round {round}");
+        let requests = (0..10)
+            .map(|i| {
+                let ty = if i % 2 == 0 { &app.quick_call } else { &app.consultation };
+                let body = json!({"meetingTypeId": ty, "startTime": start, "timezone": "UTC",
+                                  "guestName": "Racer", "guestEmail": format!("r{round}-{i}@example.com")});
+                (url.clone(), body)
+            })
+            .collect();
+        helpers::assert_one_winner(&helpers::race(&app.client, requests).await);
     }
     assert_no_overlaps(&app.store).await;
 }
