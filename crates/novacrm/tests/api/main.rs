@@ -1,5 +1,6 @@
 //! The service's integration suite. Every test runs twice: on SQLite and on PostgreSQL.
 
+mod cli;
 mod helpers;
 mod processes;
 
@@ -817,9 +818,118 @@ async fn the_openapi_document_covers_every_route(backend: Backend) {
     assert!(ui.text().await.unwrap().contains("swagger"));
 }
 
+async fn every_write_endpoint_refuses_bad_bodies_and_changes_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let booked = app.book(&app.quick_call, TUE_9, "a@example.com").await;
+    let booking = booked.body["id"].as_str().unwrap().to_owned();
+    let settings_before = app
+        .authed(Method::GET, "/api/availability", None)
+        .await
+        .body;
+    let types_before = app
+        .authed(Method::GET, "/api/meeting-types", None)
+        .await
+        .body;
+    let bookings_before = app.authed(Method::GET, "/api/bookings", None).await.body;
+    let endpoints = [
+        (
+            Method::PATCH,
+            "/api/availability".to_owned(),
+            json!({"bufferTime": "15"}),
+        ),
+        (
+            Method::POST,
+            "/api/meeting-types".to_owned(),
+            json!({"name": "X", "duration": "30"}),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/meeting-types/{}", app.quick_call),
+            json!({"duration": [15]}),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/bookings/{booking}"),
+            json!({"status": 5}),
+        ),
+        (
+            Method::POST,
+            "/api/blocked-time".to_owned(),
+            json!({"startTime": 5, "endTime": true}),
+        ),
+        (
+            Method::POST,
+            "/api/public/booking/jane/book".to_owned(),
+            json!({"meetingTypeId": app.quick_call, "startTime": {}}),
+        ),
+    ];
+    for (method, path, wrong_types) in endpoints {
+        assert_problem(&app.raw(method.clone(), &path, "{\"oops\": ").await, 400);
+        assert_problem(&app.raw(method.clone(), &path, "[]").await, 400);
+        assert_problem(
+            &app.raw(
+                method.clone(),
+                &path,
+                &format!("{{\"pad\":\"{}\"}}", "x".repeat(70_000)),
+            )
+            .await,
+            413,
+        );
+        let form = app
+            .client
+            .request(method.clone(), app.url(&path))
+            .bearer_auth(&app.token)
+            .header("content-type", "text/plain")
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(form.status(), 415, "{method} {path}");
+        let typed = app.authed(method.clone(), &path, Some(wrong_types)).await;
+        assert_problem(&typed, 422);
+        assert!(
+            !fields(&typed).is_empty(),
+            "{method} {path}: {:?}",
+            typed.body
+        );
+    }
+    for (method, path) in [
+        (Method::PATCH, "/api/meeting-types/nope"),
+        (Method::DELETE, "/api/meeting-types/nope"),
+        (Method::PATCH, "/api/bookings/nope"),
+        (Method::DELETE, "/api/blocked-time/nope"),
+    ] {
+        let body = (method == Method::PATCH).then(|| json!({"status": "CANCELLED", "name": "x"}));
+        assert_problem(&app.authed(method, path, body).await, 404);
+    }
+    assert_eq!(
+        app.authed(Method::GET, "/api/availability", None)
+            .await
+            .body,
+        settings_before
+    );
+    assert_eq!(
+        app.authed(Method::GET, "/api/meeting-types", None)
+            .await
+            .body,
+        types_before
+    );
+    assert_eq!(
+        app.authed(Method::GET, "/api/bookings", None).await.body,
+        bookings_before
+    );
+    assert_eq!(
+        app.authed(Method::GET, "/api/blocked-time", None)
+            .await
+            .body,
+        json!([])
+    );
+}
+
 on_both_backends!(
     sessions_log_in_and_out_with_a_cookie,
     the_openapi_document_covers_every_route,
+    every_write_endpoint_refuses_bad_bodies_and_changes_nothing,
     health_and_booking_page,
     availability_equals_the_slots_command,
     booking_links_a_contact_and_takes_the_slot_from_every_type,
