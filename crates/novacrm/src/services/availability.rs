@@ -8,14 +8,14 @@
 //! `now` with the same key gives the same answer.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
 
 use jiff::Timestamp;
 use scheduling::engine::horizon_end;
 use scheduling::scenario::slots_json;
-use scheduling::{Busy, FieldError, Instant, Query, free_slots};
+use scheduling::{Busy, FieldError, Instant, Query, Slot, free_slots};
 
 use super::{Result, ServiceError};
 use crate::store::Store;
@@ -36,7 +36,21 @@ struct Key {
     on_the_minute: bool,
 }
 
-/// Computed answers (`{"slots":[…]}` as JSON text) by key.
+/// One computed answer: the slots, and the API's `{"slots":[…]}` ready to send.
+#[derive(Debug)]
+pub struct Answer {
+    pub slots: Vec<Slot>,
+    /// Every API hit shares this one buffer: no copy per response.
+    pub json: Bytes,
+}
+
+impl Answer {
+    fn weight(&self) -> usize {
+        self.json.len() + self.slots.len() * std::mem::size_of::<Slot>()
+    }
+}
+
+/// Computed answers by key.
 #[derive(Debug, Default)]
 pub struct SlotCache {
     entries: Mutex<Entries>,
@@ -44,12 +58,12 @@ pub struct SlotCache {
 
 #[derive(Debug, Default)]
 struct Entries {
-    map: HashMap<Key, Bytes>,
+    map: HashMap<Key, Arc<Answer>>,
     bytes: usize,
 }
 
 impl SlotCache {
-    fn get(&self, key: &Key) -> Option<Bytes> {
+    fn get(&self, key: &Key) -> Option<Arc<Answer>> {
         self.entries
             .lock()
             .expect("cache lock")
@@ -58,21 +72,21 @@ impl SlotCache {
             .cloned()
     }
 
-    fn put(&self, key: Key, value: Bytes) {
+    fn put(&self, key: Key, value: Arc<Answer>) {
         let mut entries = self.entries.lock().expect("cache lock");
-        if entries.bytes + value.len() > MAX_BYTES {
+        if entries.bytes + value.weight() > MAX_BYTES {
             // Old versions and minutes are dead weight; start over rather than track age.
             entries.map.clear();
             entries.bytes = 0;
         }
-        entries.bytes += value.len();
+        entries.bytes += value.weight();
         if let Some(old) = entries.map.insert(key, value) {
-            entries.bytes -= old.len();
+            entries.bytes -= old.weight();
         }
     }
 }
 
-/// `{"slots":[…]}` for `username`'s meeting type over `[start, end)`.
+/// The slots of `username`'s meeting type over `[start, end)`.
 pub async fn public_slots(
     store: &Store,
     cache: &SlotCache,
@@ -81,7 +95,7 @@ pub async fn public_slots(
     start: Option<Timestamp>,
     end: Option<Timestamp>,
     now: Timestamp,
-) -> Result<Bytes> {
+) -> Result<Arc<Answer>> {
     if let (Some(s), Some(e)) = (start, end)
         && e <= s
     {
@@ -132,8 +146,8 @@ pub async fn public_slots(
         blocked: &blocked,
     };
     let slots = free_slots(&settings, meeting.rules()?, busy, Query { from, to, now });
-    // Bytes: every hit shares this one buffer, no copy per response.
-    let body = Bytes::from(slots_json(&slots).to_string());
-    cache.put(key, body.clone());
-    Ok(body)
+    let json = Bytes::from(slots_json(&slots).to_string());
+    let answer = Arc::new(Answer { slots, json });
+    cache.put(key, answer.clone());
+    Ok(answer)
 }

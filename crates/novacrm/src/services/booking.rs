@@ -246,6 +246,7 @@ pub async fn book(
         meeting_link: None,
         created_at: at,
         updated_at: at,
+        guest_token: Some(crate::services::host::random_token("nvb_")),
     };
     Store::insert_booking(&mut tx, &booking).await?;
     Ok((booking, tx))

@@ -104,7 +104,8 @@ pub async fn log_in(
     Ok((host, token))
 }
 
-fn random_token(prefix: &str) -> String {
+/// A random token: `prefix` + 48 hex digits (192 bits).
+pub fn random_token(prefix: &str) -> String {
     let mut bytes = [0u8; 24];
     getrandom::fill(&mut bytes).expect("the OS provides randomness");
     format!("{prefix}{}", hex(&bytes))
@@ -115,7 +116,8 @@ pub fn token_hash(token: &str) -> String {
     hex(&sha2::Sha256::digest(token.as_bytes()))
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Lowercase hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     bytes
         .iter()

@@ -6,19 +6,17 @@ use sqlx::Row;
 
 use super::{Backend, Result, Store};
 
+#[rustfmt::skip]
 const SQLITE: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/sqlite/0001_initial.sql")),
     (2, include_str!("../../migrations/sqlite/0002_session.sql")),
+    (3, include_str!("../../migrations/sqlite/0003_guest_token.sql")),
 ];
+#[rustfmt::skip]
 const POSTGRES: &[(i64, &str)] = &[
-    (
-        1,
-        include_str!("../../migrations/postgres/0001_initial.sql"),
-    ),
-    (
-        2,
-        include_str!("../../migrations/postgres/0002_session.sql"),
-    ),
+    (1, include_str!("../../migrations/postgres/0001_initial.sql")),
+    (2, include_str!("../../migrations/postgres/0002_session.sql")),
+    (3, include_str!("../../migrations/postgres/0003_guest_token.sql")),
 ];
 
 /// An arbitrary constant naming NovaCRM's migration lock.

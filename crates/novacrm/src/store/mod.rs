@@ -242,6 +242,17 @@ impl Store {
         row.map(|r| Host::from_row(&r)).transpose()
     }
 
+    pub async fn host_by_id(&self, id: &str) -> Result<Option<Host>> {
+        let row = sqlx::query(
+            "SELECT app_user_id, username, name, email, booking_version FROM app_user \
+             WHERE app_user_id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Host::from_row(&r)).transpose()
+    }
+
     pub async fn host_by_token_hash(&self, token_hash: &str) -> Result<Option<Host>> {
         let row = sqlx::query(
             "SELECT u.app_user_id, u.username, u.name, u.email, u.booking_version \
@@ -595,8 +606,9 @@ impl Store {
         sqlx::query(
             "INSERT INTO booking (booking_id, app_user_id, meeting_type_id, contact_id, guest_name, \
              guest_email, guest_phone, guest_company, start_time, end_time, timezone, meeting_notes, \
-             answers, status, cancel_reason, calendar_event_id, meeting_link, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+             answers, status, cancel_reason, calendar_event_id, meeting_link, created_at, updated_at, \
+             guest_token) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+             $17, $18, $19, $20)",
         )
         .bind(&b.id)
         .bind(&b.host_id)
@@ -617,9 +629,19 @@ impl Store {
         .bind(&b.meeting_link)
         .bind(b.created_at.as_millis())
         .bind(b.updated_at.as_millis())
+        .bind(&b.guest_token)
         .execute(&mut **tx)
         .await?;
         Ok(())
+    }
+
+    /// A booking by its guest token.
+    pub async fn booking_by_guest_token(&self, token: &str) -> Result<Option<BookingRecord>> {
+        let row = sqlx::query(records::BOOKING_SELECT_BY_GUEST_TOKEN)
+            .bind(token)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| BookingRecord::from_row(&r)).transpose()
     }
 
     pub async fn booking_in(tx: &mut Tx, host_id: &str, id: &str) -> Result<Option<BookingRecord>> {

@@ -207,13 +207,15 @@ pub struct BookingRecord {
     pub meeting_link: Option<String>,
     pub created_at: Instant,
     pub updated_at: Instant,
+    /// The guest's private link to this booking (not shown to the host's API).
+    pub guest_token: Option<String>,
 }
 
 macro_rules! booking_columns {
     () => {
         "SELECT booking_id, app_user_id, meeting_type_id, contact_id, guest_name, guest_email, \
          guest_phone, guest_company, start_time, end_time, timezone, meeting_notes, answers, status, \
-         cancel_reason, calendar_event_id, meeting_link, created_at, updated_at FROM booking "
+         cancel_reason, calendar_event_id, meeting_link, created_at, updated_at, guest_token FROM booking "
     };
 }
 
@@ -221,6 +223,8 @@ pub const BOOKING_SELECT_ONE: &str = concat!(
     booking_columns!(),
     "WHERE app_user_id = $1 AND booking_id = $2"
 );
+pub const BOOKING_SELECT_BY_GUEST_TOKEN: &str =
+    concat!(booking_columns!(), "WHERE guest_token = $1");
 pub const BOOKING_SELECT_FILTERED: &str = concat!(
     booking_columns!(),
     "WHERE app_user_id = $1 AND ($2 = '' OR status = $2) AND start_time >= $3 AND start_time < $4 \
@@ -250,6 +254,7 @@ impl BookingRecord {
             meeting_link: get(r, "meeting_link")?,
             created_at: Instant::from_millis(get(r, "created_at")?),
             updated_at: Instant::from_millis(get(r, "updated_at")?),
+            guest_token: get(r, "guest_token")?,
         })
     }
 

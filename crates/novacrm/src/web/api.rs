@@ -121,7 +121,7 @@ async fn public_availability(
         state.clock.now(),
     )
     .await?;
-    Ok(json_text(StatusCode::OK, body))
+    Ok(json_text(StatusCode::OK, body.json.clone()))
 }
 
 /// A keyed booking request (`Idempotency-Key`): a retry gets the first answer back.

@@ -1,0 +1,882 @@
+//! The guest's booking flow: meeting types → month calendar → the day's times in the guest's
+//! zone → details form → confirmation with an `.ics` file. Plain links and forms, so it all
+//! works with JavaScript off; a slot taken meanwhile sends the guest back to the times.
+
+use std::collections::{BTreeMap, HashMap};
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use jiff::civil::Date;
+use scheduling::{FieldError, Instant, Slot, Zone};
+use serde_json::{Map, Value, json};
+
+use super::{ASSET_VERSION, Locale, encode, html, not_found};
+use crate::services::{ServiceError, availability, booking};
+use crate::store::{BookingRecord, Host, MeetingTypeRecord};
+use crate::web::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/book/{username}", get(types_page))
+        .route("/book/{username}/{type_id}", get(calendar_page))
+        .route(
+            "/book/{username}/{type_id}/details",
+            get(details_page).post(submit_details),
+        )
+        .route("/booking/{token}", get(confirmed_page))
+        .route("/booking/{token}/invite.ics", get(super::ics::download))
+}
+
+const WEEKDAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// "Wednesday, November 25".
+pub fn date_label(date: Date) -> String {
+    let weekday = WEEKDAYS[date.weekday().to_monday_zero_offset() as usize];
+    format!(
+        "{weekday}, {} {}",
+        MONTHS[date.month() as usize - 1],
+        date.day()
+    )
+}
+
+/// "Wednesday, November 25, 2026 at 9:00 AM".
+pub fn when_label(at: Instant, zone: &Zone, locale: Locale) -> String {
+    let z = at
+        .to_timestamp()
+        .to_zoned_datetime(zone.time_zone().clone());
+    format!(
+        "{}, {} at {}",
+        date_label(z.date()),
+        z.year(),
+        locale.time(z.hour(), z.minute())
+    )
+}
+
+async fn host_and_type(
+    state: &AppState,
+    username: &str,
+    type_id: &str,
+) -> Result<(Host, MeetingTypeRecord), String> {
+    let host = state
+        .store
+        .host_by_username(username)
+        .await
+        .ok()
+        .flatten()
+        .ok_or_else(|| format!("There is no booking page at /book/{username}."))?;
+    let meeting = state
+        .store
+        .meeting_type(&host.id, type_id)
+        .await
+        .ok()
+        .flatten()
+        .filter(|m| m.active && !m.archived)
+        .ok_or_else(|| {
+            format!(
+                "This meeting type of {} is not open for booking.",
+                host.name
+            )
+        })?;
+    Ok((host, meeting))
+}
+
+struct TypeCard {
+    id: String,
+    name: String,
+    duration: i64,
+    description: Option<String>,
+    color: String,
+}
+
+#[derive(Template)]
+#[template(path = "book_types.html")]
+struct TypesPage<'a> {
+    asset_version: &'a str,
+    username: &'a str,
+    host_name: &'a str,
+    types: Vec<TypeCard>,
+}
+
+async fn types_page(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let Ok(Some(host)) = state.store.host_by_username(&username).await else {
+        return not_found(
+            &headers,
+            &format!("There is no booking page at /book/{username}."),
+        );
+    };
+    let Ok(types) = state.store.meeting_types(&host.id).await else {
+        return not_found(&headers, "This booking page is not available right now.");
+    };
+    let types = types
+        .into_iter()
+        .filter(|m| m.active)
+        .map(|m| TypeCard {
+            id: m.id,
+            name: m.name,
+            duration: m.duration,
+            description: m.description,
+            color: m.color,
+        })
+        .collect();
+    let page = TypesPage {
+        asset_version: &ASSET_VERSION,
+        username: &username,
+        host_name: &host.name,
+        types,
+    };
+    html(&headers, StatusCode::OK, &page)
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct CalendarQuery {
+    tz: Option<String>,
+    month: Option<String>,
+    date: Option<String>,
+    taken: Option<String>,
+}
+
+struct DayCell {
+    day: i8,
+    date: Date,
+    label: String,
+    free: bool,
+    selected: bool,
+}
+
+struct SlotLink {
+    start: String,
+    label: String,
+}
+
+struct SlotGroup {
+    name: &'static str,
+    slots: Vec<SlotLink>,
+}
+
+#[derive(Template)]
+#[template(path = "book_calendar.html")]
+struct CalendarPage<'a> {
+    asset_version: &'a str,
+    username: &'a str,
+    host_name: &'a str,
+    type_id: &'a str,
+    type_name: &'a str,
+    duration: i64,
+    zone: &'a str,
+    bad_zone: Option<String>,
+    taken: bool,
+    zones: &'a [String],
+    month_param: String,
+    month_label: String,
+    prev_month: Option<String>,
+    next_month: Option<String>,
+    weekday_names: Vec<&'static str>,
+    weeks: Vec<Vec<Option<DayCell>>>,
+    any_free: bool,
+    selected_label: Option<String>,
+    groups: Vec<SlotGroup>,
+}
+
+static ZONES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+    let mut names: Vec<String> = jiff::tz::db()
+        .available()
+        .map(|n| n.as_str().to_owned())
+        .filter(|n| {
+            n.contains('/')
+                && !n.starts_with("Etc/")
+                && !n.starts_with("SystemV/")
+                && !n.starts_with("posix/")
+                && !n.starts_with("right/")
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+});
+
+/// The guest's zone from `?tz=`, or the host's (with the bad name, if one was given).
+fn guest_zone(tz: Option<&str>, host_zone: &Zone) -> (Zone, Option<String>) {
+    match tz.filter(|t| !t.trim().is_empty()) {
+        None => (host_zone.clone(), None),
+        Some(name) => match Zone::parse(name) {
+            Ok(zone) => (zone, None),
+            Err(_) => (host_zone.clone(), Some(name.to_owned())),
+        },
+    }
+}
+
+fn parse_month(text: &str) -> Option<(i16, i8)> {
+    let (y, m) = text.split_once('-')?;
+    let (y, m) = (y.parse().ok()?, m.parse().ok()?);
+    Date::new(y, m, 1).ok().map(|_| (y, m))
+}
+
+fn month_key(date: Date) -> String {
+    format!("{:04}-{:02}", date.year(), date.month())
+}
+
+async fn calendar_page(
+    State(state): State<AppState>,
+    Path((username, type_id)): Path<(String, String)>,
+    Query(query): Query<CalendarQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let (host, meeting) = match host_and_type(&state, &username, &type_id).await {
+        Ok(found) => found,
+        Err(message) => return not_found(&headers, &message),
+    };
+    let Ok(settings) = state.store.availability(&host.id).await else {
+        return not_found(&headers, "This booking page is not available right now.");
+    };
+    let (zone, bad_zone) = guest_zone(query.tz.as_deref(), &settings.zone);
+    let now = state.clock.now();
+    let Ok(answer) = availability::public_slots(
+        &state.store,
+        &state.cache,
+        &username,
+        &type_id,
+        None,
+        None,
+        now,
+    )
+    .await
+    else {
+        return not_found(&headers, "This booking page is not available right now.");
+    };
+    let locale = Locale::from_headers(&headers);
+    let tz = zone.time_zone().clone();
+    let mut by_date: BTreeMap<Date, Vec<Slot>> = BTreeMap::new();
+    for slot in &answer.slots {
+        by_date
+            .entry(
+                slot.start
+                    .to_timestamp()
+                    .to_zoned_datetime(tz.clone())
+                    .date(),
+            )
+            .or_default()
+            .push(*slot);
+    }
+    let today = now.to_zoned_datetime(tz.clone()).date();
+    let first_month = today.first_of_month();
+    let last_month = by_date
+        .keys()
+        .next_back()
+        .map_or(first_month, |d| d.first_of_month());
+    let month = query
+        .month
+        .as_deref()
+        .and_then(parse_month)
+        .and_then(|(y, m)| Date::new(y, m, 1).ok())
+        .filter(|m| *m >= first_month && *m <= last_month)
+        .or_else(|| by_date.keys().next().map(|d| d.first_of_month()))
+        .unwrap_or(first_month);
+    let in_month = |d: &Date| d.first_of_month() == month;
+    let selected = query
+        .date
+        .as_deref()
+        .and_then(|d| d.parse::<Date>().ok())
+        .filter(|d| by_date.contains_key(d))
+        .or_else(|| by_date.keys().find(|d| in_month(d)).copied());
+    // The grid: leading blanks, then the month's days, in weeks of seven.
+    let offset = if locale.sunday_first {
+        month.weekday().to_sunday_zero_offset()
+    } else {
+        month.weekday().to_monday_zero_offset()
+    } as usize;
+    let mut cells: Vec<Option<DayCell>> = (0..offset).map(|_| None).collect();
+    for day in 1..=month.days_in_month() {
+        let date = month.with().day(day).build().expect("a day of this month");
+        cells.push(Some(DayCell {
+            day,
+            date,
+            label: date_label(date),
+            free: by_date.contains_key(&date),
+            selected: selected == Some(date),
+        }));
+    }
+    while !cells.len().is_multiple_of(7) {
+        cells.push(None);
+    }
+    let mut weeks = Vec::new();
+    let mut iter = cells.into_iter().peekable();
+    while iter.peek().is_some() {
+        weeks.push(iter.by_ref().take(7).collect());
+    }
+    let mut weekday_names: Vec<&'static str> = WEEKDAYS.to_vec();
+    if locale.sunday_first {
+        weekday_names.rotate_right(1);
+    }
+    let groups = selected
+        .and_then(|d| by_date.get(&d))
+        .map(|slots| {
+            let mut groups = vec![
+                SlotGroup {
+                    name: "Morning",
+                    slots: Vec::new(),
+                },
+                SlotGroup {
+                    name: "Afternoon",
+                    slots: Vec::new(),
+                },
+                SlotGroup {
+                    name: "Evening",
+                    slots: Vec::new(),
+                },
+            ];
+            for slot in slots {
+                let local = slot.start.to_timestamp().to_zoned_datetime(tz.clone());
+                let index = match local.hour() {
+                    0..=11 => 0,
+                    12..=16 => 1,
+                    _ => 2,
+                };
+                groups[index].slots.push(SlotLink {
+                    start: slot.start.to_string(),
+                    label: locale.time(local.hour(), local.minute()),
+                });
+            }
+            groups.retain(|g| !g.slots.is_empty());
+            groups
+        })
+        .unwrap_or_default();
+    let shift = |months: i8| month.checked_add(jiff::Span::new().months(months)).ok();
+    let page = CalendarPage {
+        asset_version: &ASSET_VERSION,
+        username: &username,
+        host_name: &host.name,
+        type_id: &type_id,
+        type_name: &meeting.name,
+        duration: meeting.duration,
+        zone: zone.name(),
+        bad_zone,
+        taken: query.taken.is_some(),
+        zones: &ZONES,
+        month_param: month_key(month),
+        month_label: format!("{} {}", MONTHS[month.month() as usize - 1], month.year()),
+        prev_month: shift(-1).filter(|m| *m >= first_month).map(month_key),
+        next_month: shift(1).filter(|m| *m <= last_month).map(month_key),
+        weekday_names,
+        weeks,
+        any_free: by_date.keys().any(in_month),
+        selected_label: selected.map(date_label),
+        groups,
+    };
+    html(&headers, StatusCode::OK, &page)
+}
+
+/// One input of the details form.
+struct FormField {
+    name: String,
+    label: String,
+    kind: String,
+    input_type: &'static str,
+    autocomplete: Option<&'static str>,
+    required: bool,
+    options: Vec<String>,
+    value: String,
+    chosen: Vec<String>,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "book_details.html")]
+struct DetailsPage<'a> {
+    asset_version: &'a str,
+    username: &'a str,
+    host_name: &'a str,
+    type_id: &'a str,
+    type_name: &'a str,
+    duration: i64,
+    zone: &'a str,
+    date_param: String,
+    start: String,
+    when: String,
+    fields: Vec<FormField>,
+    errors: Vec<FieldError>,
+}
+
+/// Values the guest typed, by form field name (repeated names for multiple choice).
+type Typed = HashMap<String, Vec<String>>;
+
+fn question_field_name(id: &str) -> String {
+    format!("q_{id}")
+}
+
+/// A fixed field of the form: name, label, kind, input type, autocomplete, required.
+struct Fixed(
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    bool,
+);
+
+#[rustfmt::skip]
+const FIXED_FIELDS: [Fixed; 5] = [
+    Fixed("guestName", "Name", "short_text", "text", Some("name"), true),
+    Fixed("guestEmail", "Email", "short_text", "email", Some("email"), true),
+    Fixed("guestPhone", "Phone (optional)", "short_text", "tel", Some("tel"), false),
+    Fixed("guestCompany", "Company (optional)", "short_text", "text", Some("organization"), false),
+    Fixed("meetingNotes", "What would you like to discuss?", "long_text", "text", None, false),
+];
+
+fn fields(meeting: &MeetingTypeRecord, typed: &Typed, errors: &[FieldError]) -> Vec<FormField> {
+    let first = |name: &str| {
+        typed
+            .get(name)
+            .and_then(|v| v.first())
+            .cloned()
+            .unwrap_or_default()
+    };
+    let error_for = |field: &str| {
+        errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.clone())
+    };
+    let mut out: Vec<FormField> = FIXED_FIELDS
+        .iter()
+        .map(
+            |&Fixed(name, label, kind, input_type, autocomplete, required)| FormField {
+                name: name.into(),
+                label: label.into(),
+                kind: kind.into(),
+                input_type,
+                autocomplete,
+                required,
+                options: Vec::new(),
+                value: first(name),
+                chosen: Vec::new(),
+                error: error_for(name),
+            },
+        )
+        .collect();
+    for q in meeting.questions.as_array().into_iter().flatten() {
+        let id = q["id"].as_str().unwrap_or_default();
+        let name = question_field_name(id);
+        let kind = q["type"].as_str().unwrap_or("short_text");
+        out.push(FormField {
+            value: first(&name),
+            chosen: typed.get(&name).cloned().unwrap_or_default(),
+            label: q["label"].as_str().unwrap_or_default().into(),
+            kind: kind.into(),
+            input_type: if kind == "phone" { "tel" } else { "text" },
+            autocomplete: None,
+            required: q["required"].as_bool().unwrap_or(false),
+            options: q["options"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|o| o.as_str().map(str::to_owned))
+                .collect(),
+            error: error_for(&format!("answers.{id}")),
+            name,
+        });
+    }
+    out
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct DetailsQuery {
+    start: Option<String>,
+    tz: Option<String>,
+}
+
+fn calendar_url(
+    username: &str,
+    type_id: &str,
+    zone: &str,
+    start: Option<Instant>,
+    zone_tz: &Zone,
+    taken: bool,
+) -> String {
+    let mut url = format!("/book/{username}/{type_id}?tz={}", encode(zone));
+    if let Some(start) = start {
+        let date = start
+            .to_timestamp()
+            .to_zoned_datetime(zone_tz.time_zone().clone())
+            .date();
+        url = format!("{url}&month={}&date={date}", month_key(date));
+    }
+    if taken {
+        url.push_str("&taken=1");
+    }
+    url.push_str("#times");
+    url
+}
+
+struct DetailsContext {
+    host: Host,
+    meeting: MeetingTypeRecord,
+    zone: Zone,
+    start: Instant,
+}
+
+/// Resolves the page's host, type, zone and start, or the response to send instead.
+async fn details_context(
+    state: &AppState,
+    username: &str,
+    type_id: &str,
+    start: Option<&str>,
+    tz: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<DetailsContext, Response> {
+    let (host, meeting) = host_and_type(state, username, type_id)
+        .await
+        .map_err(|m| not_found(headers, &m))?;
+    let settings = state
+        .store
+        .availability(&host.id)
+        .await
+        .map_err(|_| not_found(headers, "This booking page is not available right now."))?;
+    let (zone, _) = guest_zone(tz, &settings.zone);
+    let Some(start) = start
+        .and_then(|s| Instant::parse_timestamp(s).ok())
+        .map(Instant::from)
+    else {
+        return Err(Redirect::to(&calendar_url(
+            username,
+            type_id,
+            zone.name(),
+            None,
+            &zone,
+            false,
+        ))
+        .into_response());
+    };
+    Ok(DetailsContext {
+        host,
+        meeting,
+        zone,
+        start,
+    })
+}
+
+fn render_details(
+    headers: &HeaderMap,
+    status: StatusCode,
+    username: &str,
+    ctx: &DetailsContext,
+    typed: &Typed,
+    errors: Vec<FieldError>,
+) -> Response {
+    let locale = Locale::from_headers(headers);
+    let date = ctx
+        .start
+        .to_timestamp()
+        .to_zoned_datetime(ctx.zone.time_zone().clone())
+        .date();
+    let page = DetailsPage {
+        asset_version: &ASSET_VERSION,
+        username,
+        host_name: &ctx.host.name,
+        type_id: &ctx.meeting.id,
+        type_name: &ctx.meeting.name,
+        duration: ctx.meeting.duration,
+        zone: ctx.zone.name(),
+        date_param: date.to_string(),
+        start: ctx.start.to_string(),
+        when: when_label(ctx.start, &ctx.zone, locale),
+        fields: fields(&ctx.meeting, typed, &errors),
+        errors,
+    };
+    html(headers, status, &page)
+}
+
+async fn details_page(
+    State(state): State<AppState>,
+    Path((username, type_id)): Path<(String, String)>,
+    Query(query): Query<DetailsQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let ctx = match details_context(
+        &state,
+        &username,
+        &type_id,
+        query.start.as_deref(),
+        query.tz.as_deref(),
+        &headers,
+    )
+    .await
+    {
+        Ok(ctx) => ctx,
+        Err(response) => return response,
+    };
+    let offered = availability::public_slots(
+        &state.store,
+        &state.cache,
+        &username,
+        &type_id,
+        None,
+        None,
+        state.clock.now(),
+    )
+    .await
+    .is_ok_and(|a| a.slots.iter().any(|s| s.start == ctx.start));
+    if !offered {
+        let url = calendar_url(
+            &username,
+            &type_id,
+            ctx.zone.name(),
+            Some(ctx.start),
+            &ctx.zone,
+            true,
+        );
+        return Redirect::to(&url).into_response();
+    }
+    render_details(
+        &headers,
+        StatusCode::OK,
+        &username,
+        &ctx,
+        &Typed::new(),
+        Vec::new(),
+    )
+}
+
+/// The API's booking body from the form (answers typed by their question).
+fn booking_body(meeting: &MeetingTypeRecord, ctx: &DetailsContext, typed: &Typed) -> Value {
+    let first = |name: &str| {
+        typed
+            .get(name)
+            .and_then(|v| v.first())
+            .cloned()
+            .unwrap_or_default()
+    };
+    let mut answers = Map::new();
+    for q in meeting.questions.as_array().into_iter().flatten() {
+        let id = q["id"].as_str().unwrap_or_default();
+        let name = question_field_name(id);
+        let value = match q["type"].as_str().unwrap_or_default() {
+            "checkbox" => Value::Bool(first(&name) == "yes"),
+            "multiple_choice" => json!(typed.get(&name).cloned().unwrap_or_default()),
+            _ => Value::String(first(&name)),
+        };
+        answers.insert(id.to_owned(), value);
+    }
+    json!({
+        "meetingTypeId": meeting.id,
+        "startTime": ctx.start.to_string(),
+        "timezone": ctx.zone.name(),
+        "guestName": first("guestName"),
+        "guestEmail": first("guestEmail"),
+        "guestPhone": first("guestPhone"),
+        "guestCompany": first("guestCompany"),
+        "meetingNotes": first("meetingNotes"),
+        "answers": answers,
+    })
+}
+
+async fn submit_details(
+    State(state): State<AppState>,
+    Path((username, type_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let mut typed = Typed::new();
+    for (name, value) in pairs {
+        typed.entry(name).or_default().push(value);
+    }
+    let get = |name: &str| typed.get(name).and_then(|v| v.first()).map(String::as_str);
+    let ctx = match details_context(
+        &state,
+        &username,
+        &type_id,
+        get("start"),
+        get("tz"),
+        &headers,
+    )
+    .await
+    {
+        Ok(ctx) => ctx,
+        Err(response) => return response,
+    };
+    let now = state.clock.now();
+    let body = booking_body(&ctx.meeting, &ctx, &typed);
+    let result = async {
+        let prepared = booking::prepare(&state.store, &username, &body, now).await?;
+        let (record, tx) = booking::book(&state.store, prepared, now).await?;
+        tx.commit().await?;
+        Ok::<BookingRecord, ServiceError>(record)
+    }
+    .await;
+    match result {
+        Ok(record) => {
+            let token = record.guest_token.unwrap_or_default();
+            Redirect::to(&format!("/booking/{token}")).into_response()
+        }
+        Err(ServiceError::Conflict(_)) => {
+            let url = calendar_url(
+                &username,
+                &type_id,
+                ctx.zone.name(),
+                Some(ctx.start),
+                &ctx.zone,
+                true,
+            );
+            Redirect::to(&url).into_response()
+        }
+        Err(ServiceError::Invalid(errors)) => render_details(
+            &headers,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &username,
+            &ctx,
+            &typed,
+            errors,
+        ),
+        Err(ServiceError::NotFound(message)) => not_found(&headers, &message),
+        Err(ServiceError::Store(e)) => {
+            tracing::error!(error = %e, "booking from the page failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "something went wrong on our side; nothing was booked, please retry",
+            )
+                .into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "book_confirmed.html")]
+struct ConfirmedPage<'a> {
+    asset_version: &'a str,
+    token: &'a str,
+    host_name: &'a str,
+    type_name: &'a str,
+    duration: i64,
+    message: String,
+    guest_when: String,
+    guest_zone: &'a str,
+    host_when: String,
+    host_zone: &'a str,
+    google_url: String,
+    outlook_url: String,
+}
+
+/// A booking seen through its guest token, with what the pages show about it.
+#[derive(Debug)]
+pub struct GuestBooking {
+    pub booking: BookingRecord,
+    pub host: Host,
+    pub meeting: MeetingTypeRecord,
+    pub host_zone: Zone,
+}
+
+pub async fn guest_booking(state: &AppState, token: &str) -> Option<GuestBooking> {
+    let booking = state
+        .store
+        .booking_by_guest_token(token)
+        .await
+        .ok()
+        .flatten()?;
+    let host = state
+        .store
+        .host_by_id(&booking.host_id)
+        .await
+        .ok()
+        .flatten()?;
+    let meeting = state
+        .store
+        .meeting_type(&host.id, &booking.meeting_type_id)
+        .await
+        .ok()
+        .flatten()?;
+    let host_zone = state.store.availability(&host.id).await.ok()?.zone;
+    Some(GuestBooking {
+        booking,
+        host,
+        meeting,
+        host_zone,
+    })
+}
+
+fn utc_basic(at: Instant) -> String {
+    at.to_timestamp().strftime("%Y%m%dT%H%M%SZ").to_string()
+}
+
+async fn confirmed_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(found) = guest_booking(&state, &token).await else {
+        return not_found(
+            &headers,
+            "We could not find this booking. The link may be incomplete.",
+        );
+    };
+    let GuestBooking {
+        booking,
+        host,
+        meeting,
+        host_zone,
+    } = found;
+    let locale = Locale::from_headers(&headers);
+    let guest_zone = Zone::parse(&booking.timezone).unwrap_or_else(|_| host_zone.clone());
+    let title = format!("{} with {}", meeting.name, host.name);
+    let details = booking.meeting_notes.clone().unwrap_or_default();
+    let google_url = format!(
+        "https://calendar.google.com/calendar/render?action=TEMPLATE&text={}&dates={}/{}&details={}",
+        encode(&title),
+        utc_basic(booking.start),
+        utc_basic(booking.end),
+        encode(&details)
+    );
+    let outlook_url = format!(
+        "https://outlook.live.com/calendar/0/deeplink/compose?subject={}&startdt={}&enddt={}&body={}",
+        encode(&title),
+        encode(&booking.start.to_string()),
+        encode(&booking.end.to_string()),
+        encode(&details)
+    );
+    let page = ConfirmedPage {
+        asset_version: &ASSET_VERSION,
+        token: &token,
+        host_name: &host.name,
+        type_name: &meeting.name,
+        duration: meeting.duration,
+        message: meeting
+            .confirmation_message
+            .clone()
+            .unwrap_or_else(|| format!("{} has your booking; it is in their calendar.", host.name)),
+        guest_when: when_label(booking.start, &guest_zone, locale),
+        guest_zone: guest_zone.name(),
+        host_when: when_label(booking.start, &host_zone, locale),
+        host_zone: host_zone.name(),
+        google_url,
+        outlook_url,
+    };
+    html(&headers, StatusCode::OK, &page)
+}

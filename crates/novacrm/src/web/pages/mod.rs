@@ -1,0 +1,192 @@
+//! Server-rendered pages (askama): the guest booking flow, and its assets. Every step works
+//! without JavaScript; `static/app.js` only picks the browser's time zone. HTML is sent
+//! gzip-compressed when the browser accepts it.
+
+pub mod guest;
+pub mod ics;
+
+use std::io::Write;
+use std::sync::LazyLock;
+
+use askama::Template;
+use axum::Router;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use sha2::Digest;
+
+use super::AppState;
+
+pub const CSS: &str = include_str!("../../../static/app.css");
+pub const JS: &str = include_str!("../../../static/app.js");
+
+/// Changes whenever an asset does, so assets can be cached for a year.
+pub static ASSET_VERSION: LazyLock<String> = LazyLock::new(|| {
+    let digest = sha2::Sha256::digest([CSS, JS].concat().as_bytes());
+    crate::services::host::hex(&digest[..6])
+});
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/static/app.css",
+            get(
+                |headers: HeaderMap| async move { asset(&headers, CSS, "text/css; charset=utf-8") },
+            ),
+        )
+        .route(
+            "/static/app.js",
+            get(|headers: HeaderMap| async move {
+                asset(&headers, JS, "text/javascript; charset=utf-8")
+            }),
+        )
+        .merge(guest::router())
+}
+
+fn asset(headers: &HeaderMap, body: &'static str, content_type: &'static str) -> Response {
+    let mut response = compressed(headers, body.as_bytes().to_vec(), content_type);
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    response
+}
+
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|e| e.trim().split(';').next() == Some("gzip"))
+        })
+}
+
+/// The body, gzip-compressed when the client accepts it.
+pub fn compressed(headers: &HeaderMap, body: Vec<u8>, content_type: &'static str) -> Response {
+    let mut response = if accepts_gzip(headers) {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+        encoder.write_all(&body).expect("writing to memory");
+        let gz = encoder.finish().expect("writing to memory");
+        let mut r = gz.into_response();
+        r.headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        r
+    } else {
+        body.into_response()
+    };
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    response
+}
+
+/// Renders a page with `status`.
+pub fn html(headers: &HeaderMap, status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(text) => {
+            let mut response = compressed(headers, text.into_bytes(), "text/html; charset=utf-8");
+            *response.status_mut() = status;
+            response
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "something went wrong on our side",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// How the guest reads dates and times, from `Accept-Language`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Locale {
+    pub sunday_first: bool,
+    pub hour12: bool,
+}
+
+impl Locale {
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        let first = headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map_or_else(
+                || "en-us".into(),
+                |t| {
+                    t.split(';')
+                        .next()
+                        .unwrap_or_default()
+                        .trim()
+                        .to_ascii_lowercase()
+                },
+            );
+        let mut parts = first.split(['-', '_']);
+        let lang = parts.next().unwrap_or("en").to_owned();
+        let region = parts.find(|p| p.len() == 2).map(str::to_owned);
+        let region = region
+            .as_deref()
+            .unwrap_or(if lang == "en" { "us" } else { "" });
+        // Where weeks start on Sunday and clocks show AM/PM (CLDR, simplified).
+        let sunday_first = [
+            "us", "ca", "mx", "br", "jp", "kr", "tw", "hk", "il", "ph", "in", "za",
+        ]
+        .contains(&region)
+            || ["ja", "ko", "he"].contains(&lang.as_str());
+        let hour12 = ["us", "ca", "au", "nz", "in", "ph", "pk", "eg", "sa", "mx"].contains(&region)
+            && ["en", "es", "ar", "hi"].contains(&lang.as_str());
+        Self {
+            sunday_first,
+            hour12,
+        }
+    }
+
+    pub fn time(self, hour: i8, minute: i8) -> String {
+        if self.hour12 {
+            let (h, suffix) = match hour {
+                0 => (12, "AM"),
+                1..=11 => (hour, "AM"),
+                12 => (12, "PM"),
+                _ => (hour - 12, "PM"),
+            };
+            format!("{h}:{minute:02} {suffix}")
+        } else {
+            format!("{hour:02}:{minute:02}")
+        }
+    }
+}
+
+/// Percent-encodes a query value (RFC 3986 unreserved characters pass).
+pub fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[derive(Debug, Template)]
+#[template(path = "not_found.html")]
+pub struct NotFound<'a> {
+    pub asset_version: &'a str,
+    pub message: &'a str,
+}
+
+pub fn not_found(headers: &HeaderMap, message: &str) -> Response {
+    html(
+        headers,
+        StatusCode::NOT_FOUND,
+        &NotFound {
+            asset_version: &ASSET_VERSION,
+            message,
+        },
+    )
+}
