@@ -2,9 +2,14 @@
 
 mod cli;
 mod helpers;
+mod pages;
 mod processes;
 
 use helpers::{Backend, TestApp, assert_no_overlaps, spawn_app};
+use pages::{
+    a_guest_books_without_javascript, the_booking_page_weighs_under_30_kb_gzip,
+    unknown_pages_are_friendly_404s,
+};
 use processes::two_processes_share_one_schedule;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -944,4 +949,7 @@ on_both_backends!(
     fifty_guests_racing_for_one_slot_give_one_booking,
     overlapping_types_never_both_win,
     two_processes_share_one_schedule,
+    a_guest_books_without_javascript,
+    unknown_pages_are_friendly_404s,
+    the_booking_page_weighs_under_30_kb_gzip,
 );

@@ -1,0 +1,312 @@
+//! The guest pages over plain HTTP, as a browser with JavaScript off sees them: every step,
+//! the "just taken" path, friendly 404s, the `.ics` file, and the page-weight budget.
+
+use std::io::Read;
+
+use reqwest::Method;
+use reqwest::redirect::Policy;
+use serde_json::json;
+
+use crate::helpers::{Backend, TestApp, spawn_app};
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn page(app: &TestApp, path: &str) -> (u16, String) {
+    let response = app
+        .client
+        .get(app.url(path))
+        .header("accept-language", "en-US")
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+fn form(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{k}={}", novacrm::web::pages::encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+async fn post_form(app: &TestApp, path: &str, body: String) -> reqwest::Response {
+    no_redirects()
+        .post(app.url(path))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+pub async fn a_guest_books_without_javascript(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let question = json!({"questions": [{"id": "topic", "label": "Topic", "type": "single_choice", "required": true,
+                                         "options": ["Sales", "Support"]}],
+                          "confirmationMessage": "Talk soon!"});
+    let ty = &app.consultation;
+    assert_eq!(
+        app.authed(
+            Method::PATCH,
+            &format!("/api/meeting-types/{ty}"),
+            Some(question)
+        )
+        .await
+        .status,
+        200
+    );
+
+    let (status, types) = page(&app, "/book/jane").await;
+    assert_eq!(status, 200);
+    assert!(types.contains("Schedule time with Jane Smith") && types.contains("Consultation"));
+
+    // The first month with a free day opens on its first free day, in the guest's zone.
+    let (status, calendar) = page(&app, &format!("/book/jane/{ty}?tz=Europe/Berlin")).await;
+    assert_eq!(status, 200);
+    assert!(calendar.contains("November 2026"), "month shown");
+    assert!(
+        calendar.contains("Tuesday, November 24"),
+        "first free day selected"
+    );
+    assert!(
+        calendar.contains(">3:00 PM<"),
+        "09:00 New York is 3:00 PM in Berlin, 12-hour for en-US"
+    );
+    assert!(calendar.contains("<h3>Afternoon</h3>"));
+    let start = "2026-11-24T14:00:00Z";
+    assert!(calendar.contains(&format!(
+        "details?start={}",
+        novacrm::web::pages::encode(start)
+    )));
+
+    let (status, details) = page(
+        &app,
+        &format!("/book/jane/{ty}/details?start={start}&tz=Europe/Berlin"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(details.contains("Tuesday, November 24, 2026 at 3:00 PM"));
+    assert!(details.contains("What would you like to discuss?") && details.contains("Topic"));
+
+    // Errors come back next to their fields, with everything typed kept.
+    let bad = post_form(
+        &app,
+        &format!("/book/jane/{ty}/details"),
+        form(&[
+            ("start", start),
+            ("tz", "Europe/Berlin"),
+            ("guestName", "Ann Guest"),
+            ("guestEmail", "ann@"),
+            ("meetingNotes", "Pricing & plans"),
+        ]),
+    )
+    .await;
+    assert_eq!(bad.status(), 422);
+    let bad = bad.text().await.unwrap();
+    assert!(bad.contains("id=\"guestEmail-error\"") && bad.contains("id=\"q_topic-error\""));
+    assert!(bad.contains("value=\"Ann Guest\""), "typed values kept");
+    assert!(
+        bad.contains("Pricing &#38; plans") || bad.contains("Pricing &amp; plans"),
+        "and escaped"
+    );
+
+    let ok = post_form(
+        &app,
+        &format!("/book/jane/{ty}/details"),
+        form(&[
+            ("start", start),
+            ("tz", "Europe/Berlin"),
+            ("guestName", "Ann Guest"),
+            ("guestEmail", "ann@example.com"),
+            ("q_topic", "Support"),
+        ]),
+    )
+    .await;
+    assert_eq!(ok.status(), 303);
+    let location = ok.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/booking/nvb_"));
+    let (status, confirmed) = page(&app, &location).await;
+    assert_eq!(status, 200);
+    assert!(confirmed.contains("Talk soon!"));
+    assert!(
+        confirmed.contains("3:00 PM") && confirmed.contains("Europe/Berlin"),
+        "guest's time"
+    );
+    assert!(
+        confirmed.contains("9:00 AM") && confirmed.contains("America/New_York"),
+        "host's time"
+    );
+    assert!(confirmed.contains("calendar.google.com") && confirmed.contains("outlook.live.com"));
+
+    let ics = app
+        .client
+        .get(app.url(&format!("{location}/invite.ics")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        ics.headers()["content-type"],
+        "text/calendar; charset=utf-8"
+    );
+    let ics = ics.text().await.unwrap();
+    let booking = &app.authed(Method::GET, "/api/bookings", None).await.body[0];
+    assert_eq!(booking["answers"], json!({"topic": "Support"}));
+    assert!(ics.starts_with("BEGIN:VCALENDAR\r\n") && ics.ends_with("END:VCALENDAR\r\n"));
+    assert!(
+        ics.contains(&format!("UID:{}@", booking["id"].as_str().unwrap())),
+        "stable UID: the booking id"
+    );
+    assert!(ics.contains("DTSTART:20261124T140000Z\r\nDTEND:20261124T143000Z\r\n"));
+    assert!(ics.split("\r\n").all(|line| line.len() <= 75));
+
+    // Another guest on the same slot is sent back to the times with a message.
+    let late = post_form(
+        &app,
+        &format!("/book/jane/{ty}/details"),
+        form(&[
+            ("start", start),
+            ("tz", "Europe/Berlin"),
+            ("guestName", "Bob"),
+            ("guestEmail", "bob@example.com"),
+            ("q_topic", "Sales"),
+        ]),
+    )
+    .await;
+    assert_eq!(late.status(), 303);
+    let back = late.headers()["location"].to_str().unwrap().to_owned();
+    assert!(back.contains("taken=1") && back.contains("date=2026-11-24"));
+    let (_, again) = page(&app, &back).await;
+    assert!(again.contains("that time was just taken"));
+    assert!(
+        !again.contains(&format!(
+            "details?start={}",
+            novacrm::web::pages::encode(start)
+        )),
+        "the slot is gone"
+    );
+    let stale = no_redirects()
+        .get(app.url(&format!("/book/jane/{ty}/details?start={start}&tz=UTC")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        stale.status(),
+        303,
+        "an old details link goes back to the times"
+    );
+}
+
+pub async fn unknown_pages_are_friendly_404s(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for path in [
+        "/book/nobody",
+        "/book/jane/nope",
+        "/book/jane/nope/details?start=2026-11-24T14:00:00Z",
+        "/booking/nvb_forged",
+    ] {
+        let (status, body) = page(&app, path).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(body.contains("<h1>Nothing to book here</h1>"), "{path}");
+    }
+    let off = json!({"active": false});
+    app.authed(
+        Method::PATCH,
+        &format!("/api/meeting-types/{}", app.quick_call),
+        Some(off),
+    )
+    .await;
+    assert_eq!(
+        page(&app, &format!("/book/jane/{}", app.quick_call))
+            .await
+            .0,
+        404
+    );
+    let (_, types) = page(&app, "/book/jane").await;
+    assert!(
+        !types.contains("Quick Call"),
+        "inactive types are not listed"
+    );
+    let (_, weird) = page(
+        &app,
+        &format!(
+            "/book/jane/{}?tz=Mars%2FBase&month=1999-99",
+            app.consultation
+        ),
+    )
+    .await;
+    assert!(weird.contains("is not a time zone we know"));
+}
+
+fn gunzip(bytes: &[u8]) -> usize {
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .unwrap();
+    out.len()
+}
+
+/// Sums the booking page and every asset it references, raw and gzip, and keeps the total
+/// within the 30 KB budget. Prints the figures (BENCHMARKS.md records them).
+pub async fn the_booking_page_weighs_under_30_kb_gzip(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = reqwest::Client::builder().no_gzip().build().unwrap();
+    let fetch = |path: String| {
+        let client = client.clone();
+        async move {
+            let r = client
+                .get(path)
+                .header("accept-encoding", "gzip")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.headers()["content-encoding"], "gzip");
+            r.bytes().await.unwrap().to_vec()
+        }
+    };
+    let html = fetch(app.url(&format!(
+        "/book/jane/{}?tz=America/New_York",
+        app.quick_call
+    )))
+    .await;
+    let text = {
+        let mut out = String::new();
+        flate2::read::GzDecoder::new(&html[..])
+            .read_to_string(&mut out)
+            .unwrap();
+        out
+    };
+    let mut rows = vec![(
+        "booking page (month of slots)".to_owned(),
+        gunzip(&html),
+        html.len(),
+    )];
+    for asset in ["/static/app.css", "/static/app.js"] {
+        let at = text
+            .find(asset)
+            .unwrap_or_else(|| panic!("the page references {asset}"));
+        let end = text[at..].find('"').unwrap() + at;
+        let body = fetch(app.url(&text[at..end])).await;
+        rows.push((asset.to_owned(), gunzip(&body), body.len()));
+    }
+    let (raw, gz): (usize, usize) = rows
+        .iter()
+        .fold((0, 0), |(r, g), row| (r + row.1, g + row.2));
+    for (name, r, g) in &rows {
+        println!("page weight: {name}: {r} B raw, {g} B gzip");
+    }
+    println!("page weight: total {raw} B raw, {gz} B gzip");
+    assert!(
+        gz <= 30 * 1024,
+        "the booking page weighs {gz} B gzip, over the 30 KB budget"
+    );
+    assert!(
+        !text.contains("<script src=\"http"),
+        "no third-party script"
+    );
+}
