@@ -13,3 +13,13 @@
     }
   } catch (e) { /* keep the host's zone */ }
 })();
+// Dashboard: copy buttons.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest("[data-copy]");
+  if (!button) return;
+  var field = document.querySelector(button.getAttribute("data-copy"));
+  if (!field) return;
+  field.select();
+  if (navigator.clipboard) navigator.clipboard.writeText(field.value);
+  button.textContent = "Copied";
+});

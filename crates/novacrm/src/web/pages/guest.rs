@@ -207,7 +207,8 @@ struct CalendarPage<'a> {
     groups: Vec<SlotGroup>,
 }
 
-static ZONES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+/// IANA zone names for the searchable zone lists.
+pub static ZONES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
     let mut names: Vec<String> = jiff::tz::db()
         .available()
         .map(|n| n.as_str().to_owned())

@@ -2,6 +2,7 @@
 //! without JavaScript; `static/app.js` only picks the browser's time zone. HTML is sent
 //! gzip-compressed when the browser accepts it.
 
+pub mod dashboard;
 pub mod guest;
 pub mod ics;
 
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
             }),
         )
         .merge(guest::router())
+        .merge(dashboard::router())
 }
 
 fn asset(headers: &HeaderMap, body: &'static str, content_type: &'static str) -> Response {

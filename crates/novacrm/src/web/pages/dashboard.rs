@@ -1,0 +1,780 @@
+//! The host's dashboard: sign up, log in and out (session cookie, CSRF token on every form),
+//! home with the share link and the week's meetings, bookings with their actions, and the
+//! availability card with a preview. Forms post back; errors re-render next to the fields.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use jiff::Timestamp;
+use scheduling::{BookingStatus, FieldError, Instant, Weekday, Zone};
+use serde_json::{Map, Value, json};
+use sha2::Digest;
+
+use super::guest::when_label;
+use super::{ASSET_VERSION, Locale, html};
+use crate::services::{ServiceError, availability, booking, host};
+use crate::store::Host;
+use crate::web::AppState;
+use crate::web::extract::{SESSION_COOKIE, session_cookie};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/dashboard", get(home))
+        .route("/dashboard/signup", get(signup_page).post(signup))
+        .route("/dashboard/login", get(login_page).post(login))
+        .route("/dashboard/logout", post(logout))
+        .route("/dashboard/bookings", get(bookings_page))
+        .route("/dashboard/bookings/{id}", post(booking_action))
+        .route(
+            "/dashboard/availability",
+            get(availability_page).post(save_availability),
+        )
+}
+
+/// The CSRF token of a session: derived from the cookie, which another site cannot read.
+fn csrf_for(session_token: &str) -> String {
+    host::hex(&sha2::Sha256::digest(format!("csrf:{session_token}").as_bytes())[..16])
+}
+
+struct Session {
+    host: Host,
+    csrf: String,
+}
+
+/// The logged-in host, or a redirect to the login page.
+async fn session(state: &AppState, headers: &HeaderMap) -> Result<Session, Response> {
+    let to_login = || Redirect::to("/dashboard/login").into_response();
+    let token = session_cookie(headers).ok_or_else(to_login)?;
+    let now = Instant::from(state.clock.now());
+    let host = state
+        .store
+        .host_by_session(&host::token_hash(token), now)
+        .await
+        .ok()
+        .flatten()
+        .ok_or_else(to_login)?;
+    Ok(Session {
+        host,
+        csrf: csrf_for(token),
+    })
+}
+
+type Fields = HashMap<String, Vec<String>>;
+
+fn collect(pairs: Vec<(String, String)>) -> Fields {
+    let mut fields = Fields::new();
+    for (k, v) in pairs {
+        fields.entry(k).or_default().push(v);
+    }
+    fields
+}
+
+fn first<'a>(fields: &'a Fields, name: &str) -> &'a str {
+    fields
+        .get(name)
+        .and_then(|v| v.first())
+        .map_or("", String::as_str)
+}
+
+fn check_csrf(session: &Session, fields: &Fields) -> Result<(), Response> {
+    if first(fields, "csrf") == session.csrf {
+        Ok(())
+    } else {
+        Err((
+            StatusCode::FORBIDDEN,
+            "This form has expired. Go back, reload the page and try again.",
+        )
+            .into_response())
+    }
+}
+
+fn set_cookie(state: &AppState, response: &mut Response, value: &str, max_age: i64) {
+    let secure = state
+        .config
+        .public_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("https://"));
+    let cookie = format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}",
+        if secure { "; Secure" } else { "" }
+    );
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).expect("ASCII cookie"),
+    );
+}
+
+// ---- sign up, log in, log out ------------------------------------------------------------
+
+struct AuthField {
+    name: &'static str,
+    label: &'static str,
+    input_type: &'static str,
+    autocomplete: &'static str,
+    value: String,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "dash_auth.html")]
+struct AuthPage<'a> {
+    asset_version: &'a str,
+    title: &'static str,
+    signup: bool,
+    general_error: Option<String>,
+    fields: Vec<AuthField>,
+}
+
+fn auth_page(
+    headers: &HeaderMap,
+    status: StatusCode,
+    signup: bool,
+    typed: &Fields,
+    errors: &[FieldError],
+) -> Response {
+    let specs: &[(&'static str, &'static str, &'static str, &'static str)] = if signup {
+        &[
+            (
+                "username",
+                "Username (your link: /book/username)",
+                "text",
+                "username",
+            ),
+            ("name", "Your name", "text", "name"),
+            ("email", "Email", "email", "email"),
+            (
+                "password",
+                "Password (at least 10 characters)",
+                "password",
+                "new-password",
+            ),
+        ]
+    } else {
+        &[
+            ("username", "Username", "text", "username"),
+            ("password", "Password", "password", "current-password"),
+        ]
+    };
+    let fields = specs
+        .iter()
+        .map(|&(name, label, input_type, autocomplete)| AuthField {
+            name,
+            label,
+            input_type,
+            autocomplete,
+            value: if name == "password" {
+                String::new()
+            } else {
+                first(typed, name).to_owned()
+            },
+            error: errors
+                .iter()
+                .find(|e| e.field == name)
+                .map(|e| e.message.clone()),
+        })
+        .collect();
+    let general_error = errors
+        .iter()
+        .find(|e| !specs.iter().any(|s| s.0 == e.field))
+        .map(ToString::to_string);
+    let title = if signup {
+        "Create your account"
+    } else {
+        "Log in"
+    };
+    html(
+        headers,
+        status,
+        &AuthPage {
+            asset_version: &ASSET_VERSION,
+            title,
+            signup,
+            general_error,
+            fields,
+        },
+    )
+}
+
+async fn signup_page(headers: HeaderMap) -> Response {
+    auth_page(&headers, StatusCode::OK, true, &Fields::new(), &[])
+}
+
+async fn login_page(headers: HeaderMap) -> Response {
+    auth_page(&headers, StatusCode::OK, false, &Fields::new(), &[])
+}
+
+fn problems(e: ServiceError) -> Vec<FieldError> {
+    match e {
+        ServiceError::Invalid(errors) => errors,
+        ServiceError::Conflict(m) => vec![FieldError::new("username", m)],
+        ServiceError::NotFound(m) => vec![FieldError::new("", m)],
+        ServiceError::Store(e) => {
+            tracing::error!(error = %e, "dashboard store error");
+            vec![FieldError::new(
+                "",
+                "Something went wrong on our side; please retry.",
+            )]
+        }
+    }
+}
+
+async fn start_session(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    now: Timestamp,
+) -> Result<Response, ServiceError> {
+    let (_, token) = host::log_in(&state.store, username, password, now).await?;
+    let mut response = Redirect::to("/dashboard").into_response();
+    set_cookie(state, &mut response, &token, host::SESSION_DAYS * 86_400);
+    Ok(response)
+}
+
+async fn signup(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let f = collect(pairs);
+    let now = state.clock.now();
+    let (username, password) = (first(&f, "username").trim(), first(&f, "password"));
+    let created = host::create_host(
+        &state.store,
+        username,
+        first(&f, "name"),
+        first(&f, "email"),
+        password,
+        now,
+    )
+    .await;
+    let result = match created {
+        Ok(_) => start_session(&state, username, password, now).await,
+        Err(e) => Err(e),
+    };
+    result.unwrap_or_else(|e| {
+        auth_page(
+            &headers,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            true,
+            &f,
+            &problems(e),
+        )
+    })
+}
+
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let f = collect(pairs);
+    start_session(
+        &state,
+        first(&f, "username").trim(),
+        first(&f, "password"),
+        state.clock.now(),
+    )
+    .await
+    .unwrap_or_else(|e| {
+        auth_page(
+            &headers,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            false,
+            &f,
+            &problems(e),
+        )
+    })
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let f = collect(pairs);
+    if let Ok(s) = session(&state, &headers).await {
+        if let Err(r) = check_csrf(&s, &f) {
+            return r;
+        }
+        if let Some(token) = session_cookie(&headers) {
+            let _ = state.store.delete_session(&host::token_hash(token)).await;
+        }
+    }
+    let mut response = Redirect::to("/dashboard/login").into_response();
+    set_cookie(&state, &mut response, "", 0);
+    response
+}
+
+// ---- home and bookings --------------------------------------------------------------------
+
+struct BookingRow {
+    id: String,
+    when: String,
+    type_name: String,
+    guest: String,
+    email: String,
+    phone: Option<String>,
+    company: Option<String>,
+    notes: Option<String>,
+    answers: Vec<(String, String)>,
+    status: &'static str,
+    confirmed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "dash_home.html")]
+struct HomePage<'a> {
+    asset_version: &'a str,
+    csrf: String,
+    flash: Option<String>,
+    name: String,
+    link: String,
+    upcoming: Vec<BookingRow>,
+}
+
+#[derive(Template)]
+#[template(path = "dash_bookings.html")]
+struct BookingsPage<'a> {
+    asset_version: &'a str,
+    csrf: String,
+    flash: Option<String>,
+    tab: String,
+    tabs: [(&'static str, &'static str); 3],
+    bookings: Vec<BookingRow>,
+}
+
+async fn rows(
+    state: &AppState,
+    host: &Host,
+    list: Vec<crate::store::BookingRecord>,
+    locale: Locale,
+) -> Vec<BookingRow> {
+    let zone = state
+        .store
+        .availability(&host.id)
+        .await
+        .map_or_else(|_| Zone::parse("UTC").expect("UTC"), |s| s.zone);
+    let mut names: HashMap<String, String> = HashMap::new();
+    let mut out = Vec::new();
+    for b in list {
+        if !names.contains_key(&b.meeting_type_id) {
+            let name = state
+                .store
+                .meeting_type(&host.id, &b.meeting_type_id)
+                .await
+                .ok()
+                .flatten()
+                .map_or_else(|| "Meeting".into(), |m| m.name);
+            names.insert(b.meeting_type_id.clone(), name);
+        }
+        let answers = b
+            .answers
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| {
+                        (
+                            k.clone(),
+                            v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.push(BookingRow {
+            when: when_label(b.start, &zone, locale),
+            type_name: names[&b.meeting_type_id].clone(),
+            guest: b.guest_name,
+            email: b.guest_email,
+            phone: b.guest_phone,
+            company: b.guest_company,
+            notes: b.meeting_notes,
+            answers,
+            status: b.status.as_str(),
+            confirmed: b.status == BookingStatus::Confirmed,
+            id: b.id,
+        });
+    }
+    out
+}
+
+fn public_base(state: &AppState, headers: &HeaderMap) -> String {
+    state.config.public_url.clone().unwrap_or_else(|| {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("localhost");
+        format!("http://{host}")
+    })
+}
+
+async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let s = match session(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let now = Instant::from(state.clock.now());
+    let week = state
+        .store
+        .bookings(
+            &s.host.id,
+            Some(BookingStatus::Confirmed),
+            Some(now),
+            Some(now.plus_minutes(7 * 24 * 60)),
+        )
+        .await
+        .unwrap_or_default();
+    let page = HomePage {
+        asset_version: &ASSET_VERSION,
+        link: format!("{}/book/{}", public_base(&state, &headers), s.host.username),
+        name: s.host.name.clone(),
+        upcoming: rows(&state, &s.host, week, Locale::from_headers(&headers)).await,
+        csrf: s.csrf,
+        flash: None,
+    };
+    html(&headers, StatusCode::OK, &page)
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct BookingsQuery {
+    tab: Option<String>,
+    done: Option<String>,
+}
+
+async fn bookings_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<BookingsQuery>,
+) -> Response {
+    let s = match session(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let now = Instant::from(state.clock.now());
+    let tab = q.tab.unwrap_or_else(|| "upcoming".into());
+    let list = match tab.as_str() {
+        "past" => state
+            .store
+            .bookings(&s.host.id, None, None, Some(now))
+            .await
+            .map(|l| {
+                let mut l: Vec<_> = l
+                    .into_iter()
+                    .filter(|b| b.status != BookingStatus::Cancelled)
+                    .collect();
+                l.reverse();
+                l
+            }),
+        "cancelled" => {
+            state
+                .store
+                .bookings(&s.host.id, Some(BookingStatus::Cancelled), None, None)
+                .await
+        }
+        _ => {
+            state
+                .store
+                .bookings(&s.host.id, Some(BookingStatus::Confirmed), Some(now), None)
+                .await
+        }
+    }
+    .unwrap_or_default();
+    let page = BookingsPage {
+        asset_version: &ASSET_VERSION,
+        flash: q.done,
+        tabs: [
+            ("upcoming", "Upcoming"),
+            ("past", "Past"),
+            ("cancelled", "Cancelled"),
+        ],
+        bookings: rows(&state, &s.host, list, Locale::from_headers(&headers)).await,
+        tab,
+        csrf: s.csrf,
+    };
+    html(&headers, StatusCode::OK, &page)
+}
+
+async fn booking_action(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let f = collect(pairs);
+    let s = match session(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_csrf(&s, &f) {
+        return r;
+    }
+    let mut body = json!({"status": first(&f, "status")});
+    if !first(&f, "reason").trim().is_empty() {
+        body["cancelReason"] = json!(first(&f, "reason"));
+    }
+    let message = match booking::update(&state.store, &s.host, &id, &body, state.clock.now()).await
+    {
+        Ok(b) => format!("Booking with {} is now {}.", b.guest_name, b.status),
+        Err(e) => problems(e)
+            .iter()
+            .map(|p| p.message.clone())
+            .collect::<Vec<_>>()
+            .join(" "),
+    };
+    Redirect::to(&format!(
+        "/dashboard/bookings?done={}",
+        super::encode(&message)
+    ))
+    .into_response()
+}
+
+// ---- availability --------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "dash_availability.html")]
+struct AvailabilityPage<'a> {
+    asset_version: &'a str,
+    csrf: String,
+    flash: Option<String>,
+    errors: Vec<String>,
+    start: String,
+    end: String,
+    days: Vec<(&'static str, &'static str, bool)>,
+    buffer: String,
+    zone: String,
+    zones: &'a [String],
+    notice: String,
+    advance: String,
+    advanced: bool,
+    windows: Vec<(&'static str, &'static str, String)>,
+    preview_type: String,
+    preview: Vec<String>,
+}
+
+const DAY_NAMES: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+async fn render_availability(
+    state: &AppState,
+    headers: &HeaderMap,
+    s: Session,
+    form: Option<(&Fields, Vec<String>)>,
+    flash: Option<String>,
+) -> Response {
+    let Ok(settings) = state.store.availability(&s.host.id).await else {
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "cannot load your settings",
+        )
+            .into_response();
+    };
+    let json = settings.to_json();
+    let text = |key: &str| {
+        json[key]
+            .as_str()
+            .map_or_else(|| json[key].to_string(), str::to_owned)
+    };
+    let windows_text = |day: Weekday| {
+        settings
+            .weekly_hours
+            .as_ref()
+            .map_or_else(String::new, |w| {
+                w.on(day)
+                    .iter()
+                    .map(|w| format!("{}-{}", w.start, w.end))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+    };
+    let (errors, typed) = form.map_or((Vec::new(), None), |(f, e)| (e, Some(f)));
+    let pick = |name: &str, stored: String| {
+        typed.map_or(stored.clone(), |f| {
+            if f.contains_key(name) {
+                first(f, name).to_owned()
+            } else {
+                stored
+            }
+        })
+    };
+    let days = Weekday::ALL
+        .iter()
+        .map(|&d| {
+            let on = typed.map_or(settings.working_days[d.index()], |f| {
+                f.get("day").is_some_and(|v| v.iter().any(|x| x == d.key()))
+            });
+            (d.key(), DAY_NAMES[d.index()], on)
+        })
+        .collect();
+    let windows = Weekday::ALL
+        .iter()
+        .map(|&d| {
+            (
+                d.key(),
+                DAY_NAMES[d.index()],
+                pick(&format!("w_{}", d.key()), windows_text(d)),
+            )
+        })
+        .collect();
+    // Preview: the next 7 days of the first active meeting type.
+    let locale = Locale::from_headers(headers);
+    let types = state
+        .store
+        .meeting_types(&s.host.id)
+        .await
+        .unwrap_or_default();
+    let (preview_type, preview) = match types.iter().find(|m| m.active) {
+        Some(m) => {
+            let now = state.clock.now();
+            let end = now
+                .checked_add(jiff::SignedDuration::from_hours(24 * 7))
+                .unwrap_or(now);
+            let slots = availability::public_slots(
+                &state.store,
+                &state.cache,
+                &s.host.username,
+                &m.id,
+                Some(now),
+                Some(end),
+                now,
+            )
+            .await
+            .map(|a| {
+                a.slots
+                    .iter()
+                    .take(40)
+                    .map(|sl| when_label(sl.start, &settings.zone, locale))
+                    .collect()
+            })
+            .unwrap_or_default();
+            (m.name.clone(), slots)
+        }
+        None => ("no active meeting type".into(), Vec::new()),
+    };
+    let page = AvailabilityPage {
+        asset_version: &ASSET_VERSION,
+        errors,
+        start: pick("startTime", text("startTime")),
+        end: pick("endTime", text("endTime")),
+        days,
+        buffer: pick("bufferTime", text("bufferTime")),
+        zone: pick("timezone", text("timezone")),
+        zones: &super::guest::ZONES,
+        notice: pick("minNotice", text("minNotice")),
+        advance: pick("maxAdvance", text("maxAdvance")),
+        advanced: settings.weekly_hours.is_some(),
+        windows,
+        preview_type,
+        preview,
+        csrf: s.csrf,
+        flash,
+    };
+    let status = if page.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    html(headers, status, &page)
+}
+
+async fn availability_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match session(&state, &headers).await {
+        Ok(s) => render_availability(&state, &headers, s, None, None).await,
+        Err(r) => r,
+    }
+}
+
+/// The settings patch from the form; the windows editor becomes `weeklyHours` (or `null`).
+fn availability_patch(f: &Fields) -> Result<Value, Vec<String>> {
+    let number = |name: &str| {
+        first(f, name)
+            .trim()
+            .parse::<i64>()
+            .map_or_else(|_| Value::String(first(f, name).to_owned()), Value::from)
+    };
+    let mut working = Map::new();
+    let chosen = f.get("day").cloned().unwrap_or_default();
+    for d in Weekday::ALL {
+        working.insert(
+            d.key().into(),
+            Value::Bool(chosen.iter().any(|x| x == d.key())),
+        );
+    }
+    let mut weekly = Map::new();
+    let mut errors = Vec::new();
+    for d in Weekday::ALL {
+        let line = first(f, &format!("w_{}", d.key())).trim().to_owned();
+        if line.is_empty() {
+            continue;
+        }
+        let mut list = Vec::new();
+        for part in line.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            match part.split_once('-') {
+                Some((a, b)) => list.push(json!([a.trim(), b.trim()])),
+                None => errors.push(format!(
+                    "{}: write windows as 09:00-12:00",
+                    DAY_NAMES[d.index()]
+                )),
+            }
+        }
+        weekly.insert(d.key().into(), Value::Array(list));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(json!({
+        "startTime": first(f, "startTime"),
+        "endTime": first(f, "endTime"),
+        "workingDays": working,
+        "bufferTime": number("bufferTime"),
+        "timezone": first(f, "timezone").trim(),
+        "minNotice": number("minNotice"),
+        "maxAdvance": number("maxAdvance"),
+        "weeklyHours": if weekly.is_empty() { Value::Null } else { Value::Object(weekly) },
+    }))
+}
+
+async fn save_availability(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let f = collect(pairs);
+    let s = match session(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_csrf(&s, &f) {
+        return r;
+    }
+    let saved = match availability_patch(&f) {
+        Ok(patch) => host::update_availability(&state.store, &s.host, &patch, state.clock.now())
+            .await
+            .map_err(|e| problems(e).iter().map(ToString::to_string).collect()),
+        Err(errors) => Err(errors),
+    };
+    match saved {
+        Ok(_) => {
+            render_availability(
+                &state,
+                &headers,
+                s,
+                None,
+                Some("Saved. Your booking page shows the new hours now.".into()),
+            )
+            .await
+        }
+        Err(errors) => render_availability(&state, &headers, s, Some((&f, errors)), None).await,
+    }
+}
