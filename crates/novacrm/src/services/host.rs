@@ -53,12 +53,17 @@ pub async fn create_host(
     password: &str,
     now: Timestamp,
 ) -> Result<Host> {
-    check_username(username)?;
     let body = json!({"name": name, "email": email});
     let obj = Obj::new(&body, "")?;
-    let name = validate::required_text(&obj, "name", 200)?;
-    let email = validate::email(&obj, "email")?;
-    let hash = hash_password(password)?;
+    // Every problem at once, so a sign-up form can mark all its fields.
+    let mut errors = Vec::new();
+    gather(&mut errors, check_username(username));
+    let name = gather(&mut errors, validate::required_text(&obj, "name", 200));
+    let email = gather(&mut errors, validate::email(&obj, "email"));
+    let hash = gather(&mut errors, hash_password(password));
+    let (Some(name), Some(email), Some(hash), true) = (name, email, hash, errors.is_empty()) else {
+        return Err(ServiceError::Invalid(errors));
+    };
     if store.host_by_username(username).await?.is_some() {
         return Err(ServiceError::Conflict(format!(
             "the username {username:?} is taken"

@@ -359,36 +359,44 @@ async fn rows(
         .availability(&host.id)
         .await
         .map_or_else(|_| Zone::parse("UTC").expect("UTC"), |s| s.zone);
-    let mut names: HashMap<String, String> = HashMap::new();
+    let mut types: HashMap<String, Option<crate::store::MeetingTypeRecord>> = HashMap::new();
     let mut out = Vec::new();
     for b in list {
-        if !names.contains_key(&b.meeting_type_id) {
-            let name = state
+        if !types.contains_key(&b.meeting_type_id) {
+            let found = state
                 .store
                 .meeting_type(&host.id, &b.meeting_type_id)
                 .await
                 .ok()
-                .flatten()
-                .map_or_else(|| "Meeting".into(), |m| m.name);
-            names.insert(b.meeting_type_id.clone(), name);
+                .flatten();
+            types.insert(b.meeting_type_id.clone(), found);
         }
-        let answers = b
-            .answers
-            .as_object()
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| {
-                        (
-                            k.clone(),
-                            v.as_str().map_or_else(|| v.to_string(), str::to_owned),
-                        )
-                    })
-                    .collect()
-            })
+        let meeting = types[&b.meeting_type_id].as_ref();
+        // Answers under their question's label, in the question's order.
+        let questions = meeting
+            .and_then(|m| m.questions.as_array())
+            .cloned()
             .unwrap_or_default();
+        let answers = questions
+            .iter()
+            .filter_map(|q| {
+                let answer = b.answers.get(q["id"].as_str()?)?;
+                let text = match answer {
+                    Value::String(s) => s.clone(),
+                    Value::Bool(true) => "yes".into(),
+                    Value::Array(items) => items
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    other => other.to_string(),
+                };
+                Some((q["label"].as_str().unwrap_or_default().to_owned(), text))
+            })
+            .collect();
         out.push(BookingRow {
             when: when_label(b.start, &zone, locale),
-            type_name: names[&b.meeting_type_id].clone(),
+            type_name: meeting.map_or_else(|| "Meeting".into(), |m| m.name.clone()),
             guest: b.guest_name,
             email: b.guest_email,
             phone: b.guest_phone,

@@ -1,0 +1,360 @@
+//! Real-browser tests: Debian's Chromium driven through chromedriver (fantoccini), headless,
+//! against the real server on SQLite. Screenshots of each step go to `target/screenshots/`;
+//! axe-core (from npm, `NOVACRM_AXE` or `target/npm/node_modules/axe-core/axe.min.js`) checks
+//! the pages for serious or critical accessibility violations.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, TestApp, spawn_app};
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts chromedriver; the browser's own zone is Europe/Berlin, so detection is visible.
+async fn driver() -> (Driver, String) {
+    let port = free_port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .env("TZ", "Europe/Berlin")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver must be installed (apt-get install chromium chromium-driver)");
+    let driver = Driver(child);
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if reqwest::get(format!("{url}/status")).await.is_ok() {
+            return (driver, url);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start");
+}
+
+async fn browser(webdriver: &str, width: u32, height: u32, javascript: bool) -> Client {
+    let profile = std::env::temp_dir().join(format!("novacrm-chrome-{}", uuid::Uuid::now_v7()));
+    let mut options = json!({
+        "binary": "/usr/bin/chromium",
+        "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-dev-shm-usage", "--disable-quic", "--no-first-run", "--disable-component-update",
+                 "--disable-sync", "--lang=en-US", format!("--window-size={width},{height}"),
+                 format!("--user-data-dir={}", profile.display())],
+    });
+    if !javascript {
+        options["prefs"] = json!({"profile.managed_default_content_settings.javascript": 2});
+    }
+    let mut caps = serde_json::Map::new();
+    caps.insert("goog:chromeOptions".into(), options);
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(webdriver)
+        .await
+        .expect("a Chromium session")
+}
+
+fn screenshots() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn shot(c: &Client, name: &str) {
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
+}
+
+fn axe_source() -> String {
+    let path = std::env::var("NOVACRM_AXE").map_or_else(
+        |_| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../target/npm/node_modules/axe-core/axe.min.js")
+        },
+        PathBuf::from,
+    );
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "axe-core is needed at {} ({e}); scripts/test installs it",
+            path.display()
+        )
+    })
+}
+
+/// Runs axe-core on the current page; fails on serious or critical violations.
+async fn assert_accessible(c: &Client, axe: &str, page: &str) {
+    c.execute(axe, vec![]).await.unwrap();
+    let result = c
+        .execute_async("const done = arguments[arguments.length - 1]; axe.run().then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length}))));", vec![])
+        .await
+        .unwrap();
+    let bad: Vec<&Value> = result
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+        .collect();
+    assert!(bad.is_empty(), "{page}: accessibility violations {bad:?}");
+}
+
+async fn click(c: &Client, css: &str) {
+    c.wait()
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn fill(c: &Client, css: &str, text: &str) {
+    let field = c
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+async fn body_text(c: &Client) -> String {
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Books the first offered slot of the 30-minute type through the pages.
+async fn book_through_pages(
+    c: &Client,
+    app: &TestApp,
+    name: &str,
+    email: &str,
+    step: &str,
+) -> String {
+    c.goto(&app.url("/book/jane")).await.unwrap();
+    shot(c, &format!("{step}-1-types")).await;
+    click(c, &format!("a[href='/book/jane/{}']", app.consultation)).await;
+    c.wait()
+        .for_element(Locator::Css(".slots a"))
+        .await
+        .unwrap();
+    shot(c, &format!("{step}-2-calendar")).await;
+    click(c, ".slots a").await;
+    c.wait()
+        .for_element(Locator::Css("form button.primary"))
+        .await
+        .unwrap();
+    shot(c, &format!("{step}-3-details")).await;
+    fill(c, "#guestName", name).await;
+    fill(c, "#guestEmail", email).await;
+    fill(c, "#meetingNotes", "Our roadmap").await;
+    click(c, "input[name=q_goal][value=Growth]").await;
+    shot(c, &format!("{step}-4-filled")).await;
+    click(c, "form button.primary").await;
+    c.wait()
+        .for_element(Locator::Css(".actions"))
+        .await
+        .unwrap();
+    shot(c, &format!("{step}-5-confirmed")).await;
+    body_text(c).await
+}
+
+pub async fn guests_book_in_a_real_browser_and_hosts_see_it(backend: Backend) {
+    if backend == Backend::Postgres {
+        return; // The browser suite runs against the default backend; the API suite covers both.
+    }
+    let app = spawn_app(backend).await;
+    let axe = axe_source();
+    let question = json!({"questions": [{"id": "goal", "label": "Main goal", "type": "single_choice",
+                                         "required": true, "options": ["Growth", "Savings"]}],
+                          "confirmationMessage": "Thanks, see you soon!"});
+    app.authed(
+        Method::PATCH,
+        &format!("/api/meeting-types/{}", app.consultation),
+        Some(question),
+    )
+    .await;
+    let (_driver, webdriver) = driver().await;
+
+    // A phone, JavaScript on: the page switches to the browser's zone (Europe/Berlin).
+    let phone = browser(&webdriver, 375, 812, true).await;
+    let text = book_through_pages(&phone, &app, "Ann Mobile", "ann@example.com", "mobile").await;
+    assert!(text.contains("Thanks, see you soon!"), "{text}");
+    assert!(text.contains("Europe/Berlin") && text.contains("America/New_York"));
+    phone.goto(&app.url("/book/jane")).await.unwrap();
+    assert_accessible(&phone, &axe, "meeting types").await;
+    phone
+        .goto(&app.url(&format!("/book/jane/{}", app.consultation)))
+        .await
+        .unwrap();
+    phone
+        .wait()
+        .for_element(Locator::Css(".slots a"))
+        .await
+        .unwrap();
+    assert!(
+        phone
+            .current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .contains("tz=Europe%2FBerlin"),
+        "zone detected"
+    );
+    assert_accessible(&phone, &axe, "calendar").await;
+    click(&phone, ".slots a").await;
+    phone
+        .wait()
+        .for_element(Locator::Css("form button.primary"))
+        .await
+        .unwrap();
+    assert_accessible(&phone, &axe, "details form").await;
+
+    // A desktop guest with a required question left empty sees the error next to it.
+    let desk = browser(&webdriver, 1280, 800, true).await;
+    desk.goto(&app.url(&format!("/book/jane/{}", app.consultation)))
+        .await
+        .unwrap();
+    click(&desk, ".slots a").await;
+    fill(&desk, "#guestName", "Dee Desk").await;
+    fill(&desk, "#guestEmail", "dee@example.com").await;
+    click(&desk, "form button.primary").await;
+    desk.wait()
+        .for_element(Locator::Css("#q_goal-error"))
+        .await
+        .unwrap();
+    shot(&desk, "desktop-3-error").await;
+    assert_eq!(
+        desk.find(Locator::Css("#guestName"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("Dee Desk")
+    );
+    let text = book_through_pages(&desk, &app, "Dee Desk", "dee@example.com", "desktop").await;
+    assert!(text.contains("You're booked!"));
+
+    // Two guests race for one slot: the second is sent back with a message.
+    let first = browser(&webdriver, 1280, 800, true).await;
+    let second = browser(&webdriver, 375, 812, true).await;
+    for c in [&first, &second] {
+        c.goto(&app.url(&format!("/book/jane/{}", app.consultation)))
+            .await
+            .unwrap();
+        click(c, ".slots a").await;
+        c.wait()
+            .for_element(Locator::Css("#guestName"))
+            .await
+            .unwrap();
+        fill(c, "#guestName", "Racer").await;
+        fill(c, "#guestEmail", "racer@example.com").await;
+        click(c, "input[name=q_goal][value=Savings]").await;
+    }
+    click(&first, "form button.primary").await;
+    first
+        .wait()
+        .for_element(Locator::Css(".actions"))
+        .await
+        .unwrap();
+    click(&second, "form button.primary").await;
+    second
+        .wait()
+        .for_element(Locator::Css(".notice"))
+        .await
+        .unwrap();
+    shot(&second, "race-just-taken").await;
+    assert!(
+        body_text(&second)
+            .await
+            .contains("that time was just taken")
+    );
+
+    // JavaScript off: the whole flow still completes.
+    let plain = browser(&webdriver, 375, 812, false).await;
+    let text = book_through_pages(&plain, &app, "No Script", "nojs@example.com", "nojs").await;
+    assert!(text.contains("You're booked!"), "{text}");
+
+    // The host logs in and finds the bookings; then changes working days.
+    let host = browser(&webdriver, 1280, 800, true).await;
+    host.goto(&app.url("/dashboard/login")).await.unwrap();
+    assert_accessible(&host, &axe, "login").await;
+    fill(&host, "#username", "jane").await;
+    fill(&host, "#password", "demo-password-jane").await;
+    click(&host, "form button.primary").await;
+    host.wait()
+        .for_element(Locator::Css("#link"))
+        .await
+        .unwrap();
+    shot(&host, "host-1-home").await;
+    assert_accessible(&host, &axe, "dashboard home").await;
+    host.goto(&app.url("/dashboard/bookings")).await.unwrap();
+    let bookings = body_text(&host).await;
+    shot(&host, "host-2-bookings").await;
+    for guest in ["Ann Mobile", "Dee Desk", "Racer", "No Script"] {
+        assert!(bookings.contains(guest), "{guest} in {bookings}");
+    }
+    assert!(bookings.contains("Main goal: Growth"));
+    assert_accessible(&host, &axe, "dashboard bookings").await;
+    host.goto(&app.url("/dashboard/availability"))
+        .await
+        .unwrap();
+    assert_accessible(&host, &axe, "dashboard availability").await;
+    for day in ["mon", "tue", "wed", "thu", "fri", "sat"] {
+        let checkbox = host
+            .find(Locator::Css(&format!("input[name=day][value={day}]")))
+            .await
+            .unwrap();
+        let checked = checkbox.prop("checked").await.unwrap().as_deref() == Some("true");
+        if checked != (day == "sat") {
+            checkbox.click().await.unwrap();
+        }
+    }
+    click(&host, "form button.primary").await;
+    host.wait()
+        .for_element(Locator::Css("[role=status]"))
+        .await
+        .unwrap();
+    shot(&host, "host-3-saturdays-only").await;
+
+    // The guest page now offers Saturdays only.
+    phone
+        .goto(&app.url(&format!(
+            "/book/jane/{}?tz=America%2FNew_York",
+            app.consultation
+        )))
+        .await
+        .unwrap();
+    let days = phone.find_all(Locator::Css("td a")).await.unwrap();
+    assert!(!days.is_empty());
+    for day in days {
+        let label = day.attr("aria-label").await.unwrap().unwrap_or_default();
+        assert!(label.starts_with("Saturday"), "{label}");
+    }
+    shot(&phone, "mobile-6-saturdays").await;
+    for c in [phone, desk, first, second, plain, host] {
+        c.close().await.unwrap();
+    }
+}
