@@ -179,11 +179,10 @@ async fn book_through_pages(
     body_text(c).await
 }
 
-pub async fn guests_book_in_a_real_browser_and_hosts_see_it(backend: Backend) {
-    if backend == Backend::Postgres {
-        return; // The browser suite runs against the default backend; the API suite covers both.
-    }
-    let app = spawn_app(backend).await;
+/// Against the default backend (SQLite); the API suite covers both backends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guests_book_in_a_real_browser_and_hosts_see_it() {
+    let app = spawn_app(Backend::Sqlite).await;
     let axe = axe_source();
     let question = json!({"questions": [{"id": "goal", "label": "Main goal", "type": "single_choice",
                                          "required": true, "options": ["Growth", "Savings"]}],

@@ -6,7 +6,6 @@ mod helpers;
 mod pages;
 mod processes;
 
-use browser::guests_book_in_a_real_browser_and_hosts_see_it;
 use helpers::{Backend, TestApp, assert_no_overlaps, spawn_app};
 use pages::{
     a_guest_books_without_javascript, the_booking_page_weighs_under_30_kb_gzip,
@@ -954,5 +953,4 @@ on_both_backends!(
     a_guest_books_without_javascript,
     unknown_pages_are_friendly_404s,
     the_booking_page_weighs_under_30_kb_gzip,
-    guests_book_in_a_real_browser_and_hosts_see_it,
 );
