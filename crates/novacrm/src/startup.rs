@@ -36,6 +36,7 @@ impl Application {
         let state = AppState {
             store,
             cache: Arc::new(SlotCache::default()),
+            pages: Arc::new(crate::web::pages::guest::PageCache::default()),
             clock,
             config: Arc::new(config),
         };

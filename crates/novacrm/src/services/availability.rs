@@ -7,8 +7,7 @@
 //! on it: slots start on whole minutes and local dates change on whole minutes, so every
 //! `now` with the same key gives the same answer.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::body::Bytes;
 
@@ -17,6 +16,7 @@ use scheduling::engine::horizon_end;
 use scheduling::scenario::slots_json;
 use scheduling::{Busy, FieldError, Instant, Query, Slot, free_slots};
 
+use super::cache::{Cache, Weight};
 use super::{Result, ServiceError};
 use crate::store::Store;
 
@@ -44,45 +44,19 @@ pub struct Answer {
     pub json: Bytes,
 }
 
-impl Answer {
+impl Weight for Answer {
     fn weight(&self) -> usize {
         self.json.len() + self.slots.len() * std::mem::size_of::<Slot>()
     }
 }
 
 /// Computed answers by key.
-#[derive(Debug, Default)]
-pub struct SlotCache {
-    entries: Mutex<Entries>,
-}
+#[derive(Debug)]
+pub struct SlotCache(Cache<Key, Arc<Answer>>);
 
-#[derive(Debug, Default)]
-struct Entries {
-    map: HashMap<Key, Arc<Answer>>,
-    bytes: usize,
-}
-
-impl SlotCache {
-    fn get(&self, key: &Key) -> Option<Arc<Answer>> {
-        self.entries
-            .lock()
-            .expect("cache lock")
-            .map
-            .get(key)
-            .cloned()
-    }
-
-    fn put(&self, key: Key, value: Arc<Answer>) {
-        let mut entries = self.entries.lock().expect("cache lock");
-        if entries.bytes + value.weight() > MAX_BYTES {
-            // Old versions and minutes are dead weight; start over rather than track age.
-            entries.map.clear();
-            entries.bytes = 0;
-        }
-        entries.bytes += value.weight();
-        if let Some(old) = entries.map.insert(key, value) {
-            entries.bytes -= old.weight();
-        }
+impl Default for SlotCache {
+    fn default() -> Self {
+        Self(Cache::new(MAX_BYTES))
     }
 }
 
@@ -115,7 +89,7 @@ pub async fn public_slots(
         minute: now.as_millis().div_euclid(60_000),
         on_the_minute: now.as_millis().rem_euclid(60_000) == 0,
     };
-    if let Some(hit) = cache.get(&key) {
+    if let Some(hit) = cache.0.get(&key) {
         return Ok(hit);
     }
     let meeting = store
@@ -148,6 +122,6 @@ pub async fn public_slots(
     let slots = free_slots(&settings, meeting.rules()?, busy, Query { from, to, now });
     let json = Bytes::from(slots_json(&slots).to_string());
     let answer = Arc::new(Answer { slots, json });
-    cache.put(key, answer.clone());
+    cache.0.put(key, answer.clone());
     Ok(answer)
 }

@@ -3,6 +3,7 @@
 
 pub mod availability;
 pub mod booking;
+pub mod cache;
 pub mod host;
 mod validate;
 

@@ -22,6 +22,8 @@ use crate::store::Store;
 pub struct AppState {
     pub store: Store,
     pub cache: Arc<SlotCache>,
+    /// Rendered guest pages, keyed like the slots by the host's schedule version.
+    pub pages: Arc<pages::guest::PageCache>,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
 }

@@ -14,10 +14,12 @@ use jiff::civil::Date;
 use scheduling::{FieldError, Instant, Slot, Zone};
 use serde_json::{Map, Value, json};
 
-use super::{ASSET_VERSION, Locale, encode, html, not_found};
+use super::{ASSET_VERSION, HTML, Locale, encode, html, not_found, respond};
+use crate::services::cache::Cache;
 use crate::services::{ServiceError, availability, booking};
 use crate::store::{BookingRecord, Host, MeetingTypeRecord};
 use crate::web::AppState;
+use axum::body::Bytes;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -246,35 +248,110 @@ fn month_key(date: Date) -> String {
     format!("{:04}-{:02}", date.year(), date.month())
 }
 
+/// Rendered calendar pages, as sent (gzip or not).
+#[derive(Debug)]
+pub struct PageCache(Cache<PageKey, Bytes>);
+
+impl Default for PageCache {
+    fn default() -> Self {
+        Self(Cache::new(32 * 1024 * 1024))
+    }
+}
+
+/// Everything a calendar page depends on: the host's schedule version covers the data,
+/// `now` enters by the minute (slots and dates change on whole minutes), the rest is the
+/// request.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PageKey {
+    host_id: String,
+    type_id: String,
+    version: i64,
+    minute: i64,
+    on_the_minute: bool,
+    tz: Option<String>,
+    month: Option<String>,
+    date: Option<String>,
+    taken: bool,
+    locale: Locale,
+    gzip: bool,
+}
+
 async fn calendar_page(
     State(state): State<AppState>,
     Path((username, type_id)): Path<(String, String)>,
     Query(query): Query<CalendarQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let (host, meeting) = match host_and_type(&state, &username, &type_id).await {
+    let Ok(Some((host_id, version))) = state.store.host_version(&username).await else {
+        return not_found(
+            &headers,
+            &format!("There is no booking page at /book/{username}."),
+        );
+    };
+    let now_ms = Instant::ceil(state.clock.now()).as_millis();
+    let key = PageKey {
+        host_id,
+        type_id: type_id.clone(),
+        version,
+        minute: now_ms.div_euclid(60_000),
+        on_the_minute: now_ms.rem_euclid(60_000) == 0,
+        tz: query.tz.clone(),
+        month: query.month.clone(),
+        date: query.date.clone(),
+        taken: query.taken.is_some(),
+        locale: Locale::from_headers(&headers),
+        gzip: super::accepts_gzip(&headers),
+    };
+    if let Some(body) = state.pages.0.get(&key) {
+        return respond(StatusCode::OK, body, key.gzip, HTML);
+    }
+    let response = render_calendar(&state, &username, &type_id, &query, &headers).await;
+    match response {
+        Ok((body, gzip)) => {
+            state.pages.0.put(key, body.clone());
+            respond(StatusCode::OK, body, gzip, HTML)
+        }
+        Err(response) => response,
+    }
+}
+
+/// Renders the calendar page, or the response to send instead.
+async fn render_calendar(
+    state: &AppState,
+    username: &str,
+    type_id: &str,
+    query: &CalendarQuery,
+    headers: &HeaderMap,
+) -> Result<(Bytes, bool), Response> {
+    let (host, meeting) = match host_and_type(state, username, type_id).await {
         Ok(found) => found,
-        Err(message) => return not_found(&headers, &message),
+        Err(message) => return Err(not_found(headers, &message)),
     };
     let Ok(settings) = state.store.availability(&host.id).await else {
-        return not_found(&headers, "This booking page is not available right now.");
+        return Err(not_found(
+            headers,
+            "This booking page is not available right now.",
+        ));
     };
     let (zone, bad_zone) = guest_zone(query.tz.as_deref(), &settings.zone);
     let now = state.clock.now();
     let Ok(answer) = availability::public_slots(
         &state.store,
         &state.cache,
-        &username,
-        &type_id,
+        username,
+        type_id,
         None,
         None,
         now,
     )
     .await
     else {
-        return not_found(&headers, "This booking page is not available right now.");
+        return Err(not_found(
+            headers,
+            "This booking page is not available right now.",
+        ));
     };
-    let locale = Locale::from_headers(&headers);
+    let locale = Locale::from_headers(headers);
     let tz = zone.time_zone().clone();
     let mut by_date: BTreeMap<Date, Vec<Slot>> = BTreeMap::new();
     for slot in &answer.slots {
@@ -374,9 +451,9 @@ async fn calendar_page(
     let shift = |months: i8| month.checked_add(jiff::Span::new().months(months)).ok();
     let page = CalendarPage {
         asset_version: &ASSET_VERSION,
-        username: &username,
+        username,
         host_name: &host.name,
-        type_id: &type_id,
+        type_id,
         type_name: &meeting.name,
         duration: meeting.duration,
         zone: zone.name(),
@@ -393,7 +470,13 @@ async fn calendar_page(
         selected_label: selected.map(date_label),
         groups,
     };
-    html(&headers, StatusCode::OK, &page)
+    super::render(headers, &page).ok_or_else(|| {
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "something went wrong on our side",
+        )
+            .into_response()
+    })
 }
 
 /// One input of the details form.

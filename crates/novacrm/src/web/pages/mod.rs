@@ -11,6 +11,7 @@ use std::sync::LazyLock;
 
 use askama::Template;
 use axum::Router;
+use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -54,7 +55,7 @@ fn asset(headers: &HeaderMap, body: &'static str, content_type: &'static str) ->
     response
 }
 
-fn accepts_gzip(headers: &HeaderMap) -> bool {
+pub fn accepts_gzip(headers: &HeaderMap) -> bool {
     headers
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok())
@@ -64,49 +65,70 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
         })
 }
 
-/// The body, gzip-compressed when the client accepts it.
-pub fn compressed(headers: &HeaderMap, body: Vec<u8>, content_type: &'static str) -> Response {
-    let mut response = if accepts_gzip(headers) {
+/// The body, gzip-compressed when `gzip` (the client accepts it); returns whether it is.
+pub fn encode_body(gzip: bool, body: Vec<u8>) -> Bytes {
+    if gzip {
         let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
         encoder.write_all(&body).expect("writing to memory");
-        let gz = encoder.finish().expect("writing to memory");
-        let mut r = gz.into_response();
-        r.headers_mut()
-            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-        r
+        Bytes::from(encoder.finish().expect("writing to memory"))
     } else {
-        body.into_response()
-    };
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    response
-        .headers_mut()
-        .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        Bytes::from(body)
+    }
+}
+
+/// A response with an already encoded body.
+pub fn respond(
+    status: StatusCode,
+    body: Bytes,
+    gzip: bool,
+    content_type: &'static str,
+) -> Response {
+    let mut response = (status, body).into_response();
+    let h = response.headers_mut();
+    if gzip {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     response
 }
 
-/// Renders a page with `status`.
-pub fn html(headers: &HeaderMap, status: StatusCode, page: &impl Template) -> Response {
+/// The body, gzip-compressed when the client accepts it.
+pub fn compressed(headers: &HeaderMap, body: Vec<u8>, content_type: &'static str) -> Response {
+    let gzip = accepts_gzip(headers);
+    respond(StatusCode::OK, encode_body(gzip, body), gzip, content_type)
+}
+
+pub const HTML: &str = "text/html; charset=utf-8";
+
+/// Renders a page to its encoded body (`None` if the template failed, which is logged).
+pub fn render(headers: &HeaderMap, page: &impl Template) -> Option<(Bytes, bool)> {
     match page.render() {
         Ok(text) => {
-            let mut response = compressed(headers, text.into_bytes(), "text/html; charset=utf-8");
-            *response.status_mut() = status;
-            response
+            let gzip = accepts_gzip(headers);
+            Some((encode_body(gzip, text.into_bytes()), gzip))
         }
         Err(e) => {
             tracing::error!(error = %e, "template failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "something went wrong on our side",
-            )
-                .into_response()
+            None
         }
     }
 }
 
+/// Renders a page with `status`.
+pub fn html(headers: &HeaderMap, status: StatusCode, page: &impl Template) -> Response {
+    match render(headers, page) {
+        Some((body, gzip)) => respond(status, body, gzip, HTML),
+        None => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "something went wrong on our side",
+        )
+            .into_response(),
+    }
+}
+
 /// How the guest reads dates and times, from `Accept-Language`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Locale {
     pub sunday_first: bool,
     pub hour12: bool,
