@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # HTTP benchmark (wrk, load generator on the same box): hello-world (/healthz), the
-# availability month view (cached), and POST bookings on distinct slots of many hosts —
-# on SQLite and on PostgreSQL. Prints wrk's figures; record them in BENCHMARKS.md.
+# availability month view (cached), the guest's booking page (a month of slots, gzip), and
+# POST bookings on distinct slots of many hosts — on SQLite and on PostgreSQL. Prints wrk's figures; record them in BENCHMARKS.md.
 #
 #   bench/http.sh [sqlite|postgres|all]      (default: all)
 #
@@ -40,6 +40,10 @@ run() {
   wrk -t$threads -c$connections -d$duration --latency "$base/healthz"
   echo "--- availability, 30-day month view (cached)"
   wrk -t$threads -c$connections -d$duration --latency "$month"
+  local page="$base/book/jane/$type?tz=America/New_York"
+  echo "booking page: $(curl -sf -H 'Accept-Encoding: gzip' "$page" | wc -c) bytes gzip, $(curl -sf "$page" | wc -c) raw"
+  echo "--- booking page, a month of slots (server-rendered, gzip)"
+  wrk -t$threads -c$connections -d$duration --latency -H 'Accept-Encoding: gzip' -H 'Accept-Language: en-US' "$page"
   echo "--- POST bookings, distinct slots over 50 hosts"
   BENCH_THREADS=$threads BENCH_HOSTS="$work/hosts.txt" BENCH_BASE=$(date -u -d "$(day 2)" +%s) \
     wrk -t$threads -c$connections -d$duration --latency -s bench/book.lua "$base"

@@ -602,6 +602,18 @@ impl Store {
         Ok(row.try_get("contact_id")?)
     }
 
+    /// The host's CRM contacts, by name.
+    pub async fn contacts(&self, host_id: &str) -> Result<Vec<ContactRecord>> {
+        let rows = sqlx::query(
+            "SELECT contact_id, name, email, phone, company FROM contact WHERE app_user_id = $1 \
+             ORDER BY name, email",
+        )
+        .bind(host_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(ContactRecord::from_row).collect()
+    }
+
     pub async fn insert_booking(tx: &mut Tx, b: &BookingRecord) -> Result<()> {
         sqlx::query(
             "INSERT INTO booking (booking_id, app_user_id, meeting_type_id, contact_id, guest_name, \

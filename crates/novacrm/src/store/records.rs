@@ -170,6 +170,20 @@ pub struct ContactRecord {
     pub id: String,
     pub name: String,
     pub email: String,
+    pub phone: Option<String>,
+    pub company: Option<String>,
+}
+
+impl ContactRecord {
+    pub(super) fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(Self {
+            id: get(r, "contact_id")?,
+            name: get(r, "name")?,
+            email: get(r, "email")?,
+            phone: get(r, "phone")?,
+            company: get(r, "company")?,
+        })
+    }
 }
 
 /// A validated booking request, before it has an id.

@@ -338,6 +338,72 @@ async fn guests_book_in_a_real_browser_and_hosts_see_it() {
         .unwrap();
     shot(&host, "host-3-saturdays-only").await;
 
+    // Meeting types: create one with an intake question through the form.
+    host.goto(&app.url("/dashboard/meeting-types/new"))
+        .await
+        .unwrap();
+    assert_accessible(&host, &axe, "new meeting type").await;
+    fill(&host, "#name", "Strategy session").await;
+    fill(&host, "#duration", "45").await;
+    fill(&host, "#ql-1", "Company size").await;
+    host.find(Locator::Css("#qt-1"))
+        .await
+        .unwrap()
+        .select_by_value("single_choice")
+        .await
+        .unwrap();
+    fill(&host, "#qo-1", "1-10, 11-100, 100+").await;
+    click(&host, "form button.primary").await;
+    host.wait()
+        .for_element(Locator::Css("[data-copy]"))
+        .await
+        .unwrap();
+    let types = body_text(&host).await;
+    assert!(
+        types.contains("Strategy session") && types.contains("45 min"),
+        "{types}"
+    );
+    shot(&host, "host-4-meeting-types").await;
+    assert_accessible(&host, &axe, "meeting types").await;
+
+    // Blocked time: every Saturday 12:00–13:00, listed with its next occurrences.
+    host.goto(&app.url("/dashboard/blocked")).await.unwrap();
+    assert_accessible(&host, &axe, "blocked time").await;
+    host.execute(
+        "document.getElementById('date').value = '2026-11-28';",
+        vec![],
+    )
+    .await
+    .unwrap();
+    fill(&host, "#reason", "Family lunch").await;
+    host.find(Locator::Css("#repeat"))
+        .await
+        .unwrap()
+        .select_by_value("WEEKLY")
+        .await
+        .unwrap();
+    click(&host, "input[name=on][value=sat]").await;
+    click(&host, "form button.primary").await;
+    host.wait().for_element(Locator::Css("code")).await.unwrap();
+    let blocked = body_text(&host).await;
+    assert!(
+        blocked.contains("FREQ=WEEKLY;BYDAY=SA") && blocked.contains("Family lunch"),
+        "{blocked}"
+    );
+    assert!(
+        blocked.contains("Saturday, December 5, 2026 at 12:00 PM"),
+        "next occurrences listed: {blocked}"
+    );
+    shot(&host, "host-5-blocked").await;
+
+    host.goto(&app.url("/dashboard/contacts")).await.unwrap();
+    let contacts = body_text(&host).await;
+    assert!(
+        contacts.contains("Ann Mobile") && contacts.contains("ann@example.com"),
+        "{contacts}"
+    );
+    assert_accessible(&host, &axe, "contacts").await;
+
     // The guest page now offers Saturdays only.
     phone
         .goto(&app.url(&format!(

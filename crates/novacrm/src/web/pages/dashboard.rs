@@ -41,13 +41,13 @@ fn csrf_for(session_token: &str) -> String {
     host::hex(&sha2::Sha256::digest(format!("csrf:{session_token}").as_bytes())[..16])
 }
 
-struct Session {
-    host: Host,
-    csrf: String,
+pub(super) struct Session {
+    pub(super) host: Host,
+    pub(super) csrf: String,
 }
 
 /// The logged-in host, or a redirect to the login page.
-async fn session(state: &AppState, headers: &HeaderMap) -> Result<Session, Response> {
+pub(super) async fn session(state: &AppState, headers: &HeaderMap) -> Result<Session, Response> {
     let to_login = || Redirect::to("/dashboard/login").into_response();
     let token = session_cookie(headers).ok_or_else(to_login)?;
     let now = Instant::from(state.clock.now());
@@ -64,9 +64,9 @@ async fn session(state: &AppState, headers: &HeaderMap) -> Result<Session, Respo
     })
 }
 
-type Fields = HashMap<String, Vec<String>>;
+pub(super) type Fields = HashMap<String, Vec<String>>;
 
-fn collect(pairs: Vec<(String, String)>) -> Fields {
+pub(super) fn collect(pairs: Vec<(String, String)>) -> Fields {
     let mut fields = Fields::new();
     for (k, v) in pairs {
         fields.entry(k).or_default().push(v);
@@ -74,14 +74,14 @@ fn collect(pairs: Vec<(String, String)>) -> Fields {
     fields
 }
 
-fn first<'a>(fields: &'a Fields, name: &str) -> &'a str {
+pub(super) fn first<'a>(fields: &'a Fields, name: &str) -> &'a str {
     fields
         .get(name)
         .and_then(|v| v.first())
         .map_or("", String::as_str)
 }
 
-fn check_csrf(session: &Session, fields: &Fields) -> Result<(), Response> {
+pub(super) fn check_csrf(session: &Session, fields: &Fields) -> Result<(), Response> {
     if first(fields, "csrf") == session.csrf {
         Ok(())
     } else {
@@ -208,7 +208,7 @@ async fn login_page(headers: HeaderMap) -> Response {
     auth_page(&headers, StatusCode::OK, false, &Fields::new(), &[])
 }
 
-fn problems(e: ServiceError) -> Vec<FieldError> {
+pub(super) fn problems(e: ServiceError) -> Vec<FieldError> {
     match e {
         ServiceError::Invalid(errors) => errors,
         ServiceError::Conflict(m) => vec![FieldError::new("username", m)],
@@ -411,7 +411,7 @@ async fn rows(
     out
 }
 
-fn public_base(state: &AppState, headers: &HeaderMap) -> String {
+pub(super) fn public_base(state: &AppState, headers: &HeaderMap) -> String {
     state.config.public_url.clone().unwrap_or_else(|| {
         let host = headers
             .get(header::HOST)
@@ -564,7 +564,7 @@ struct AvailabilityPage<'a> {
     preview: Vec<String>,
 }
 
-const DAY_NAMES: [&str; 7] = [
+pub(super) const DAY_NAMES: [&str; 7] = [
     "Monday",
     "Tuesday",
     "Wednesday",

@@ -5,6 +5,7 @@
 pub mod dashboard;
 pub mod guest;
 pub mod ics;
+pub mod setup;
 
 use std::io::Write;
 use std::sync::LazyLock;
@@ -44,6 +45,7 @@ pub fn router() -> Router<AppState> {
         )
         .merge(guest::router())
         .merge(dashboard::router())
+        .merge(setup::router())
 }
 
 fn asset(headers: &HeaderMap, body: &'static str, content_type: &'static str) -> Response {
