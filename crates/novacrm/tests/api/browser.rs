@@ -317,6 +317,24 @@ async fn guests_book_in_a_real_browser_and_hosts_see_it() {
     }
     assert!(bookings.contains("Main goal: Growth"));
     assert_accessible(&host, &axe, "dashboard bookings").await;
+    // Move a meeting to another real free slot, then cancel one with a reason.
+    click(&host, "form[action$='/reschedule'] button").await;
+    host.wait()
+        .for_element(Locator::Css("[role=status]"))
+        .await
+        .unwrap();
+    assert!(body_text(&host).await.contains("moved"), "rescheduled");
+    fill(&host, "input[name=reason]", "Double-booked elsewhere").await;
+    click(&host, "button[value=CANCELLED]").await;
+    host.wait()
+        .for_element(Locator::Css("[role=status]"))
+        .await
+        .unwrap();
+    host.goto(&app.url("/dashboard/bookings?tab=cancelled"))
+        .await
+        .unwrap();
+    assert!(body_text(&host).await.contains("CANCELLED"));
+    shot(&host, "host-2b-cancelled").await;
     host.goto(&app.url("/dashboard/availability"))
         .await
         .unwrap();

@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/logout", post(logout))
         .route("/dashboard/bookings", get(bookings_page))
         .route("/dashboard/bookings/{id}", post(booking_action))
+        .route("/dashboard/bookings/{id}/reschedule", post(reschedule))
         .route(
             "/dashboard/availability",
             get(availability_page).post(save_availability),
@@ -324,6 +325,11 @@ struct BookingRow {
     answers: Vec<(String, String)>,
     status: &'static str,
     confirmed: bool,
+    has_contact: bool,
+    meeting_type_id: String,
+    start: Instant,
+    /// Free starts this booking could move to: (instant, label).
+    alternatives: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -345,6 +351,9 @@ struct BookingsPage<'a> {
     flash: Option<String>,
     tab: String,
     tabs: [(&'static str, &'static str); 3],
+    types: Vec<(String, String)>,
+    type_filter: String,
+    date_filter: String,
     bookings: Vec<BookingRow>,
 }
 
@@ -405,6 +414,10 @@ async fn rows(
             answers,
             status: b.status.as_str(),
             confirmed: b.status == BookingStatus::Confirmed,
+            has_contact: b.contact_id.is_some(),
+            meeting_type_id: b.meeting_type_id.clone(),
+            start: b.start,
+            alternatives: Vec::new(),
             id: b.id,
         });
     }
@@ -452,6 +465,9 @@ async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
 struct BookingsQuery {
     tab: Option<String>,
     done: Option<String>,
+    #[serde(rename = "type")]
+    meeting_type: Option<String>,
+    date: Option<String>,
 }
 
 async fn bookings_page(
@@ -492,6 +508,69 @@ async fn bookings_page(
         }
     }
     .unwrap_or_default();
+    let locale = Locale::from_headers(&headers);
+    let zone = state
+        .store
+        .availability(&s.host.id)
+        .await
+        .map_or_else(|_| Zone::parse("UTC").expect("UTC"), |st| st.zone);
+    let type_filter = q.meeting_type.unwrap_or_default();
+    let date_filter = q.date.unwrap_or_default();
+    let day: Option<jiff::civil::Date> = date_filter.parse().ok();
+    let list: Vec<_> = list
+        .into_iter()
+        .filter(|b| type_filter.is_empty() || b.meeting_type_id == type_filter)
+        .filter(|b| {
+            day.is_none_or(|d| {
+                b.start
+                    .to_timestamp()
+                    .to_zoned_datetime(zone.time_zone().clone())
+                    .date()
+                    == d
+            })
+        })
+        .collect();
+    let mut bookings = rows(&state, &s.host, list, locale).await;
+    // Reschedule choices: the next free starts of each type (real slots, same rules).
+    let mut free: HashMap<String, Vec<(Instant, String)>> = HashMap::new();
+    for b in bookings
+        .iter_mut()
+        .filter(|b| b.confirmed && b.start >= now)
+    {
+        if !free.contains_key(&b.meeting_type_id) {
+            let slots = availability::public_slots(
+                &state.store,
+                &state.cache,
+                &s.host.username,
+                &b.meeting_type_id,
+                None,
+                None,
+                state.clock.now(),
+            )
+            .await
+            .map(|a| {
+                a.slots
+                    .iter()
+                    .take(60)
+                    .map(|sl| (sl.start, when_label(sl.start, &zone, locale)))
+                    .collect()
+            })
+            .unwrap_or_default();
+            free.insert(b.meeting_type_id.clone(), slots);
+        }
+        b.alternatives = free[&b.meeting_type_id]
+            .iter()
+            .map(|(at, label)| (at.to_string(), label.clone()))
+            .collect();
+    }
+    let types = state
+        .store
+        .meeting_types(&s.host.id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| (m.id, m.name))
+        .collect();
     let page = BookingsPage {
         asset_version: &ASSET_VERSION,
         flash: q.done,
@@ -500,7 +579,10 @@ async fn bookings_page(
             ("past", "Past"),
             ("cancelled", "Cancelled"),
         ],
-        bookings: rows(&state, &s.host, list, Locale::from_headers(&headers)).await,
+        types,
+        type_filter,
+        date_filter,
+        bookings,
         tab,
         csrf: s.csrf,
     };
@@ -528,6 +610,38 @@ async fn booking_action(
     let message = match booking::update(&state.store, &s.host, &id, &body, state.clock.now()).await
     {
         Ok(b) => format!("Booking with {} is now {}.", b.guest_name, b.status),
+        Err(e) => problems(e)
+            .iter()
+            .map(|p| p.message.clone())
+            .collect::<Vec<_>>()
+            .join(" "),
+    };
+    Redirect::to(&format!(
+        "/dashboard/bookings?done={}",
+        super::encode(&message)
+    ))
+    .into_response()
+}
+
+async fn reschedule(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let f = collect(pairs);
+    let s = match session(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_csrf(&s, &f) {
+        return r;
+    }
+    let body = json!({"startTime": first(&f, "start")});
+    let message = match booking::update(&state.store, &s.host, &id, &body, state.clock.now()).await
+    {
+        Ok(b) => format!("Booking with {} moved.", b.guest_name),
+        Err(ServiceError::Conflict(m)) => m,
         Err(e) => problems(e)
             .iter()
             .map(|p| p.message.clone())
