@@ -8,8 +8,8 @@ mod processes;
 
 use helpers::{Backend, TestApp, assert_no_overlaps, spawn_app};
 use pages::{
-    a_guest_books_without_javascript, the_booking_page_weighs_under_30_kb_gzip,
-    unknown_pages_are_friendly_404s,
+    a_guest_books_without_javascript, dashboard_forms_check_their_tokens,
+    the_booking_page_weighs_under_30_kb_gzip, unknown_pages_are_friendly_404s,
 };
 use processes::two_processes_share_one_schedule;
 use reqwest::Method;
@@ -953,4 +953,5 @@ on_both_backends!(
     a_guest_books_without_javascript,
     unknown_pages_are_friendly_404s,
     the_booking_page_weighs_under_30_kb_gzip,
+    dashboard_forms_check_their_tokens,
 );

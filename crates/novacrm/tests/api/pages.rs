@@ -310,3 +310,145 @@ pub async fn the_booking_page_weighs_under_30_kb_gzip(backend: Backend) {
         "no third-party script"
     );
 }
+
+fn hidden_csrf(html: &str) -> String {
+    let at = html.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
+    html[at..at + html[at..].find('"').unwrap()].to_owned()
+}
+
+fn set_cookie(response: &reqwest::Response, name: &str) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("no {name} cookie"))
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+pub async fn dashboard_forms_check_their_tokens(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = no_redirects();
+    let forged = client
+        .post(app.url("/dashboard/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[
+            ("username", "jane"),
+            ("password", "demo-password-jane"),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        forged.status(),
+        403,
+        "a log-in form without its token is refused"
+    );
+
+    let page = client
+        .get(app.url("/dashboard/signup"))
+        .send()
+        .await
+        .unwrap();
+    let form_cookie = set_cookie(&page, "novacrm_form");
+    let token = hidden_csrf(&page.text().await.unwrap());
+    let post = |path: &str, cookie: String, body: String| {
+        client
+            .post(app.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", cookie)
+            .body(body)
+            .send()
+    };
+    let bad = post(
+        "/dashboard/signup",
+        form_cookie.clone(),
+        form(&[
+            ("csrf", &token),
+            ("username", "No Way"),
+            ("name", ""),
+            ("email", "x"),
+            ("password", "short"),
+        ]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(bad.status(), 422);
+    let bad = bad.text().await.unwrap();
+    for field in ["username", "name", "email", "password"] {
+        assert!(
+            bad.contains(&format!("id=\"{field}-error\"")),
+            "{field} error shown"
+        );
+    }
+    let ok = post(
+        "/dashboard/signup",
+        form_cookie,
+        form(&[
+            ("csrf", &token),
+            ("username", "sam"),
+            ("name", "Sam Host"),
+            ("email", "sam@example.com"),
+            ("password", "a-long-password"),
+        ]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(ok.status(), 303);
+    let session = set_cookie(&ok, "novacrm_session");
+    assert!(
+        ok.headers()
+            .get_all("set-cookie")
+            .iter()
+            .any(|v| v.to_str().unwrap().contains("HttpOnly; SameSite=Lax"))
+    );
+    let availability = client
+        .get(app.url("/dashboard/availability"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(availability.status(), 200);
+    let csrf = hidden_csrf(&availability.text().await.unwrap());
+    let forged = post(
+        "/dashboard/availability",
+        session.clone(),
+        form(&[("csrf", "nope"), ("startTime", "10:00")]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(forged.status(), 403);
+    let bad = post(
+        "/dashboard/availability",
+        session.clone(),
+        form(&[
+            ("csrf", &csrf),
+            ("startTime", "18:00"),
+            ("endTime", "09:00"),
+            ("day", "mon"),
+            ("bufferTime", "0"),
+            ("timezone", "UTC"),
+            ("minNotice", "0"),
+            ("maxAdvance", "30"),
+        ]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(bad.status(), 422);
+    assert!(
+        bad.text()
+            .await
+            .unwrap()
+            .contains("must be after startTime")
+    );
+    let anonymous = client
+        .get(app.url("/dashboard/bookings"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 303, "the dashboard needs a session");
+}

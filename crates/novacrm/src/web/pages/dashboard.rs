@@ -125,12 +125,18 @@ struct AuthField {
 #[template(path = "dash_auth.html")]
 struct AuthPage<'a> {
     asset_version: &'a str,
+    csrf: &'a str,
     title: &'static str,
     signup: bool,
     general_error: Option<String>,
     fields: Vec<AuthField>,
 }
 
+/// Before there is a session, forms carry a token that must match a `SameSite=Strict`
+/// cookie (double submit): another site can neither read nor send it.
+const FORM_COOKIE: &str = "novacrm_form";
+
+/// The sign-up or log-in page, with its form token (reused from the cookie, or new).
 fn auth_page(
     headers: &HeaderMap,
     status: StatusCode,
@@ -188,17 +194,30 @@ fn auth_page(
     } else {
         "Log in"
     };
-    html(
+    let existing = crate::web::extract::cookie(headers, FORM_COOKIE).map(str::to_owned);
+    let csrf = existing
+        .clone()
+        .unwrap_or_else(|| host::random_token("nvf_"));
+    let mut response = html(
         headers,
         status,
         &AuthPage {
             asset_version: &ASSET_VERSION,
+            csrf: &csrf,
             title,
             signup,
             general_error,
             fields,
         },
-    )
+    );
+    if existing.is_none() {
+        let cookie = format!("{FORM_COOKIE}={csrf}; Path=/dashboard; HttpOnly; SameSite=Strict");
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            HeaderValue::from_str(&cookie).expect("ASCII cookie"),
+        );
+    }
+    response
 }
 
 async fn signup_page(headers: HeaderMap) -> Response {
@@ -236,12 +255,26 @@ async fn start_session(
     Ok(response)
 }
 
+/// Refuses a sign-up or log-in form whose token does not match its cookie.
+fn check_form_token(headers: &HeaderMap, fields: &Fields) -> Result<(), Response> {
+    let expected = crate::web::extract::cookie(headers, FORM_COOKIE);
+    if expected.is_some_and(|t| t == first(fields, "csrf")) {
+        Ok(())
+    } else {
+        let message = "This form has expired. Reload the page and try again.";
+        Err((StatusCode::FORBIDDEN, message).into_response())
+    }
+}
+
 async fn signup(
     State(state): State<AppState>,
     headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let f = collect(pairs);
+    if let Err(r) = check_form_token(&headers, &f) {
+        return r;
+    }
     let now = state.clock.now();
     let (username, password) = (first(&f, "username").trim(), first(&f, "password"));
     let created = host::create_host(
@@ -274,6 +307,9 @@ async fn login(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let f = collect(pairs);
+    if let Err(r) = check_form_token(&headers, &f) {
+        return r;
+    }
     start_session(
         &state,
         first(&f, "username").trim(),
