@@ -93,6 +93,19 @@ impl Weekday {
         self as usize
     }
 
+    /// The English name: `Monday`, …
+    pub fn name(self) -> &'static str {
+        [
+            "Monday",
+            "Tuesday",
+            "Wednesday",
+            "Thursday",
+            "Friday",
+            "Saturday",
+            "Sunday",
+        ][self.index()]
+    }
+
     /// The JSON key: `mon`, `tue`, …
     pub fn key(self) -> &'static str {
         ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][self.index()]

@@ -228,19 +228,7 @@ pub async fn create_meeting_type(
     body: &Value,
     now: Timestamp,
 ) -> Result<MeetingTypeRecord> {
-    let mut m = MeetingTypeRecord {
-        id: new_id(),
-        host_id: host.id.clone(),
-        name: String::new(),
-        duration: 30,
-        description: None,
-        color: "#3B82F6".into(),
-        questions: json!([]),
-        confirmation_message: None,
-        slot_interval: None,
-        active: true,
-        archived: false,
-    };
+    let mut m = MeetingTypeRecord::with_defaults(new_id(), &host.id);
     apply_meeting_type(&mut m, body, true)?;
     let mut tx = store.write().await?;
     Store::lock_host(&mut tx, &host.id).await?;

@@ -64,6 +64,23 @@ fn json_column(r: &AnyRow, column: &str) -> Result<Value> {
 }
 
 impl MeetingTypeRecord {
+    /// A new type with the seed's defaults (30 min, blue, active, no questions).
+    pub fn with_defaults(id: String, host_id: &str) -> Self {
+        Self {
+            id,
+            host_id: host_id.to_owned(),
+            name: String::new(),
+            duration: 30,
+            description: None,
+            color: "#3B82F6".into(),
+            questions: json!([]),
+            confirmation_message: None,
+            slot_interval: None,
+            active: true,
+            archived: false,
+        }
+    }
+
     pub(super) fn from_row(r: &AnyRow) -> Result<Self> {
         Ok(Self {
             id: get(r, "meeting_type_id")?,

@@ -323,7 +323,10 @@ async fn guests_book_in_a_real_browser_and_hosts_see_it() {
         .for_element(Locator::Css("[role=status]"))
         .await
         .unwrap();
-    assert!(body_text(&host).await.contains("moved"), "rescheduled");
+    assert!(
+        body_text(&host).await.contains("is CONFIRMED for"),
+        "rescheduled"
+    );
     fill(&host, "input[name=reason]", "Double-booked elsewhere").await;
     click(&host, "button[value=CANCELLED]").await;
     host.wait()

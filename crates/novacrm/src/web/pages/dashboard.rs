@@ -399,11 +399,7 @@ async fn rows(
     list: Vec<crate::store::BookingRecord>,
     locale: Locale,
 ) -> Vec<BookingRow> {
-    let zone = state
-        .store
-        .availability(&host.id)
-        .await
-        .map_or_else(|_| Zone::parse("UTC").expect("UTC"), |s| s.zone);
+    let zone = host_zone(state, host).await;
     let mut types: HashMap<String, Option<crate::store::MeetingTypeRecord>> = HashMap::new();
     let mut out = Vec::new();
     for b in list {
@@ -545,11 +541,7 @@ async fn bookings_page(
     }
     .unwrap_or_default();
     let locale = Locale::from_headers(&headers);
-    let zone = state
-        .store
-        .availability(&s.host.id)
-        .await
-        .map_or_else(|_| Zone::parse("UTC").expect("UTC"), |st| st.zone);
+    let zone = host_zone(&state, &s.host).await;
     let type_filter = q.meeting_type.unwrap_or_default();
     let date_filter = q.date.unwrap_or_default();
     let day: Option<jiff::civil::Date> = date_filter.parse().ok();
@@ -625,38 +617,72 @@ async fn bookings_page(
     html(&headers, StatusCode::OK, &page)
 }
 
-async fn booking_action(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+/// Applies a change to a booking from a dashboard form and returns to the list with what
+/// happened (the same service, and so the same rules, as `PATCH /api/bookings/{id}`).
+async fn change_booking(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+    pairs: Vec<(String, String)>,
+    body: impl Fn(&Fields) -> Value,
 ) -> Response {
     let f = collect(pairs);
-    let s = match session(&state, &headers).await {
+    let s = match session(state, headers).await {
         Ok(s) => s,
         Err(r) => return r,
     };
     if let Err(r) = check_csrf(&s, &f) {
         return r;
     }
-    let mut body = json!({"status": first(&f, "status")});
-    if !first(&f, "reason").trim().is_empty() {
-        body["cancelReason"] = json!(first(&f, "reason"));
-    }
-    let message = match booking::update(&state.store, &s.host, &id, &body, state.clock.now()).await
-    {
-        Ok(b) => format!("Booking with {} is now {}.", b.guest_name, b.status),
-        Err(e) => problems(e)
-            .iter()
-            .map(|p| p.message.clone())
-            .collect::<Vec<_>>()
-            .join(" "),
-    };
+    let message =
+        match booking::update(&state.store, &s.host, id, &body(&f), state.clock.now()).await {
+            Ok(b) => format!(
+                "Booking with {} is {} for {}.",
+                b.guest_name,
+                b.status,
+                when_label(
+                    b.start,
+                    &host_zone(state, &s.host).await,
+                    Locale::from_headers(headers)
+                )
+            ),
+            Err(ServiceError::Conflict(m)) => m,
+            Err(e) => problems(e)
+                .iter()
+                .map(|p| p.message.clone())
+                .collect::<Vec<_>>()
+                .join(" "),
+        };
     Redirect::to(&format!(
         "/dashboard/bookings?done={}",
         super::encode(&message)
     ))
     .into_response()
+}
+
+/// The host's zone (UTC if the settings cannot be read).
+async fn host_zone(state: &AppState, host: &Host) -> Zone {
+    state
+        .store
+        .availability(&host.id)
+        .await
+        .map_or_else(|_| Zone::parse("UTC").expect("UTC"), |st| st.zone)
+}
+
+async fn booking_action(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    change_booking(&state, &headers, &id, pairs, |f| {
+        let mut body = json!({"status": first(f, "status")});
+        if !first(f, "reason").trim().is_empty() {
+            body["cancelReason"] = json!(first(f, "reason"));
+        }
+        body
+    })
+    .await
 }
 
 async fn reschedule(
@@ -665,30 +691,14 @@ async fn reschedule(
     Path(id): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let f = collect(pairs);
-    let s = match session(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    if let Err(r) = check_csrf(&s, &f) {
-        return r;
-    }
-    let body = json!({"startTime": first(&f, "start")});
-    let message = match booking::update(&state.store, &s.host, &id, &body, state.clock.now()).await
-    {
-        Ok(b) => format!("Booking with {} moved.", b.guest_name),
-        Err(ServiceError::Conflict(m)) => m,
-        Err(e) => problems(e)
-            .iter()
-            .map(|p| p.message.clone())
-            .collect::<Vec<_>>()
-            .join(" "),
-    };
-    Redirect::to(&format!(
-        "/dashboard/bookings?done={}",
-        super::encode(&message)
-    ))
-    .into_response()
+    change_booking(
+        &state,
+        &headers,
+        &id,
+        pairs,
+        |f| json!({"startTime": first(f, "start")}),
+    )
+    .await
 }
 
 // ---- availability --------------------------------------------------------------------------
@@ -713,16 +723,6 @@ struct AvailabilityPage<'a> {
     preview_type: String,
     preview: Vec<String>,
 }
-
-pub(super) const DAY_NAMES: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
 
 async fn render_availability(
     state: &AppState,
@@ -772,7 +772,7 @@ async fn render_availability(
             let on = typed.map_or(settings.working_days[d.index()], |f| {
                 f.get("day").is_some_and(|v| v.iter().any(|x| x == d.key()))
             });
-            (d.key(), DAY_NAMES[d.index()], on)
+            (d.key(), d.name(), on)
         })
         .collect();
     let windows = Weekday::ALL
@@ -780,7 +780,7 @@ async fn render_availability(
         .map(|&d| {
             (
                 d.key(),
-                DAY_NAMES[d.index()],
+                d.name(),
                 pick(&format!("w_{}", d.key()), windows_text(d)),
             )
         })
@@ -880,10 +880,7 @@ fn availability_patch(f: &Fields) -> Result<Value, Vec<String>> {
         for part in line.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             match part.split_once('-') {
                 Some((a, b)) => list.push(json!([a.trim(), b.trim()])),
-                None => errors.push(format!(
-                    "{}: write windows as 09:00-12:00",
-                    DAY_NAMES[d.index()]
-                )),
+                None => errors.push(format!("{}: write windows as 09:00-12:00", d.name())),
             }
         }
         weekly.insert(d.key().into(), Value::Array(list));

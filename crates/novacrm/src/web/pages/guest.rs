@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use jiff::civil::Date;
-use scheduling::{FieldError, Instant, Slot, Zone};
+use scheduling::{FieldError, Instant, Slot, Weekday, Zone};
 use serde_json::{Map, Value, json};
 
 use super::{ASSET_VERSION, HTML, Locale, encode, html, not_found, respond};
@@ -33,15 +33,6 @@ pub fn router() -> Router<AppState> {
         .route("/booking/{token}/invite.ics", get(super::ics::download))
 }
 
-const WEEKDAYS: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
 const MONTHS: [&str; 12] = [
     "January",
     "February",
@@ -59,7 +50,7 @@ const MONTHS: [&str; 12] = [
 
 /// "Wednesday, November 25".
 pub fn date_label(date: Date) -> String {
-    let weekday = WEEKDAYS[date.weekday().to_monday_zero_offset() as usize];
+    let weekday = Weekday::from_index(date.weekday().to_monday_zero_offset() as u32).name();
     format!(
         "{weekday}, {} {}",
         MONTHS[date.month() as usize - 1],
@@ -411,7 +402,7 @@ async fn render_calendar(
     while iter.peek().is_some() {
         weeks.push(iter.by_ref().take(7).collect());
     }
-    let mut weekday_names: Vec<&'static str> = WEEKDAYS.to_vec();
+    let mut weekday_names: Vec<&'static str> = Weekday::ALL.iter().map(|d| d.name()).collect();
     if locale.sunday_first {
         weekday_names.rotate_right(1);
     }

@@ -14,7 +14,7 @@ use scheduling::{Instant, Weekday};
 use serde_json::{Value, json};
 
 use super::dashboard::{
-    DAY_NAMES, Fields, Session, check_csrf, collect, first, problems, public_base, session,
+    Fields, Session, check_csrf, collect, first, problems, public_base, session,
 };
 use super::guest::when_label;
 use super::{ASSET_VERSION, Locale, html};
@@ -192,22 +192,6 @@ fn type_form_page(
     html(headers, status, &page)
 }
 
-fn blank_type(host_id: &str) -> MeetingTypeRecord {
-    MeetingTypeRecord {
-        id: String::new(),
-        host_id: host_id.into(),
-        name: String::new(),
-        duration: 30,
-        description: None,
-        color: "#3B82F6".into(),
-        questions: json!([]),
-        confirmation_message: None,
-        slot_interval: None,
-        active: true,
-        archived: false,
-    }
-}
-
 async fn type_form(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -215,7 +199,7 @@ async fn type_form(
 ) -> Response {
     let s = logged_in!(state, headers);
     if id == "new" {
-        let blank = blank_type(&s.host.id);
+        let blank = MeetingTypeRecord::with_defaults(String::new(), &s.host.id);
         return type_form_page(&headers, s, true, &blank, Vec::new());
     }
     match state
@@ -290,7 +274,7 @@ async fn save_type(
         Ok(_) => Redirect::to("/dashboard/meeting-types").into_response(),
         Err(e) => {
             // Re-render with what was typed.
-            let mut typed = blank_type(&s.host.id);
+            let mut typed = MeetingTypeRecord::with_defaults(String::new(), &s.host.id);
             typed.name = first(&f, "name").into();
             typed.duration = first(&f, "duration").parse().unwrap_or(30);
             typed.slot_interval = first(&f, "slotInterval").parse().ok();
@@ -424,10 +408,7 @@ async fn render_blocked(
             ("WEEKLY", "Weekly"),
             ("MONTHLY", "Monthly"),
         ],
-        days: Weekday::ALL
-            .iter()
-            .map(|d| (d.key(), DAY_NAMES[d.index()]))
-            .collect(),
+        days: Weekday::ALL.iter().map(|d| (d.key(), d.name())).collect(),
         blocks,
     };
     html(headers, status, &page)
