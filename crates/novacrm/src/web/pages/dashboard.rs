@@ -82,7 +82,20 @@ pub(super) fn first<'a>(fields: &'a Fields, name: &str) -> &'a str {
         .map_or("", String::as_str)
 }
 
-pub(super) fn check_csrf(session: &Session, fields: &Fields) -> Result<(), Response> {
+/// A posted dashboard form: the logged-in host and the fields, once the form's CSRF token
+/// has been checked (or the response to send instead).
+pub(super) async fn posted(
+    state: &AppState,
+    headers: &HeaderMap,
+    pairs: Vec<(String, String)>,
+) -> Result<(Session, Fields), Response> {
+    let fields = collect(pairs);
+    let s = session(state, headers).await?;
+    check_csrf(&s, &fields)?;
+    Ok((s, fields))
+}
+
+fn check_csrf(session: &Session, fields: &Fields) -> Result<(), Response> {
     if first(fields, "csrf") == session.csrf {
         Ok(())
     } else {
@@ -626,14 +639,10 @@ async fn change_booking(
     pairs: Vec<(String, String)>,
     body: impl Fn(&Fields) -> Value,
 ) -> Response {
-    let f = collect(pairs);
-    let s = match session(state, headers).await {
-        Ok(s) => s,
+    let (s, f) = match posted(state, headers, pairs).await {
+        Ok(found) => found,
         Err(r) => return r,
     };
-    if let Err(r) = check_csrf(&s, &f) {
-        return r;
-    }
     let message =
         match booking::update(&state.store, &s.host, id, &body(&f), state.clock.now()).await {
             Ok(b) => format!(
@@ -905,14 +914,10 @@ async fn save_availability(
     headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let f = collect(pairs);
-    let s = match session(&state, &headers).await {
-        Ok(s) => s,
+    let (s, f) = match posted(&state, &headers, pairs).await {
+        Ok(found) => found,
         Err(r) => return r,
     };
-    if let Err(r) = check_csrf(&s, &f) {
-        return r;
-    }
     let saved = match availability_patch(&f) {
         Ok(patch) => host::update_availability(&state.store, &s.host, &patch, state.clock.now())
             .await

@@ -13,9 +13,7 @@ use jiff::civil::{Date, Time};
 use scheduling::{Instant, Weekday};
 use serde_json::{Value, json};
 
-use super::dashboard::{
-    Fields, Session, check_csrf, collect, first, problems, public_base, session,
-};
+use super::dashboard::{Fields, Session, first, posted, problems, public_base, session};
 use super::guest::when_label;
 use super::{ASSET_VERSION, Locale, html};
 use crate::services::host;
@@ -258,11 +256,10 @@ async fn save_type(
     Path(id): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let f = collect(pairs);
-    let s = logged_in!(state, headers);
-    if let Err(r) = check_csrf(&s, &f) {
-        return r;
-    }
+    let (s, f) = match posted(&state, &headers, pairs).await {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
     let body = type_body(&f);
     let now = state.clock.now();
     let saved = if id == "new" {
@@ -295,11 +292,10 @@ async fn delete_type(
     Path(id): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let f = collect(pairs);
-    let s = logged_in!(state, headers);
-    if let Err(r) = check_csrf(&s, &f) {
-        return r;
-    }
+    let (s, _) = match posted(&state, &headers, pairs).await {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
     let _ = host::delete_meeting_type(&state.store, &s.host, &id, state.clock.now()).await;
     Redirect::to("/dashboard/meeting-types").into_response()
 }
@@ -469,11 +465,10 @@ async fn add_blocked(
     headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let f = collect(pairs);
-    let s = logged_in!(state, headers);
-    if let Err(r) = check_csrf(&s, &f) {
-        return r;
-    }
+    let (s, f) = match posted(&state, &headers, pairs).await {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
     let form = BlockForm {
         date: first(&f, "date").into(),
         from: first(&f, "from").into(),
@@ -533,11 +528,10 @@ async fn delete_blocked(
     Path(id): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let f = collect(pairs);
-    let s = logged_in!(state, headers);
-    if let Err(r) = check_csrf(&s, &f) {
-        return r;
-    }
+    let (s, _) = match posted(&state, &headers, pairs).await {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
     let _ = host::delete_blocked_time(&state.store, &s.host, &id).await;
     Redirect::to("/dashboard/blocked").into_response()
 }
