@@ -38,11 +38,19 @@ impl Instant {
         }
     }
 
-    /// Parses an RFC 3339 instant (`2026-03-06T14:00:00Z`, any offset accepted).
+    /// Parses an RFC 3339 instant (`2026-03-06T14:00:00Z`, any offset accepted) between the
+    /// years 1900 and 9000: wide enough for any schedule, and far enough from the calendar's
+    /// edges that a horizon or an expansion never steps off them.
     pub fn parse_timestamp(text: &str) -> Result<Timestamp, String> {
-        text.trim().parse::<Timestamp>().map_err(|_| {
+        let ts: Timestamp = text.trim().parse().map_err(|_| {
             format!("{text:?} is not an RFC 3339 instant (e.g. \"2026-03-06T14:00:00Z\")")
-        })
+        })?;
+        let year = ts.to_zoned_datetime(jiff::tz::TimeZone::UTC).year();
+        if (1900..9000).contains(&year) {
+            Ok(ts)
+        } else {
+            Err(format!("{text:?} is outside the years 1900 to 8999"))
+        }
     }
 
     pub fn to_timestamp(self) -> Timestamp {
@@ -82,6 +90,17 @@ impl fmt::Debug for Instant {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instants_far_from_the_calendar_are_refused() {
+        assert!(
+            Instant::parse_timestamp("9999-12-01T00:00:00Z")
+                .unwrap_err()
+                .contains("1900 to 8999")
+        );
+        assert!(Instant::parse_timestamp("-009999-12-01T00:00:00Z").is_err());
+        assert!(Instant::parse_timestamp("2026-03-06T14:00:00+01:00").is_ok());
+    }
 
     #[test]
     fn rounding_is_exact_for_whole_milliseconds_and_directed_otherwise() {
