@@ -669,6 +669,30 @@ async fn change_booking(
     .into_response()
 }
 
+/// The host's availability settings, or the error page when they cannot be read.
+pub(super) async fn host_settings(
+    state: &AppState,
+    host: &Host,
+) -> Result<scheduling::AvailabilitySettings, Response> {
+    state.store.availability(&host.id).await.map_err(|e| {
+        tracing::error!(error = %e, "cannot load availability settings");
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "cannot load your settings",
+        )
+            .into_response()
+    })
+}
+
+/// 200 for a clean form, 422 when it is shown again with errors.
+pub(super) fn form_status<T>(errors: &[T]) -> StatusCode {
+    if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
 /// The host's zone (UTC if the settings cannot be read).
 async fn host_zone(state: &AppState, host: &Host) -> Zone {
     state
@@ -740,12 +764,9 @@ async fn render_availability(
     form: Option<(&Fields, Vec<String>)>,
     flash: Option<String>,
 ) -> Response {
-    let Ok(settings) = state.store.availability(&s.host.id).await else {
-        return (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "cannot load your settings",
-        )
-            .into_response();
+    let settings = match host_settings(state, &s.host).await {
+        Ok(settings) => settings,
+        Err(r) => return r,
     };
     let json = settings.to_json();
     let text = |key: &str| {
@@ -847,12 +868,7 @@ async fn render_availability(
         csrf: s.csrf,
         flash,
     };
-    let status = if page.errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    html(headers, status, &page)
+    html(headers, form_status(&page.errors), &page)
 }
 
 async fn availability_page(State(state): State<AppState>, headers: HeaderMap) -> Response {

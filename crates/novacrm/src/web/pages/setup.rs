@@ -13,7 +13,9 @@ use jiff::civil::{Date, Time};
 use scheduling::{Instant, Weekday};
 use serde_json::{Value, json};
 
-use super::dashboard::{Fields, Session, first, posted, problems, public_base, session};
+use super::dashboard::{
+    Fields, Session, first, form_status, host_settings, posted, problems, public_base, session,
+};
 use super::guest::when_label;
 use super::{ASSET_VERSION, Locale, html};
 use crate::services::host;
@@ -162,11 +164,7 @@ fn type_form_page(
         options: String::new(),
         required: false,
     }));
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     let page = TypeForm {
         asset_version: &ASSET_VERSION,
         csrf: s.csrf,
@@ -350,12 +348,9 @@ async fn render_blocked(
     form: BlockForm,
     errors: Vec<String>,
 ) -> Response {
-    let Ok(settings) = state.store.availability(&s.host.id).await else {
-        return (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "cannot load your settings",
-        )
-            .into_response();
+    let settings = match host_settings(state, &s.host).await {
+        Ok(settings) => settings,
+        Err(r) => return r,
     };
     let locale = Locale::from_headers(headers);
     let now = Instant::from(state.clock.now());
@@ -386,11 +381,7 @@ async fn render_blocked(
             }
         })
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     let page = BlockedPage {
         asset_version: &ASSET_VERSION,
         csrf: s.csrf,
@@ -480,12 +471,9 @@ async fn add_blocked(
         until: first(&f, "until").into(),
         count: first(&f, "count").into(),
     };
-    let Ok(settings) = state.store.availability(&s.host.id).await else {
-        return (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "cannot load your settings",
-        )
-            .into_response();
+    let settings = match host_settings(&state, &s.host).await {
+        Ok(settings) => settings,
+        Err(r) => return r,
     };
     let instants = (|| -> Result<(String, String), String> {
         let date: Date = form.date.parse().map_err(|_| "pick a date".to_owned())?;
@@ -558,15 +546,9 @@ struct ContactsPage<'a> {
 async fn contacts_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let s = logged_in!(state, headers);
     let locale = Locale::from_headers(&headers);
-    let zone = match state.store.availability(&s.host.id).await {
+    let zone = match host_settings(&state, &s.host).await {
         Ok(settings) => settings.zone,
-        Err(_) => {
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "cannot load your settings",
-            )
-                .into_response();
-        }
+        Err(r) => return r,
     };
     let bookings = state
         .store
