@@ -18,7 +18,9 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/api/session", post(log_in).delete(log_out))
 }
 
-fn cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+/// The `Set-Cookie` value for the session (`value` empty and `max_age` 0 end it); shared by
+/// the API and the dashboard's forms.
+pub fn cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
     let secure = state
         .config
         .public_url

@@ -20,7 +20,7 @@ use super::{ASSET_VERSION, Locale, html};
 use crate::services::{ServiceError, availability, booking, host};
 use crate::store::Host;
 use crate::web::AppState;
-use crate::web::extract::{SESSION_COOKIE, session_cookie};
+use crate::web::extract::session_cookie;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -108,19 +108,8 @@ fn check_csrf(session: &Session, fields: &Fields) -> Result<(), Response> {
 }
 
 fn set_cookie(state: &AppState, response: &mut Response, value: &str, max_age: i64) {
-    let secure = state
-        .config
-        .public_url
-        .as_deref()
-        .is_some_and(|u| u.starts_with("https://"));
-    let cookie = format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}",
-        if secure { "; Secure" } else { "" }
-    );
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&cookie).expect("ASCII cookie"),
-    );
+    let value = crate::web::session::cookie(state, value, max_age);
+    response.headers_mut().append(header::SET_COOKIE, value);
 }
 
 // ---- sign up, log in, log out ------------------------------------------------------------
