@@ -7,10 +7,10 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use scheduling::scenario::{Scenario, slots_json};
 
-use crate::config::Config;
+use crate::config::{Config, TwilioConfig};
 use crate::services::host;
 use crate::startup::Application;
-use crate::store::Store;
+use crate::store::{JobFilter, Store};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -49,6 +49,8 @@ pub enum Command {
         /// Add a demo host (jane) with meeting types when the database is empty.
         #[arg(long)]
         demo: bool,
+        #[command(flatten)]
+        messaging: Messaging,
     },
     /// Run the database migrations and exit.
     Migrate {
@@ -67,6 +69,66 @@ pub enum Command {
     },
     /// Read a scenario (JSON) on stdin and print the free slots (DESIGN.md §5).
     Slots,
+    /// The outbox: list pending and failed jobs, or retry a failed one.
+    Jobs {
+        #[command(subcommand)]
+        command: Option<JobsCommand>,
+        #[command(flatten)]
+        database: Database,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Pending and failed jobs, oldest due first (the default).
+    List,
+    /// Put a failed job back in the queue, due now.
+    Retry { id: String },
+}
+
+/// Where messages go (DESIGN.md §6).
+#[derive(Debug, Args)]
+pub struct Messaging {
+    /// SMTP server: `smtp://host:port`, `smtp://host:587?tls=required`, `smtps://user:pass@host`
+    /// (unset: each message is written as an .eml file under --outbox-dir).
+    #[arg(long, env = "NOVACRM_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of every email, `Name <address>` (default: NovaCRM <no-reply@ + public host>).
+    #[arg(long, env = "NOVACRM_MAIL_FROM")]
+    pub mail_from: Option<String>,
+    /// Folder for .eml files when no SMTP server is configured.
+    #[arg(long, env = "NOVACRM_OUTBOX_DIR", default_value = "data/outbox")]
+    pub outbox_dir: std::path::PathBuf,
+    #[arg(long, env = "NOVACRM_TWILIO_ACCOUNT_SID")]
+    pub twilio_account_sid: Option<String>,
+    #[arg(long, env = "NOVACRM_TWILIO_AUTH_TOKEN", hide_env_values = true)]
+    pub twilio_auth_token: Option<String>,
+    /// The sending number (E.164).
+    #[arg(long, env = "NOVACRM_TWILIO_FROM")]
+    pub twilio_from: Option<String>,
+    #[arg(long, env = "NOVACRM_TWILIO_BASE_URL", default_value = crate::config::TWILIO_BASE_URL)]
+    pub twilio_base_url: String,
+    /// Seconds a claimed job stays reserved for one worker before another may retake it.
+    #[arg(long, env = "NOVACRM_JOB_LEASE_SECS", default_value_t = 300)]
+    pub job_lease_secs: u64,
+}
+
+impl Messaging {
+    fn apply(self, config: &mut Config) {
+        config.smtp_url = self.smtp_url.filter(|u| !u.trim().is_empty());
+        config.mail_from = self.mail_from;
+        config.outbox_dir = self.outbox_dir;
+        config.twilio = match (self.twilio_account_sid, self.twilio_auth_token, self.twilio_from) {
+            (Some(account_sid), Some(auth_token), Some(from)) => Some(TwilioConfig {
+                account_sid,
+                auth_token,
+                from,
+                base_url: self.twilio_base_url,
+            }),
+            _ => None,
+        };
+        config.job_lease = std::time::Duration::from_secs(self.job_lease_secs.max(1));
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -130,13 +192,16 @@ fn run_async(command: Command) -> Result<(), String> {
                 database,
                 public_url,
                 demo,
+                messaging,
             } => {
-                let config = Config {
+                let mut config = Config {
                     listen,
                     database_url: database.database_url,
                     public_url,
                     demo,
+                    ..Config::default()
                 };
+                messaging.apply(&mut config);
                 let app = Application::build(config)
                     .await
                     .map_err(|e| e.to_string())?;
@@ -199,9 +264,61 @@ fn run_async(command: Command) -> Result<(), String> {
                 println!("{}", result?);
                 Ok(())
             }
+            Command::Jobs { command, database } => {
+                let store = Store::connect(&database.database_url)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let result = jobs(&store, command.unwrap_or(JobsCommand::List), now).await;
+                store.close().await;
+                result
+            }
             Command::Slots => unreachable!("handled without a runtime"),
         }
     })
+}
+
+/// `novacrm jobs [list|retry ID]`.
+async fn jobs(store: &Store, command: JobsCommand, now: jiff::Timestamp) -> Result<(), String> {
+    match command {
+        JobsCommand::List => {
+            let jobs = store
+                .jobs(None, JobFilter::Open, 1000)
+                .await
+                .map_err(|e| e.to_string())?;
+            let mut out = std::io::stdout().lock();
+            let write = |out: &mut std::io::StdoutLock<'_>, line: String| {
+                writeln!(out, "{line}").map_err(|e| format!("cannot write: {e}"))
+            };
+            write(&mut out, "id\tkind\tstate\tdue\tattempts\tlast error".into())?;
+            for job in &jobs {
+                let state = if job.failed_at.is_some() { "failed" } else { "pending" };
+                write(
+                    &mut out,
+                    format!(
+                        "{}\t{}\t{state}\t{}\t{}\t{}",
+                        job.id,
+                        job.kind,
+                        job.run_at,
+                        job.attempts,
+                        job.last_error.as_deref().unwrap_or("")
+                    ),
+                )?;
+            }
+            Ok(())
+        }
+        JobsCommand::Retry { id } => {
+            let retried = store
+                .retry_job(&id, None, scheduling::Instant::from(now))
+                .await
+                .map_err(|e| e.to_string())?;
+            if retried {
+                println!("job {id} is queued again");
+                Ok(())
+            } else {
+                Err(format!("no failed job with id {id:?} (see `novacrm jobs list`)"))
+            }
+        }
+    }
 }
 
 fn describe(e: &crate::services::ServiceError) -> String {

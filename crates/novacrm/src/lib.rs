@@ -4,6 +4,9 @@
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod format;
+pub mod integrations;
+pub mod jobs;
 pub mod services;
 pub mod startup;
 pub mod store;

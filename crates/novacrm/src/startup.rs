@@ -12,6 +12,8 @@ use tokio::net::TcpListener;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
+use crate::integrations::Integrations;
+use crate::jobs::{Sender, Worker};
 use crate::services::availability::SlotCache;
 use crate::services::host;
 use crate::store::Store;
@@ -29,16 +31,43 @@ impl Application {
     }
 
     pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let integrations = Integrations::from_config(&config)?;
+        Self::build_with(config, clock, integrations).await
+    }
+
+    /// Builds with the given clock and adapters (tests pass fakes or local servers).
+    pub async fn build_with(
+        mut config: Config,
+        clock: Arc<dyn Clock>,
+        integrations: Integrations,
+    ) -> anyhow::Result<Self> {
+        // lettre and reqwest speak TLS through rustls with ring; one provider per process.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let store = Store::connect(&config.database_url).await?;
         let listener = TcpListener::bind(&config.listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+        let bound = listener.local_addr()?;
+        config.public_url = Some(config.public_url(bound));
+        let sender = Sender::new(
+            config.public_url.as_deref().unwrap_or_default(),
+            config.mail_from.as_deref(),
+        )
+        .map_err(anyhow::Error::msg)?;
+        let worker = Worker::new(
+            store.clone(),
+            integrations,
+            sender.clone(),
+            config.job_lease,
+        );
         let state = AppState {
             store,
             cache: Arc::new(SlotCache::default()),
             pages: Arc::new(crate::web::pages::guest::PageCache::default()),
             clock,
             config: Arc::new(config),
+            sender: Arc::new(sender),
+            worker,
         };
         if state.config.demo {
             seed_demo(&state.store, state.clock.now()).await?;
@@ -62,6 +91,12 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let store = self.state.store.clone();
+        if self.state.config.worker {
+            self.state
+                .worker
+                .clone()
+                .spawn(self.state.clock.clone(), self.state.config.job_poll);
+        }
         axum::serve(self.listener, router(self.state))
             .with_graceful_shutdown(shutdown_signal())
             .await?;

@@ -1,6 +1,6 @@
 //! NovaCRM's scheduling rules, with no I/O: domain values parsed at the boundary, the
-//! availability engine of DESIGN.md §5, RRULE expansion for blocked time, and the booking
-//! state machine.
+//! availability engine of DESIGN.md §5, RRULE expansion for blocked time, the booking
+//! state machine, and the iCalendar invite a booking is sent as.
 //!
 //! Everything here is a pure function of its inputs; time is an input too (`now`). The
 //! service crate loads data, calls in, and stores what comes out.
@@ -11,7 +11,11 @@ pub mod civil;
 pub mod engine;
 pub mod field;
 pub mod instant;
+pub mod invite;
+pub mod location;
+pub mod phone;
 pub mod recurrence;
+pub mod reminders;
 pub mod scenario;
 pub mod settings;
 pub mod types;
@@ -22,6 +26,8 @@ pub use civil::Zone;
 pub use engine::{BookedTime, Busy, MeetingRules, Query, Slot, free_slots, is_offered};
 pub use field::{FieldError, Obj};
 pub use instant::Instant;
+pub use location::Location;
+pub use phone::Phone;
 pub use recurrence::RecurrenceRule;
 pub use scenario::Scenario;
 pub use settings::{AvailabilitySettings, WeeklyHours, Window};

@@ -5,14 +5,19 @@
 //! non-cancelled booking of the host (any meeting type, buffers included), then writes. Two
 //! requests for one host therefore serialise in the database, across any number of
 //! processes, and the loser sees the winner's booking.
+//!
+//! Every change also enqueues, in the same transaction, the messages it calls for
+//! (`jobs::booking_changed`): a change that rolls back tells no one, a committed one always
+//! does. `sequence` counts the changes a guest's calendar must follow (moves, cancellation).
 
 use jiff::Timestamp;
-use scheduling::{BookingStatus, Busy, FieldError, Instant, Obj, Zone, is_offered};
+use scheduling::{BookingStatus, Busy, FieldError, Instant, Obj, Phone, Zone, is_offered, reminders};
 use serde_json::Value;
 
 use super::validate::{self, gather};
 use super::{Result, ServiceError};
-use crate::store::{BookingRecord, Host, MeetingTypeRecord, NewBooking, Store, Tx, new_id};
+use crate::jobs::{self, Change, SmsText};
+use crate::store::{Actor, BookingRecord, Host, MeetingTypeRecord, NewBooking, Store, Tx, new_id};
 
 const TAKEN: &str = "this time is no longer available; please pick another slot";
 
@@ -30,12 +35,16 @@ pub fn read_request(body: &Value, meeting: &MeetingTypeRecord) -> Result<NewBook
         obj.parse_str("timezone", Zone::parse)
             .and_then(|z| z.ok_or_else(|| obj.error("timezone", "is required"))),
     );
-    let guest_name = gather(&mut errors, validate::required_text(&obj, "guestName", 200));
+    let guest_name = gather(
+        &mut errors,
+        validate::single_line(&obj, "guestName", 200)
+            .and_then(|n| n.ok_or_else(|| obj.error("guestName", "is required"))),
+    );
     let guest_email = gather(&mut errors, validate::email(&obj, "guestEmail"));
     let guest_phone = gather(&mut errors, validate::phone(&obj, "guestPhone"));
     let guest_company = gather(
         &mut errors,
-        validate::optional_text(&obj, "guestCompany", 200),
+        validate::single_line(&obj, "guestCompany", 200),
     );
     let meeting_notes = gather(
         &mut errors,
@@ -48,6 +57,16 @@ pub fn read_request(body: &Value, meeting: &MeetingTypeRecord) -> Result<NewBook
             None
         }
     };
+    let phone_needed = meeting
+        .location
+        .as_ref()
+        .is_some_and(scheduling::Location::needs_guest_phone);
+    if phone_needed && matches!(guest_phone, Some(None)) {
+        errors.push(obj.error(
+            "guestPhone",
+            "is required: the host will call you at this number",
+        ));
+    }
     if !errors.is_empty() {
         return Err(ServiceError::Invalid(errors));
     }
@@ -247,8 +266,13 @@ pub async fn book(
         created_at: at,
         updated_at: at,
         guest_token: Some(crate::services::host::random_token("nvb_")),
+        sequence: 0,
+        reschedule_count: 0,
+        cancelled_at: None,
+        cancelled_by: None,
     };
     Store::insert_booking(&mut tx, &booking).await?;
+    jobs::booking_changed(&mut tx, &booking, Change::Booked, at).await?;
     Ok((booking, tx))
 }
 
@@ -273,40 +297,157 @@ pub async fn update(
         .await?
         .ok_or_else(|| ServiceError::NotFound("no such booking".into()))?;
     if let Some(next) = status {
-        booking.status = booking
-            .status
-            .transition(next)
-            .map_err(|m| FieldError::new("status", m))?;
-        if next == BookingStatus::Cancelled {
-            booking.cancel_reason = reason.or(booking.cancel_reason);
-        }
+        set_status(&mut tx, &mut booking, next, reason, Actor::Host, now).await?;
     }
     if let Some(start) = start {
-        if booking.status != BookingStatus::Confirmed {
-            return Err(FieldError::new(
-                "startTime",
-                format!("a {} booking cannot be rescheduled", booking.status),
-            )
-            .into());
-        }
-        let start = Instant::from(start);
-        let schedule = Schedule::load(
-            &mut tx,
-            &host.id,
-            &booking.meeting_type_id,
-            start,
-            Some(&booking.id),
-        )
-        .await?;
-        let meeting = schedule
-            .meeting
-            .as_ref()
-            .ok_or_else(|| ServiceError::NotFound("the booking's meeting type is gone".into()))?;
-        booking.end = schedule.check(meeting, start, now)?;
-        booking.start = start;
+        move_to(&mut tx, &mut booking, Instant::from(start), now).await?;
     }
-    booking.updated_at = Instant::from(now);
-    Store::update_booking(&mut tx, &booking).await?;
+    tx.commit().await?;
+    Ok(booking)
+}
+
+/// Changes a booking's status in `tx` (the host is locked), telling both sides what a
+/// cancellation means. Setting the status it already has changes nothing and tells no one.
+async fn set_status(
+    tx: &mut Tx,
+    booking: &mut BookingRecord,
+    next: BookingStatus,
+    reason: Option<String>,
+    by: Actor,
+    now: Timestamp,
+) -> Result<()> {
+    let before = booking.status;
+    booking.status = before
+        .transition(next)
+        .map_err(|m| FieldError::new("status", m))?;
+    if before == next {
+        return Ok(());
+    }
+    let at = Instant::from(now);
+    let change = if next == BookingStatus::Cancelled {
+        booking.cancel_reason = reason.or(booking.cancel_reason.take());
+        booking.cancelled_at = Some(at);
+        booking.cancelled_by = Some(by);
+        booking.sequence += 1;
+        Change::Cancelled
+    } else {
+        Change::Closed
+    };
+    booking.updated_at = at;
+    Store::update_booking(tx, booking).await?;
+    jobs::booking_changed(tx, booking, change, at).await?;
+    Ok(())
+}
+
+/// Moves a confirmed booking to `start` in `tx` (the host is locked): the same slot check
+/// as a new booking, with this booking's own time left out of the busy times.
+async fn move_to(
+    tx: &mut Tx,
+    booking: &mut BookingRecord,
+    start: Instant,
+    now: Timestamp,
+) -> Result<()> {
+    if booking.status != BookingStatus::Confirmed {
+        return Err(FieldError::new(
+            "startTime",
+            format!("a {} booking cannot be rescheduled", booking.status),
+        )
+        .into());
+    }
+    if start == booking.start {
+        return Ok(());
+    }
+    let schedule = Schedule::load(
+        tx,
+        &booking.host_id,
+        &booking.meeting_type_id,
+        start,
+        Some(&booking.id),
+    )
+    .await?;
+    let meeting = schedule
+        .meeting
+        .as_ref()
+        .ok_or_else(|| ServiceError::NotFound("the booking's meeting type is gone".into()))?;
+    let previous_start = booking.start;
+    booking.end = schedule.check(meeting, start, now)?;
+    booking.start = start;
+    booking.sequence += 1;
+    booking.reschedule_count += 1;
+    let at = Instant::from(now);
+    booking.updated_at = at;
+    Store::update_booking(tx, booking).await?;
+    jobs::booking_changed(tx, booking, Change::Rescheduled { previous_start }, at).await?;
+    Ok(())
+}
+
+/// What a guest may do with their booking through its private link.
+#[derive(Debug, Clone)]
+pub enum GuestAction {
+    Cancel { reason: Option<String> },
+    Reschedule { start: Instant },
+}
+
+/// A guest's cancel or move through their link (or a text message): allowed while the
+/// meeting is confirmed, has not started and is outside its type's cut-off. Cancelling twice
+/// (a double click) is not an error and tells no one twice. `reply_to` also texts the guest
+/// a confirmation of the cancellation.
+pub async fn guest_change(
+    store: &Store,
+    token: &str,
+    action: GuestAction,
+    reply_to: Option<&Phone>,
+    now: Timestamp,
+) -> Result<BookingRecord> {
+    let unknown = || ServiceError::NotFound("we could not find this booking".into());
+    let found = store.booking_by_guest_token(token).await?.ok_or_else(unknown)?;
+    let mut tx = store.write().await?;
+    Store::lock_host(&mut tx, &found.host_id).await?;
+    let mut booking = Store::booking_by_guest_token_in(&mut tx, token)
+        .await?
+        .ok_or_else(unknown)?;
+    if booking.status == BookingStatus::Cancelled && matches!(action, GuestAction::Cancel { .. }) {
+        return Ok(booking);
+    }
+    if booking.status != BookingStatus::Confirmed {
+        return Err(ServiceError::Conflict(format!(
+            "this meeting is {} and can no longer be changed here",
+            booking.status.as_str().to_lowercase().replace('_', "-")
+        )));
+    }
+    let cutoff = Store::meeting_type_in(&mut tx, &booking.host_id, &booking.meeting_type_id)
+        .await?
+        .map_or(0, |m| m.guest_cutoff_hours);
+    reminders::guest_may_change(booking.start, Instant::from(now), cutoff)
+        .map_err(ServiceError::Conflict)?;
+    match action {
+        GuestAction::Cancel { reason } => {
+            set_status(
+                &mut tx,
+                &mut booking,
+                BookingStatus::Cancelled,
+                reason,
+                Actor::Guest,
+                now,
+            )
+            .await?;
+            if let Some(phone) = reply_to {
+                jobs::text_about(
+                    &mut tx,
+                    &booking,
+                    SmsText::CancelConfirmation,
+                    phone,
+                    Instant::from(now),
+                )
+                .await?;
+            }
+        }
+        GuestAction::Reschedule { start } => {
+            reminders::guest_may_change(start, Instant::from(now), cutoff)
+                .map_err(ServiceError::Conflict)?;
+            move_to(&mut tx, &mut booking, start, now).await?;
+        }
+    }
     tx.commit().await?;
     Ok(booking)
 }

@@ -210,6 +210,21 @@ fn apply_meeting_type(m: &mut MeetingTypeRecord, body: &Value, creating: bool) -
             Err(e) => errors.push(e),
         }
     }
+    if obj.has("location") {
+        let location = match obj.get("location") {
+            None | Some(Value::Null) => Ok(None),
+            Some(value) => scheduling::Location::read(value, "location").map(Some),
+        };
+        match location {
+            Ok(l) => m.location = l,
+            Err(e) => errors.push(e),
+        }
+    }
+    match obj.bounded("guestCutoffHours", 0, 8760) {
+        Ok(Some(hours)) => m.guest_cutoff_hours = hours,
+        Ok(None) => {}
+        Err(e) => errors.push(e),
+    }
     match obj.bool("active") {
         Ok(Some(active)) => m.active = active,
         Ok(None) => {}

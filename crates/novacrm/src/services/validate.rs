@@ -59,22 +59,25 @@ pub fn email(obj: &Obj<'_>, key: &str) -> Result<String, FieldError> {
     }
 }
 
+/// A phone number, normalised to E.164 (`+14155550100`) so texts reach it and an inbound
+/// text can be matched to it.
 pub fn phone(obj: &Obj<'_>, key: &str) -> Result<Option<String>, FieldError> {
-    let Some(text) = optional_text(obj, key, 40)? else {
+    let Some(text) = single_line(obj, key, 40)? else {
         return Ok(None);
     };
-    let digits = text.chars().filter(char::is_ascii_digit).count();
-    if digits < 5
-        || !text
-            .chars()
-            .all(|c| c.is_ascii_digit() || " +-().".contains(c))
-    {
-        return Err(obj.error(
-            key,
-            format!("{text:?} is not a phone number (e.g. +1 555 123 4567)"),
-        ));
+    scheduling::Phone::parse(&text)
+        .map(|p| Some(p.to_string()))
+        .map_err(|e| obj.error(key, e))
+}
+
+/// Like [`optional_text`], on one line: names and companies go into email headers and
+/// invite parameters, where a line break would be an injection.
+pub fn single_line(obj: &Obj<'_>, key: &str, max: usize) -> Result<Option<String>, FieldError> {
+    let text = optional_text(obj, key, max)?;
+    if text.as_deref().is_some_and(|t| t.contains(['\n', '\r', '\t'])) {
+        return Err(obj.error(key, "must be on one line"));
     }
-    Ok(Some(text))
+    Ok(text)
 }
 
 /// `#RRGGBB`.

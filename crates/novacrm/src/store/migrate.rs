@@ -11,12 +11,14 @@ const SQLITE: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/sqlite/0001_initial.sql")),
     (2, include_str!("../../migrations/sqlite/0002_session.sql")),
     (3, include_str!("../../migrations/sqlite/0003_guest_token.sql")),
+    (4, include_str!("../../migrations/sqlite/0004_messages.sql")),
 ];
 #[rustfmt::skip]
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_initial.sql")),
     (2, include_str!("../../migrations/postgres/0002_session.sql")),
     (3, include_str!("../../migrations/postgres/0003_guest_token.sql")),
+    (4, include_str!("../../migrations/postgres/0004_messages.sql")),
 ];
 
 /// An arbitrary constant naming NovaCRM's migration lock.

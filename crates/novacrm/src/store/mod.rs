@@ -5,6 +5,7 @@
 //! The backend is chosen by the URL scheme in exactly one `match` ([`Backend::of`]); only the
 //! migration folders differ. Nothing here decides a rule: it loads and saves.
 
+mod jobs;
 mod migrate;
 mod records;
 
@@ -14,8 +15,9 @@ use scheduling::{AvailabilitySettings, BookingStatus, Instant};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row, Transaction};
 
+pub use jobs::{JobFilter, JobRecord, JobRow};
 pub use records::{
-    BlockedRecord, BookingRecord, ContactRecord, Host, MeetingTypeRecord, NewBooking,
+    Actor, BlockedRecord, BookingRecord, ContactRecord, Host, MeetingTypeRecord, NewBooking,
 };
 
 /// A write transaction. On SQLite it also holds this process's writer slot (see
@@ -428,7 +430,8 @@ impl Store {
         sqlx::query(
             "INSERT INTO meeting_type (meeting_type_id, app_user_id, name, duration, description, \
              color, questions, confirmation_message, slot_interval, active, archived, created_at, \
-             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
+             updated_at, location_kind, location, guest_cutoff_hours) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15)",
         )
         .bind(&m.id)
         .bind(&m.host_id)
@@ -442,6 +445,9 @@ impl Store {
         .bind(i64::from(m.active))
         .bind(i64::from(m.archived))
         .bind(now.as_millis())
+        .bind(m.location.as_ref().map(|l| l.to_columns().0))
+        .bind(m.location.as_ref().and_then(|l| l.to_columns().1))
+        .bind(m.guest_cutoff_hours)
         .execute(&mut **tx)
         .await?;
         Ok(())
@@ -455,7 +461,8 @@ impl Store {
         sqlx::query(
             "UPDATE meeting_type SET name = $3, duration = $4, description = $5, color = $6, \
              questions = $7, confirmation_message = $8, slot_interval = $9, active = $10, \
-             archived = $11, updated_at = $12 WHERE meeting_type_id = $1 AND app_user_id = $2",
+             archived = $11, updated_at = $12, location_kind = $13, location = $14, \
+             guest_cutoff_hours = $15 WHERE meeting_type_id = $1 AND app_user_id = $2",
         )
         .bind(&m.id)
         .bind(&m.host_id)
@@ -469,6 +476,9 @@ impl Store {
         .bind(i64::from(m.active))
         .bind(i64::from(m.archived))
         .bind(now.as_millis())
+        .bind(m.location.as_ref().map(|l| l.to_columns().0))
+        .bind(m.location.as_ref().and_then(|l| l.to_columns().1))
+        .bind(m.guest_cutoff_hours)
         .execute(&mut **tx)
         .await?;
         Ok(())
@@ -619,8 +629,9 @@ impl Store {
             "INSERT INTO booking (booking_id, app_user_id, meeting_type_id, contact_id, guest_name, \
              guest_email, guest_phone, guest_company, start_time, end_time, timezone, meeting_notes, \
              answers, status, cancel_reason, calendar_event_id, meeting_link, created_at, updated_at, \
-             guest_token) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-             $17, $18, $19, $20)",
+             guest_token, sequence, reschedule_count, cancelled_at, cancelled_by) VALUES ($1, $2, $3, \
+             $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, \
+             $23, $24)",
         )
         .bind(&b.id)
         .bind(&b.host_id)
@@ -642,6 +653,10 @@ impl Store {
         .bind(b.created_at.as_millis())
         .bind(b.updated_at.as_millis())
         .bind(&b.guest_token)
+        .bind(b.sequence)
+        .bind(b.reschedule_count)
+        .bind(b.cancelled_at.map(Instant::as_millis))
+        .bind(b.cancelled_by.map(records::Actor::as_str))
         .execute(&mut **tx)
         .await?;
         Ok(())
@@ -656,6 +671,58 @@ impl Store {
         row.map(|r| BookingRecord::from_row(&r)).transpose()
     }
 
+    /// A booking by id, whoever's it is (for jobs, which act on the system's behalf).
+    pub async fn booking_by_id(&self, id: &str) -> Result<Option<BookingRecord>> {
+        let row = sqlx::query(records::BOOKING_SELECT_BY_ID)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| BookingRecord::from_row(&r)).transpose()
+    }
+
+    /// The booking behind a guest token, in a write transaction (locks nothing by itself:
+    /// callers lock the host first).
+    pub async fn booking_by_guest_token_in(
+        tx: &mut Tx,
+        token: &str,
+    ) -> Result<Option<BookingRecord>> {
+        let row = sqlx::query(records::BOOKING_SELECT_BY_GUEST_TOKEN)
+            .bind(token)
+            .fetch_optional(&mut **tx)
+            .await?;
+        row.map(|r| BookingRecord::from_row(&r)).transpose()
+    }
+
+    /// The next confirmed meeting, across hosts, booked with this phone number (E.164).
+    pub async fn next_booking_by_phone(
+        &self,
+        phone: &str,
+        now: Instant,
+    ) -> Result<Option<BookingRecord>> {
+        let row = sqlx::query(records::BOOKING_SELECT_NEXT_BY_PHONE)
+            .bind(phone)
+            .bind(now.as_millis())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| BookingRecord::from_row(&r)).transpose()
+    }
+
+    /// A contact's bookings with the host, newest first (the host's pre-meeting brief).
+    pub async fn contact_bookings(
+        &self,
+        host_id: &str,
+        contact_id: &str,
+        limit: i64,
+    ) -> Result<Vec<BookingRecord>> {
+        let rows = sqlx::query(records::BOOKING_SELECT_BY_CONTACT)
+            .bind(host_id)
+            .bind(contact_id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(BookingRecord::from_row).collect()
+    }
+
     pub async fn booking_in(tx: &mut Tx, host_id: &str, id: &str) -> Result<Option<BookingRecord>> {
         let row = sqlx::query(records::BOOKING_SELECT_ONE)
             .bind(host_id)
@@ -668,7 +735,8 @@ impl Store {
     pub async fn update_booking(tx: &mut Tx, b: &BookingRecord) -> Result<()> {
         sqlx::query(
             "UPDATE booking SET start_time = $3, end_time = $4, status = $5, cancel_reason = $6, \
-             updated_at = $7 WHERE booking_id = $1 AND app_user_id = $2",
+             updated_at = $7, sequence = $8, reschedule_count = $9, cancelled_at = $10, \
+             cancelled_by = $11 WHERE booking_id = $1 AND app_user_id = $2",
         )
         .bind(&b.id)
         .bind(&b.host_id)
@@ -677,6 +745,10 @@ impl Store {
         .bind(b.status.as_str())
         .bind(&b.cancel_reason)
         .bind(b.updated_at.as_millis())
+        .bind(b.sequence)
+        .bind(b.reschedule_count)
+        .bind(b.cancelled_at.map(Instant::as_millis))
+        .bind(b.cancelled_by.map(records::Actor::as_str))
         .execute(&mut **tx)
         .await?;
         Ok(())

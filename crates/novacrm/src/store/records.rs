@@ -40,12 +40,16 @@ pub struct MeetingTypeRecord {
     pub slot_interval: Option<i64>,
     pub active: bool,
     pub archived: bool,
+    pub location: Option<scheduling::Location>,
+    /// Guests may not cancel or move a meeting this many hours before it (0 = any time).
+    pub guest_cutoff_hours: i64,
 }
 
 macro_rules! meeting_type_columns {
     () => {
         "SELECT meeting_type_id, app_user_id, name, duration, description, color, questions, \
-         confirmation_message, slot_interval, active, archived FROM meeting_type "
+         confirmation_message, slot_interval, active, archived, location_kind, location, \
+         guest_cutoff_hours FROM meeting_type "
     };
 }
 
@@ -78,10 +82,13 @@ impl MeetingTypeRecord {
             slot_interval: None,
             active: true,
             archived: false,
+            location: None,
+            guest_cutoff_hours: 0,
         }
     }
 
     pub(super) fn from_row(r: &AnyRow) -> Result<Self> {
+        let location_value: Option<String> = get(r, "location")?;
         Ok(Self {
             id: get(r, "meeting_type_id")?,
             host_id: get(r, "app_user_id")?,
@@ -94,6 +101,11 @@ impl MeetingTypeRecord {
             slot_interval: get(r, "slot_interval")?,
             active: get::<i64>(r, "active")? != 0,
             archived: get::<i64>(r, "archived")? != 0,
+            location: get::<Option<String>>(r, "location_kind")?
+                .map(|kind| scheduling::Location::from_columns(&kind, location_value))
+                .transpose()
+                .map_err(StoreError::Corrupt)?,
+            guest_cutoff_hours: get(r, "guest_cutoff_hours")?,
         })
     }
 
@@ -123,6 +135,8 @@ impl MeetingTypeRecord {
             "confirmationMessage": self.confirmation_message,
             "slotInterval": self.slot_interval,
             "active": self.active,
+            "location": self.location.as_ref().map(scheduling::Location::to_json),
+            "guestCutoffHours": self.guest_cutoff_hours,
         })
     }
 
@@ -135,6 +149,7 @@ impl MeetingTypeRecord {
             "description": self.description,
             "color": self.color,
             "questions": self.questions,
+            "location": self.location.as_ref().map(scheduling::Location::to_json),
         })
     }
 }
@@ -240,13 +255,46 @@ pub struct BookingRecord {
     pub updated_at: Instant,
     /// The guest's private link to this booking (not shown to the host's API).
     pub guest_token: Option<String>,
+    /// Bumped by every change the guest is told about: the invite's SEQUENCE.
+    pub sequence: i64,
+    pub reschedule_count: i64,
+    pub cancelled_at: Option<Instant>,
+    pub cancelled_by: Option<Actor>,
+}
+
+/// Who made a change to a booking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    Guest,
+    Host,
+    System,
+}
+
+impl Actor {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Guest => "guest",
+            Self::Host => "host",
+            Self::System => "system",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "guest" => Ok(Self::Guest),
+            "host" => Ok(Self::Host),
+            "system" => Ok(Self::System),
+            other => Err(format!("unknown actor {other:?}")),
+        }
+    }
 }
 
 macro_rules! booking_columns {
     () => {
         "SELECT booking_id, app_user_id, meeting_type_id, contact_id, guest_name, guest_email, \
          guest_phone, guest_company, start_time, end_time, timezone, meeting_notes, answers, status, \
-         cancel_reason, calendar_event_id, meeting_link, created_at, updated_at, guest_token FROM booking "
+         cancel_reason, calendar_event_id, meeting_link, created_at, updated_at, guest_token, sequence, \
+         reschedule_count, cancelled_at, cancelled_by FROM booking "
     };
 }
 
@@ -256,6 +304,16 @@ pub const BOOKING_SELECT_ONE: &str = concat!(
 );
 pub const BOOKING_SELECT_BY_GUEST_TOKEN: &str =
     concat!(booking_columns!(), "WHERE guest_token = $1");
+pub const BOOKING_SELECT_BY_ID: &str = concat!(booking_columns!(), "WHERE booking_id = $1");
+pub const BOOKING_SELECT_NEXT_BY_PHONE: &str = concat!(
+    booking_columns!(),
+    "WHERE guest_phone = $1 AND status = 'CONFIRMED' AND start_time > $2 \
+     ORDER BY start_time, booking_id LIMIT 1"
+);
+pub const BOOKING_SELECT_BY_CONTACT: &str = concat!(
+    booking_columns!(),
+    "WHERE app_user_id = $1 AND contact_id = $2 ORDER BY start_time DESC, booking_id LIMIT $3"
+);
 pub const BOOKING_SELECT_FILTERED: &str = concat!(
     booking_columns!(),
     "WHERE app_user_id = $1 AND ($2 = '' OR status = $2) AND start_time >= $3 AND start_time < $4 \
@@ -286,6 +344,13 @@ impl BookingRecord {
             created_at: Instant::from_millis(get(r, "created_at")?),
             updated_at: Instant::from_millis(get(r, "updated_at")?),
             guest_token: get(r, "guest_token")?,
+            sequence: get(r, "sequence")?,
+            reschedule_count: get(r, "reschedule_count")?,
+            cancelled_at: get::<Option<i64>>(r, "cancelled_at")?.map(Instant::from_millis),
+            cancelled_by: get::<Option<String>>(r, "cancelled_by")?
+                .map(|a| Actor::parse(&a))
+                .transpose()
+                .map_err(StoreError::Corrupt)?,
         })
     }
 

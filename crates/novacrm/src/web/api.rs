@@ -200,6 +200,7 @@ async fn book(
     let mut out = record.to_json();
     out["confirmationMessage"] = json!(meeting.confirmation_message);
     out["meetingTypeName"] = json!(meeting.name);
+    out["manageUrl"] = json!(state.sender.manage_url(&record));
     let text = out.to_string();
     if let Some(k) = &keyed {
         Store::save_idempotent_response(

@@ -26,6 +26,10 @@ pub struct AppState {
     pub pages: Arc<pages::guest::PageCache>,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
+    /// Builds links, invites and messages the way the outbox does.
+    pub sender: Arc<crate::jobs::Sender>,
+    /// The outbox worker (run in the background by `serve`; by hand in tests).
+    pub worker: crate::jobs::Worker,
 }
 
 /// The OpenAPI document (`api/openapi.json`, kept by hand and checked by tests against the

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use jiff::Timestamp;
@@ -196,10 +196,7 @@ fn auth_page(
     } else {
         "Log in"
     };
-    let existing = crate::web::extract::cookie(headers, FORM_COOKIE).map(str::to_owned);
-    let csrf = existing
-        .clone()
-        .unwrap_or_else(|| host::random_token("nvf_"));
+    let (csrf, set_cookie) = super::form_token(headers, FORM_COOKIE, "/dashboard");
     let mut response = html(
         headers,
         status,
@@ -212,12 +209,8 @@ fn auth_page(
             fields,
         },
     );
-    if existing.is_none() {
-        let cookie = format!("{FORM_COOKIE}={csrf}; Path=/dashboard; HttpOnly; SameSite=Strict");
-        response.headers_mut().append(
-            header::SET_COOKIE,
-            HeaderValue::from_str(&cookie).expect("ASCII cookie"),
-        );
+    if let Some(cookie) = set_cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     response
 }
@@ -259,8 +252,7 @@ async fn start_session(
 
 /// Refuses a sign-up or log-in form whose token does not match its cookie.
 fn check_form_token(headers: &HeaderMap, fields: &Fields) -> Result<(), Response> {
-    let expected = crate::web::extract::cookie(headers, FORM_COOKIE);
-    if expected.is_some_and(|t| t == first(fields, "csrf")) {
+    if super::form_token_matches(headers, FORM_COOKIE, first(fields, "csrf")) {
         Ok(())
     } else {
         let message = "This form has expired. Reload the page and try again.";

@@ -15,6 +15,7 @@ use scheduling::{FieldError, Instant, Slot, Weekday, Zone};
 use serde_json::{Map, Value, json};
 
 use super::{ASSET_VERSION, HTML, Locale, encode, html, not_found, respond};
+pub use crate::format::{MONTHS, date_label, when_label};
 use crate::services::cache::Cache;
 use crate::services::{ServiceError, availability, booking};
 use crate::store::{BookingRecord, Host, MeetingTypeRecord};
@@ -29,46 +30,7 @@ pub fn router() -> Router<AppState> {
             "/book/{username}/{type_id}/details",
             get(details_page).post(submit_details),
         )
-        .route("/booking/{token}", get(confirmed_page))
-        .route("/booking/{token}/invite.ics", get(super::ics::download))
-}
-
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
-/// "Wednesday, November 25".
-pub fn date_label(date: Date) -> String {
-    let weekday = Weekday::from_index(date.weekday().to_monday_zero_offset() as u32).name();
-    format!(
-        "{weekday}, {} {}",
-        MONTHS[date.month() as usize - 1],
-        date.day()
-    )
-}
-
-/// "Wednesday, November 25, 2026 at 9:00 AM".
-pub fn when_label(at: Instant, zone: &Zone, locale: Locale) -> String {
-    let z = at
-        .to_timestamp()
-        .to_zoned_datetime(zone.time_zone().clone());
-    format!(
-        "{}, {} at {}",
-        date_label(z.date()),
-        z.year(),
-        locale.time(z.hour(), z.minute())
-    )
+        .merge(super::manage::router())
 }
 
 async fn host_and_type(
@@ -150,12 +112,12 @@ async fn types_page(
     html(&headers, StatusCode::OK, &page)
 }
 
-#[derive(Debug, serde::Deserialize)]
-struct CalendarQuery {
-    tz: Option<String>,
-    month: Option<String>,
-    date: Option<String>,
-    taken: Option<String>,
+#[derive(Debug, Default, serde::Deserialize)]
+pub(super) struct CalendarQuery {
+    pub tz: Option<String>,
+    pub month: Option<String>,
+    pub date: Option<String>,
+    pub taken: Option<String>,
 }
 
 struct DayCell {
@@ -180,9 +142,7 @@ struct SlotGroup {
 #[template(path = "book_calendar.html")]
 struct CalendarPage<'a> {
     asset_version: &'a str,
-    username: &'a str,
     host_name: &'a str,
-    type_id: &'a str,
     type_name: &'a str,
     duration: i64,
     zone: &'a str,
@@ -198,6 +158,17 @@ struct CalendarPage<'a> {
     any_free: bool,
     selected_label: Option<String>,
     groups: Vec<SlotGroup>,
+    mode: CalendarMode,
+}
+
+/// What the calendar is for: booking (the default) or moving an existing booking.
+pub(super) struct CalendarMode {
+    /// Where a chosen time leads (`?start=…&tz=…` is appended).
+    pub slot_base: String,
+    pub back_href: String,
+    pub back_label: String,
+    pub heading: Option<String>,
+    pub note: Option<String>,
 }
 
 /// IANA zone names for the searchable zone lists.
@@ -296,7 +267,14 @@ async fn calendar_page(
     if let Some(body) = state.pages.0.get(&key) {
         return respond(StatusCode::OK, body, key.gzip, HTML);
     }
-    let response = render_calendar(&state, &username, &type_id, &query, &headers).await;
+    let mode = CalendarMode {
+        slot_base: format!("/book/{username}/{type_id}/details"),
+        back_href: format!("/book/{username}"),
+        back_label: String::new(),
+        heading: None,
+        note: None,
+    };
+    let response = render_calendar(&state, &username, &type_id, &query, &headers, mode).await;
     match response {
         Ok((body, gzip)) => {
             state.pages.0.put(key, body.clone());
@@ -307,17 +285,21 @@ async fn calendar_page(
 }
 
 /// Renders the calendar page, or the response to send instead.
-async fn render_calendar(
+pub(super) async fn render_calendar(
     state: &AppState,
     username: &str,
     type_id: &str,
     query: &CalendarQuery,
     headers: &HeaderMap,
+    mut mode: CalendarMode,
 ) -> Result<(Bytes, bool), Response> {
     let (host, meeting) = match host_and_type(state, username, type_id).await {
         Ok(found) => found,
         Err(message) => return Err(not_found(headers, &message)),
     };
+    if mode.back_label.is_empty() {
+        mode.back_label.clone_from(&host.name);
+    }
     let Ok(settings) = state.store.availability(&host.id).await else {
         return Err(not_found(
             headers,
@@ -442,9 +424,7 @@ async fn render_calendar(
     let shift = |months: i8| month.checked_add(jiff::Span::new().months(months)).ok();
     let page = CalendarPage {
         asset_version: &ASSET_VERSION,
-        username,
         host_name: &host.name,
-        type_id,
         type_name: &meeting.name,
         duration: meeting.duration,
         zone: zone.name(),
@@ -460,6 +440,7 @@ async fn render_calendar(
         any_free: by_date.keys().any(in_month),
         selected_label: selected.map(date_label),
         groups,
+        mode,
     };
     super::render(headers, &page).ok_or_else(|| {
         (
@@ -843,23 +824,6 @@ async fn submit_details(
     }
 }
 
-#[derive(Template)]
-#[template(path = "book_confirmed.html")]
-struct ConfirmedPage<'a> {
-    asset_version: &'a str,
-    token: &'a str,
-    host_name: &'a str,
-    type_name: &'a str,
-    duration: i64,
-    message: String,
-    guest_when: String,
-    guest_zone: &'a str,
-    host_when: String,
-    host_zone: &'a str,
-    google_url: String,
-    outlook_url: String,
-}
-
 /// A booking seen through its guest token, with what the pages show about it.
 #[derive(Debug)]
 pub struct GuestBooking {
@@ -897,61 +861,3 @@ pub async fn guest_booking(state: &AppState, token: &str) -> Option<GuestBooking
     })
 }
 
-fn utc_basic(at: Instant) -> String {
-    at.to_timestamp().strftime("%Y%m%dT%H%M%SZ").to_string()
-}
-
-async fn confirmed_page(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    let Some(found) = guest_booking(&state, &token).await else {
-        return not_found(
-            &headers,
-            "We could not find this booking. The link may be incomplete.",
-        );
-    };
-    let GuestBooking {
-        booking,
-        host,
-        meeting,
-        host_zone,
-    } = found;
-    let locale = Locale::from_headers(&headers);
-    let guest_zone = Zone::parse(&booking.timezone).unwrap_or_else(|_| host_zone.clone());
-    let title = format!("{} with {}", meeting.name, host.name);
-    let details = booking.meeting_notes.clone().unwrap_or_default();
-    let google_url = format!(
-        "https://calendar.google.com/calendar/render?action=TEMPLATE&text={}&dates={}/{}&details={}",
-        encode(&title),
-        utc_basic(booking.start),
-        utc_basic(booking.end),
-        encode(&details)
-    );
-    let outlook_url = format!(
-        "https://outlook.live.com/calendar/0/deeplink/compose?subject={}&startdt={}&enddt={}&body={}",
-        encode(&title),
-        encode(&booking.start.to_string()),
-        encode(&booking.end.to_string()),
-        encode(&details)
-    );
-    let page = ConfirmedPage {
-        asset_version: &ASSET_VERSION,
-        token: &token,
-        host_name: &host.name,
-        type_name: &meeting.name,
-        duration: meeting.duration,
-        message: meeting
-            .confirmation_message
-            .clone()
-            .unwrap_or_else(|| format!("{} has your booking; it is in their calendar.", host.name)),
-        guest_when: when_label(booking.start, &guest_zone, locale),
-        guest_zone: guest_zone.name(),
-        host_when: when_label(booking.start, &host_zone, locale),
-        host_zone: host_zone.name(),
-        google_url,
-        outlook_url,
-    };
-    html(&headers, StatusCode::OK, &page)
-}

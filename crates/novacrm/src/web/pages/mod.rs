@@ -5,6 +5,7 @@
 pub mod dashboard;
 pub mod guest;
 pub mod ics;
+pub mod manage;
 pub mod setup;
 
 use std::io::Write;
@@ -129,62 +130,37 @@ pub fn html(headers: &HeaderMap, status: StatusCode, page: &impl Template) -> Re
     }
 }
 
-/// How the guest reads dates and times, from `Accept-Language`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Locale {
-    pub sunday_first: bool,
-    pub hour12: bool,
-}
+pub use crate::format::Locale;
 
 impl Locale {
+    /// How the guest reads dates and times, from `Accept-Language`.
     pub fn from_headers(headers: &HeaderMap) -> Self {
-        let first = headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map_or_else(
-                || "en-us".into(),
-                |t| {
-                    t.split(';')
-                        .next()
-                        .unwrap_or_default()
-                        .trim()
-                        .to_ascii_lowercase()
-                },
-            );
-        let mut parts = first.split(['-', '_']);
-        let lang = parts.next().unwrap_or("en").to_owned();
-        let region = parts.find(|p| p.len() == 2).map(str::to_owned);
-        let region = region
-            .as_deref()
-            .unwrap_or(if lang == "en" { "us" } else { "" });
-        // Where weeks start on Sunday and clocks show AM/PM (CLDR, simplified).
-        let sunday_first = [
-            "us", "ca", "mx", "br", "jp", "kr", "tw", "hk", "il", "ph", "in", "za",
-        ]
-        .contains(&region)
-            || ["ja", "ko", "he"].contains(&lang.as_str());
-        let hour12 = ["us", "ca", "au", "nz", "in", "ph", "pk", "eg", "sa", "mx"].contains(&region)
-            && ["en", "es", "ar", "hi"].contains(&lang.as_str());
-        Self {
-            sunday_first,
-            hour12,
-        }
+        Self::from_accept_language(
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
+        )
     }
+}
 
-    pub fn time(self, hour: i8, minute: i8) -> String {
-        if self.hour12 {
-            let (h, suffix) = match hour {
-                0 => (12, "AM"),
-                1..=11 => (hour, "AM"),
-                12 => (12, "PM"),
-                _ => (hour - 12, "PM"),
-            };
-            format!("{h}:{minute:02} {suffix}")
-        } else {
-            format!("{hour:02}:{minute:02}")
+/// A double-submit form token for pages without a session: reused from `cookie` when the
+/// browser has one, else new, with the `Set-Cookie` to send (`SameSite=Strict`, so another
+/// site can neither read nor send it).
+pub fn form_token(headers: &HeaderMap, cookie: &str, path: &str) -> (String, Option<HeaderValue>) {
+    match crate::web::extract::cookie(headers, cookie) {
+        Some(existing) => (existing.to_owned(), None),
+        None => {
+            let token = crate::services::host::random_token("nvf_");
+            let value = format!("{cookie}={token}; Path={path}; HttpOnly; SameSite=Strict");
+            let header = HeaderValue::from_str(&value).expect("ASCII cookie");
+            (token, Some(header))
         }
     }
+}
+
+/// Whether a posted form token matches its cookie.
+pub fn form_token_matches(headers: &HeaderMap, cookie: &str, posted: &str) -> bool {
+    crate::web::extract::cookie(headers, cookie).is_some_and(|t| !t.is_empty() && t == posted)
 }
 
 /// Percent-encodes a query value (RFC 3986 unreserved characters pass).

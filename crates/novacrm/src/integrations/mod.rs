@@ -1,0 +1,70 @@
+//! The outside world as ports (DESIGN.md §2, §9): email and text messages behind traits held
+//! as `Arc<dyn …>` in the app state, with real adapters (SMTP, `.eml` files, Twilio) and
+//! recording fakes. Only jobs call these; pages and handlers enqueue jobs instead.
+
+pub mod mail;
+pub mod sms;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+pub use mail::{Address, Email, FileMailer, Invite, Mailer, RecordingMailer, SmtpMailer};
+pub use sms::{RecordingSms, Sms, SmsSender, Twilio};
+
+use crate::config::Config;
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Why a send failed, and whether trying again could help.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendError {
+    pub message: String,
+    /// A refusal that a retry cannot change (a bad address, an unsubscribed number).
+    pub permanent: bool,
+}
+
+impl SendError {
+    pub fn transient(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            permanent: false,
+        }
+    }
+
+    pub fn permanent(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            permanent: true,
+        }
+    }
+}
+
+impl std::fmt::Display for SendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// The adapters a running service talks through.
+#[derive(Debug, Clone)]
+pub struct Integrations {
+    pub mailer: Arc<dyn Mailer>,
+    /// `None` when SMS is not configured: nothing is texted.
+    pub sms: Option<Arc<dyn SmsSender>>,
+}
+
+impl Integrations {
+    /// The real adapters the configuration asks for.
+    pub fn from_config(config: &Config) -> anyhow::Result<Self> {
+        let mailer: Arc<dyn Mailer> = match &config.smtp_url {
+            Some(url) => Arc::new(SmtpMailer::from_url(url).map_err(anyhow::Error::msg)?),
+            None => Arc::new(FileMailer::new(config.outbox_dir.clone())),
+        };
+        let sms = config
+            .twilio
+            .clone()
+            .map(|t| Arc::new(Twilio::new(t)) as Arc<dyn SmsSender>);
+        Ok(Self { mailer, sms })
+    }
+}

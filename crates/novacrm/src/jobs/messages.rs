@@ -1,0 +1,584 @@
+//! What each message says: the booking as it is when the message goes out, rendered from the
+//! templates under `templates/email/<message>/` (subject, HTML body, text body) and carrying
+//! the invite from the one iCalendar writer (`scheduling::invite`).
+//!
+//! A message whose booking has changed again since it was enqueued (its `sequence` moved on)
+//! is skipped: the later change enqueued its own notice, which tells the whole story. So a
+//! guest who books and moves within a second gets one "moved" email, not two that disagree.
+
+use askama::Template;
+use scheduling::invite::{self, Method, Person};
+use scheduling::{BookingStatus, Instant, Zone};
+
+use super::payload::{EmailJob, Message, Recipient, SmsJob, SmsText};
+use crate::format::{Locale, date_label, span_label, when_label};
+use crate::integrations::{Address, Email, Invite, SendError, Sms};
+use crate::store::{Actor, BookingRecord, Host, MeetingTypeRecord, Store};
+
+/// Who messages come from and where their links point.
+#[derive(Debug, Clone)]
+pub struct Sender {
+    /// `https://book.example.com`, no trailing slash.
+    pub public_url: String,
+    pub from: Address,
+    /// The host part of UIDs and Message-IDs.
+    pub domain: String,
+}
+
+impl Sender {
+    /// From the public URL and `NOVACRM_MAIL_FROM` (`Name <address>` or a bare address).
+    pub fn new(public_url: &str, mail_from: Option<&str>) -> Result<Self, String> {
+        let domain = domain_of(public_url);
+        let from = match mail_from.map(str::trim).filter(|f| !f.is_empty()) {
+            None => Address {
+                name: "NovaCRM".into(),
+                email: format!("no-reply@{domain}"),
+            },
+            Some(text) => match text.rsplit_once('<') {
+                Some((name, rest)) => Address {
+                    name: name.trim().trim_matches('"').to_owned(),
+                    email: rest.trim_end_matches('>').trim().to_owned(),
+                },
+                None => Address {
+                    name: "NovaCRM".into(),
+                    email: text.to_owned(),
+                },
+            },
+        };
+        if !from.email.contains('@') {
+            return Err(format!(
+                "NOVACRM_MAIL_FROM {:?} has no address (e.g. NovaCRM <no-reply@example.com>)",
+                from.email
+            ));
+        }
+        Ok(Self {
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            from,
+            domain,
+        })
+    }
+
+    pub fn uid(&self, booking_id: &str) -> String {
+        format!("{booking_id}@{}", self.domain)
+    }
+
+    /// The email for `job`, or `None` when the booking has moved on since.
+    pub async fn email(
+        &self,
+        store: &Store,
+        job_id: &str,
+        job: &EmailJob,
+        now: Instant,
+    ) -> Result<Option<Email>, SendError> {
+        let Some(found) = Found::load(store, &job.booking_id).await? else {
+            return Ok(None);
+        };
+        let b = &found.booking;
+        let superseded = b.sequence != job.sequence;
+        let reminder_void = job.message == Message::Reminder
+            && (b.status != BookingStatus::Confirmed || b.start <= now);
+        if superseded || reminder_void {
+            return Ok(None);
+        }
+        let view = self.view(&found, job);
+        let (subject, html, text) = render(job.message, &view)
+            .map_err(|e| SendError::permanent(format!("template failed: {e}")))?;
+        let guest = Address {
+            name: b.guest_name.clone(),
+            email: b.guest_email.clone(),
+        };
+        let host = Address {
+            name: found.host.name.clone(),
+            email: found.host.email.clone(),
+        };
+        let (to, reply_to) = match job.to {
+            Recipient::Guest => (guest, host),
+            Recipient::Host => (host, guest),
+        };
+        let method = if b.status == BookingStatus::Cancelled {
+            Method::Cancel
+        } else {
+            Method::Request
+        };
+        Ok(Some(Email {
+            message_id: format!("{job_id}@{}", self.domain),
+            from: self.from.clone(),
+            to,
+            reply_to: Some(reply_to),
+            subject,
+            text,
+            html,
+            invite: Some(Invite {
+                method: match method {
+                    Method::Cancel => "CANCEL",
+                    _ => "REQUEST",
+                },
+                ics: self.invite(b, &found.host, &found.meeting, method),
+            }),
+        }))
+    }
+
+    /// The booking's invite (`METHOD:REQUEST`/`CANCEL`, or `PUBLISH` for the download).
+    pub fn invite(
+        &self,
+        b: &BookingRecord,
+        host: &Host,
+        meeting: &MeetingTypeRecord,
+        method: Method,
+    ) -> String {
+        let summary = format!(
+            "{} between {} and {}",
+            meeting.name, host.name, b.guest_name
+        );
+        let location = meeting
+            .location
+            .as_ref()
+            .and_then(|l| l.calendar_text(b.guest_phone.as_deref()));
+        let manage = self.manage_url(b);
+        let mut description = format!("{} minutes.", meeting.duration);
+        if let Some(l) = &meeting.location {
+            description.push('\n');
+            description.push_str(&l.describe(&host.name, b.guest_phone.as_deref()));
+        }
+        if let Some(notes) = &b.meeting_notes {
+            description.push_str("\n\n");
+            description.push_str(notes);
+        }
+        description.push_str(&format!("\n\nReschedule or cancel: {manage}"));
+        let uid = self.uid(&b.id);
+        invite::Invite {
+            method,
+            uid: &uid,
+            sequence: u32::try_from(b.sequence).unwrap_or(0),
+            stamp: b.updated_at,
+            start: b.start,
+            end: b.end,
+            summary: &summary,
+            description: &description,
+            location: location.as_deref(),
+            url: meeting.location.as_ref().and_then(|l| l.url()),
+            organizer: Person {
+                name: &host.name,
+                email: &host.email,
+            },
+            attendee: Person {
+                name: &b.guest_name,
+                email: &b.guest_email,
+            },
+            cancelled: b.status == BookingStatus::Cancelled,
+        }
+        .to_ics()
+    }
+
+    pub fn manage_url(&self, booking: &BookingRecord) -> String {
+        format!(
+            "{}/booking/{}",
+            self.public_url,
+            booking.guest_token.as_deref().unwrap_or_default()
+        )
+    }
+
+    fn view(&self, found: &Found, job: &EmailJob) -> View {
+        let b = &found.booking;
+        let guest_zone = Zone::parse(&b.timezone).unwrap_or_else(|_| found.host_zone.clone());
+        let host_zone = &found.host_zone;
+        let reader_zone = match job.to {
+            Recipient::Guest => &guest_zone,
+            Recipient::Host => host_zone,
+        };
+        let guest_locale = Locale::for_zone(&guest_zone);
+        let host_locale = Locale::for_zone(host_zone);
+        let manage = self.manage_url(b);
+        let answers = found
+            .meeting
+            .questions
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|q| {
+                let id = q["id"].as_str()?;
+                let label = q["label"].as_str().unwrap_or(id).to_owned();
+                let value = match &b.answers[id] {
+                    serde_json::Value::Null => return None,
+                    serde_json::Value::String(s) if s.is_empty() => return None,
+                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::Bool(true) => "Yes".into(),
+                    serde_json::Value::Bool(false) => "No".into(),
+                    serde_json::Value::Array(items) => items
+                        .iter()
+                        .filter_map(|i| i.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    other => other.to_string(),
+                };
+                Some((label, value))
+            })
+            .collect();
+        let cancelled_by = match b.cancelled_by {
+            Some(Actor::Guest) => b.guest_name.clone(),
+            Some(Actor::Host) => found.host.name.clone(),
+            _ => "NovaCRM".into(),
+        };
+        View {
+            recipient_name: match job.to {
+                Recipient::Guest => b.guest_name.clone(),
+                Recipient::Host => found.host.name.clone(),
+            },
+            for_host: job.to == Recipient::Host,
+            guest_name: b.guest_name.clone(),
+            guest_email: b.guest_email.clone(),
+            guest_phone: b.guest_phone.clone(),
+            guest_company: b.guest_company.clone(),
+            host_name: found.host.name.clone(),
+            type_name: found.meeting.name.clone(),
+            duration: found.meeting.duration,
+            guest_when: span_label(b.start, b.end, &guest_zone, guest_locale),
+            host_when: span_label(b.start, b.end, host_zone, host_locale),
+            host_when_note: format!(
+                "{} for {}",
+                span_label(b.start, b.end, host_zone, host_locale),
+                found.host.name
+            ),
+            guest_when_note: format!(
+                "{} for {}",
+                span_label(b.start, b.end, &guest_zone, guest_locale),
+                b.guest_name
+            ),
+            guest_day: day_label(b.start, &guest_zone),
+            host_day: day_label(b.start, host_zone),
+            same_zone: guest_zone.name() == host_zone.name(),
+            previous_when: job
+                .previous_start
+                .map(|p| when_label(p, reader_zone, Locale::for_zone(reader_zone))),
+            location: found
+                .meeting
+                .location
+                .as_ref()
+                .map(|l| l.describe(&found.host.name, b.guest_phone.as_deref())),
+            link: found
+                .meeting
+                .location
+                .as_ref()
+                .and_then(|l| l.url())
+                .map(str::to_owned),
+            confirmation_message: found.meeting.confirmation_message.clone(),
+            reschedule_url: format!("{manage}/reschedule"),
+            cancel_url: format!("{manage}#cancel"),
+            manage_url: manage,
+            book_again_url: format!("{}/book/{}", self.public_url, found.host.username),
+            reason: b.cancel_reason.clone(),
+            cancelled_by,
+            notes: b.meeting_notes.clone(),
+            answers,
+            dashboard_url: format!("{}/dashboard/bookings", self.public_url),
+            contact_url: format!("{}/dashboard/contacts", self.public_url),
+            history: found
+                .history
+                .iter()
+                .filter(|h| h.id != b.id)
+                .take(5)
+                .map(|h| {
+                    format!(
+                        "{} — {}",
+                        when_label(h.start, host_zone, host_locale),
+                        h.status.as_str().to_lowercase().replace('_', "-")
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// The text for `job`, or `None` when the booking has moved on since.
+    pub async fn sms(
+        &self,
+        store: &Store,
+        job_id: &str,
+        job: &SmsJob,
+    ) -> Result<Option<Sms>, SendError> {
+        let Some(found) = Found::load(store, &job.booking_id).await? else {
+            return Ok(None);
+        };
+        let b = &found.booking;
+        let guest_zone = Zone::parse(&b.timezone).unwrap_or_else(|_| found.host_zone.clone());
+        let locale = Locale::for_zone(&guest_zone);
+        let local = b.start.to_timestamp().to_zoned_datetime(guest_zone.time_zone().clone());
+        let time = format!("{} {}", locale.time(local.hour(), local.minute()), local.strftime("%Z"));
+        let body = match job.text {
+            SmsText::Reminder => {
+                if b.status != BookingStatus::Confirmed || b.sequence != job.sequence {
+                    return Ok(None);
+                }
+                // Never "reply CANCEL": carriers treat CANCEL as an opt-out keyword, so the
+                // guest would be unsubscribed and the booking kept.
+                format!(
+                    "Reminder: {} with {} tomorrow at {time}. Reply C to cancel, or manage it here: {}",
+                    found.meeting.name,
+                    found.host.name,
+                    self.manage_url(b)
+                )
+            }
+            SmsText::CancelConfirmation => format!(
+                "Cancelled: your {} with {} on {}. {} has been told. Book another time: {}/book/{}",
+                found.meeting.name,
+                found.host.name,
+                when_label(b.start, &guest_zone, locale),
+                found.host.name,
+                self.public_url,
+                found.host.username
+            ),
+        };
+        Ok(Some(Sms {
+            id: job_id.to_owned(),
+            to: job.to.clone(),
+            body,
+        }))
+    }
+}
+
+fn day_label(at: Instant, zone: &Zone) -> String {
+    date_label(at.to_timestamp().to_zoned_datetime(zone.time_zone().clone()).date())
+}
+
+/// `https://book.example.com:8443/x` → `book.example.com`; an IP or nothing → `localhost`.
+fn domain_of(public_url: &str) -> String {
+    let host = public_url
+        .split("://")
+        .nth(1)
+        .unwrap_or(public_url)
+        .split(['/', ':', '?', '#'])
+        .next()
+        .unwrap_or_default();
+    let is_name = host.contains('.') && host.chars().any(|c| c.is_ascii_alphabetic());
+    if is_name || host == "localhost" {
+        host.to_owned()
+    } else {
+        "localhost".into()
+    }
+}
+
+/// A booking with everything its messages mention.
+#[derive(Debug)]
+pub struct Found {
+    pub booking: BookingRecord,
+    pub host: Host,
+    pub meeting: MeetingTypeRecord,
+    pub host_zone: Zone,
+    /// The contact's bookings with this host, newest first.
+    pub history: Vec<BookingRecord>,
+}
+
+impl Found {
+    pub async fn load(store: &Store, booking_id: &str) -> Result<Option<Self>, SendError> {
+        let transient = |e: crate::store::StoreError| SendError::transient(e.to_string());
+        let Some(booking) = store.booking_by_id(booking_id).await.map_err(transient)? else {
+            return Ok(None);
+        };
+        let Some(host) = store.host_by_id(&booking.host_id).await.map_err(transient)? else {
+            return Ok(None);
+        };
+        let Some(meeting) = store
+            .meeting_type(&host.id, &booking.meeting_type_id)
+            .await
+            .map_err(transient)?
+        else {
+            return Ok(None);
+        };
+        let host_zone = store.availability(&host.id).await.map_err(transient)?.zone;
+        let history = match &booking.contact_id {
+            Some(contact) => store
+                .contact_bookings(&host.id, contact, 6)
+                .await
+                .map_err(transient)?,
+            None => Vec::new(),
+        };
+        Ok(Some(Self {
+            booking,
+            host,
+            meeting,
+            host_zone,
+            history,
+        }))
+    }
+}
+
+/// Everything a message template shows, already formatted.
+#[derive(Debug)]
+pub struct View {
+    pub recipient_name: String,
+    pub for_host: bool,
+    pub guest_name: String,
+    pub guest_email: String,
+    pub guest_phone: Option<String>,
+    pub guest_company: Option<String>,
+    pub host_name: String,
+    pub type_name: String,
+    pub duration: i64,
+    /// "Wednesday, November 25, 2026, 9:00 AM – 9:30 AM (America/New_York, EST)".
+    pub guest_when: String,
+    pub host_when: String,
+    /// "… (America/New_York, EST) for Jane Smith": the other side's time, in details.
+    pub host_when_note: String,
+    pub guest_when_note: String,
+    /// "Wednesday, November 25" (subjects).
+    pub guest_day: String,
+    pub host_day: String,
+    pub same_zone: bool,
+    pub previous_when: Option<String>,
+    pub location: Option<String>,
+    pub link: Option<String>,
+    pub confirmation_message: Option<String>,
+    pub manage_url: String,
+    pub reschedule_url: String,
+    pub cancel_url: String,
+    pub book_again_url: String,
+    pub reason: Option<String>,
+    pub cancelled_by: String,
+    pub notes: Option<String>,
+    pub answers: Vec<(String, String)>,
+    pub dashboard_url: String,
+    pub contact_url: String,
+    pub history: Vec<String>,
+}
+
+// Each message's three templates (askama wants one struct and a literal path each).
+
+#[derive(Template)]
+#[template(path = "email/confirmation/subject.txt")]
+struct ConfirmationSubject<'a> {
+    m: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "email/confirmation/body.html")]
+struct ConfirmationHtml<'a> {
+    m: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "email/confirmation/body.txt")]
+struct ConfirmationText<'a> {
+    m: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "email/host_notice/subject.txt")]
+struct HostNoticeSubject<'a> {
+    m: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "email/host_notice/body.html")]
+struct HostNoticeHtml<'a> {
+    m: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "email/host_notice/body.txt")]
+struct HostNoticeText<'a> {
+    m: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "email/reminder/subject.txt")]
+struct ReminderSubject<'a> {
+    m: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "email/reminder/body.html")]
+struct ReminderHtml<'a> {
+    m: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "email/reminder/body.txt")]
+struct ReminderText<'a> {
+    m: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "email/cancelled/subject.txt")]
+struct CancelledSubject<'a> {
+    m: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "email/cancelled/body.html")]
+struct CancelledHtml<'a> {
+    m: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "email/cancelled/body.txt")]
+struct CancelledText<'a> {
+    m: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "email/rescheduled/subject.txt")]
+struct RescheduledSubject<'a> {
+    m: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "email/rescheduled/body.html")]
+struct RescheduledHtml<'a> {
+    m: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "email/rescheduled/body.txt")]
+struct RescheduledText<'a> {
+    m: &'a View,
+}
+
+/// Subject (one line), HTML body and text body of `message`.
+fn render(message: Message, m: &View) -> askama::Result<(String, String, String)> {
+    let (subject, html, text) = match message {
+        Message::Confirmation => (
+            ConfirmationSubject { m }.render()?,
+            ConfirmationHtml { m }.render()?,
+            ConfirmationText { m }.render()?,
+        ),
+        Message::HostNotice => (
+            HostNoticeSubject { m }.render()?,
+            HostNoticeHtml { m }.render()?,
+            HostNoticeText { m }.render()?,
+        ),
+        Message::Reminder => (
+            ReminderSubject { m }.render()?,
+            ReminderHtml { m }.render()?,
+            ReminderText { m }.render()?,
+        ),
+        Message::Cancelled => (
+            CancelledSubject { m }.render()?,
+            CancelledHtml { m }.render()?,
+            CancelledText { m }.render()?,
+        ),
+        Message::Rescheduled => (
+            RescheduledSubject { m }.render()?,
+            RescheduledHtml { m }.render()?,
+            RescheduledText { m }.render()?,
+        ),
+    };
+    let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
+    Ok((subject, html, text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uids_and_senders_use_the_public_host() {
+        let sender = Sender::new("https://book.example.com/", None).unwrap();
+        assert_eq!(sender.domain, "book.example.com");
+        assert_eq!(sender.from.email, "no-reply@book.example.com");
+        let sender =
+            Sender::new("http://127.0.0.1:3000", Some("Acme Bookings <hi@acme.example>")).unwrap();
+        assert_eq!(sender.domain, "localhost");
+        assert_eq!(sender.from.name, "Acme Bookings");
+        assert_eq!(sender.from.email, "hi@acme.example");
+        assert!(Sender::new("http://x", Some("nobody")).is_err());
+    }
+}

@@ -1,0 +1,276 @@
+//! The durable outbox (DESIGN.md §9): what a booking change must tell someone is written as
+//! job rows **in the transaction of the change** ([`booking_changed`]), so an aborted change
+//! sends nothing and a committed one always sends. A [`Worker`] in every `serve` process
+//! claims due jobs with a lease, calls the integration, and records the outcome; failures are
+//! retried with exponential backoff and, after [`MAX_ATTEMPTS`], kept as failed and shown to
+//! the host (never dropped).
+//!
+//! Delivery is at-least-once with a recognisable retry: a job is claimed by one worker at a
+//! time (`FOR UPDATE SKIP LOCKED` / SQLite's single writer), and only a worker that dies (or
+//! stalls past its lease) between handing a message to the server and recording it leads to
+//! a second send — with the same `Message-ID` (the job id), which mail systems use to
+//! recognise duplicates.
+
+mod messages;
+mod payload;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use scheduling::{Instant, Phone, reminders};
+
+pub use messages::Sender;
+pub use payload::{EmailJob, Message, Recipient, SmsJob, SmsText};
+
+use crate::integrations::{Integrations, SendError};
+use crate::store::{BookingRecord, JobRecord, JobRow, Store, StoreError, Tx};
+
+/// Kinds of job, as stored.
+pub const EMAIL: &str = "email";
+/// An email reminder: its own kind, so a move or a cancellation can drop it.
+pub const REMINDER: &str = "reminder";
+pub const SMS_REMINDER: &str = "sms_reminder";
+pub const SMS: &str = "sms";
+
+/// Attempts before a job is marked failed for good.
+pub const MAX_ATTEMPTS: i64 = 8;
+
+/// The wait before attempt `attempts + 1`: 30 s, 1 min, 2 min … capped at an hour.
+pub fn backoff(attempts: i64) -> Duration {
+    let exponent = u32::try_from(attempts.clamp(1, 16) - 1).unwrap_or(0);
+    Duration::from_secs((30u64 << exponent).min(3600))
+}
+
+/// What happened to a booking, as far as messages go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Booked,
+    Rescheduled { previous_start: Instant },
+    Cancelled,
+    /// Marked completed or no-show: nothing to tell, but pending reminders go.
+    Closed,
+}
+
+fn job(booking: &BookingRecord, kind: &str, payload: String, run_at: Instant) -> JobRecord {
+    JobRecord {
+        host_id: Some(booking.host_id.clone()),
+        booking_id: Some(booking.id.clone()),
+        kind: kind.to_owned(),
+        payload,
+        run_at,
+    }
+}
+
+/// Enqueues, in `tx`, every message that `change` (already applied to `booking`) calls for:
+/// confirmations and notices to both sides now, the reminders at T−24 h (absolute time, so
+/// DST cannot move them), and drops reminders a move or a cancellation made obsolete.
+pub async fn booking_changed(
+    tx: &mut Tx,
+    booking: &BookingRecord,
+    change: Change,
+    now: Instant,
+) -> Result<(), StoreError> {
+    if change != Change::Booked {
+        Store::drop_pending_jobs(tx, &booking.id, REMINDER, now).await?;
+        Store::drop_pending_jobs(tx, &booking.id, SMS_REMINDER, now).await?;
+    }
+    let email = |message, to, previous_start: Option<Instant>| EmailJob {
+        message,
+        to,
+        booking_id: booking.id.clone(),
+        sequence: booking.sequence,
+        previous_start,
+    };
+    let notices = match change {
+        Change::Booked => vec![
+            email(Message::Confirmation, Recipient::Guest, None),
+            email(Message::HostNotice, Recipient::Host, None),
+        ],
+        Change::Rescheduled { previous_start } => vec![
+            email(Message::Rescheduled, Recipient::Guest, Some(previous_start)),
+            email(Message::Rescheduled, Recipient::Host, Some(previous_start)),
+        ],
+        Change::Cancelled => vec![
+            email(Message::Cancelled, Recipient::Guest, None),
+            email(Message::Cancelled, Recipient::Host, None),
+        ],
+        Change::Closed => Vec::new(),
+    };
+    for notice in notices {
+        Store::enqueue(tx, &job(booking, EMAIL, notice.to_json(), now), now).await?;
+    }
+    let plans_reminders = matches!(change, Change::Booked | Change::Rescheduled { .. });
+    if plans_reminders && let Some(due) = reminders::reminder_at(now, booking.start) {
+        let reminder = email(Message::Reminder, Recipient::Guest, None);
+        Store::enqueue(tx, &job(booking, REMINDER, reminder.to_json(), due), now).await?;
+        if let Some(phone) = booking.guest_phone.as_deref().and_then(|p| Phone::parse(p).ok()) {
+            let sms = SmsJob {
+                text: SmsText::Reminder,
+                to: phone.to_string(),
+                booking_id: booking.id.clone(),
+                sequence: booking.sequence,
+            };
+            Store::enqueue(tx, &job(booking, SMS_REMINDER, sms.to_json(), due), now).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Enqueues one text message about a booking (the answer to an inbound "C").
+pub async fn text_about(
+    tx: &mut Tx,
+    booking: &BookingRecord,
+    text: SmsText,
+    to: &Phone,
+    now: Instant,
+) -> Result<(), StoreError> {
+    let sms = SmsJob {
+        text,
+        to: to.to_string(),
+        booking_id: booking.id.clone(),
+        sequence: booking.sequence,
+    };
+    Store::enqueue(tx, &job(booking, SMS, sms.to_json(), now), now).await?;
+    Ok(())
+}
+
+/// How one run of a job ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Sent,
+    /// Nothing to send any more (the booking moved, was cancelled, SMS is off…).
+    Skipped(String),
+}
+
+/// Claims and runs due jobs. `serve` runs one in the background ([`Worker::spawn`]); tests
+/// call [`Worker::run_due`] with the time they choose.
+#[derive(Debug, Clone)]
+pub struct Worker {
+    store: Store,
+    integrations: Integrations,
+    sender: Arc<Sender>,
+    lease: Duration,
+}
+
+impl Worker {
+    pub fn new(
+        store: Store,
+        integrations: Integrations,
+        sender: Sender,
+        lease: Duration,
+    ) -> Self {
+        Self {
+            store,
+            integrations,
+            sender: Arc::new(sender),
+            lease,
+        }
+    }
+
+    /// Runs every job due at `now` (in batches), returning how many ran.
+    pub async fn run_due(&self, now: Timestamp) -> Result<usize, StoreError> {
+        let now = Instant::from(now);
+        let mut total = 0;
+        loop {
+            let lease = i64::try_from(self.lease.as_millis()).unwrap_or(i64::MAX);
+            let batch = self.store.claim_jobs(now, lease, 32).await?;
+            if batch.is_empty() {
+                return Ok(total);
+            }
+            total += batch.len();
+            let mut running = tokio::task::JoinSet::new();
+            for job in batch {
+                let worker = self.clone();
+                running.spawn(async move { worker.run_one(job, now).await });
+            }
+            while let Some(done) = running.join_next().await {
+                if let Ok(Err(e)) = done {
+                    tracing::error!(error = %e, "could not record a job's outcome");
+                }
+            }
+        }
+    }
+
+    async fn run_one(&self, job: JobRow, now: Instant) -> Result<(), StoreError> {
+        let claim = job.claim.clone().unwrap_or_default();
+        match self.execute(&job, now).await {
+            Ok(outcome) => {
+                if let Outcome::Skipped(why) = &outcome {
+                    tracing::debug!(job = %job.id, kind = %job.kind, why, "job skipped");
+                }
+                self.store.finish_job(&job.id, &claim, now).await?;
+            }
+            Err(e) => {
+                let give_up = e.permanent || job.attempts >= MAX_ATTEMPTS;
+                let retry_at = (!give_up).then(|| {
+                    let wait = i64::try_from(backoff(job.attempts).as_millis()).unwrap_or(0);
+                    Instant::from_millis(now.as_millis() + wait)
+                });
+                if give_up {
+                    tracing::error!(job = %job.id, kind = %job.kind, attempts = job.attempts,
+                        error = %e, "message failed for good; shown to the host for a retry");
+                } else {
+                    tracing::warn!(job = %job.id, kind = %job.kind, attempts = job.attempts,
+                        error = %e, "message failed; will retry");
+                }
+                self.store
+                    .fail_job(&job.id, &claim, &e.message, retry_at, now)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn execute(&self, job: &JobRow, now: Instant) -> Result<Outcome, SendError> {
+        let payload: serde_json::Value = serde_json::from_str(&job.payload)
+            .map_err(|e| SendError::permanent(format!("unreadable payload: {e}")))?;
+        let bad = |e: scheduling::FieldError| SendError::permanent(format!("bad payload: {e}"));
+        match job.kind.as_str() {
+            EMAIL | REMINDER => {
+                let email_job = EmailJob::read(&payload).map_err(bad)?;
+                let Some(email) = self
+                    .sender
+                    .email(&self.store, &job.id, &email_job, now)
+                    .await?
+                else {
+                    return Ok(Outcome::Skipped("the booking changed since".into()));
+                };
+                self.integrations.mailer.send(&email).await?;
+                Ok(Outcome::Sent)
+            }
+            SMS | SMS_REMINDER => {
+                let Some(sender) = &self.integrations.sms else {
+                    return Ok(Outcome::Skipped("SMS is not configured".into()));
+                };
+                let sms_job = SmsJob::read(&payload).map_err(bad)?;
+                let opted_out = self
+                    .store
+                    .sms_opted_out(&sms_job.to)
+                    .await
+                    .map_err(|e| SendError::transient(e.to_string()))?;
+                if opted_out {
+                    return Ok(Outcome::Skipped("the number sent STOP".into()));
+                }
+                let Some(sms) = self.sender.sms(&self.store, &job.id, &sms_job).await? else {
+                    return Ok(Outcome::Skipped("the booking changed since".into()));
+                };
+                sender.send(&sms).await?;
+                Ok(Outcome::Sent)
+            }
+            other => Err(SendError::permanent(format!("unknown job kind {other:?}"))),
+        }
+    }
+
+    /// Runs due jobs every `poll` until the process stops.
+    pub fn spawn(self, clock: Arc<dyn crate::clock::Clock>, poll: Duration) {
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = self.run_due(clock.now()).await {
+                    tracing::error!(error = %e, "the outbox worker could not read its jobs");
+                }
+                tokio::time::sleep(poll).await;
+            }
+        });
+    }
+}

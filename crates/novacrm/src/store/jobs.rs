@@ -1,0 +1,284 @@
+//! The outbox table (DESIGN.md §9): enqueue inside a change's transaction, claim due jobs
+//! with a lease, record the outcome. What a job means and when to retry it is decided in
+//! `crate::jobs`; this file only loads and saves.
+//!
+//! A claim writes a fresh random `claim` and `locked_until = now + lease`. Only the holder of
+//! that claim can finish the job, so a worker whose lease ran out (and whose job another
+//! worker took over) cannot overwrite the newer outcome.
+
+use scheduling::Instant;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Backend, Result, Store, Tx, get, new_id};
+
+/// A job to enqueue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobRecord {
+    pub host_id: Option<String>,
+    pub booking_id: Option<String>,
+    pub kind: String,
+    pub payload: String,
+    pub run_at: Instant,
+}
+
+/// A stored job, as listed and as claimed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobRow {
+    pub id: String,
+    pub host_id: Option<String>,
+    pub booking_id: Option<String>,
+    pub kind: String,
+    pub payload: String,
+    pub run_at: Instant,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub locked_until: Option<Instant>,
+    pub claim: Option<String>,
+    pub done_at: Option<Instant>,
+    pub failed_at: Option<Instant>,
+    pub created_at: Instant,
+}
+
+const COLUMNS: &str = "job_id, app_user_id, booking_id, kind, payload, run_at, attempts, \
+                       last_error, locked_until, claim, done_at, failed_at, created_at";
+
+impl JobRow {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        let instant = |column: &str| -> Result<Option<Instant>> {
+            Ok(get::<Option<i64>>(r, column)?.map(Instant::from_millis))
+        };
+        Ok(Self {
+            id: get(r, "job_id")?,
+            host_id: get(r, "app_user_id")?,
+            booking_id: get(r, "booking_id")?,
+            kind: get(r, "kind")?,
+            payload: get(r, "payload")?,
+            run_at: Instant::from_millis(get(r, "run_at")?),
+            attempts: get(r, "attempts")?,
+            last_error: get(r, "last_error")?,
+            locked_until: instant("locked_until")?,
+            claim: get(r, "claim")?,
+            done_at: instant("done_at")?,
+            failed_at: instant("failed_at")?,
+            created_at: Instant::from_millis(get(r, "created_at")?),
+        })
+    }
+}
+
+/// Which jobs a listing shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobFilter {
+    /// Not done and not failed (due or waiting).
+    Pending,
+    Failed,
+    /// Pending and failed together.
+    Open,
+}
+
+impl Store {
+    /// Adds a job in the transaction of the change that causes it.
+    pub async fn enqueue(tx: &mut Tx, job: &JobRecord, now: Instant) -> Result<String> {
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO job (job_id, app_user_id, booking_id, kind, payload, run_at, attempts, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7)",
+        )
+        .bind(&id)
+        .bind(&job.host_id)
+        .bind(&job.booking_id)
+        .bind(&job.kind)
+        .bind(&job.payload)
+        .bind(job.run_at.as_millis())
+        .bind(now.as_millis())
+        .execute(&mut **tx)
+        .await?;
+        Ok(id)
+    }
+
+    /// Removes a booking's jobs of `kind` that have not run yet (a reminder that a move or a
+    /// cancellation made obsolete). A job being sent right now finishes; its guard at send
+    /// time sees the booking changed.
+    pub async fn drop_pending_jobs(
+        tx: &mut Tx,
+        booking_id: &str,
+        kind: &str,
+        now: Instant,
+    ) -> Result<u64> {
+        let done = sqlx::query(
+            "DELETE FROM job WHERE booking_id = $1 AND kind = $2 AND done_at IS NULL \
+             AND failed_at IS NULL AND (locked_until IS NULL OR locked_until <= $3)",
+        )
+        .bind(booking_id)
+        .bind(kind)
+        .bind(now.as_millis())
+        .execute(&mut **tx)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Claims up to `limit` due jobs for `lease_ms`, oldest due first. On PostgreSQL rows
+    /// locked by another claimer are skipped (`FOR UPDATE SKIP LOCKED`); on SQLite the write
+    /// transaction serialises claimers.
+    pub async fn claim_jobs(
+        &self,
+        now: Instant,
+        lease_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<JobRow>> {
+        let skip_locked = match self.backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let sql = format!(
+            "UPDATE job SET locked_until = $1, claim = $2, attempts = attempts + 1 \
+             WHERE job_id IN (SELECT job_id FROM job WHERE done_at IS NULL AND failed_at IS NULL \
+             AND run_at <= $3 AND (locked_until IS NULL OR locked_until <= $3) \
+             ORDER BY run_at, job_id LIMIT $4{skip_locked}) RETURNING {COLUMNS}"
+        );
+        let mut tx = self.write().await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(now.as_millis() + lease_ms)
+            .bind(new_id())
+            .bind(now.as_millis())
+            .bind(limit)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let mut jobs = rows
+            .iter()
+            .map(JobRow::from_row)
+            .collect::<Result<Vec<_>>>()?;
+        jobs.sort_by_key(|j| (j.run_at, j.id.clone()));
+        Ok(jobs)
+    }
+
+    /// Marks a claimed job done; false if the claim was lost meanwhile.
+    pub async fn finish_job(&self, id: &str, claim: &str, now: Instant) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE job SET done_at = $3, locked_until = NULL WHERE job_id = $1 AND claim = $2",
+        )
+        .bind(id)
+        .bind(claim)
+        .bind(now.as_millis())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Records a failed attempt: to run again at `retry_at`, or failed for good (`None`).
+    pub async fn fail_job(
+        &self,
+        id: &str,
+        claim: &str,
+        error: &str,
+        retry_at: Option<Instant>,
+        now: Instant,
+    ) -> Result<bool> {
+        let done = match retry_at {
+            Some(at) => {
+                sqlx::query(
+                    "UPDATE job SET last_error = $3, run_at = $4, locked_until = NULL \
+                     WHERE job_id = $1 AND claim = $2",
+                )
+                .bind(id)
+                .bind(claim)
+                .bind(error)
+                .bind(at.as_millis())
+                .execute(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query(
+                    "UPDATE job SET last_error = $3, failed_at = $4, locked_until = NULL \
+                     WHERE job_id = $1 AND claim = $2",
+                )
+                .bind(id)
+                .bind(claim)
+                .bind(error)
+                .bind(now.as_millis())
+                .execute(&self.pool)
+                .await?
+            }
+        };
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Jobs by state, oldest due first; `host_id` limits them to one host's.
+    pub async fn jobs(
+        &self,
+        host_id: Option<&str>,
+        filter: JobFilter,
+        limit: i64,
+    ) -> Result<Vec<JobRow>> {
+        let state = match filter {
+            JobFilter::Pending => "done_at IS NULL AND failed_at IS NULL",
+            JobFilter::Failed => "failed_at IS NOT NULL",
+            JobFilter::Open => "done_at IS NULL",
+        };
+        let sql = format!(
+            "SELECT {COLUMNS} FROM job WHERE {state} AND ($1 = '' OR app_user_id = $1) \
+             ORDER BY run_at, job_id LIMIT $2"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(host_id.unwrap_or(""))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(JobRow::from_row).collect()
+    }
+
+    /// Every job of one booking, in order of creation (for tests and the dashboard).
+    pub async fn booking_jobs(&self, booking_id: &str) -> Result<Vec<JobRow>> {
+        let sql = format!("SELECT {COLUMNS} FROM job WHERE booking_id = $1 ORDER BY created_at, job_id");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(booking_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(JobRow::from_row).collect()
+    }
+
+    /// Puts a failed job back in the queue, due now, with a fresh set of attempts. With
+    /// `host_id`, only that host's job; false when there is no such failed job.
+    pub async fn retry_job(&self, id: &str, host_id: Option<&str>, now: Instant) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE job SET failed_at = NULL, attempts = 0, run_at = $2, locked_until = NULL \
+             WHERE job_id = $1 AND failed_at IS NOT NULL AND ($3 = '' OR app_user_id = $3)",
+        )
+        .bind(id)
+        .bind(now.as_millis())
+        .bind(host_id.unwrap_or(""))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Whether a phone number has opted out of text messages (STOP).
+    pub async fn sms_opted_out(&self, phone: &str) -> Result<bool> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM sms_opt_out WHERE phone = $1")
+            .bind(phone)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get::<i64, _>("n")? > 0)
+    }
+
+    /// Records STOP (`opted_out`) or START for a number.
+    pub async fn set_sms_opt_out(&self, phone: &str, opted_out: bool, now: Instant) -> Result<()> {
+        if opted_out {
+            sqlx::query(
+                "INSERT INTO sms_opt_out (phone, created_at) VALUES ($1, $2) \
+                 ON CONFLICT (phone) DO NOTHING",
+            )
+            .bind(phone)
+            .bind(now.as_millis())
+            .execute(&self.pool)
+            .await?;
+        } else {
+            sqlx::query("DELETE FROM sms_opt_out WHERE phone = $1")
+                .bind(phone)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,405 @@
+//! The guest's own booking page, reached without logging in through the private link in
+//! every email: `/booking/{token}` shows the booking as it is now (booked, moved, cancelled
+//! and by whom, or passed), with Cancel and Reschedule.
+//!
+//! Opening any of these links never changes anything — mail scanners open links. Only the
+//! buttons' POSTs do, each with a double-submit form token; the rules (cut-off, a meeting
+//! that started, the slot check) are the booking service's, the same as the host's API.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use scheduling::{BookingStatus, Instant, Zone, reminders};
+
+use super::guest::{CalendarMode, CalendarQuery, GuestBooking, guest_booking, render_calendar};
+use super::{
+    ASSET_VERSION, HTML, Locale, encode, form_token, form_token_matches, html, not_found, respond,
+};
+use crate::format::when_label;
+use crate::services::ServiceError;
+use crate::services::booking::{self, GuestAction};
+use crate::store::Actor;
+use crate::web::AppState;
+
+/// The guest forms' double-submit cookie (scoped to these pages).
+const GUEST_FORM_COOKIE: &str = "novacrm_guest_form";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/booking/{token}", get(booking_page))
+        .route("/booking/{token}/cancel", post(cancel))
+        .route("/booking/{token}/reschedule", get(reschedule_page).post(reschedule))
+        .route("/booking/{token}/invite.ics", get(super::ics::download))
+}
+
+const UNKNOWN: &str = "We could not find this booking. The link may be incomplete or mistyped.";
+
+#[derive(Template)]
+#[template(path = "booking_manage.html")]
+struct ManagePage<'a> {
+    asset_version: &'a str,
+    token: &'a str,
+    csrf: &'a str,
+    state: &'static str,
+    heading: String,
+    flash: Option<&'static str>,
+    error: Option<String>,
+    host_name: &'a str,
+    type_name: &'a str,
+    duration: i64,
+    message: Option<String>,
+    location: Option<String>,
+    link: Option<String>,
+    guest_when: String,
+    guest_zone: &'a str,
+    host_when: String,
+    host_zone: &'a str,
+    same_zone: bool,
+    cancelled_line: Option<String>,
+    reason: Option<String>,
+    can_change: bool,
+    closed_reason: Option<String>,
+    book_again: String,
+    google_url: String,
+    outlook_url: String,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct ManageQuery {
+    done: Option<String>,
+}
+
+fn utc_basic(at: Instant) -> String {
+    at.to_timestamp().strftime("%Y%m%dT%H%M%SZ").to_string()
+}
+
+/// Renders the booking page as it is now, with an optional error from a refused action.
+fn render_manage(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    found: &GuestBooking,
+    flash: Option<&'static str>,
+    error: Option<String>,
+) -> Response {
+    let GuestBooking {
+        booking: b,
+        host,
+        meeting,
+        host_zone,
+    } = found;
+    let locale = Locale::from_headers(headers);
+    let guest_zone = Zone::parse(&b.timezone).unwrap_or_else(|_| host_zone.clone());
+    let now = Instant::from(state.clock.now());
+    let passed = now >= b.start;
+    let (state_name, heading) = match b.status {
+        BookingStatus::Cancelled => ("cancelled", "This meeting is cancelled".to_owned()),
+        BookingStatus::Completed | BookingStatus::NoShow => {
+            ("passed", "This meeting has taken place".to_owned())
+        }
+        BookingStatus::Confirmed if passed => ("passed", "This meeting has taken place".into()),
+        BookingStatus::Confirmed if b.reschedule_count > 0 => {
+            ("moved", "Your meeting has a new time".into())
+        }
+        BookingStatus::Confirmed => ("booked", "You're booked!".into()),
+    };
+    let closed_reason = (b.status == BookingStatus::Confirmed)
+        .then(|| reminders::guest_may_change(b.start, now, meeting.guest_cutoff_hours).err())
+        .flatten()
+        .filter(|_| !passed);
+    let can_change = b.status == BookingStatus::Confirmed && !passed && closed_reason.is_none();
+    let cancelled_line = (b.status == BookingStatus::Cancelled).then(|| {
+        let who = match b.cancelled_by {
+            Some(Actor::Guest) => "you".to_owned(),
+            Some(Actor::Host) => host.name.clone(),
+            _ => "the system".to_owned(),
+        };
+        match b.cancelled_at {
+            Some(at) => format!("Cancelled by {who} on {}.", when_label(at, &guest_zone, locale)),
+            None => format!("Cancelled by {who}."),
+        }
+    });
+    let title = format!("{} with {}", meeting.name, host.name);
+    let details = b.meeting_notes.clone().unwrap_or_default();
+    let (csrf, set_cookie) = form_token(headers, GUEST_FORM_COOKIE, "/booking");
+    let page = ManagePage {
+        asset_version: &ASSET_VERSION,
+        token: b.guest_token.as_deref().unwrap_or_default(),
+        csrf: &csrf,
+        state: state_name,
+        heading,
+        flash,
+        error,
+        host_name: &host.name,
+        type_name: &meeting.name,
+        duration: meeting.duration,
+        message: (state_name == "booked")
+            .then(|| meeting.confirmation_message.clone())
+            .flatten(),
+        location: meeting
+            .location
+            .as_ref()
+            .map(|l| l.describe(&host.name, b.guest_phone.as_deref())),
+        link: meeting
+            .location
+            .as_ref()
+            .and_then(|l| l.url())
+            .map(str::to_owned),
+        guest_when: when_label(b.start, &guest_zone, locale),
+        guest_zone: guest_zone.name(),
+        host_when: when_label(b.start, host_zone, locale),
+        host_zone: host_zone.name(),
+        same_zone: guest_zone.name() == host_zone.name(),
+        cancelled_line,
+        reason: b.cancel_reason.clone(),
+        can_change,
+        closed_reason,
+        book_again: format!("/book/{}/{}", host.username, meeting.id),
+        google_url: format!(
+            "https://calendar.google.com/calendar/render?action=TEMPLATE&text={}&dates={}/{}&details={}",
+            encode(&title),
+            utc_basic(b.start),
+            utc_basic(b.end),
+            encode(&details)
+        ),
+        outlook_url: format!(
+            "https://outlook.live.com/calendar/0/deeplink/compose?subject={}&startdt={}&enddt={}&body={}",
+            encode(&title),
+            encode(&b.start.to_string()),
+            encode(&b.end.to_string()),
+            encode(&details)
+        ),
+    };
+    let mut response = html(headers, status, &page);
+    if let Some(cookie) = set_cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    response
+}
+
+async fn booking_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Query(query): Query<ManageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(found) = guest_booking(&state, &token).await else {
+        return not_found(&headers, UNKNOWN);
+    };
+    // Only fixed messages: nothing from the URL is shown as text.
+    let flash = match query.done.as_deref() {
+        Some("cancelled") => Some("Your meeting is cancelled. We let the host know."),
+        Some("moved") => Some("Done — your meeting has a new time. We let the host know."),
+        _ => None,
+    };
+    render_manage(&state, &headers, StatusCode::OK, &found, flash, None)
+}
+
+type Fields = Vec<(String, String)>;
+
+fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+const EXPIRED: &str = "This form has expired. Please try again.";
+
+/// Runs a guest action and answers: back to the booking page with a fixed message, or the
+/// page again with the reason it was refused.
+async fn act(
+    state: &AppState,
+    headers: &HeaderMap,
+    token: &str,
+    fields: &Fields,
+    action: GuestAction,
+    done: &str,
+) -> Response {
+    let Some(found) = guest_booking(state, token).await else {
+        return not_found(headers, UNKNOWN);
+    };
+    if !form_token_matches(headers, GUEST_FORM_COOKIE, field(fields, "csrf")) {
+        return render_manage(state, headers, StatusCode::FORBIDDEN, &found, None, Some(EXPIRED.into()));
+    }
+    let result = booking::guest_change(&state.store, token, action, None, state.clock.now()).await;
+    let refused = |status, message: String| async move {
+        let fresh = guest_booking(state, token).await;
+        render_manage(state, headers, status, fresh.as_ref().unwrap_or(&found), None, Some(message))
+    };
+    match result {
+        Ok(_) => Redirect::to(&format!("/booking/{token}?done={done}")).into_response(),
+        Err(ServiceError::Conflict(message)) => refused(StatusCode::CONFLICT, message).await,
+        Err(ServiceError::Invalid(errors)) => {
+            let message = errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ");
+            refused(StatusCode::UNPROCESSABLE_ENTITY, message).await
+        }
+        Err(ServiceError::NotFound(_)) => not_found(headers, UNKNOWN),
+        Err(ServiceError::Store(e)) => {
+            tracing::error!(error = %e, "a guest's change failed");
+            refused(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Something went wrong on our side and nothing was changed. Please try again.".into(),
+            )
+            .await
+        }
+    }
+}
+
+async fn cancel(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    Form(fields): Form<Fields>,
+) -> Response {
+    let reason = field(&fields, "reason").trim();
+    let reason = (!reason.is_empty()).then(|| reason.chars().take(1000).collect::<String>());
+    act(&state, &headers, &token, &fields, GuestAction::Cancel { reason }, "cancelled").await
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct RescheduleQuery {
+    start: Option<String>,
+    tz: Option<String>,
+    month: Option<String>,
+    date: Option<String>,
+    taken: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "booking_move.html")]
+struct MovePage<'a> {
+    asset_version: &'a str,
+    token: &'a str,
+    csrf: &'a str,
+    zone: &'a str,
+    start: String,
+    type_name: &'a str,
+    host_name: &'a str,
+    old_when: String,
+    new_when: String,
+}
+
+/// Without `start`: the type's calendar, in the guest's zone. With `start`: "Move to …?"
+/// with the button that does it.
+async fn reschedule_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Query(query): Query<RescheduleQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(found) = guest_booking(&state, &token).await else {
+        return not_found(&headers, UNKNOWN);
+    };
+    let b = &found.booking;
+    let now = Instant::from(state.clock.now());
+    let allowed = b.status == BookingStatus::Confirmed
+        && reminders::guest_may_change(b.start, now, found.meeting.guest_cutoff_hours).is_ok();
+    if !allowed {
+        return Redirect::to(&format!("/booking/{token}")).into_response();
+    }
+    let tz = query.tz.clone().or_else(|| Some(b.timezone.clone()));
+    let zone = tz
+        .as_deref()
+        .and_then(|t| Zone::parse(t).ok())
+        .unwrap_or_else(|| found.host_zone.clone());
+    let locale = Locale::from_headers(&headers);
+    if let Some(start) = query
+        .start
+        .as_deref()
+        .and_then(|s| Instant::parse_timestamp(s).ok())
+        .map(Instant::from)
+    {
+        let (csrf, set_cookie) = form_token(&headers, GUEST_FORM_COOKIE, "/booking");
+        let page = MovePage {
+            asset_version: &ASSET_VERSION,
+            token: &token,
+            csrf: &csrf,
+            zone: zone.name(),
+            start: start.to_string(),
+            type_name: &found.meeting.name,
+            host_name: &found.host.name,
+            old_when: when_label(b.start, &zone, locale),
+            new_when: when_label(start, &zone, locale),
+        };
+        let mut response = html(&headers, StatusCode::OK, &page);
+        if let Some(cookie) = set_cookie {
+            response.headers_mut().append(header::SET_COOKIE, cookie);
+        }
+        return response;
+    }
+    let calendar_query = CalendarQuery {
+        tz,
+        month: query.month,
+        date: query.date,
+        taken: query.taken,
+    };
+    let mode = CalendarMode {
+        slot_base: format!("/booking/{token}/reschedule"),
+        back_href: format!("/booking/{token}"),
+        back_label: "Your booking".into(),
+        heading: Some(format!("Pick a new time for {}", found.meeting.name)),
+        note: Some(format!(
+            "Now: {} ({}). Your current time stays booked until you confirm a new one.",
+            when_label(b.start, &zone, locale),
+            zone.name()
+        )),
+    };
+    match render_calendar(
+        &state,
+        &found.host.username,
+        &found.meeting.id,
+        &calendar_query,
+        &headers,
+        mode,
+    )
+    .await
+    {
+        Ok((body, gzip)) => respond(StatusCode::OK, body, gzip, HTML),
+        Err(response) => response,
+    }
+}
+
+async fn reschedule(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    Form(fields): Form<Fields>,
+) -> Response {
+    let Some(start) = Instant::parse_timestamp(field(&fields, "start"))
+        .ok()
+        .map(Instant::from)
+    else {
+        return Redirect::to(&format!("/booking/{token}/reschedule")).into_response();
+    };
+    let response = act(
+        &state,
+        &headers,
+        &token,
+        &fields,
+        GuestAction::Reschedule { start },
+        "moved",
+    )
+    .await;
+    // A time taken meanwhile (not a closed cut-off): back to the times, saying so.
+    let now = Instant::from(state.clock.now());
+    if response.status() == StatusCode::CONFLICT
+        && let Some(found) = guest_booking(&state, &token).await
+        && found.booking.status == BookingStatus::Confirmed
+        && found.booking.start != start
+        && reminders::guest_may_change(found.booking.start, now, found.meeting.guest_cutoff_hours)
+            .is_ok()
+        && reminders::guest_may_change(start, now, found.meeting.guest_cutoff_hours).is_ok()
+    {
+        let tz = encode(field(&fields, "tz"));
+        return Redirect::to(&format!("/booking/{token}/reschedule?tz={tz}&taken=1#times"))
+            .into_response();
+    }
+    response
+}

@@ -1,0 +1,177 @@
+//! Where a meeting happens, as a meeting type states it: in person at an address, a phone
+//! call (and who calls whom), or a link to any video service. Parsed at the boundary; the
+//! pages, emails and invites only read it.
+
+use serde_json::{Value, json};
+
+use crate::field::{FieldError, Obj};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// At an address.
+    InPerson { address: String },
+    /// The host calls the guest at the number the guest gives (so it is required).
+    HostCallsGuest,
+    /// The guest calls the host at this number.
+    GuestCallsHost { phone: String },
+    /// A video or conference link: Zoom, Meet, Teams, Jitsi…
+    Link { url: String },
+}
+
+impl Location {
+    /// Reads `{"kind": "in_person", "address"}`, `{"kind": "phone", "caller": "host"}`,
+    /// `{"kind": "phone", "caller": "guest", "phone"}` or `{"kind": "link", "url"}`.
+    pub fn read(value: &Value, path: &str) -> Result<Self, FieldError> {
+        let obj = Obj::new(value, path)?;
+        let text = |key: &str, max: usize| -> Result<String, FieldError> {
+            let value = obj.required_str(key)?.trim();
+            if value.is_empty() {
+                return Err(obj.error(key, "is required"));
+            }
+            if value.chars().count() > max {
+                return Err(obj.error(key, format!("must be at most {max} characters")));
+            }
+            if value.chars().any(|c| c.is_control() && c != '\n') {
+                return Err(obj.error(key, "must not contain control characters"));
+            }
+            Ok(value.to_owned())
+        };
+        match obj.required_str("kind")? {
+            "in_person" => Ok(Self::InPerson {
+                address: text("address", 500)?,
+            }),
+            "phone" => match obj.str("caller")?.unwrap_or("host") {
+                "host" => Ok(Self::HostCallsGuest),
+                "guest" => Ok(Self::GuestCallsHost {
+                    phone: text("phone", 40)?,
+                }),
+                other => Err(obj.error(
+                    "caller",
+                    format!("{other:?} is not a caller (\"host\" or \"guest\")"),
+                )),
+            },
+            "link" => {
+                let url = text("url", 2000)?;
+                let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
+                if !scheme_ok || url.contains(char::is_whitespace) || url.len() < 10 {
+                    return Err(obj.error(
+                        "url",
+                        format!("{url:?} is not a web link (https://zoom.us/j/…)"),
+                    ));
+                }
+                Ok(Self::Link { url })
+            }
+            other => Err(obj.error(
+                "kind",
+                format!("{other:?} is not a location kind (in_person, phone or link)"),
+            )),
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        match self {
+            Self::InPerson { address } => json!({"kind": "in_person", "address": address}),
+            Self::HostCallsGuest => json!({"kind": "phone", "caller": "host"}),
+            Self::GuestCallsHost { phone } => {
+                json!({"kind": "phone", "caller": "guest", "phone": phone})
+            }
+            Self::Link { url } => json!({"kind": "link", "url": url}),
+        }
+    }
+
+    /// The stored form: a kind and its value.
+    pub fn to_columns(&self) -> (&'static str, Option<&str>) {
+        match self {
+            Self::InPerson { address } => ("in_person", Some(address)),
+            Self::HostCallsGuest => ("phone_host_calls", None),
+            Self::GuestCallsHost { phone } => ("phone_guest_calls", Some(phone)),
+            Self::Link { url } => ("link", Some(url)),
+        }
+    }
+
+    pub fn from_columns(kind: &str, value: Option<String>) -> Result<Self, String> {
+        let value = || {
+            value
+                .clone()
+                .ok_or_else(|| format!("location {kind} needs a value"))
+        };
+        Ok(match kind {
+            "in_person" => Self::InPerson { address: value()? },
+            "phone_host_calls" => Self::HostCallsGuest,
+            "phone_guest_calls" => Self::GuestCallsHost { phone: value()? },
+            "link" => Self::Link { url: value()? },
+            other => return Err(format!("unknown location kind {other:?}")),
+        })
+    }
+
+    /// One line for people, given the host's name and the guest's phone (if any):
+    /// "Phone call: Jane Smith will call you at +1 415 555 0100".
+    pub fn describe(&self, host_name: &str, guest_phone: Option<&str>) -> String {
+        match self {
+            Self::InPerson { address } => format!("In person: {address}"),
+            Self::HostCallsGuest => match guest_phone {
+                Some(phone) => format!("Phone call: {host_name} will call you at {phone}"),
+                None => format!("Phone call: {host_name} will call you"),
+            },
+            Self::GuestCallsHost { phone } => {
+                format!("Phone call: please call {host_name} at {phone}")
+            }
+            Self::Link { url } => format!("Video call: {url}"),
+        }
+    }
+
+    /// The iCalendar LOCATION text (an address, a number or the link).
+    pub fn calendar_text(&self, guest_phone: Option<&str>) -> Option<String> {
+        match self {
+            Self::InPerson { address } => Some(address.clone()),
+            Self::HostCallsGuest => guest_phone.map(|p| format!("Phone: {p}")),
+            Self::GuestCallsHost { phone } => Some(format!("Phone: {phone}")),
+            Self::Link { url } => Some(url.clone()),
+        }
+    }
+
+    pub fn url(&self) -> Option<&str> {
+        match self {
+            Self::Link { url } => Some(url),
+            _ => None,
+        }
+    }
+
+    /// Whether the guest must leave a phone number for this meeting.
+    pub fn needs_guest_phone(&self) -> bool {
+        matches!(self, Self::HostCallsGuest)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_reads_back_from_its_columns_and_json() {
+        for value in [
+            json!({"kind": "in_person", "address": "1 Main St, Springfield"}),
+            json!({"kind": "phone", "caller": "host"}),
+            json!({"kind": "phone", "caller": "guest", "phone": "+1 415 555 0100"}),
+            json!({"kind": "link", "url": "https://meet.jit.si/novacrm-demo"}),
+        ] {
+            let location = Location::read(&value, "location").unwrap();
+            assert_eq!(location.to_json(), value);
+            let (kind, column) = location.to_columns();
+            let back = Location::from_columns(kind, column.map(str::to_owned)).unwrap();
+            assert_eq!(back, location);
+        }
+    }
+
+    #[test]
+    fn a_link_must_be_a_web_address() {
+        let error = Location::read(
+            &json!({"kind": "link", "url": "javascript:alert(1)"}),
+            "location",
+        )
+        .unwrap_err();
+        assert_eq!(error.field, "location.url");
+        let error = Location::read(&json!({"kind": "fax"}), "location").unwrap_err();
+        assert_eq!(error.field, "location.kind");
+    }
+}
