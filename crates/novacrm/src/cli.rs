@@ -118,7 +118,11 @@ impl Messaging {
         config.smtp_url = self.smtp_url.filter(|u| !u.trim().is_empty());
         config.mail_from = self.mail_from;
         config.outbox_dir = self.outbox_dir;
-        config.twilio = match (self.twilio_account_sid, self.twilio_auth_token, self.twilio_from) {
+        config.twilio = match (
+            self.twilio_account_sid,
+            self.twilio_auth_token,
+            self.twilio_from,
+        ) {
             (Some(account_sid), Some(auth_token), Some(from)) => Some(TwilioConfig {
                 account_sid,
                 auth_token,
@@ -289,9 +293,16 @@ async fn jobs(store: &Store, command: JobsCommand, now: jiff::Timestamp) -> Resu
             let write = |out: &mut std::io::StdoutLock<'_>, line: String| {
                 writeln!(out, "{line}").map_err(|e| format!("cannot write: {e}"))
             };
-            write(&mut out, "id\tkind\tstate\tdue\tattempts\tlast error".into())?;
+            write(
+                &mut out,
+                "id\tkind\tstate\tdue\tattempts\tlast error".into(),
+            )?;
             for job in &jobs {
-                let state = if job.failed_at.is_some() { "failed" } else { "pending" };
+                let state = if job.failed_at.is_some() {
+                    "failed"
+                } else {
+                    "pending"
+                };
                 write(
                     &mut out,
                     format!(
@@ -315,7 +326,9 @@ async fn jobs(store: &Store, command: JobsCommand, now: jiff::Timestamp) -> Resu
                 println!("job {id} is queued again");
                 Ok(())
             } else {
-                Err(format!("no failed job with id {id:?} (see `novacrm jobs list`)"))
+                Err(format!(
+                    "no failed job with id {id:?} (see `novacrm jobs list`)"
+                ))
             }
         }
     }

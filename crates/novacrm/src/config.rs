@@ -53,7 +53,7 @@ impl Default for Config {
             outbox_dir: PathBuf::from("data/outbox"),
             twilio: None,
             worker: true,
-            job_lease: Duration::from_secs(300),
+            job_lease: Duration::from_mins(5),
             job_poll: Duration::from_secs(1),
         }
     }
@@ -129,7 +129,10 @@ mod tests {
             ..Config::default()
         };
         let shown = format!("{config:?}");
-        assert!(!shown.contains("hunter2") && !shown.contains("tw-secret"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("tw-secret"),
+            "{shown}"
+        );
         assert!(shown.contains("smtps://mailer:***@smtp.example.com"));
     }
 }

@@ -63,9 +63,15 @@ impl Locale {
     /// Americas and Australia, 24-hour elsewhere.
     pub fn for_zone(zone: &Zone) -> Self {
         let name = zone.name();
-        let hour12 = ["America/", "US/", "Canada/", "Australia/", "Pacific/Honolulu"]
-            .iter()
-            .any(|p| name.starts_with(p));
+        let hour12 = [
+            "America/",
+            "US/",
+            "Canada/",
+            "Australia/",
+            "Pacific/Honolulu",
+        ]
+        .iter()
+        .any(|p| name.starts_with(p));
         Self {
             sunday_first: name.starts_with("America/") || name.starts_with("US/"),
             hour12,
@@ -125,7 +131,11 @@ pub fn span_label(start: Instant, end: Instant, zone: &Zone, locale: Locale) -> 
     let end_label = if e.date() == s.date() {
         locale.time(e.hour(), e.minute())
     } else {
-        format!("{}, {}", date_label(e.date()), locale.time(e.hour(), e.minute()))
+        format!(
+            "{}, {}",
+            date_label(e.date()),
+            locale.time(e.hour(), e.minute())
+        )
     };
     format!(
         "{}, {}, {} – {end_label} ({zone_label})",
@@ -144,12 +154,22 @@ mod tests {
         let start = Instant::from("2026-11-25T08:00:00Z".parse::<jiff::Timestamp>().unwrap());
         let berlin = Zone::parse("Europe/Berlin").unwrap();
         assert_eq!(
-            span_label(start, start.plus_minutes(30), &berlin, Locale::for_zone(&berlin)),
+            span_label(
+                start,
+                start.plus_minutes(30),
+                &berlin,
+                Locale::for_zone(&berlin)
+            ),
             "Wednesday, November 25, 2026, 09:00 – 09:30 (Europe/Berlin, CET)"
         );
         let york = Zone::parse("America/New_York").unwrap();
         assert_eq!(
-            span_label(start, start.plus_minutes(30), &york, Locale::for_zone(&york)),
+            span_label(
+                start,
+                start.plus_minutes(30),
+                &york,
+                Locale::for_zone(&york)
+            ),
             "Wednesday, November 25, 2026, 3:00 AM – 3:30 AM (America/New_York, EST)"
         );
     }

@@ -41,8 +41,7 @@ impl Application {
         clock: Arc<dyn Clock>,
         integrations: Integrations,
     ) -> anyhow::Result<Self> {
-        // lettre and reqwest speak TLS through rustls with ring; one provider per process.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        crate::integrations::install_tls();
         let store = Store::connect(&config.database_url).await?;
         let listener = TcpListener::bind(&config.listen)
             .await

@@ -95,9 +95,9 @@ pub fn build(email: &Email) -> Result<Message, SendError> {
             );
             let attachment = ContentType::parse("application/ics; name=\"invite.ics\"")
                 .map_err(|e| SendError::permanent(format!("bad attachment type: {e}")))?;
-            MultiPart::mixed()
-                .multipart(alternative)
-                .singlepart(Attachment::new("invite.ics".into()).body(invite.ics.clone(), attachment))
+            MultiPart::mixed().multipart(alternative).singlepart(
+                Attachment::new("invite.ics".into()).body(invite.ics.clone(), attachment),
+            )
         }
     };
     builder
@@ -157,12 +157,20 @@ impl Mailer for FileMailer {
             let name: String = email
                 .message_id
                 .chars()
-                .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
                 .collect();
             let path = self.dir.join(format!("{name}.eml"));
             std::fs::create_dir_all(&self.dir)
                 .and_then(|()| std::fs::write(&path, message.formatted()))
-                .map_err(|e| SendError::transient(format!("cannot write {}: {e}", path.display())))?;
+                .map_err(|e| {
+                    SendError::transient(format!("cannot write {}: {e}", path.display()))
+                })?;
             tracing::info!(to = %email.to.email, subject = %email.subject, path = %path.display(),
                 "email written to the outbox folder (no SMTP configured)");
             Ok(())

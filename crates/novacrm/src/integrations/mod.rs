@@ -46,6 +46,12 @@ impl std::fmt::Display for SendError {
     }
 }
 
+/// Makes ring the process's TLS provider (reqwest and lettre speak rustls; reqwest is built
+/// without a default provider to keep aws-lc's C build out). Safe to call any number of times.
+pub fn install_tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// The adapters a running service talks through.
 #[derive(Debug, Clone)]
 pub struct Integrations {
@@ -57,6 +63,7 @@ pub struct Integrations {
 impl Integrations {
     /// The real adapters the configuration asks for.
     pub fn from_config(config: &Config) -> anyhow::Result<Self> {
+        install_tls();
         let mailer: Arc<dyn Mailer> = match &config.smtp_url {
             Some(url) => Arc::new(SmtpMailer::from_url(url).map_err(anyhow::Error::msg)?),
             None => Arc::new(FileMailer::new(config.outbox_dir.clone())),

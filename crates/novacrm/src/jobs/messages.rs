@@ -144,7 +144,8 @@ impl Sender {
             description.push_str("\n\n");
             description.push_str(notes);
         }
-        description.push_str(&format!("\n\nReschedule or cancel: {manage}"));
+        description.push_str("\n\nReschedule or cancel: ");
+        description.push_str(&manage);
         let uid = self.uid(&b.id);
         invite::Invite {
             method,
@@ -301,8 +302,15 @@ impl Sender {
         let b = &found.booking;
         let guest_zone = Zone::parse(&b.timezone).unwrap_or_else(|_| found.host_zone.clone());
         let locale = Locale::for_zone(&guest_zone);
-        let local = b.start.to_timestamp().to_zoned_datetime(guest_zone.time_zone().clone());
-        let time = format!("{} {}", locale.time(local.hour(), local.minute()), local.strftime("%Z"));
+        let local = b
+            .start
+            .to_timestamp()
+            .to_zoned_datetime(guest_zone.time_zone().clone());
+        let time = format!(
+            "{} {}",
+            locale.time(local.hour(), local.minute()),
+            local.strftime("%Z")
+        );
         let body = match job.text {
             SmsText::Reminder => {
                 if b.status != BookingStatus::Confirmed || b.sequence != job.sequence {
@@ -336,7 +344,11 @@ impl Sender {
 }
 
 fn day_label(at: Instant, zone: &Zone) -> String {
-    date_label(at.to_timestamp().to_zoned_datetime(zone.time_zone().clone()).date())
+    date_label(
+        at.to_timestamp()
+            .to_zoned_datetime(zone.time_zone().clone())
+            .date(),
+    )
 }
 
 /// `https://book.example.com:8443/x` → `book.example.com`; an IP or nothing → `localhost`.
@@ -373,7 +385,11 @@ impl Found {
         let Some(booking) = store.booking_by_id(booking_id).await.map_err(transient)? else {
             return Ok(None);
         };
-        let Some(host) = store.host_by_id(&booking.host_id).await.map_err(transient)? else {
+        let Some(host) = store
+            .host_by_id(&booking.host_id)
+            .await
+            .map_err(transient)?
+        else {
             return Ok(None);
         };
         let Some(meeting) = store
@@ -413,10 +429,10 @@ pub struct View {
     pub host_name: String,
     pub type_name: String,
     pub duration: i64,
-    /// "Wednesday, November 25, 2026, 9:00 AM – 9:30 AM (America/New_York, EST)".
+    /// "Wednesday, November 25, 2026, 9:00 AM – 9:30 AM (`America/New_York`, EST)".
     pub guest_when: String,
     pub host_when: String,
-    /// "… (America/New_York, EST) for Jane Smith": the other side's time, in details.
+    /// "… (`America/New_York`, EST) for Jane Smith": the other side's time, in details.
     pub host_when_note: String,
     pub guest_when_note: String,
     /// "Wednesday, November 25" (subjects).
@@ -574,8 +590,11 @@ mod tests {
         let sender = Sender::new("https://book.example.com/", None).unwrap();
         assert_eq!(sender.domain, "book.example.com");
         assert_eq!(sender.from.email, "no-reply@book.example.com");
-        let sender =
-            Sender::new("http://127.0.0.1:3000", Some("Acme Bookings <hi@acme.example>")).unwrap();
+        let sender = Sender::new(
+            "http://127.0.0.1:3000",
+            Some("Acme Bookings <hi@acme.example>"),
+        )
+        .unwrap();
         assert_eq!(sender.domain, "localhost");
         assert_eq!(sender.from.name, "Acme Bookings");
         assert_eq!(sender.from.email, "hi@acme.example");

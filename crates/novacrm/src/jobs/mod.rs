@@ -46,7 +46,9 @@ pub fn backoff(attempts: i64) -> Duration {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
     Booked,
-    Rescheduled { previous_start: Instant },
+    Rescheduled {
+        previous_start: Instant,
+    },
     Cancelled,
     /// Marked completed or no-show: nothing to tell, but pending reminders go.
     Closed,
@@ -104,7 +106,11 @@ pub async fn booking_changed(
     if plans_reminders && let Some(due) = reminders::reminder_at(now, booking.start) {
         let reminder = email(Message::Reminder, Recipient::Guest, None);
         Store::enqueue(tx, &job(booking, REMINDER, reminder.to_json(), due), now).await?;
-        if let Some(phone) = booking.guest_phone.as_deref().and_then(|p| Phone::parse(p).ok()) {
+        if let Some(phone) = booking
+            .guest_phone
+            .as_deref()
+            .and_then(|p| Phone::parse(p).ok())
+        {
             let sms = SmsJob {
                 text: SmsText::Reminder,
                 to: phone.to_string(),
@@ -135,6 +141,30 @@ pub async fn text_about(
     Ok(())
 }
 
+/// "Confirmation email to the guest": a job as the host's dashboard names it.
+pub fn describe(job: &JobRow) -> String {
+    let payload: serde_json::Value = serde_json::from_str(&job.payload).unwrap_or_default();
+    match job.kind.as_str() {
+        EMAIL | REMINDER => match EmailJob::read(&payload) {
+            Ok(e) => format!(
+                "{} email to the {}",
+                match e.message {
+                    Message::Confirmation => "Confirmation",
+                    Message::HostNotice => "New-booking",
+                    Message::Reminder => "Reminder",
+                    Message::Cancelled => "Cancellation",
+                    Message::Rescheduled => "Reschedule",
+                },
+                e.to.as_str()
+            ),
+            Err(_) => "Email".into(),
+        },
+        SMS_REMINDER => "Text reminder to the guest".into(),
+        SMS => "Text message to the guest".into(),
+        other => other.to_owned(),
+    }
+}
+
 /// How one run of a job ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -154,12 +184,7 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub fn new(
-        store: Store,
-        integrations: Integrations,
-        sender: Sender,
-        lease: Duration,
-    ) -> Self {
+    pub fn new(store: Store, integrations: Integrations, sender: Sender, lease: Duration) -> Self {
         Self {
             store,
             integrations,

@@ -61,7 +61,12 @@ pub struct EmailJob {
     pub previous_start: Option<Instant>,
 }
 
-fn one_of<T: Copy>(obj: &Obj<'_>, key: &str, all: &[T], name: impl Fn(T) -> &'static str) -> Result<T, FieldError> {
+fn one_of<T: Copy>(
+    obj: &Obj<'_>,
+    key: &str,
+    all: &[T],
+    name: impl Fn(T) -> &'static str,
+) -> Result<T, FieldError> {
     let text = obj.required_str(key)?;
     all.iter()
         .copied()
@@ -85,7 +90,12 @@ impl EmailJob {
         let obj = Obj::new(value, "payload")?;
         Ok(Self {
             message: one_of(&obj, "message", &Message::ALL, Message::as_str)?,
-            to: one_of(&obj, "to", &[Recipient::Guest, Recipient::Host], Recipient::as_str)?,
+            to: one_of(
+                &obj,
+                "to",
+                &[Recipient::Guest, Recipient::Host],
+                Recipient::as_str,
+            )?,
             booking_id: obj.required_str("bookingId")?.to_owned(),
             sequence: obj.int("sequence")?.unwrap_or(0),
             previous_start: obj

@@ -11,7 +11,9 @@
 //! does. `sequence` counts the changes a guest's calendar must follow (moves, cancellation).
 
 use jiff::Timestamp;
-use scheduling::{BookingStatus, Busy, FieldError, Instant, Obj, Phone, Zone, is_offered, reminders};
+use scheduling::{
+    BookingStatus, Busy, FieldError, Instant, Obj, Phone, Zone, is_offered, reminders,
+};
 use serde_json::Value;
 
 use super::validate::{self, gather};
@@ -400,7 +402,10 @@ pub async fn guest_change(
     now: Timestamp,
 ) -> Result<BookingRecord> {
     let unknown = || ServiceError::NotFound("we could not find this booking".into());
-    let found = store.booking_by_guest_token(token).await?.ok_or_else(unknown)?;
+    let found = store
+        .booking_by_guest_token(token)
+        .await?
+        .ok_or_else(unknown)?;
     let mut tx = store.write().await?;
     Store::lock_host(&mut tx, &found.host_id).await?;
     let mut booking = Store::booking_by_guest_token_in(&mut tx, token)
@@ -450,4 +455,26 @@ pub async fn guest_change(
     }
     tx.commit().await?;
     Ok(booking)
+}
+
+/// A guest's "C" by text message: cancels the next confirmed meeting booked with that number
+/// (only that one) and texts a confirmation. `None` when there is no such meeting.
+pub async fn cancel_by_phone(
+    store: &Store,
+    phone: &Phone,
+    now: Timestamp,
+) -> Result<Option<BookingRecord>> {
+    let Some(next) = store
+        .next_booking_by_phone(phone.as_str(), Instant::from(now))
+        .await?
+    else {
+        return Ok(None);
+    };
+    let token = next.guest_token.clone().unwrap_or_default();
+    let action = GuestAction::Cancel {
+        reason: Some("Cancelled by text message".into()),
+    };
+    guest_change(store, &token, action, Some(phone), now)
+        .await
+        .map(Some)
 }

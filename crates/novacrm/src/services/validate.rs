@@ -74,7 +74,10 @@ pub fn phone(obj: &Obj<'_>, key: &str) -> Result<Option<String>, FieldError> {
 /// invite parameters, where a line break would be an injection.
 pub fn single_line(obj: &Obj<'_>, key: &str, max: usize) -> Result<Option<String>, FieldError> {
     let text = optional_text(obj, key, max)?;
-    if text.as_deref().is_some_and(|t| t.contains(['\n', '\r', '\t'])) {
+    if text
+        .as_deref()
+        .is_some_and(|t| t.contains(['\n', '\r', '\t']))
+    {
         return Err(obj.error(key, "must be on one line"));
     }
     Ok(text)

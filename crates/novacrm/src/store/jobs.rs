@@ -120,12 +120,7 @@ impl Store {
     /// Claims up to `limit` due jobs for `lease_ms`, oldest due first. On PostgreSQL rows
     /// locked by another claimer are skipped (`FOR UPDATE SKIP LOCKED`); on SQLite the write
     /// transaction serialises claimers.
-    pub async fn claim_jobs(
-        &self,
-        now: Instant,
-        lease_ms: i64,
-        limit: i64,
-    ) -> Result<Vec<JobRow>> {
+    pub async fn claim_jobs(&self, now: Instant, lease_ms: i64, limit: i64) -> Result<Vec<JobRow>> {
         let skip_locked = match self.backend {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
@@ -230,7 +225,8 @@ impl Store {
 
     /// Every job of one booking, in order of creation (for tests and the dashboard).
     pub async fn booking_jobs(&self, booking_id: &str) -> Result<Vec<JobRow>> {
-        let sql = format!("SELECT {COLUMNS} FROM job WHERE booking_id = $1 ORDER BY created_at, job_id");
+        let sql =
+            format!("SELECT {COLUMNS} FROM job WHERE booking_id = $1 ORDER BY created_at, job_id");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(booking_id)
             .fetch_all(&self.pool)

@@ -6,6 +6,7 @@ pub mod error;
 pub mod extract;
 pub mod pages;
 pub mod session;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -51,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .merge(session::router())
         .merge(pages::router())
+        .merge(webhooks::router())
         .merge(docs())
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
         .with_state(state)

@@ -6,11 +6,13 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 use novacrm::clock::FixedClock;
-use novacrm::config::Config;
+use novacrm::config::{Config, TwilioConfig};
 use novacrm::services::host;
 use novacrm::startup::{Application, seed_demo};
 use novacrm::store::Store;
 use serde_json::{Value, json};
+
+use crate::outside::{FakeTwilio, SmtpSink};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -72,6 +74,9 @@ pub const NOW: &str = "2026-11-23T12:00:00Z";
 #[allow(dead_code, reason = "not every test reads every field")]
 pub struct TestApp {
     pub address: String,
+    pub smtp: SmtpSink,
+    pub twilio: FakeTwilio,
+    pub worker: novacrm::jobs::Worker,
     pub database_url: String,
     pub store: Store,
     pub clock: Arc<FixedClock>,
@@ -86,16 +91,28 @@ pub struct TestApp {
 pub async fn spawn_app(backend: Backend) -> TestApp {
     let database_url = fresh_database(backend).await;
     let clock = Arc::new(FixedClock::new(NOW.parse().unwrap()));
+    let smtp = SmtpSink::start().await;
+    let twilio = FakeTwilio::start().await;
     let config = Config {
         listen: "127.0.0.1:0".into(),
         database_url: database_url.clone(),
-        public_url: None,
-        demo: false,
+        smtp_url: Some(smtp.url.clone()),
+        mail_from: Some("Jane's Bookings <bookings@novacrm.test>".into()),
+        twilio: Some(TwilioConfig {
+            account_sid: twilio.account_sid.clone(),
+            auth_token: twilio.auth_token.clone(),
+            from: "+15005550006".into(),
+            base_url: twilio.base_url.clone(),
+        }),
+        // Tests run the outbox step by step with the clock they set.
+        worker: false,
+        ..Config::default()
     };
     let app = Application::build_with_clock(config, clock.clone())
         .await
         .unwrap();
     let store = app.state().store.clone();
+    let worker = app.state().worker.clone();
     seed_demo(&store, clock.now_ts()).await.unwrap();
     let jane = store.host_by_username("jane").await.unwrap().unwrap();
     let token = host::create_token(&store, &jane, clock.now_ts())
@@ -106,17 +123,20 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
+        smtp,
+        twilio,
+        worker,
         database_url,
         store,
         clock,
-        client: reqwest::Client::new(),
+        client: http_client().build().unwrap(),
         token,
         quick_call: types[0].id.clone(),
         consultation: types[1].id.clone(),
     }
 }
 
-trait NowTs {
+pub trait NowTs {
     fn now_ts(&self) -> Timestamp;
 }
 
@@ -124,6 +144,20 @@ impl NowTs for FixedClock {
     fn now_ts(&self) -> Timestamp {
         novacrm::clock::Clock::now(self)
     }
+}
+
+/// An HTTP client for the tests (reqwest needs the process's TLS provider first).
+pub fn http_client() -> reqwest::ClientBuilder {
+    novacrm::integrations::install_tls();
+    reqwest::Client::builder()
+}
+
+/// A client that shows redirects instead of following them.
+pub fn no_redirects() -> reqwest::Client {
+    http_client()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 #[derive(Debug)]
@@ -134,6 +168,15 @@ pub struct Answer {
 }
 
 impl TestApp {
+    /// Runs every job due at the test clock's `now`; returns how many ran.
+    pub async fn run_jobs(&self) -> usize {
+        self.worker.run_due(self.clock.now_ts()).await.unwrap()
+    }
+
+    pub fn set_now(&self, at: &str) {
+        self.clock.set(at.parse().unwrap());
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

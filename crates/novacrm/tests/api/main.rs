@@ -3,6 +3,8 @@
 mod browser;
 mod cli;
 mod helpers;
+mod messages;
+mod outside;
 mod pages;
 mod processes;
 

@@ -4,17 +4,9 @@
 use std::io::Read;
 
 use reqwest::Method;
-use reqwest::redirect::Policy;
 use serde_json::json;
 
-use crate::helpers::{Backend, TestApp, spawn_app};
-
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
-}
+use crate::helpers::{Backend, TestApp, no_redirects, spawn_app};
 
 async fn page(app: &TestApp, path: &str) -> (u16, String) {
     let response = app
@@ -255,7 +247,7 @@ fn gunzip(bytes: &[u8]) -> usize {
 /// within the 30 KB budget. Prints the figures (BENCHMARKS.md records them).
 pub async fn the_booking_page_weighs_under_30_kb_gzip(backend: Backend) {
     let app = spawn_app(backend).await;
-    let client = reqwest::Client::builder().no_gzip().build().unwrap();
+    let client = crate::helpers::http_client().no_gzip().build().unwrap();
     let fetch = |path: String| {
         let client = client.clone();
         async move {

@@ -54,7 +54,7 @@ pub async fn two_processes_share_one_schedule(backend: Backend) {
     let jane = store.host_by_username("jane").await.unwrap().unwrap();
     let quick = store.meeting_types(&jane.id).await.unwrap()[0].id.clone();
     let servers = [Server::start(&database_url), Server::start(&database_url)];
-    let client = reqwest::Client::new();
+    let client = crate::helpers::http_client().build().unwrap();
     let slots = |address: &str| {
         let url = format!("{address}/api/public/booking/jane/availability?meetingTypeId={quick}");
         let client = client.clone();

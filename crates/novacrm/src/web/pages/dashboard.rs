@@ -17,8 +17,9 @@ use sha2::Digest;
 
 use super::guest::when_label;
 use super::{ASSET_VERSION, Locale, html};
+use crate::jobs;
 use crate::services::{ServiceError, availability, booking, host};
-use crate::store::Host;
+use crate::store::{Host, JobFilter};
 use crate::web::AppState;
 use crate::web::extract::session_cookie;
 
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/logout", post(logout))
         .route("/dashboard/bookings", get(bookings_page))
         .route("/dashboard/bookings/{id}", post(booking_action))
+        .route("/dashboard/messages/{id}/retry", post(retry_message))
         .route("/dashboard/bookings/{id}/reschedule", post(reschedule))
         .route(
             "/dashboard/availability",
@@ -371,6 +373,7 @@ struct HomePage<'a> {
     name: String,
     link: String,
     upcoming: Vec<BookingRow>,
+    failed: Vec<FailedMessage>,
 }
 
 #[derive(Template)]
@@ -476,15 +479,68 @@ async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
         )
         .await
         .unwrap_or_default();
+    let locale = Locale::from_headers(&headers);
+    let zone = host_zone(&state, &s.host).await;
+    let failed = state
+        .store
+        .jobs(Some(&s.host.id), JobFilter::Failed, 50)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|job| FailedMessage {
+            what: jobs::describe(&job),
+            when: job
+                .failed_at
+                .map(|at| when_label(at, &zone, locale))
+                .unwrap_or_default(),
+            error: job.last_error.clone().unwrap_or_default(),
+            attempts: job.attempts,
+            id: job.id,
+        })
+        .collect();
     let page = HomePage {
         asset_version: &ASSET_VERSION,
         link: format!("{}/book/{}", public_base(&state, &headers), s.host.username),
         name: s.host.name.clone(),
-        upcoming: rows(&state, &s.host, week, Locale::from_headers(&headers)).await,
+        upcoming: rows(&state, &s.host, week, locale).await,
+        failed,
         csrf: s.csrf,
         flash: None,
     };
     html(&headers, StatusCode::OK, &page)
+}
+
+/// A message the outbox gave up on, shown to the host with a retry button.
+struct FailedMessage {
+    id: String,
+    what: String,
+    when: String,
+    error: String,
+    attempts: i64,
+}
+
+async fn retry_message(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let (s, _) = match posted(&state, &headers, pairs).await {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
+    let now = Instant::from(state.clock.now());
+    match state.store.retry_job(&id, Some(&s.host.id), now).await {
+        Ok(_) => Redirect::to("/dashboard#messages").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot queue a message again");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "cannot queue the message again; try later",
+            )
+                .into_response()
+        }
+    }
 }
 
 #[derive(Debug, serde::Deserialize)]

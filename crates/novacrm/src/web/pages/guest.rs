@@ -860,4 +860,3 @@ pub async fn guest_booking(state: &AppState, token: &str) -> Option<GuestBooking
         host_zone,
     })
 }
-

@@ -28,7 +28,9 @@ pub async fn download(
             "We could not find this booking. The link may be incomplete.",
         );
     };
-    let ics = state.sender.invite(&booking, &host, &meeting, Method::Publish);
+    let ics = state
+        .sender
+        .invite(&booking, &host, &meeting, Method::Publish);
     let mut response = ics.into_response();
     let h = response.headers_mut();
     h.insert(

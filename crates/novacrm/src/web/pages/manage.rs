@@ -31,7 +31,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/booking/{token}", get(booking_page))
         .route("/booking/{token}/cancel", post(cancel))
-        .route("/booking/{token}/reschedule", get(reschedule_page).post(reschedule))
+        .route(
+            "/booking/{token}/reschedule",
+            get(reschedule_page).post(reschedule),
+        )
         .route("/booking/{token}/invite.ics", get(super::ics::download))
 }
 
@@ -118,7 +121,10 @@ fn render_manage(
             _ => "the system".to_owned(),
         };
         match b.cancelled_at {
-            Some(at) => format!("Cancelled by {who} on {}.", when_label(at, &guest_zone, locale)),
+            Some(at) => format!(
+                "Cancelled by {who} on {}.",
+                when_label(at, &guest_zone, locale)
+            ),
             None => format!("Cancelled by {who}."),
         }
     });
@@ -177,9 +183,10 @@ fn render_manage(
     if let Some(cookie) = set_cookie {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
     response
 }
 
@@ -226,18 +233,36 @@ async fn act(
         return not_found(headers, UNKNOWN);
     };
     if !form_token_matches(headers, GUEST_FORM_COOKIE, field(fields, "csrf")) {
-        return render_manage(state, headers, StatusCode::FORBIDDEN, &found, None, Some(EXPIRED.into()));
+        return render_manage(
+            state,
+            headers,
+            StatusCode::FORBIDDEN,
+            &found,
+            None,
+            Some(EXPIRED.into()),
+        );
     }
     let result = booking::guest_change(&state.store, token, action, None, state.clock.now()).await;
     let refused = |status, message: String| async move {
         let fresh = guest_booking(state, token).await;
-        render_manage(state, headers, status, fresh.as_ref().unwrap_or(&found), None, Some(message))
+        render_manage(
+            state,
+            headers,
+            status,
+            fresh.as_ref().unwrap_or(&found),
+            None,
+            Some(message),
+        )
     };
     match result {
         Ok(_) => Redirect::to(&format!("/booking/{token}?done={done}")).into_response(),
         Err(ServiceError::Conflict(message)) => refused(StatusCode::CONFLICT, message).await,
         Err(ServiceError::Invalid(errors)) => {
-            let message = errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ");
+            let message = errors
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join(" ");
             refused(StatusCode::UNPROCESSABLE_ENTITY, message).await
         }
         Err(ServiceError::NotFound(_)) => not_found(headers, UNKNOWN),
@@ -245,7 +270,8 @@ async fn act(
             tracing::error!(error = %e, "a guest's change failed");
             refused(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "Something went wrong on our side and nothing was changed. Please try again.".into(),
+                "Something went wrong on our side and nothing was changed. Please try again."
+                    .into(),
             )
             .await
         }
@@ -260,7 +286,15 @@ async fn cancel(
 ) -> Response {
     let reason = field(&fields, "reason").trim();
     let reason = (!reason.is_empty()).then(|| reason.chars().take(1000).collect::<String>());
-    act(&state, &headers, &token, &fields, GuestAction::Cancel { reason }, "cancelled").await
+    act(
+        &state,
+        &headers,
+        &token,
+        &fields,
+        GuestAction::Cancel { reason },
+        "cancelled",
+    )
+    .await
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -398,8 +432,10 @@ async fn reschedule(
         && reminders::guest_may_change(start, now, found.meeting.guest_cutoff_hours).is_ok()
     {
         let tz = encode(field(&fields, "tz"));
-        return Redirect::to(&format!("/booking/{token}/reschedule?tz={tz}&taken=1#times"))
-            .into_response();
+        return Redirect::to(&format!(
+            "/booking/{token}/reschedule?tz={tz}&taken=1#times"
+        ))
+        .into_response();
     }
     response
 }

@@ -147,15 +147,13 @@ impl Locale {
 /// browser has one, else new, with the `Set-Cookie` to send (`SameSite=Strict`, so another
 /// site can neither read nor send it).
 pub fn form_token(headers: &HeaderMap, cookie: &str, path: &str) -> (String, Option<HeaderValue>) {
-    match crate::web::extract::cookie(headers, cookie) {
-        Some(existing) => (existing.to_owned(), None),
-        None => {
-            let token = crate::services::host::random_token("nvf_");
-            let value = format!("{cookie}={token}; Path={path}; HttpOnly; SameSite=Strict");
-            let header = HeaderValue::from_str(&value).expect("ASCII cookie");
-            (token, Some(header))
-        }
+    if let Some(existing) = crate::web::extract::cookie(headers, cookie) {
+        return (existing.to_owned(), None);
     }
+    let token = crate::services::host::random_token("nvf_");
+    let value = format!("{cookie}={token}; Path={path}; HttpOnly; SameSite=Strict");
+    let header = HeaderValue::from_str(&value).expect("ASCII cookie");
+    (token, Some(header))
 }
 
 /// Whether a posted form token matches its cookie.

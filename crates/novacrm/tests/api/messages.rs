@@ -1,0 +1,883 @@
+//! Messages: what a booking change sends, over real SMTP (the stand-in in `outside.rs`) and
+//! Twilio's REST API (its stand-in), with the outbox run step by step on the test clock, and
+//! the guest's self-service pages behind the links.
+
+use std::collections::HashSet;
+
+use icalendar::parser::{read_calendar, unfold};
+use novacrm::integrations::sms::twilio_signature;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, NowTs, TestApp, no_redirects, spawn_app};
+use crate::outside::SmtpMode;
+
+/// Tuesday 2026-11-24 09:00 New York — 26 hours after the test clock's `now`.
+const TUE_9: &str = "2026-11-24T14:00:00Z";
+const TUE_10: &str = "2026-11-24T15:00:00Z";
+const WED_9: &str = "2026-11-25T14:00:00Z";
+
+fn booking_body(app: &TestApp, start: &str, email: &str, phone: Option<&str>) -> Value {
+    let mut body = json!({
+        "meetingTypeId": app.consultation, "startTime": start, "timezone": "Europe/Berlin",
+        "guestName": "Ada Lovelace", "guestEmail": email,
+        "meetingNotes": "Line one\nLine two",
+    });
+    if let Some(phone) = phone {
+        body["guestPhone"] = json!(phone);
+    }
+    body
+}
+
+async fn book(app: &TestApp, start: &str, email: &str, phone: Option<&str>) -> Value {
+    let answer = app
+        .post_booking(booking_body(app, start, email, phone))
+        .await;
+    assert_eq!(answer.status, 201, "{:?}", answer.body);
+    answer.body
+}
+
+/// The one VEVENT of an invite, as a real parser reads it: (METHOD, property → value).
+fn parse_invite(ics: &str) -> (String, std::collections::HashMap<String, String>) {
+    let unfolded = unfold(ics);
+    let calendars = read_calendar(&unfolded).expect("valid iCalendar");
+    let method = calendars
+        .properties
+        .iter()
+        .find(|p| p.name == "METHOD")
+        .map(|p| p.val.to_string())
+        .unwrap_or_default();
+    let events: Vec<_> = calendars
+        .components
+        .iter()
+        .filter(|c| c.name == "VEVENT")
+        .collect();
+    assert_eq!(events.len(), 1, "{ics}");
+    let fields = events[0]
+        .properties
+        .iter()
+        .map(|p| (p.name.to_string(), p.val.to_string()))
+        .collect();
+    (method, fields)
+}
+
+async fn jobs_of(app: &TestApp, booking_id: &str) -> usize {
+    app.store.booking_jobs(booking_id).await.unwrap().len()
+}
+
+async fn a_booking_emails_both_sides_with_an_invite(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let booked = book(&app, TUE_9, "ada@example.com", Some("+44 20 7946 0958")).await;
+    let id = booked["id"].as_str().unwrap();
+    let manage = booked["manageUrl"].as_str().unwrap();
+    assert!(
+        manage.starts_with(&format!("{}/booking/nvb_", app.address)),
+        "{manage}"
+    );
+    assert!(
+        app.smtp.received().is_empty(),
+        "nothing leaves before the worker runs"
+    );
+    assert_eq!(
+        app.run_jobs().await,
+        2,
+        "confirmation and host notice are due now"
+    );
+    assert_eq!(app.run_jobs().await, 0, "and each is sent once");
+
+    let guest = app.smtp.to("ada@example.com");
+    assert_eq!(guest.len(), 1);
+    let mail = &guest[0];
+    assert_eq!(mail.mail_from, "bookings@novacrm.test");
+    assert_eq!(
+        mail.subject(),
+        "Confirmed: Consultation with Jane Smith on Tuesday, November 24"
+    );
+    let text = mail.text();
+    for expected in [
+        "Hi Ada Lovelace,",
+        "Tuesday, November 24, 2026, 15:00 – 15:30 (Europe/Berlin, CET)",
+        "9:00 AM – 9:30 AM (America/New_York, EST) for Jane Smith",
+        &format!("Reschedule: {manage}/reschedule"),
+        &format!("Cancel:     {manage}#cancel"),
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in:\n{text}");
+    }
+    let html = mail.html();
+    assert!(
+        html.contains(&format!("href=\"{manage}/reschedule\"")),
+        "{html}"
+    );
+    assert!(html.contains("Europe/Berlin, CET"));
+    assert!(mail.message_id().ends_with("@localhost"));
+    let parsed = mail.parsed();
+    assert_eq!(
+        parsed
+            .reply_to()
+            .and_then(|r| r.first())
+            .and_then(|a| a.address()),
+        Some("jane@example.com")
+    );
+
+    let (method, ics) = mail.calendar();
+    assert_eq!(method, "REQUEST");
+    assert_eq!(mail.attachment(), ics, "the attachment is the same invite");
+    let (ics_method, event) = parse_invite(&ics);
+    assert_eq!(ics_method, "REQUEST");
+    assert_eq!(event["UID"], format!("{id}@localhost"));
+    assert_eq!(event["SEQUENCE"], "0");
+    assert_eq!(event["DTSTART"], "20261124T140000Z");
+    assert_eq!(event["DTEND"], "20261124T143000Z");
+    assert_eq!(event["STATUS"], "CONFIRMED");
+    assert!(event["ORGANIZER"].contains("jane@example.com"));
+    assert!(event["ATTENDEE"].contains("ada@example.com"));
+
+    let host = app.smtp.to("jane@example.com");
+    assert_eq!(host.len(), 1);
+    assert_eq!(
+        host[0].subject(),
+        "New booking: Consultation with Ada Lovelace on Tuesday, November 24"
+    );
+    let text = host[0].text();
+    for expected in [
+        "Tuesday, November 24, 2026, 9:00 AM – 9:30 AM (America/New_York, EST)",
+        "Phone:   +442079460958",
+        "Line one\nLine two",
+        "First meeting with Ada Lovelace.",
+        "/dashboard/bookings",
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in:\n{text}");
+    }
+    assert_eq!(
+        host[0]
+            .parsed()
+            .reply_to()
+            .and_then(|r| r.first())
+            .and_then(|a| a.address()),
+        Some("ada@example.com")
+    );
+
+    // The guest's second booking: the host's brief lists the first.
+    book(&app, WED_9, "ADA@example.com", None).await;
+    app.run_jobs().await;
+    let host = app.smtp.to("jane@example.com");
+    let brief = host.last().unwrap().text();
+    assert!(brief.contains("Earlier meetings:"), "{brief}");
+    assert!(
+        brief.contains("Tuesday, November 24, 2026 at 9:00 AM"),
+        "{brief}"
+    );
+}
+
+async fn a_refused_booking_sends_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let bodies = (0..8)
+        .map(|i| {
+            (
+                app.url("/api/public/booking/jane/book"),
+                booking_body(&app, TUE_9, &format!("racer{i}@example.com"), None),
+            )
+        })
+        .collect();
+    let statuses = crate::helpers::race(&app.client, bodies).await;
+    crate::helpers::assert_one_winner(&statuses);
+    let bad = app
+        .post_booking(
+            json!({"meetingTypeId": app.consultation, "startTime": TUE_10,
+            "timezone": "Europe/Berlin", "guestName": "Eve\r\nBcc: x@example.com",
+            "guestEmail": "eve@example.com"}),
+        )
+        .await;
+    assert_eq!(
+        bad.status, 422,
+        "a name on two lines is refused: {:?}",
+        bad.body
+    );
+    assert_eq!(app.run_jobs().await, 2);
+    assert_eq!(
+        app.smtp.received().len(),
+        2,
+        "one booking: one confirmation, one notice"
+    );
+}
+
+/// Lets Jane be booked any day, far ahead (the reminder cases need dates around DST).
+async fn open_every_day(app: &TestApp) {
+    let answer = app
+        .authed(
+            Method::PATCH,
+            "/api/availability",
+            Some(json!({"maxAdvance": 200, "minNotice": 0, "weeklyHours": {
+                "mon": [["09:00", "17:00"]], "tue": [["09:00", "17:00"]], "wed": [["09:00", "17:00"]],
+                "thu": [["09:00", "17:00"]], "fri": [["09:00", "17:00"]], "sat": [["09:00", "17:00"]],
+                "sun": [["09:00", "17:00"]]}})),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+}
+
+fn reminders_to(app: &TestApp, email: &str) -> usize {
+    app.smtp
+        .to(email)
+        .iter()
+        .filter(|m| m.subject().starts_with("Reminder:"))
+        .count()
+}
+
+async fn the_reminder_fires_a_day_before_even_across_dst(backend: Backend) {
+    let app = spawn_app(backend).await;
+    open_every_day(&app).await;
+    // Sunday 2027-03-14 09:00 EDT = 13:00Z; New York springs forward at 02:00 that day, so
+    // 24 hours before is Saturday 08:00 EST (13:00Z), not 09:00 wall-clock (14:00Z).
+    book(&app, "2027-03-14T13:00:00Z", "ada@example.com", None).await;
+    app.run_jobs().await;
+    app.set_now("2027-03-13T12:59:59Z");
+    assert_eq!(app.run_jobs().await, 0);
+    assert_eq!(reminders_to(&app, "ada@example.com"), 0);
+    app.set_now("2027-03-13T13:00:00Z");
+    assert_eq!(app.run_jobs().await, 1);
+    assert_eq!(reminders_to(&app, "ada@example.com"), 1);
+    let reminder = app.smtp.to("ada@example.com").pop().unwrap();
+    assert_eq!(
+        reminder.subject(),
+        "Reminder: Consultation with Jane Smith tomorrow"
+    );
+    assert!(
+        reminder
+            .text()
+            .contains("Sunday, March 14, 2027, 14:00 – 14:30 (Europe/Berlin, CET)"),
+        "{}",
+        reminder.text()
+    );
+}
+
+async fn a_move_replans_the_reminder_and_a_cancel_drops_it(backend: Backend) {
+    let app = spawn_app(backend).await;
+    open_every_day(&app).await;
+    let moved = book(&app, "2026-12-10T15:00:00Z", "moved@example.com", None).await;
+    let dropped = book(&app, "2026-12-11T15:00:00Z", "dropped@example.com", None).await;
+    // Booked less than a day ahead (15:00 today in New York): no reminder at all.
+    let soon = book(&app, "2026-11-23T20:00:00Z", "soon@example.com", None).await;
+    assert_eq!(jobs_of(&app, soon["id"].as_str().unwrap()).await, 2);
+    app.run_jobs().await;
+    let app = &app;
+    let patch = |id: &str, body: Value| {
+        let path = format!("/api/bookings/{id}");
+        async move { app.authed(Method::PATCH, &path, Some(body)).await }
+    };
+    let answer = patch(
+        moved["id"].as_str().unwrap(),
+        json!({"startTime": "2026-12-12T15:00:00Z"}),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    let answer = patch(
+        dropped["id"].as_str().unwrap(),
+        json!({"status": "CANCELLED", "cancelReason": "Double-booked on my side"}),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    assert_eq!(
+        app.run_jobs().await,
+        4,
+        "a moved and a cancelled notice to each side"
+    );
+    let cancelled = app.smtp.to("dropped@example.com").pop().unwrap();
+    assert!(
+        cancelled.subject().starts_with("Cancelled:"),
+        "{}",
+        cancelled.subject()
+    );
+    assert!(
+        cancelled
+            .text()
+            .contains("Jane Smith cancelled this meeting")
+    );
+    assert!(cancelled.text().contains("Double-booked on my side"));
+    let (method, ics) = cancelled.calendar();
+    assert_eq!(method, "CANCEL");
+    let (_, event) = parse_invite(&ics);
+    assert_eq!(event["SEQUENCE"], "1");
+    assert_eq!(event["STATUS"], "CANCELLED");
+    let moved_notice = app.smtp.to("moved@example.com").pop().unwrap();
+    assert!(
+        moved_notice.subject().starts_with("Moved:"),
+        "{}",
+        moved_notice.subject()
+    );
+    assert!(
+        moved_notice
+            .text()
+            .contains("It was Thursday, December 10, 2026 at 16:00."),
+        "{}",
+        moved_notice.text()
+    );
+    let (_, event) = parse_invite(&moved_notice.calendar().1);
+    assert_eq!(event["SEQUENCE"], "1");
+    assert_eq!(event["DTSTART"], "20261212T150000Z");
+    // The old due times pass without a reminder; the new one brings it.
+    app.set_now("2026-12-11T14:59:59Z");
+    app.run_jobs().await;
+    assert_eq!(reminders_to(app, "moved@example.com"), 0);
+    assert_eq!(reminders_to(app, "dropped@example.com"), 0);
+    app.set_now("2026-12-11T15:00:00Z");
+    app.run_jobs().await;
+    assert_eq!(reminders_to(app, "moved@example.com"), 1);
+    assert_eq!(reminders_to(app, "soon@example.com"), 0);
+}
+
+async fn a_failing_mail_server_gets_retries_then_a_visible_failure(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.smtp.set_mode(SmtpMode::TempFail);
+    book(&app, TUE_9, "ada@example.com", None).await;
+    let mut now: jiff::Timestamp = crate::helpers::NOW.parse().unwrap();
+    assert_eq!(app.run_jobs().await, 2);
+    for attempt in 1..novacrm::jobs::MAX_ATTEMPTS {
+        let wait = novacrm::jobs::backoff(attempt);
+        let pending = app
+            .store
+            .jobs(None, novacrm::store::JobFilter::Pending, 10)
+            .await
+            .unwrap();
+        let emails: Vec<_> = pending.iter().filter(|j| j.kind == "email").collect();
+        assert_eq!(emails.len(), 2, "attempt {attempt}");
+        for job in &emails {
+            assert_eq!(job.attempts, attempt);
+            assert!(
+                job.last_error.as_deref().unwrap().contains("451"),
+                "{job:?}"
+            );
+        }
+        // Not a moment before the backoff has passed.
+        now += jiff::SignedDuration::try_from(wait).unwrap();
+        app.clock.set(now - jiff::SignedDuration::from_millis(1));
+        assert_eq!(app.run_jobs().await, 0, "attempt {attempt} waits {wait:?}");
+        app.clock.set(now);
+        assert_eq!(app.run_jobs().await, 2, "attempt {}", attempt + 1);
+    }
+    let failed = app
+        .store
+        .jobs(None, novacrm::store::JobFilter::Failed, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        failed.len(),
+        2,
+        "given up after {} attempts",
+        novacrm::jobs::MAX_ATTEMPTS
+    );
+    assert!(app.smtp.received().is_empty());
+
+    // The host sees them, with the error, and a retry sends them.
+    let login = app
+        .client
+        .post(app.url("/api/session"))
+        .json(&json!({"username": "jane", "password": "demo-password-jane"}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = login.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let home = app
+        .client
+        .get(app.url("/dashboard"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(home.contains("Messages that could not be sent"), "{home}");
+    assert!(home.contains("Confirmation email to the guest"));
+    assert!(home.contains("451"));
+    app.smtp.set_mode(SmtpMode::Accept);
+    for job in &failed {
+        let now = scheduling::Instant::from(app.clock.now_ts());
+        assert!(
+            app.store
+                .retry_job(&job.id, Some(&job.host_id.clone().unwrap()), now)
+                .await
+                .unwrap()
+        );
+    }
+    assert_eq!(app.run_jobs().await, 2);
+    assert_eq!(app.smtp.received().len(), 2);
+}
+
+async fn two_workers_never_send_one_message_twice(backend: Backend) {
+    let app = spawn_app(backend).await;
+    open_every_day(&app).await;
+    for day in 1..=12 {
+        let start = format!("2026-12-{day:02}T15:00:00Z");
+        book(&app, &start, &format!("guest{day}@example.com"), None).await;
+    }
+    // A second service on the same database: its own pool, its own worker.
+    let config = novacrm::config::Config {
+        listen: "127.0.0.1:0".into(),
+        database_url: app.database_url.clone(),
+        smtp_url: Some(app.smtp.url.clone()),
+        worker: false,
+        ..novacrm::config::Config::default()
+    };
+    let other = novacrm::startup::Application::build_with_clock(config, app.clock.clone())
+        .await
+        .unwrap();
+    let second = other.state().worker.clone();
+    let now = app.clock.now_ts();
+    let (a, b) = tokio::join!(app.worker.run_due(now), second.run_due(now));
+    assert_eq!(a.unwrap() + b.unwrap(), 24);
+    let received = app.smtp.received();
+    assert_eq!(received.len(), 24);
+    let ids: HashSet<String> = received
+        .iter()
+        .map(crate::outside::Received::message_id)
+        .collect();
+    assert_eq!(ids.len(), 24, "every message once");
+}
+
+/// The guest's page, its form cookie and the form token in it.
+async fn guest_form(client: &reqwest::Client, url: &str) -> (String, String, String) {
+    let response = client.get(url).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .map(|c| c.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .unwrap_or_default();
+    let page = response.text().await.unwrap();
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .map(|rest| rest.split('"').next().unwrap().to_owned())
+        .unwrap_or_default();
+    (page, cookie, csrf)
+}
+
+async fn state_of(app: &TestApp, id: &str) -> Value {
+    let bookings = app.authed(Method::GET, "/api/bookings", None).await;
+    bookings
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["id"] == id)
+        .unwrap()
+        .clone()
+}
+
+async fn opening_guest_links_changes_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let booked = book(&app, TUE_9, "ada@example.com", None).await;
+    let id = booked["id"].as_str().unwrap();
+    let manage = booked["manageUrl"].as_str().unwrap().to_owned();
+    let before = (state_of(&app, id).await, jobs_of(&app, id).await);
+    let client = no_redirects();
+    for url in [
+        manage.clone(),
+        format!("{manage}/reschedule"),
+        format!("{manage}/reschedule?start={TUE_10}"),
+        format!("{manage}/invite.ics"),
+        format!("{manage}#cancel"),
+    ] {
+        for method in [Method::GET, Method::HEAD] {
+            let status = client.request(method, &url).send().await.unwrap().status();
+            assert_eq!(status, 200, "{url}");
+        }
+    }
+    assert_eq!((state_of(&app, id).await, jobs_of(&app, id).await), before);
+    for token in ["nvb_forged", "", "../../etc/passwd", "nvb_%00"] {
+        let response = client
+            .get(app.url(&format!("/booking/{token}")))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            [404, 308].contains(&response.status().as_u16()),
+            "{token}: {}",
+            response.status()
+        );
+    }
+    let forged = client
+        .get(app.url("/booking/nvb_forged"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 404);
+    assert!(
+        forged
+            .text()
+            .await
+            .unwrap()
+            .contains("could not find this booking")
+    );
+    let forged = client
+        .post(app.url("/booking/nvb_forged/cancel"))
+        .form(&[("csrf", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 404);
+}
+
+async fn a_guest_cancels_through_the_link(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let booked = book(&app, TUE_9, "ada@example.com", None).await;
+    let id = booked["id"].as_str().unwrap();
+    let manage = booked["manageUrl"].as_str().unwrap().to_owned();
+    app.run_jobs().await;
+    assert!(
+        !app.slots(&app.consultation, "")
+            .await
+            .contains(&TUE_9.to_owned())
+    );
+    let client = no_redirects();
+    let (page, cookie, csrf) = guest_form(&client, &manage).await;
+    assert!(page.contains("re booked!"), "{page}");
+    // Without the form token: refused, nothing changes.
+    let refused = client
+        .post(format!("{manage}/cancel"))
+        .form(&[("reason", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    assert_eq!(state_of(&app, id).await["status"], "CONFIRMED");
+    let done = client
+        .post(format!("{manage}/cancel"))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str()), ("reason", "Something came up")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 303);
+    assert_eq!(state_of(&app, id).await["status"], "CANCELLED");
+    assert!(
+        app.slots(&app.consultation, "")
+            .await
+            .contains(&TUE_9.to_owned()),
+        "the slot is free at once"
+    );
+    let page = app
+        .client
+        .get(&manage)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("This meeting is cancelled"), "{page}");
+    assert!(page.contains("Cancelled by you"));
+    assert!(page.contains("Something came up"));
+    assert!(!page.contains("Cancel meeting"));
+    assert_eq!(app.run_jobs().await, 2);
+    for to in ["ada@example.com", "jane@example.com"] {
+        let notice = app.smtp.to(to).pop().unwrap();
+        assert!(
+            notice.subject().starts_with("Cancelled:"),
+            "{}",
+            notice.subject()
+        );
+        assert!(
+            notice
+                .text()
+                .contains("Ada Lovelace cancelled this meeting")
+        );
+        assert!(notice.text().contains("Something came up"));
+        assert_eq!(notice.calendar().0, "CANCEL");
+    }
+    // A second click changes nothing and tells no one again.
+    let again = client
+        .post(format!("{manage}/cancel"))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 303);
+    assert_eq!(app.run_jobs().await, 0);
+    // The download follows: same UID, SEQUENCE 1, cancelled.
+    let ics = app
+        .client
+        .get(format!("{manage}/invite.ics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let (_, event) = parse_invite(&ics);
+    assert_eq!(event["SEQUENCE"], "1");
+    assert_eq!(event["STATUS"], "CANCELLED");
+}
+
+async fn a_guest_reschedules_through_the_link(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let booked = book(&app, TUE_9, "ada@example.com", None).await;
+    let id = booked["id"].as_str().unwrap();
+    let manage = booked["manageUrl"].as_str().unwrap().to_owned();
+    app.run_jobs().await;
+    let client = no_redirects();
+    let calendar = app
+        .client
+        .get(format!("{manage}/reschedule"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        calendar.contains("Pick a new time for Consultation"),
+        "{calendar}"
+    );
+    assert!(calendar.contains(&format!(
+        "/booking/{}/reschedule?start=",
+        manage.rsplit('/').next().unwrap()
+    )));
+    let (page, cookie, csrf) =
+        guest_form(&client, &format!("{manage}/reschedule?start={WED_9}")).await;
+    assert!(page.contains("Move your meeting?"), "{page}");
+    let done = client
+        .post(format!("{manage}/reschedule"))
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("start", WED_9),
+            ("tz", "Europe/Berlin"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 303);
+    let moved = state_of(&app, id).await;
+    assert_eq!(moved["startTime"], WED_9);
+    let slots = app.slots(&app.consultation, "").await;
+    assert!(slots.contains(&TUE_9.to_owned()), "the old slot is free");
+    assert!(!slots.contains(&WED_9.to_owned()), "the new one is taken");
+    let all = app.authed(Method::GET, "/api/bookings", None).await;
+    assert_eq!(all.body.as_array().unwrap().len(), 1, "one booking, moved");
+    let page = app
+        .client
+        .get(&manage)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Your meeting has a new time"), "{page}");
+    assert!(page.contains("Wednesday, November 25, 2026"));
+    assert_eq!(app.run_jobs().await, 2);
+    for to in ["ada@example.com", "jane@example.com"] {
+        let notice = app.smtp.to(to).pop().unwrap();
+        assert!(
+            notice.subject().starts_with("Moved:"),
+            "{}",
+            notice.subject()
+        );
+        let (method, ics) = notice.calendar();
+        assert_eq!(method, "REQUEST");
+        let (_, event) = parse_invite(&ics);
+        assert_eq!(event["SEQUENCE"], "1");
+        assert_eq!(event["DTSTART"], "20261125T140000Z");
+        assert_eq!(event["UID"], format!("{id}@localhost"));
+    }
+    // A time that is not free: back to the times, saying so; nothing moves.
+    app.book(&app.quick_call, TUE_10, "other@example.com").await;
+    let taken = client
+        .post(format!("{manage}/reschedule"))
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("start", TUE_10),
+            ("tz", "Europe/Berlin"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(taken.status(), 303);
+    assert!(
+        taken.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("taken=1")
+    );
+    assert_eq!(state_of(&app, id).await["startTime"], WED_9);
+}
+
+async fn the_cut_off_closes_guest_changes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let answer = app
+        .authed(
+            Method::PATCH,
+            &format!("/api/meeting-types/{}", app.consultation),
+            Some(json!({"guestCutoffHours": 48,
+                "location": {"kind": "link", "url": "https://meet.jit.si/novacrm-jane"}})),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    assert_eq!(answer.body["guestCutoffHours"], 48);
+    let booked = book(&app, TUE_9, "ada@example.com", None).await;
+    let id = booked["id"].as_str().unwrap();
+    let manage = booked["manageUrl"].as_str().unwrap().to_owned();
+    let client = no_redirects();
+    let (page, _, _) = guest_form(&client, &manage).await;
+    assert!(
+        page.contains("changes are closed 48 hours before the meeting"),
+        "{page}"
+    );
+    assert!(!page.contains("Cancel meeting"), "no form offered");
+    assert!(page.contains("https://meet.jit.si/novacrm-jane"));
+    // A form from an earlier visit (any matching cookie and token pair) is still refused.
+    let refused = client
+        .post(format!("{manage}/cancel"))
+        .header("cookie", "novacrm_guest_form=nvf_earlier")
+        .form(&[("csrf", "nvf_earlier")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 409);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("changes are closed 48 hours")
+    );
+    assert_eq!(state_of(&app, id).await["status"], "CONFIRMED");
+    app.run_jobs().await;
+    // The host may still change it.
+    let host = app
+        .authed(
+            Method::PATCH,
+            &format!("/api/bookings/{id}"),
+            Some(json!({"status": "CANCELLED"})),
+        )
+        .await;
+    assert_eq!(host.status, 200);
+    let confirmation = app.smtp.to("ada@example.com").into_iter().next().unwrap();
+    assert!(
+        confirmation
+            .text()
+            .contains("Video call: https://meet.jit.si/novacrm-jane")
+    );
+    let (_, event) = parse_invite(&confirmation.calendar().1);
+    assert_eq!(event["LOCATION"], "https://meet.jit.si/novacrm-jane");
+}
+
+fn webhook_params(from: &str, body: &str) -> Vec<(String, String)> {
+    [
+        ("AccountSid", "AC00000000000000000000000000000001"),
+        ("MessageSid", "SM0000000000000000000000000000abcd"),
+        ("From", from),
+        ("To", "+15005550006"),
+        ("Body", body),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect()
+}
+
+async fn inbound(app: &TestApp, params: &[(String, String)], signature: &str) -> u16 {
+    app.client
+        .post(app.url("/webhooks/twilio/sms"))
+        .header("x-twilio-signature", signature)
+        .form(params)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn texts_remind_and_a_c_reply_cancels(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let booked = book(&app, TUE_9, "ada@example.com", Some("+1 (415) 555-0100")).await;
+    let id = booked["id"].as_str().unwrap();
+    app.run_jobs().await;
+    app.set_now("2026-11-23T14:00:00Z");
+    assert_eq!(app.run_jobs().await, 2, "the email and the text reminder");
+    let texts = app.twilio.texts();
+    assert_eq!(texts.len(), 1);
+    assert_eq!(texts[0].to, "+14155550100");
+    assert_eq!(texts[0].from, "+15005550006");
+    assert!(
+        texts[0].body.contains("Reply C to cancel"),
+        "{}",
+        texts[0].body
+    );
+    assert!(!texts[0].body.contains("CANCEL"));
+    assert!(
+        texts[0]
+            .body
+            .contains(booked["manageUrl"].as_str().unwrap())
+    );
+
+    let params = webhook_params("+14155550100", " c ");
+    let url = app.url("/webhooks/twilio/sms");
+    assert_eq!(inbound(&app, &params, "forged").await, 403);
+    let wrong_key = twilio_signature("not-the-token", &url, &params);
+    assert_eq!(inbound(&app, &params, &wrong_key).await, 403);
+    assert_eq!(state_of(&app, id).await["status"], "CONFIRMED");
+    let signature = twilio_signature(&app.twilio.auth_token, &url, &params);
+    assert_eq!(inbound(&app, &params, &signature).await, 200);
+    let cancelled = state_of(&app, id).await;
+    assert_eq!(cancelled["status"], "CANCELLED");
+    assert_eq!(cancelled["cancelReason"], "Cancelled by text message");
+    assert_eq!(
+        app.run_jobs().await,
+        3,
+        "two notices and the confirming text"
+    );
+    let last = app.twilio.texts().pop().unwrap();
+    assert!(
+        last.body
+            .starts_with("Cancelled: your Consultation with Jane Smith"),
+        "{}",
+        last.body
+    );
+}
+
+async fn stop_silences_text_reminders(backend: Backend) {
+    let app = spawn_app(backend).await;
+    book(&app, TUE_9, "ada@example.com", Some("+14155550100")).await;
+    let url = app.url("/webhooks/twilio/sms");
+    let params = webhook_params("+14155550100", "STOP");
+    let signature = twilio_signature(&app.twilio.auth_token, &url, &params);
+    assert_eq!(inbound(&app, &params, &signature).await, 200);
+    app.set_now("2026-11-23T14:00:00Z");
+    app.run_jobs().await;
+    assert!(app.twilio.texts().is_empty(), "STOP means no texts");
+    assert_eq!(
+        reminders_to(&app, "ada@example.com"),
+        1,
+        "the email still goes"
+    );
+    // START lets them through again.
+    let params = webhook_params("+14155550100", "START");
+    let signature = twilio_signature(&app.twilio.auth_token, &url, &params);
+    assert_eq!(inbound(&app, &params, &signature).await, 200);
+    assert!(!app.store.sms_opted_out("+14155550100").await.unwrap());
+}
+
+crate::on_both_backends!(
+    a_booking_emails_both_sides_with_an_invite,
+    a_refused_booking_sends_nothing,
+    the_reminder_fires_a_day_before_even_across_dst,
+    a_move_replans_the_reminder_and_a_cancel_drops_it,
+    a_failing_mail_server_gets_retries_then_a_visible_failure,
+    two_workers_never_send_one_message_twice,
+    opening_guest_links_changes_nothing,
+    a_guest_cancels_through_the_link,
+    a_guest_reschedules_through_the_link,
+    the_cut_off_closes_guest_changes,
+    texts_remind_and_a_c_reply_cancels,
+    stop_silences_text_reminders,
+);
