@@ -375,6 +375,10 @@ impl BookingRecord {
             "meetingLink": self.meeting_link,
             "createdAt": self.created_at.to_string(),
             "updatedAt": self.updated_at.to_string(),
+            "sequence": self.sequence,
+            "rescheduleCount": self.reschedule_count,
+            "cancelledAt": self.cancelled_at.map(|at| at.to_string()),
+            "cancelledBy": self.cancelled_by.map(Actor::as_str),
         })
     }
 }

@@ -13,7 +13,7 @@ use pages::{
     a_guest_books_without_javascript, dashboard_forms_check_their_tokens,
     the_booking_page_weighs_under_30_kb_gzip, unknown_pages_are_friendly_404s,
 };
-use processes::two_processes_share_one_schedule;
+use processes::{a_killed_server_loses_no_message, two_processes_share_one_schedule};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -952,6 +952,7 @@ on_both_backends!(
     fifty_guests_racing_for_one_slot_give_one_booking,
     overlapping_types_never_both_win,
     two_processes_share_one_schedule,
+    a_killed_server_loses_no_message,
     a_guest_books_without_javascript,
     unknown_pages_are_friendly_404s,
     the_booking_page_weighs_under_30_kb_gzip,

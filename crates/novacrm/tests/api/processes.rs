@@ -6,7 +6,10 @@ use std::process::{Child, Command, Stdio};
 
 use serde_json::{Value, json};
 
+use novacrm::store::JobFilter;
+
 use crate::helpers::{Backend, assert_no_overlaps, assert_one_winner, fresh_database, race};
+use crate::outside::SmtpSink;
 
 struct Server {
     child: Child,
@@ -15,6 +18,14 @@ struct Server {
 
 impl Server {
     fn start(database_url: &str) -> Self {
+        let outbox = std::env::temp_dir().join("novacrm-tests").join("outbox");
+        Self::start_with(
+            database_url,
+            &[("NOVACRM_OUTBOX_DIR", outbox.to_str().unwrap())],
+        )
+    }
+
+    fn start_with(database_url: &str, env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_novacrm"))
             .args([
                 "serve",
@@ -23,6 +34,7 @@ impl Server {
                 "--database-url",
                 database_url,
             ])
+            .envs(env.iter().copied())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .spawn()
@@ -89,4 +101,111 @@ pub async fn two_processes_share_one_schedule(backend: Backend) {
     for server in servers {
         assert!(server.stop(), "graceful shutdown exits 0");
     }
+}
+
+/// SIGKILL, the way a crash or an OOM kill stops a process.
+fn kill(mut server: Server) {
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+}
+
+/// A mail server that accepts connections and never answers, so a send hangs mid-way.
+async fn silent_smtp() -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("smtp://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    (url, task)
+}
+
+pub async fn a_killed_server_loses_no_message(backend: Backend) {
+    let database_url = fresh_database(backend).await;
+    let store = novacrm::store::Store::connect(&database_url).await.unwrap();
+    novacrm::startup::seed_demo(&store, jiff::Timestamp::now())
+        .await
+        .unwrap();
+    let jane = store.host_by_username("jane").await.unwrap().unwrap();
+    let quick = store.meeting_types(&jane.id).await.unwrap()[0].id.clone();
+    let (silent, silent_task) = silent_smtp().await;
+    let lease = [
+        ("NOVACRM_SMTP_URL", silent.as_str()),
+        ("NOVACRM_JOB_LEASE_SECS", "2"),
+    ];
+    let first = Server::start_with(&database_url, &lease);
+    let client = crate::helpers::http_client().build().unwrap();
+    let url = format!(
+        "{}/api/public/booking/jane/availability?meetingTypeId={quick}",
+        first.address
+    );
+    let body: Value = client.get(url).send().await.unwrap().json().await.unwrap();
+    // Two hours apart, so buffers never make one booking refuse the next.
+    let starts: Vec<String> = body["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .step_by(8)
+        .take(3)
+        .map(|s| s["start"].as_str().unwrap().to_owned())
+        .collect();
+    for (i, start) in starts.iter().enumerate() {
+        let response = client
+            .post(format!("{}/api/public/booking/jane/book", first.address))
+            .json(
+                &json!({"meetingTypeId": quick, "startTime": start, "timezone": "UTC",
+                          "guestName": "Guest", "guestEmail": format!("guest{i}@example.com")}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+    }
+    // Wait until the worker has claimed the messages and is stuck sending them, then kill it.
+    let claimed = async {
+        loop {
+            let open = store.jobs(None, JobFilter::Pending, 100).await.unwrap();
+            let due_now: Vec<_> = open.iter().filter(|j| j.kind == "email").collect();
+            if due_now.len() == 6 && due_now.iter().all(|j| j.attempts >= 1) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(20), claimed)
+        .await
+        .expect("the worker claims the jobs");
+    kill(first);
+    silent_task.abort();
+
+    let sink = SmtpSink::start().await;
+    let second = Server::start_with(&database_url, &[("NOVACRM_SMTP_URL", sink.url.as_str())]);
+    let delivered = async {
+        while sink.received().len() < 6 {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(30), delivered)
+        .await
+        .expect("every message is sent after the restart");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let received = sink.received();
+    assert_eq!(received.len(), 6, "each message once");
+    let ids: std::collections::HashSet<String> = received
+        .iter()
+        .map(crate::outside::Received::message_id)
+        .collect();
+    assert_eq!(ids.len(), 6);
+    assert!(
+        store
+            .jobs(None, JobFilter::Pending, 100)
+            .await
+            .unwrap()
+            .iter()
+            .all(|j| j.kind != "email")
+    );
+    store.close().await;
+    assert!(second.stop());
 }

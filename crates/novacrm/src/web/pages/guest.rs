@@ -143,6 +143,7 @@ struct SlotGroup {
 struct CalendarPage<'a> {
     asset_version: &'a str,
     host_name: &'a str,
+    location: Option<String>,
     type_name: &'a str,
     duration: i64,
     zone: &'a str,
@@ -425,6 +426,10 @@ pub(super) async fn render_calendar(
     let page = CalendarPage {
         asset_version: &ASSET_VERSION,
         host_name: &host.name,
+        location: meeting
+            .location
+            .as_ref()
+            .map(|l| l.describe(&host.name, None)),
         type_name: &meeting.name,
         duration: meeting.duration,
         zone: zone.name(),
@@ -469,6 +474,7 @@ struct FormField {
 #[template(path = "book_details.html")]
 struct DetailsPage<'a> {
     asset_version: &'a str,
+    location: Option<String>,
     username: &'a str,
     host_name: &'a str,
     type_id: &'a str,
@@ -531,7 +537,12 @@ fn fields(meeting: &MeetingTypeRecord, typed: &Typed, errors: &[FieldError]) -> 
                 kind: kind.into(),
                 input_type,
                 autocomplete,
-                required,
+                required: required
+                    || (name == "guestPhone"
+                        && meeting
+                            .location
+                            .as_ref()
+                            .is_some_and(scheduling::Location::needs_guest_phone)),
                 options: Vec::new(),
                 value: first(name),
                 chosen: Vec::new(),
@@ -656,6 +667,11 @@ fn render_details(
         .date();
     let page = DetailsPage {
         asset_version: &ASSET_VERSION,
+        location: ctx
+            .meeting
+            .location
+            .as_ref()
+            .map(|l| l.describe(&ctx.host.name, None)),
         username,
         host_name: &ctx.host.name,
         type_id: &ctx.meeting.id,

@@ -117,6 +117,9 @@ struct TypeForm<'a> {
     description: String,
     confirmation: String,
     active: bool,
+    location_kind: String,
+    location_value: String,
+    cutoff: String,
     questions: Vec<QuestionRow>,
     kinds: [(&'static str, &'static str); 6],
 }
@@ -133,13 +136,47 @@ const KINDS: [(&str, &str); 6] = [
 /// Blank question rows offered below the existing ones.
 const SPARE_QUESTIONS: usize = 3;
 
+/// The location form fields (kind, value) of a meeting type.
+fn location_fields(location: Option<&scheduling::Location>) -> (String, String) {
+    use scheduling::Location;
+    match location {
+        None => (String::new(), String::new()),
+        Some(Location::InPerson { address }) => ("in_person".into(), address.clone()),
+        Some(Location::HostCallsGuest) => ("phone_host".into(), String::new()),
+        Some(Location::GuestCallsHost { phone }) => ("phone_guest".into(), phone.clone()),
+        Some(Location::Link { url }) => ("link".into(), url.clone()),
+    }
+}
+
+/// The API's `location` from the form's kind and value.
+fn location_body(kind: &str, value: &str) -> Value {
+    match kind {
+        "in_person" => json!({"kind": "in_person", "address": value}),
+        "phone_host" => json!({"kind": "phone", "caller": "host"}),
+        "phone_guest" => json!({"kind": "phone", "caller": "guest", "phone": value}),
+        "link" => json!({"kind": "link", "url": value}),
+        _ => Value::Null,
+    }
+}
+
 fn type_form_page(
     headers: &HeaderMap,
     s: Session,
     creating: bool,
     m: &MeetingTypeRecord,
+    typed: Option<&Fields>,
     errors: Vec<String>,
 ) -> Response {
+    let (location_kind, location_value, cutoff) = if let Some(f) = typed {
+        (
+            first(f, "locationKind").to_owned(),
+            first(f, "locationValue").to_owned(),
+            first(f, "guestCutoffHours").to_owned(),
+        )
+    } else {
+        let (kind, value) = location_fields(m.location.as_ref());
+        (kind, value, m.guest_cutoff_hours.to_string())
+    };
     let mut questions: Vec<QuestionRow> = m
         .questions
         .as_array()
@@ -182,6 +219,9 @@ fn type_form_page(
         description: m.description.clone().unwrap_or_default(),
         confirmation: m.confirmation_message.clone().unwrap_or_default(),
         active: m.active,
+        location_kind,
+        location_value,
+        cutoff,
         questions,
         kinds: KINDS,
     };
@@ -196,7 +236,7 @@ async fn type_form(
     let s = logged_in!(state, headers);
     if id == "new" {
         let blank = MeetingTypeRecord::with_defaults(String::new(), &s.host.id);
-        return type_form_page(&headers, s, true, &blank, Vec::new());
+        return type_form_page(&headers, s, true, &blank, None, Vec::new());
     }
     match state
         .store
@@ -206,7 +246,7 @@ async fn type_form(
         .flatten()
         .filter(|m| !m.archived)
     {
-        Some(m) => type_form_page(&headers, s, false, &m, Vec::new()),
+        Some(m) => type_form_page(&headers, s, false, &m, None, Vec::new()),
         None => super::not_found(&headers, "No such meeting type."),
     }
 }
@@ -245,6 +285,8 @@ fn type_body(f: &Fields) -> Value {
         "confirmationMessage": first(f, "confirmationMessage"),
         "active": first(f, "active") == "yes",
         "questions": questions,
+        "location": location_body(first(f, "locationKind"), first(f, "locationValue").trim()),
+        "guestCutoffHours": number("guestCutoffHours"),
     })
 }
 
@@ -279,7 +321,7 @@ async fn save_type(
             typed.active = first(&f, "active") == "yes";
             typed.questions = body["questions"].clone();
             let errors = problems(e).iter().map(ToString::to_string).collect();
-            type_form_page(&headers, s, id == "new", &typed, errors)
+            type_form_page(&headers, s, id == "new", &typed, Some(&f), errors)
         }
     }
 }
