@@ -113,18 +113,20 @@ impl Sender {
                     Method::Cancel => "CANCEL",
                     _ => "REQUEST",
                 },
-                ics: self.invite(b, &found.host, &found.meeting, method),
+                ics: self.invite(b, &found.host, &found.meeting, method, job.to),
             }),
         }))
     }
 
-    /// The booking's invite (`METHOD:REQUEST`/`CANCEL`, or `PUBLISH` for the download).
+    /// The booking's invite (`METHOD:REQUEST`/`CANCEL`, or `PUBLISH` for the download), as
+    /// `reader` gets it: the guest's carries their private link, the host's their dashboard.
     pub fn invite(
         &self,
         b: &BookingRecord,
         host: &Host,
         meeting: &MeetingTypeRecord,
         method: Method,
+        reader: Recipient,
     ) -> String {
         let summary = format!(
             "{} between {} and {}",
@@ -144,8 +146,17 @@ impl Sender {
             description.push_str("\n\n");
             description.push_str(notes);
         }
-        description.push_str("\n\nReschedule or cancel: ");
-        description.push_str(&manage);
+        match reader {
+            Recipient::Guest => {
+                description.push_str("\n\nReschedule or cancel: ");
+                description.push_str(&manage);
+            }
+            Recipient::Host => {
+                description.push_str("\n\nIn your dashboard: ");
+                description.push_str(&self.public_url);
+                description.push_str("/dashboard/bookings");
+            }
+        }
         let uid = self.uid(&b.id);
         invite::Invite {
             method,
@@ -224,6 +235,10 @@ impl Sender {
             recipient_name: match job.to {
                 Recipient::Guest => b.guest_name.clone(),
                 Recipient::Host => found.host.name.clone(),
+            },
+            other_name: match job.to {
+                Recipient::Guest => found.host.name.clone(),
+                Recipient::Host => b.guest_name.clone(),
             },
             for_host: job.to == Recipient::Host,
             guest_name: b.guest_name.clone(),
@@ -421,6 +436,8 @@ impl Found {
 #[derive(Debug)]
 pub struct View {
     pub recipient_name: String,
+    /// Whom the reader meets: the host for the guest, the guest for the host.
+    pub other_name: String,
     pub for_host: bool,
     pub guest_name: String,
     pub guest_email: String,

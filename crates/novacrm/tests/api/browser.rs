@@ -440,6 +440,90 @@ async fn guests_book_in_a_real_browser_and_hosts_see_it() {
         assert!(label.starts_with("Saturday"), "{label}");
     }
     shot(&phone, "mobile-6-saturdays").await;
+
+    // The guest's own links: from the confirmation email to a reschedule, then a cancel.
+    let text = book_through_pages(&desk, &app, "Sam Self", "sam@example.com", "self").await;
+    assert!(text.contains("re booked!"), "{text}");
+    app.run_jobs().await;
+    let email = app
+        .smtp
+        .to("sam@example.com")
+        .into_iter()
+        .find(|m| m.subject().starts_with("Confirmed:"))
+        .expect("a confirmation email");
+    let manage = email
+        .text()
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Reschedule: "))
+        .expect("a reschedule link")
+        .trim_end_matches("/reschedule")
+        .to_owned();
+    desk.goto(&manage).await.unwrap();
+    desk.wait()
+        .for_element(Locator::Css("h1[data-state=booked]"))
+        .await
+        .unwrap();
+    shot(&desk, "self-6-manage").await;
+    assert_accessible(&desk, &axe, "guest booking page").await;
+    phone.goto(&manage).await.unwrap();
+    shot(&phone, "self-6-manage-phone").await;
+    click(&desk, "a.button[href$='/reschedule']").await;
+    desk.wait()
+        .for_element(Locator::Css(".slots a"))
+        .await
+        .unwrap();
+    shot(&desk, "self-7-reschedule-calendar").await;
+    assert_accessible(&desk, &axe, "reschedule calendar").await;
+    click(&desk, ".slots a").await;
+    desk.wait()
+        .for_element(Locator::Css("form button.primary"))
+        .await
+        .unwrap();
+    shot(&desk, "self-8-move").await;
+    assert_accessible(&desk, &axe, "move confirmation").await;
+    click(&desk, "form button.primary").await;
+    desk.wait()
+        .for_element(Locator::Css("h1[data-state=moved]"))
+        .await
+        .unwrap();
+    shot(&desk, "self-9-moved").await;
+    assert!(
+        body_text(&desk)
+            .await
+            .contains("your meeting has a new time")
+    );
+    app.run_jobs().await;
+    fill(&desk, "#reason", "Travel plans changed").await;
+    click(&desk, "button.danger").await;
+    desk.wait()
+        .for_element(Locator::Css("h1[data-state=cancelled]"))
+        .await
+        .unwrap();
+    shot(&desk, "self-10-cancelled").await;
+    assert_accessible(&desk, &axe, "cancelled booking").await;
+    let page = body_text(&desk).await;
+    assert!(
+        page.contains("Cancelled by you") && page.contains("Travel plans changed"),
+        "{page}"
+    );
+    phone.goto(&manage).await.unwrap();
+    shot(&phone, "self-11-cancelled-phone").await;
+    app.run_jobs().await;
+    let subjects: Vec<String> = app
+        .smtp
+        .to("sam@example.com")
+        .iter()
+        .map(crate::outside::Received::subject)
+        .collect();
+    assert!(
+        subjects.iter().any(|s| s.starts_with("Moved:")),
+        "{subjects:?}"
+    );
+    assert!(
+        subjects.iter().any(|s| s.starts_with("Cancelled:")),
+        "{subjects:?}"
+    );
+
     for c in [phone, desk, first, second, plain, host] {
         c.close().await.unwrap();
     }

@@ -9,6 +9,7 @@ use scheduling::invite::Method;
 
 use super::guest::{GuestBooking, guest_booking};
 use super::not_found;
+use crate::jobs::Recipient;
 use crate::web::AppState;
 
 pub async fn download(
@@ -30,7 +31,7 @@ pub async fn download(
     };
     let ics = state
         .sender
-        .invite(&booking, &host, &meeting, Method::Publish);
+        .invite(&booking, &host, &meeting, Method::Publish, Recipient::Guest);
     let mut response = ics.into_response();
     let h = response.headers_mut();
     h.insert(
