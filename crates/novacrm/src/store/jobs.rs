@@ -121,6 +121,18 @@ impl Store {
     /// locked by another claimer are skipped (`FOR UPDATE SKIP LOCKED`); on SQLite the write
     /// transaction serialises claimers.
     pub async fn claim_jobs(&self, now: Instant, lease_ms: i64, limit: i64) -> Result<Vec<JobRow>> {
+        // Idle is the common case: a plain read, so an idle worker never takes SQLite's
+        // writer lock away from a booking.
+        let due = sqlx::query(
+            "SELECT job_id FROM job WHERE done_at IS NULL AND failed_at IS NULL AND run_at <= $1 \
+             AND (locked_until IS NULL OR locked_until <= $1) LIMIT 1",
+        )
+        .bind(now.as_millis())
+        .fetch_optional(&self.pool)
+        .await?;
+        if due.is_none() {
+            return Ok(Vec::new());
+        }
         let skip_locked = match self.backend {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",

@@ -397,16 +397,47 @@ async fn a_failing_mail_server_gets_retries_then_a_visible_failure(backend: Back
     assert!(home.contains("Confirmation email to the guest"));
     assert!(home.contains("451"));
     app.smtp.set_mode(SmtpMode::Accept);
-    for job in &failed {
-        let now = scheduling::Instant::from(app.clock.now_ts());
-        assert!(
-            app.store
-                .retry_job(&job.id, Some(&job.host_id.clone().unwrap()), now)
-                .await
-                .unwrap()
-        );
-    }
-    assert_eq!(app.run_jobs().await, 2);
+    // The operator sees them too, and retries one from the command line; the host the other.
+    let jobs = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_novacrm"))
+            .arg("jobs")
+            .args(args)
+            .args(["--database-url", &app.database_url])
+            .output()
+            .unwrap()
+    };
+    let listed = String::from_utf8(jobs(&["list"]).stdout).unwrap();
+    assert_eq!(
+        listed.lines().filter(|l| l.contains("\tfailed\t")).count(),
+        2,
+        "{listed}"
+    );
+    assert!(listed.contains("451"), "{listed}");
+    let unknown = jobs(&["retry", "no-such-job"]);
+    assert!(!unknown.status.success());
+    assert!(
+        String::from_utf8(unknown.stderr)
+            .unwrap()
+            .contains("no failed job")
+    );
+    assert!(jobs(&["retry", &failed[0].id]).status.success());
+    let now = scheduling::Instant::from(app.clock.now_ts());
+    let host = failed[1].host_id.clone().unwrap();
+    assert!(
+        !app.store
+            .retry_job(&failed[1].id, Some("another-host"), now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        app.store
+            .retry_job(&failed[1].id, Some(&host), now)
+            .await
+            .unwrap()
+    );
+    // The command line queued its job at the real time of day; catch the test clock up.
+    app.clock.set(jiff::Timestamp::now());
+    app.run_jobs().await;
     assert_eq!(app.smtp.received().len(), 2);
 }
 

@@ -102,6 +102,7 @@ impl SmtpSink {
         let server = sink.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
+                stream.set_nodelay(true).unwrap();
                 let server = server.clone();
                 tokio::spawn(async move {
                     let _ = server.session(stream).await;
