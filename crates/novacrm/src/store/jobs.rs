@@ -182,32 +182,21 @@ impl Store {
         retry_at: Option<Instant>,
         now: Instant,
     ) -> Result<bool> {
-        let done = match retry_at {
-            Some(at) => {
-                sqlx::query(
-                    "UPDATE job SET last_error = $3, run_at = $4, locked_until = NULL \
-                     WHERE job_id = $1 AND claim = $2",
-                )
-                .bind(id)
-                .bind(claim)
-                .bind(error)
-                .bind(at.as_millis())
-                .execute(&self.pool)
-                .await?
-            }
-            None => {
-                sqlx::query(
-                    "UPDATE job SET last_error = $3, failed_at = $4, locked_until = NULL \
-                     WHERE job_id = $1 AND claim = $2",
-                )
-                .bind(id)
-                .bind(claim)
-                .bind(error)
-                .bind(now.as_millis())
-                .execute(&self.pool)
-                .await?
-            }
+        let (set, at) = match retry_at {
+            Some(at) => ("run_at", at),
+            None => ("failed_at", now),
         };
+        let sql = format!(
+            "UPDATE job SET last_error = $3, {set} = $4, locked_until = NULL \
+             WHERE job_id = $1 AND claim = $2"
+        );
+        let done = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .bind(claim)
+            .bind(error)
+            .bind(at.as_millis())
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected() > 0)
     }
 

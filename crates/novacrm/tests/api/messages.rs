@@ -472,6 +472,22 @@ async fn two_workers_never_send_one_message_twice(backend: Backend) {
     assert_eq!(ids.len(), 24, "every message once");
 }
 
+/// Posts a guest form with its cookie.
+async fn post_form(
+    client: &reqwest::Client,
+    url: impl reqwest::IntoUrl,
+    cookie: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    client
+        .post(url)
+        .header("cookie", cookie)
+        .form(fields)
+        .send()
+        .await
+        .unwrap()
+}
+
 /// The guest's page, its form cookie and the form token in it.
 async fn guest_form(client: &reqwest::Client, url: &str) -> (String, String, String) {
     let response = client.get(url).send().await.unwrap();
@@ -579,13 +595,13 @@ async fn a_guest_cancels_through_the_link(backend: Backend) {
         .unwrap();
     assert_eq!(refused.status(), 403);
     assert_eq!(state_of(&app, id).await["status"], "CONFIRMED");
-    let done = client
-        .post(format!("{manage}/cancel"))
-        .header("cookie", &cookie)
-        .form(&[("csrf", csrf.as_str()), ("reason", "Something came up")])
-        .send()
-        .await
-        .unwrap();
+    let done = post_form(
+        &client,
+        format!("{manage}/cancel"),
+        &cookie,
+        &[("csrf", csrf.as_str()), ("reason", "Something came up")],
+    )
+    .await;
     assert_eq!(done.status(), 303);
     assert_eq!(state_of(&app, id).await["status"], "CANCELLED");
     assert!(
@@ -624,13 +640,13 @@ async fn a_guest_cancels_through_the_link(backend: Backend) {
         assert_eq!(notice.calendar().0, "CANCEL");
     }
     // A second click changes nothing and tells no one again.
-    let again = client
-        .post(format!("{manage}/cancel"))
-        .header("cookie", &cookie)
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let again = post_form(
+        &client,
+        format!("{manage}/cancel"),
+        &cookie,
+        &[("csrf", csrf.as_str())],
+    )
+    .await;
     assert_eq!(again.status(), 303);
     assert_eq!(app.run_jobs().await, 0);
     // The download follows: same UID, SEQUENCE 1, cancelled.
@@ -675,17 +691,17 @@ async fn a_guest_reschedules_through_the_link(backend: Backend) {
     let (page, cookie, csrf) =
         guest_form(&client, &format!("{manage}/reschedule?start={WED_9}")).await;
     assert!(page.contains("Move your meeting?"), "{page}");
-    let done = client
-        .post(format!("{manage}/reschedule"))
-        .header("cookie", &cookie)
-        .form(&[
+    let done = post_form(
+        &client,
+        format!("{manage}/reschedule"),
+        &cookie,
+        &[
             ("csrf", csrf.as_str()),
             ("start", WED_9),
             ("tz", "Europe/Berlin"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(done.status(), 303);
     let moved = state_of(&app, id).await;
     assert_eq!(moved["startTime"], WED_9);
@@ -722,17 +738,17 @@ async fn a_guest_reschedules_through_the_link(backend: Backend) {
     }
     // A time that is not free: back to the times, saying so; nothing moves.
     app.book(&app.quick_call, TUE_10, "other@example.com").await;
-    let taken = client
-        .post(format!("{manage}/reschedule"))
-        .header("cookie", &cookie)
-        .form(&[
+    let taken = post_form(
+        &client,
+        format!("{manage}/reschedule"),
+        &cookie,
+        &[
             ("csrf", csrf.as_str()),
             ("start", TUE_10),
             ("tz", "Europe/Berlin"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(taken.status(), 303);
     assert!(
         taken.headers()["location"]
@@ -767,13 +783,13 @@ async fn the_cut_off_closes_guest_changes(backend: Backend) {
     assert!(!page.contains("Cancel meeting"), "no form offered");
     assert!(page.contains("https://meet.jit.si/novacrm-jane"));
     // A form from an earlier visit (any matching cookie and token pair) is still refused.
-    let refused = client
-        .post(format!("{manage}/cancel"))
-        .header("cookie", "novacrm_guest_form=nvf_earlier")
-        .form(&[("csrf", "nvf_earlier")])
-        .send()
-        .await
-        .unwrap();
+    let refused = post_form(
+        &client,
+        format!("{manage}/cancel"),
+        "novacrm_guest_form=nvf_earlier",
+        &[("csrf", "nvf_earlier")],
+    )
+    .await;
     assert_eq!(refused.status(), 409);
     assert!(
         refused
