@@ -74,6 +74,11 @@ pub async fn create_host(
         .await?)
 }
 
+/// A hash of a random password, verified in place of a missing user's.
+static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    hash_password(&random_token("dummy_")).expect("a long random password hashes")
+});
+
 /// How long a dashboard session lasts.
 pub const SESSION_DAYS: i64 = 14;
 
@@ -91,15 +96,27 @@ pub async fn log_in(
             "the username or password is wrong",
         )])
     };
-    let (host, hash) = store.credentials(username).await?.ok_or_else(refused)?;
-    let parsed = argon2::password_hash::phc::PasswordHash::new(&hash).map_err(|e| {
-        ServiceError::Store(crate::store::StoreError::Corrupt(format!(
-            "password hash: {e}"
-        )))
-    })?;
-    argon2::Argon2::default()
-        .verify_password(password.as_bytes(), &parsed)
-        .map_err(|_| refused())?;
+    // An unknown username costs the same hash as a known one, so timing tells nothing.
+    let found = store.credentials(username).await?;
+    let hash = found
+        .as_ref()
+        .map_or_else(|| DUMMY_HASH.clone(), |(_, hash)| hash.clone());
+    let password = password.to_owned();
+    // Hashing takes tens of milliseconds of CPU: off the async workers, so logins cannot
+    // stall page requests.
+    let verified = tokio::task::spawn_blocking(move || {
+        argon2::password_hash::phc::PasswordHash::new(&hash).is_ok_and(|parsed| {
+            argon2::Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+    })
+    .await
+    .unwrap_or(false);
+    let host = match found {
+        Some((host, _)) if verified => host,
+        _ => return Err(refused()),
+    };
     let token = random_token("nvs_");
     let now = Instant::from(now);
     let expires = now.plus_minutes(SESSION_DAYS * 24 * 60);

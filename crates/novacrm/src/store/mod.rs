@@ -20,6 +20,14 @@ pub use records::{
     Actor, BlockedRecord, BookingRecord, ContactRecord, Host, MeetingTypeRecord, NewBooking,
 };
 
+/// Which bookings a listing shows: a status and a start-time range, each optional.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BookingFilter {
+    pub status: Option<BookingStatus>,
+    pub from: Option<Instant>,
+    pub to: Option<Instant>,
+}
+
 /// A write transaction. On SQLite it also holds this process's writer slot (see
 /// [`Store::write`]); it derefs to the connection, so queries run on `&mut **tx`.
 #[derive(Debug)]
@@ -767,6 +775,27 @@ impl Store {
             .bind(status.map_or("", BookingStatus::as_str))
             .bind(from.map_or(i64::MIN, Instant::as_millis))
             .bind(to.map_or(i64::MAX, Instant::as_millis))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(BookingRecord::from_row).collect()
+    }
+
+    /// One page of [`Store::bookings`]: at most `limit`, after the `(start, id)` cursor.
+    pub async fn bookings_page(
+        &self,
+        host_id: &str,
+        filter: BookingFilter,
+        after: Option<(Instant, &str)>,
+        limit: i64,
+    ) -> Result<Vec<BookingRecord>> {
+        let rows = sqlx::query(records::BOOKING_SELECT_PAGE)
+            .bind(host_id)
+            .bind(filter.status.map_or("", BookingStatus::as_str))
+            .bind(filter.from.map_or(i64::MIN, Instant::as_millis))
+            .bind(filter.to.map_or(i64::MAX, Instant::as_millis))
+            .bind(after.map_or(i64::MIN, |(at, _)| at.as_millis()))
+            .bind(after.map_or("", |(_, id)| id))
+            .bind(limit)
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(BookingRecord::from_row).collect()

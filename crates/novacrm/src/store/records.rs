@@ -304,6 +304,12 @@ pub const BOOKING_SELECT_ONE: &str = concat!(
 );
 pub const BOOKING_SELECT_BY_GUEST_TOKEN: &str =
     concat!(booking_columns!(), "WHERE guest_token = $1");
+pub const BOOKING_SELECT_PAGE: &str = concat!(
+    booking_columns!(),
+    "WHERE app_user_id = $1 AND ($2 = '' OR status = $2) AND start_time >= $3 AND start_time < $4 \
+     AND (start_time > $5 OR (start_time = $5 AND booking_id > $6)) \
+     ORDER BY start_time, booking_id LIMIT $7"
+);
 pub const BOOKING_SELECT_BY_ID: &str = concat!(booking_columns!(), "WHERE booking_id = $1");
 pub const BOOKING_SELECT_NEXT_BY_PHONE: &str = concat!(
     booking_columns!(),

@@ -15,7 +15,7 @@ use super::error::{ApiError, Result};
 use super::extract::{AuthHost, JsonBody};
 use crate::services::host::token_hash;
 use crate::services::{ServiceError, availability, booking, host};
-use crate::store::Store;
+use crate::store::{BookingFilter, Store};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -291,7 +291,7 @@ async fn list_bookings(
     State(state): State<AppState>,
     AuthHost(host): AuthHost,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>> {
+) -> Result<Response> {
     let status = query
         .get("status")
         .filter(|s| !s.is_empty())
@@ -299,16 +299,60 @@ async fn list_bookings(
         .transpose()?;
     let from = query_instant(&query, "from")?.map(Instant::ceil);
     let to = query_instant(&query, "to")?.map(Instant::ceil);
-    let list = state
+    let limit = match query.get("limit").filter(|l| !l.is_empty()) {
+        None => 100,
+        Some(text) => text
+            .parse::<i64>()
+            .ok()
+            .filter(|l| (1..=500).contains(l))
+            .ok_or_else(|| FieldError::new("limit", "must be a whole number from 1 to 500"))?,
+    };
+    let cursor = query
+        .get("cursor")
+        .filter(|c| !c.is_empty())
+        .map(|c| {
+            c.split_once('.')
+                .and_then(|(ms, id)| Some((Instant::from_millis(ms.parse().ok()?), id)))
+                .filter(|(_, id)| !id.is_empty())
+                .ok_or_else(|| FieldError::new("cursor", "is not a cursor from a Link header"))
+        })
+        .transpose()?;
+    let filter = BookingFilter { status, from, to };
+    let mut list = state
         .store
-        .bookings(&host.id, status, from, to)
+        .bookings_page(&host.id, filter, cursor, limit + 1)
         .await
         .map_err(internal)?;
-    Ok(Json(Value::Array(
+    let more = list.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+    list.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let body = Value::Array(
         list.iter()
             .map(crate::store::BookingRecord::to_json)
             .collect(),
-    )))
+    );
+    let mut response = Json(body).into_response();
+    if more && let Some(last) = list.last() {
+        // The next page: the same filters, after the last booking of this one.
+        let mut next = format!(
+            "/api/bookings?limit={limit}&cursor={}.{}",
+            last.start.as_millis(),
+            super::pages::encode(&last.id)
+        );
+        for key in ["status", "from", "to"] {
+            if let Some(value) = query.get(key).filter(|v| !v.is_empty()) {
+                next.push('&');
+                next.push_str(key);
+                next.push('=');
+                next.push_str(&super::pages::encode(value));
+            }
+        }
+        let link = format!("<{next}>; rel=\"next\"");
+        response.headers_mut().insert(
+            axum::http::header::LINK,
+            axum::http::HeaderValue::from_str(&link).map_err(internal)?,
+        );
+    }
+    Ok(response)
 }
 
 async fn update_booking(

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod error;
 pub mod extract;
+pub mod headers;
 pub mod pages;
 pub mod session;
 pub mod webhooks;
@@ -55,5 +56,9 @@ pub fn router(state: AppState) -> Router {
         .merge(webhooks::router())
         .merge(docs())
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            headers::security_headers,
+        ))
         .with_state(state)
 }

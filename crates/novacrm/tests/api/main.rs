@@ -11,7 +11,8 @@ mod processes;
 use helpers::{Backend, TestApp, assert_no_overlaps, spawn_app};
 use pages::{
     a_guest_books_without_javascript, dashboard_forms_check_their_tokens,
-    the_booking_page_weighs_under_30_kb_gzip, unknown_pages_are_friendly_404s,
+    every_answer_carries_security_headers, the_booking_page_weighs_under_30_kb_gzip,
+    unknown_pages_are_friendly_404s,
 };
 use processes::{a_killed_server_loses_no_message, two_processes_share_one_schedule};
 use reqwest::Method;
@@ -934,6 +935,64 @@ async fn every_write_endpoint_refuses_bad_bodies_and_changes_nothing(backend: Ba
     );
 }
 
+async fn bookings_come_in_pages_with_a_next_link(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let slots = app.slots(&app.quick_call, "").await;
+    // Every fourth slot: an hour apart, clear of each other's buffers.
+    for (i, start) in slots.iter().step_by(4).take(7).enumerate() {
+        let answer = app
+            .book(&app.quick_call, start, &format!("p{i}@example.com"))
+            .await;
+        assert_eq!(answer.status, 201, "{:?}", answer.body);
+    }
+    let mut seen = Vec::new();
+    let mut path = "/api/bookings?limit=3".to_owned();
+    let mut pages = 0;
+    loop {
+        let response = app
+            .client
+            .get(app.url(&path))
+            .bearer_auth(&app.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let next = response
+            .headers()
+            .get("link")
+            .map(|l| l.to_str().unwrap().to_owned());
+        let page: Vec<Value> = response.json().await.unwrap();
+        pages += 1;
+        seen.extend(
+            page.iter()
+                .map(|b| b["startTime"].as_str().unwrap().to_owned()),
+        );
+        match next {
+            Some(link) => {
+                assert!(link.ends_with(">; rel=\"next\""), "{link}");
+                assert_eq!(page.len(), 3);
+                link[1..link.find('>').unwrap()].clone_into(&mut path);
+            }
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    let expected: Vec<String> = slots.iter().step_by(4).take(7).cloned().collect();
+    assert_eq!(seen, expected, "every booking once, in order");
+    for bad in [
+        "limit=0",
+        "limit=501",
+        "limit=x",
+        "cursor=nonsense",
+        "cursor=12.",
+    ] {
+        let answer = app
+            .authed(Method::GET, &format!("/api/bookings?{bad}"), None)
+            .await;
+        assert_problem(&answer, 422);
+    }
+}
+
 on_both_backends!(
     sessions_log_in_and_out_with_a_cookie,
     the_openapi_document_covers_every_route,
@@ -956,5 +1015,7 @@ on_both_backends!(
     a_guest_books_without_javascript,
     unknown_pages_are_friendly_404s,
     the_booking_page_weighs_under_30_kb_gzip,
+    every_answer_carries_security_headers,
+    bookings_come_in_pages_with_a_next_link,
     dashboard_forms_check_their_tokens,
 );

@@ -444,3 +444,32 @@ pub async fn dashboard_forms_check_their_tokens(backend: Backend) {
         .unwrap();
     assert_eq!(anonymous.status(), 303, "the dashboard needs a session");
 }
+
+pub async fn every_answer_carries_security_headers(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = no_redirects();
+    let get = |path: &str| client.get(app.url(path)).send();
+    let page = get("/book/jane").await.unwrap();
+    let h = page.headers();
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["referrer-policy"], "same-origin");
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-eval"),
+        "{csp}"
+    );
+    assert!(csp.contains("frame-ancestors 'self'"), "{csp}");
+    let dashboard = get("/dashboard/login").await.unwrap();
+    let csp = dashboard.headers()["content-security-policy"]
+        .to_str()
+        .unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(dashboard.headers()["x-frame-options"], "DENY");
+    let api = get("/api/public/booking/jane").await.unwrap();
+    assert_eq!(api.headers()["x-content-type-options"], "nosniff");
+    assert!(api.headers().get("content-security-policy").is_none());
+    assert!(
+        api.headers().get("strict-transport-security").is_none(),
+        "http: no HSTS"
+    );
+}

@@ -509,12 +509,16 @@ struct Fixed(
 const FIXED_FIELDS: [Fixed; 5] = [
     Fixed("guestName", "Name", "short_text", "text", Some("name"), true),
     Fixed("guestEmail", "Email", "short_text", "email", Some("email"), true),
-    Fixed("guestPhone", "Phone (optional)", "short_text", "tel", Some("tel"), false),
+    Fixed("guestPhone", "Phone (optional, with country code)", "short_text", "tel", Some("tel"), false),
     Fixed("guestCompany", "Company (optional)", "short_text", "text", Some("organization"), false),
     Fixed("meetingNotes", "What would you like to discuss?", "long_text", "text", None, false),
 ];
 
 fn fields(meeting: &MeetingTypeRecord, typed: &Typed, errors: &[FieldError]) -> Vec<FormField> {
+    let phone_needed = meeting
+        .location
+        .as_ref()
+        .is_some_and(scheduling::Location::needs_guest_phone);
     let first = |name: &str| {
         typed
             .get(name)
@@ -533,16 +537,15 @@ fn fields(meeting: &MeetingTypeRecord, typed: &Typed, errors: &[FieldError]) -> 
         .map(
             |&Fixed(name, label, kind, input_type, autocomplete, required)| FormField {
                 name: name.into(),
-                label: label.into(),
+                label: if name == "guestPhone" && phone_needed {
+                    "Phone, with country code (the host will call you)".into()
+                } else {
+                    label.into()
+                },
                 kind: kind.into(),
                 input_type,
                 autocomplete,
-                required: required
-                    || (name == "guestPhone"
-                        && meeting
-                            .location
-                            .as_ref()
-                            .is_some_and(scheduling::Location::needs_guest_phone)),
+                required: required || (name == "guestPhone" && phone_needed),
                 options: Vec::new(),
                 value: first(name),
                 chosen: Vec::new(),
