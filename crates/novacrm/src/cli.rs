@@ -50,7 +50,7 @@ pub enum Command {
         #[arg(long)]
         demo: bool,
         #[command(flatten)]
-        messaging: Messaging,
+        messaging: Box<Messaging>,
     },
     /// Run the database migrations and exit.
     Migrate {
@@ -86,7 +86,7 @@ pub enum JobsCommand {
     Retry { id: String },
 }
 
-/// Where messages go (DESIGN.md §6).
+/// Where messages go, and how the public surface is guarded (DESIGN.md §6).
 #[derive(Debug, Args)]
 pub struct Messaging {
     /// SMTP server: `smtp://host:port`, `smtp://host:587?tls=required`, `smtps://user:pass@host`
@@ -108,13 +108,30 @@ pub struct Messaging {
     pub twilio_from: Option<String>,
     #[arg(long, env = "NOVACRM_TWILIO_BASE_URL", default_value = crate::config::TWILIO_BASE_URL)]
     pub twilio_base_url: String,
+    /// Rate limits on the public pages and API: `on` (default) or `off` (test harnesses).
+    #[arg(long, env = "NOVACRM_RATE_LIMIT", default_value = "on")]
+    pub rate_limit: String,
+    /// Proxies allowed to set X-Forwarded-For: a count (`1`) or addresses/CIDRs
+    /// (`10.0.0.0/8,192.168.1.7`); default none (the socket's peer is the client).
+    #[arg(long, env = "NOVACRM_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
     /// Seconds a claimed job stays reserved for one worker before another may retake it.
     #[arg(long, env = "NOVACRM_JOB_LEASE_SECS", default_value_t = 300)]
     pub job_lease_secs: u64,
 }
 
 impl Messaging {
-    fn apply(self, config: &mut Config) {
+    fn apply(self, config: &mut Config) -> Result<(), String> {
+        config.rate_limits = match self.rate_limit.trim().to_ascii_lowercase().as_str() {
+            "on" | "" => Some(crate::config::RateLimits::default()),
+            "off" => None,
+            other => {
+                return Err(format!(
+                    "NOVACRM_RATE_LIMIT must be on or off, not {other:?}"
+                ));
+            }
+        };
+        config.trusted_proxies = crate::config::TrustedProxies::parse(&self.trusted_proxies)?;
         config.smtp_url = self.smtp_url.filter(|u| !u.trim().is_empty());
         config.mail_from = self.mail_from;
         config.outbox_dir = self.outbox_dir;
@@ -132,6 +149,7 @@ impl Messaging {
             _ => None,
         };
         config.job_lease = std::time::Duration::from_secs(self.job_lease_secs.max(1));
+        Ok(())
     }
 }
 
@@ -205,7 +223,7 @@ fn run_async(command: Command) -> Result<(), String> {
                     demo,
                     ..Config::default()
                 };
-                messaging.apply(&mut config);
+                messaging.apply(&mut config)?;
                 let app = Application::build(config)
                     .await
                     .map_err(|e| e.to_string())?;

@@ -27,6 +27,96 @@ pub struct Config {
     pub job_lease: Duration,
     /// How often an idle worker looks for due jobs.
     pub job_poll: Duration,
+    /// Rate limits on the public surface; `None` switches them off (`NOVACRM_RATE_LIMIT=off`).
+    pub rate_limits: Option<RateLimits>,
+    /// Which peers may tell us the client's address in `X-Forwarded-For`.
+    pub trusted_proxies: TrustedProxies,
+}
+
+/// A token bucket: `burst` requests at once, refilled one per `every`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    pub burst: u32,
+    pub every: Duration,
+}
+
+impl Budget {
+    pub const fn per_minute(burst: u32, per_minute: u64) -> Self {
+        Self {
+            burst,
+            every: Duration::from_millis(60_000 / per_minute),
+        }
+    }
+}
+
+/// Budgets of the public surface, per client address (IPv6 by /64) and per host page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Page views and availability reads, per client.
+    pub reads: Budget,
+    /// Bookings, guest changes, sign-ups and log-ins, per client.
+    pub writes: Budget,
+    /// Bookings on one host's page, from everyone together.
+    pub host_writes: Budget,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self {
+            // A guest's whole flow is a dozen reads; a calendar clicked through, a few dozen.
+            reads: Budget::per_minute(120, 300),
+            // A person books or changes a meeting a few times, never dozens a minute.
+            writes: Budget::per_minute(10, 20),
+            // A popular host gets many bookings a day, not hundreds a minute.
+            host_writes: Budget::per_minute(30, 60),
+        }
+    }
+}
+
+/// Peers allowed to set `X-Forwarded-For` (counted from the right, so a client cannot
+/// prepend its way out of its own limit).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum TrustedProxies {
+    /// The socket's peer is the client.
+    #[default]
+    None,
+    /// This many proxies in front of us, each appending one address.
+    Count(usize),
+    /// Any proxy whose address is in one of these networks.
+    Networks(Vec<(std::net::IpAddr, u8)>),
+}
+
+impl TrustedProxies {
+    /// `2`, or `10.0.0.0/8, 192.168.1.7, fd00::/8`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        if text.is_empty() || text == "0" || text.eq_ignore_ascii_case("none") {
+            return Ok(Self::None);
+        }
+        if let Ok(count) = text.parse::<usize>() {
+            return Ok(Self::Count(count));
+        }
+        text.split(',')
+            .map(|cidr| {
+                let cidr = cidr.trim();
+                let (address, bits) = cidr.split_once('/').unwrap_or((cidr, ""));
+                let address: std::net::IpAddr = address.parse().map_err(|_| {
+                    format!("NOVACRM_TRUSTED_PROXIES: {cidr:?} is not an address or a CIDR")
+                })?;
+                let max = if address.is_ipv4() { 32 } else { 128 };
+                let bits = if bits.is_empty() {
+                    max
+                } else {
+                    bits.parse::<u8>()
+                        .ok()
+                        .filter(|b| *b <= max)
+                        .ok_or_else(|| format!("NOVACRM_TRUSTED_PROXIES: bad prefix in {cidr:?}"))?
+                };
+                Ok((address, bits))
+            })
+            .collect::<Result<_, _>>()
+            .map(Self::Networks)
+    }
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -55,6 +145,8 @@ impl Default for Config {
             worker: true,
             job_lease: Duration::from_mins(5),
             job_poll: Duration::from_secs(1),
+            rate_limits: Some(RateLimits::default()),
+            trusted_proxies: TrustedProxies::None,
         }
     }
 }
@@ -97,6 +189,8 @@ impl std::fmt::Debug for Config {
             .field("worker", &self.worker)
             .field("job_lease", &self.job_lease)
             .field("job_poll", &self.job_poll)
+            .field("rate_limits", &self.rate_limits)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }

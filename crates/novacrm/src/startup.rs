@@ -59,6 +59,10 @@ impl Application {
             sender.clone(),
             config.job_lease,
         );
+        let limiter = config
+            .rate_limits
+            .as_ref()
+            .map(|limits| Arc::new(crate::web::limits::Limiter::new(limits)));
         let state = AppState {
             store,
             cache: Arc::new(SlotCache::default()),
@@ -67,6 +71,7 @@ impl Application {
             config: Arc::new(config),
             sender: Arc::new(sender),
             worker,
+            limiter,
         };
         if state.config.demo {
             seed_demo(&state.store, state.clock.now()).await?;
@@ -96,7 +101,8 @@ impl Application {
                 .clone()
                 .spawn(self.state.clock.clone(), self.state.config.job_poll);
         }
-        axum::serve(self.listener, router(self.state))
+        let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown_signal())
             .await?;
         store.close().await;

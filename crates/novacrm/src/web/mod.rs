@@ -5,6 +5,7 @@ pub mod api;
 pub mod error;
 pub mod extract;
 pub mod headers;
+pub mod limits;
 pub mod pages;
 pub mod session;
 pub mod webhooks;
@@ -32,6 +33,8 @@ pub struct AppState {
     pub sender: Arc<crate::jobs::Sender>,
     /// The outbox worker (run in the background by `serve`; by hand in tests).
     pub worker: crate::jobs::Worker,
+    /// `None` when rate limits are off.
+    pub limiter: Option<Arc<limits::Limiter>>,
 }
 
 /// The OpenAPI document (`api/openapi.json`, kept by hand and checked by tests against the
@@ -56,6 +59,10 @@ pub fn router(state: AppState) -> Router {
         .merge(webhooks::router())
         .merge(docs())
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limits::rate_limit,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             headers::security_headers,

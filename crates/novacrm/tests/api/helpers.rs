@@ -89,6 +89,11 @@ pub struct TestApp {
 /// Starts the app with the demo host `jane` (Mon–Fri 09–17 New York, 15-min buffer, 24 h
 /// notice) and an API token for her. `now` is Monday 2026-11-23 07:00 New York.
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// [`spawn_app`] with the configuration adjusted first.
+pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
     let database_url = fresh_database(backend).await;
     let clock = Arc::new(FixedClock::new(NOW.parse().unwrap()));
     let smtp = SmtpSink::start().await;
@@ -106,8 +111,12 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         }),
         // Tests run the outbox step by step with the clock they set.
         worker: false,
+        // Suites send hundreds of requests from one address; the limits have their own test.
+        rate_limits: None,
         ..Config::default()
     };
+    let mut config = config;
+    adjust(&mut config);
     let app = Application::build_with_clock(config, clock.clone())
         .await
         .unwrap();

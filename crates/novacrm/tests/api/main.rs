@@ -11,8 +11,8 @@ mod processes;
 use helpers::{Backend, TestApp, assert_no_overlaps, spawn_app};
 use pages::{
     a_guest_books_without_javascript, dashboard_forms_check_their_tokens,
-    every_answer_carries_security_headers, the_booking_page_weighs_under_30_kb_gzip,
-    unknown_pages_are_friendly_404s,
+    every_answer_carries_security_headers, floods_get_429_and_spoofed_addresses_do_not_help,
+    the_booking_page_weighs_under_30_kb_gzip, unknown_pages_are_friendly_404s,
 };
 use processes::{a_killed_server_loses_no_message, two_processes_share_one_schedule};
 use reqwest::Method;
@@ -1017,5 +1017,6 @@ on_both_backends!(
     the_booking_page_weighs_under_30_kb_gzip,
     every_answer_carries_security_headers,
     bookings_come_in_pages_with_a_next_link,
+    floods_get_429_and_spoofed_addresses_do_not_help,
     dashboard_forms_check_their_tokens,
 );

@@ -473,3 +473,70 @@ pub async fn every_answer_carries_security_headers(backend: Backend) {
         "http: no HSTS"
     );
 }
+
+pub async fn floods_get_429_and_spoofed_addresses_do_not_help(backend: Backend) {
+    use novacrm::config::{Budget, RateLimits};
+    let tight = Budget {
+        burst: 3,
+        every: std::time::Duration::from_millis(300),
+    };
+    let app = crate::helpers::spawn_app_with(backend, |config| {
+        config.rate_limits = Some(RateLimits {
+            reads: tight,
+            writes: tight,
+            host_writes: Budget {
+                burst: 100,
+                every: std::time::Duration::from_millis(10),
+            },
+        });
+    })
+    .await;
+    let client = no_redirects();
+    let book = |i: usize, forwarded: &str| {
+        client
+            .post(app.url("/api/public/booking/jane/book"))
+            .header("x-forwarded-for", forwarded.to_owned())
+            .json(&json!({"meetingTypeId": app.quick_call, "startTime": "2026-11-24T14:00:00Z",
+                          "timezone": "UTC", "guestName": "Flood", "guestEmail": format!("f{i}@example.com")}))
+            .send()
+    };
+    let mut statuses = Vec::new();
+    for i in 0..5 {
+        // A new address in every request: without a trusted proxy it changes nothing.
+        statuses.push(book(i, &format!("198.51.100.{i}")).await.unwrap());
+    }
+    let codes: Vec<u16> = statuses.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(&codes[3..], [429, 429], "{codes:?}");
+    assert!(codes[..3].iter().all(|c| *c != 429), "{codes:?}");
+    let refused = statuses.pop().unwrap();
+    assert!(
+        refused.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            >= 1
+    );
+    assert_eq!(
+        refused.headers()["content-type"],
+        "application/problem+json"
+    );
+    // People get a page, not JSON.
+    for _ in 0..4 {
+        let _ = client.get(app.url("/book/jane")).send().await.unwrap();
+    }
+    let page = client.get(app.url("/book/jane")).send().await.unwrap();
+    assert_eq!(page.status(), 429);
+    assert!(page.headers().contains_key("retry-after"));
+    assert!(page.text().await.unwrap().contains("One moment, please"));
+    // The budget refills: one request per 300 ms.
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    assert_ne!(book(9, "198.51.100.9").await.unwrap().status(), 429);
+    // The host's own API is never limited.
+    for _ in 0..10 {
+        let answer = app
+            .authed(reqwest::Method::GET, "/api/bookings", None)
+            .await;
+        assert_eq!(answer.status, 200);
+    }
+}

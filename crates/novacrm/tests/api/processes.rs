@@ -34,6 +34,7 @@ impl Server {
                 "--database-url",
                 database_url,
             ])
+            .env("NOVACRM_RATE_LIMIT", "off")
             .envs(env.iter().copied())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
