@@ -82,14 +82,51 @@ static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
 /// How long a dashboard session lasts.
 pub const SESSION_DAYS: i64 = 14;
 
+/// Failed log-ins allowed per account, and per client address, in [`LOGIN_WINDOW_MINUTES`].
+pub const LOGIN_FAILURES_PER_ACCOUNT: i64 = 10;
+pub const LOGIN_FAILURES_PER_CLIENT: i64 = 50;
+pub const LOGIN_WINDOW_MINUTES: i64 = 15;
+
+/// Refuses a log-in while its account or its client address has failed too often lately.
+async fn check_login_throttle(store: &Store, keys: &[(String, i64)], now: Instant) -> Result<()> {
+    let since = now.plus_minutes(-LOGIN_WINDOW_MINUTES);
+    for (key, allowed) in keys {
+        let (failures, oldest) = store.login_failures(key, since).await?;
+        if failures >= *allowed {
+            let free_at = oldest.unwrap_or(now).plus_minutes(LOGIN_WINDOW_MINUTES);
+            let retry_after = u64::try_from((free_at.as_millis() - now.as_millis()) / 1000)
+                .unwrap_or(0)
+                .max(1);
+            return Err(ServiceError::Throttled {
+                message: format!(
+                    "too many failed log-ins; try again in {} minutes",
+                    retry_after.div_ceil(60)
+                ),
+                retry_after,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Checks a username and password and opens a session; returns the host and the cookie's
-/// token. A wrong username and a wrong password get the same answer.
+/// token. A wrong username and a wrong password get the same answer, in the same time; an
+/// account or a client address with too many recent failures is refused before any check
+/// (counted in the database, so it holds across processes).
 pub async fn log_in(
     store: &Store,
     username: &str,
     password: &str,
+    client: std::net::IpAddr,
     now: Timestamp,
 ) -> Result<(Host, String)> {
+    let at = Instant::from(now);
+    let account_key = format!("user:{}", username.trim().to_lowercase());
+    let keys = [
+        (account_key.clone(), LOGIN_FAILURES_PER_ACCOUNT),
+        (format!("ip:{client}"), LOGIN_FAILURES_PER_CLIENT),
+    ];
+    check_login_throttle(store, &keys, at).await?;
     let refused = || {
         ServiceError::Invalid(vec![FieldError::new(
             "password",
@@ -115,8 +152,13 @@ pub async fn log_in(
     .unwrap_or(false);
     let host = match found {
         Some((host, _)) if verified => host,
-        _ => return Err(refused()),
+        _ => {
+            let keys: Vec<String> = keys.into_iter().map(|(key, _)| key).collect();
+            store.record_login_failure(&keys, at).await?;
+            return Err(refused());
+        }
     };
+    store.clear_login_failures(&account_key).await?;
     let token = random_token("nvs_");
     let now = Instant::from(now);
     let expires = now.plus_minutes(SESSION_DAYS * 24 * 60);

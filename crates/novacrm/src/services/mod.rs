@@ -20,6 +20,9 @@ pub enum ServiceError {
     Conflict(String),
     #[error("the request has invalid fields")]
     Invalid(Vec<FieldError>),
+    /// Too many attempts: try again in `retry_after` seconds.
+    #[error("{message}")]
+    Throttled { message: String, retry_after: u64 },
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -12,6 +12,7 @@ const SQLITE: &[(i64, &str)] = &[
     (2, include_str!("../../migrations/sqlite/0002_session.sql")),
     (3, include_str!("../../migrations/sqlite/0003_guest_token.sql")),
     (4, include_str!("../../migrations/sqlite/0004_messages.sql")),
+    (5, include_str!("../../migrations/sqlite/0005_login_throttle.sql")),
 ];
 #[rustfmt::skip]
 const POSTGRES: &[(i64, &str)] = &[
@@ -19,6 +20,7 @@ const POSTGRES: &[(i64, &str)] = &[
     (2, include_str!("../../migrations/postgres/0002_session.sql")),
     (3, include_str!("../../migrations/postgres/0003_guest_token.sql")),
     (4, include_str!("../../migrations/postgres/0004_messages.sql")),
+    (5, include_str!("../../migrations/postgres/0005_login_throttle.sql")),
 ];
 
 /// An arbitrary constant naming NovaCRM's migration lock.

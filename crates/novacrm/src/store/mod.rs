@@ -801,6 +801,55 @@ impl Store {
         rows.iter().map(BookingRecord::from_row).collect()
     }
 
+    // ---- log-in throttling ---------------------------------------------------------------
+
+    /// Failed log-ins under `key` since `since`, and the oldest of them.
+    pub async fn login_failures(
+        &self,
+        key: &str,
+        since: Instant,
+    ) -> Result<(i64, Option<Instant>)> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n, MIN(failed_at) AS oldest FROM login_failure \
+             WHERE throttle_key = $1 AND failed_at >= $2",
+        )
+        .bind(key)
+        .bind(since.as_millis())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((
+            row.try_get("n")?,
+            row.try_get::<Option<i64>, _>("oldest")?
+                .map(Instant::from_millis),
+        ))
+    }
+
+    /// Records a failed log-in under each key (and forgets those older than a day).
+    pub async fn record_login_failure(&self, keys: &[String], now: Instant) -> Result<()> {
+        let mut tx = self.write().await?;
+        for key in keys {
+            sqlx::query("INSERT INTO login_failure (throttle_key, failed_at) VALUES ($1, $2)")
+                .bind(key)
+                .bind(now.as_millis())
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("DELETE FROM login_failure WHERE failed_at < $1")
+            .bind(now.as_millis() - 86_400_000)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn clear_login_failures(&self, key: &str) -> Result<()> {
+        sqlx::query("DELETE FROM login_failure WHERE throttle_key = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     // ---- idempotency -------------------------------------------------------------------
 
     pub async fn idempotent_response(

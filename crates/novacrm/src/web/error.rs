@@ -25,8 +25,8 @@ pub enum ApiError {
     TooLarge(usize),
     #[error("the request has invalid fields")]
     Invalid(Vec<FieldError>),
-    #[error("too many requests from your address; try again in {0} s")]
-    TooManyRequests(u64),
+    #[error("{detail}")]
+    TooManyRequests { detail: String, retry_after: u64 },
     #[error("internal error")]
     Internal(String),
 }
@@ -39,6 +39,13 @@ impl From<ServiceError> for ApiError {
             ServiceError::NotFound(m) => Self::NotFound(m),
             ServiceError::Conflict(m) => Self::Conflict(m),
             ServiceError::Invalid(errors) => Self::Invalid(errors),
+            ServiceError::Throttled {
+                message,
+                retry_after,
+            } => Self::TooManyRequests {
+                detail: message,
+                retry_after,
+            },
             ServiceError::Store(e) => Self::Internal(e.to_string()),
         }
     }
@@ -60,7 +67,7 @@ impl ApiError {
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -102,10 +109,10 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
-        if let Self::TooManyRequests(seconds) = self {
+        if let Self::TooManyRequests { retry_after, .. } = self {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
         }
         response
     }

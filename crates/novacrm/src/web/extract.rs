@@ -110,3 +110,24 @@ where
         Ok(Self(host))
     }
 }
+
+/// The client's address as the rate limits see it (peer, or trusted proxies' word; IPv6 by
+/// /64), for what must be counted per client in the database (failed log-ins).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub std::net::IpAddr);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map_or(std::net::IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
+        let client = super::limits::client_ip(peer, &parts.headers, &state.config.trusted_proxies);
+        Ok(Self(super::limits::bucket(client)))
+    }
+}

@@ -118,7 +118,7 @@ fn classify(method: &Method, path: &str) -> Class {
 }
 
 /// IPv6 addresses by their /64; IPv4 (and IPv4-mapped) as they are.
-fn bucket(ip: IpAddr) -> IpAddr {
+pub fn bucket(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => {
             if let Some(v4) = v6.to_ipv4_mapped() {
@@ -192,7 +192,11 @@ pub async fn rate_limit(State(state): State<AppState>, request: Request, next: N
         return next.run(request).await;
     };
     if path.starts_with("/api/") {
-        return ApiError::TooManyRequests(seconds).into_response();
+        return ApiError::TooManyRequests {
+            detail: format!("too many requests from your address; try again in {seconds} s"),
+            retry_after: seconds,
+        }
+        .into_response();
     }
     let page = TooMany {
         asset_version: &super::pages::ASSET_VERSION,

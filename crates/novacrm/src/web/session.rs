@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::AppState;
 use super::error::Result;
-use super::extract::{JsonBody, SESSION_COOKIE, session_cookie};
+use super::extract::{ClientIp, JsonBody, SESSION_COOKIE, session_cookie};
 use crate::services::host::{self, SESSION_DAYS, token_hash};
 
 pub fn router() -> Router<AppState> {
@@ -33,11 +33,16 @@ pub fn cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
     HeaderValue::from_str(&text).expect("session tokens are ASCII")
 }
 
-async fn log_in(State(state): State<AppState>, JsonBody(body): JsonBody) -> Result<Response> {
+async fn log_in(
+    State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    JsonBody(body): JsonBody,
+) -> Result<Response> {
     let obj = Obj::new(&body, "")?;
     let username = obj.required_str("username")?;
     let password = obj.required_str("password")?;
-    let (host, token) = host::log_in(&state.store, username, password, state.clock.now()).await?;
+    let now = state.clock.now();
+    let (host, token) = host::log_in(&state.store, username, password, client, now).await?;
     let mut response = Json(json!({"username": host.username, "name": host.name})).into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,

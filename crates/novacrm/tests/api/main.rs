@@ -935,6 +935,53 @@ async fn every_write_endpoint_refuses_bad_bodies_and_changes_nothing(backend: Ba
     );
 }
 
+async fn password_guessing_is_throttled_per_account(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let attempt = |username: &str, password: &str| {
+        app.client
+            .post(app.url("/api/session"))
+            .json(&json!({"username": username, "password": password}))
+            .send()
+    };
+    for i in 0..10 {
+        let wrong = attempt("jane", &format!("guess-number-{i}")).await.unwrap();
+        assert_eq!(wrong.status(), 422);
+    }
+    // Locked, even with the right password; the answer says for how long.
+    let locked = attempt("jane", "demo-password-jane").await.unwrap();
+    assert_eq!(locked.status(), 429);
+    let wait: u64 = locked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((60..=900).contains(&wait), "{wait}");
+    let body: Value = locked.json().await.unwrap();
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("too many failed log-ins")
+    );
+    // Unknown accounts answer like known ones, and are throttled alike.
+    assert_eq!(
+        attempt("nobody", "whatever-1234").await.unwrap().status(),
+        422
+    );
+    // After the window, the right password works again.
+    app.clock.set(
+        jiff::Timestamp::from_second(helpers::NowTs::now_ts(&*app.clock).as_second() + 15 * 60 + 1)
+            .unwrap(),
+    );
+    assert_eq!(
+        attempt("jane", "demo-password-jane")
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}
+
 async fn bookings_come_in_pages_with_a_next_link(backend: Backend) {
     let app = spawn_app(backend).await;
     let slots = app.slots(&app.quick_call, "").await;
@@ -1017,6 +1064,7 @@ on_both_backends!(
     the_booking_page_weighs_under_30_kb_gzip,
     every_answer_carries_security_headers,
     bookings_come_in_pages_with_a_next_link,
+    password_guessing_is_throttled_per_account,
     floods_get_429_and_spoofed_addresses_do_not_help,
     dashboard_forms_check_their_tokens,
 );

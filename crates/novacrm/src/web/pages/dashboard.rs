@@ -21,7 +21,7 @@ use crate::jobs;
 use crate::services::{ServiceError, availability, booking, host};
 use crate::store::{Host, JobFilter};
 use crate::web::AppState;
-use crate::web::extract::session_cookie;
+use crate::web::extract::{ClientIp, session_cookie};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -230,6 +230,7 @@ pub(super) fn problems(e: ServiceError) -> Vec<FieldError> {
         ServiceError::Invalid(errors) => errors,
         ServiceError::Conflict(m) => vec![FieldError::new("username", m)],
         ServiceError::NotFound(m) => vec![FieldError::new("", m)],
+        ServiceError::Throttled { message, .. } => vec![FieldError::new("password", message)],
         ServiceError::Store(e) => {
             tracing::error!(error = %e, "dashboard store error");
             vec![FieldError::new(
@@ -244,9 +245,10 @@ async fn start_session(
     state: &AppState,
     username: &str,
     password: &str,
+    client: std::net::IpAddr,
     now: Timestamp,
 ) -> Result<Response, ServiceError> {
-    let (_, token) = host::log_in(&state.store, username, password, now).await?;
+    let (_, token) = host::log_in(&state.store, username, password, client, now).await?;
     let mut response = Redirect::to("/dashboard").into_response();
     set_cookie(state, &mut response, &token, host::SESSION_DAYS * 86_400);
     Ok(response)
@@ -264,6 +266,7 @@ fn check_form_token(headers: &HeaderMap, fields: &Fields) -> Result<(), Response
 
 async fn signup(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
     headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -283,7 +286,7 @@ async fn signup(
     )
     .await;
     let result = match created {
-        Ok(_) => start_session(&state, username, password, now).await,
+        Ok(_) => start_session(&state, username, password, client, now).await,
         Err(e) => Err(e),
     };
     result.unwrap_or_else(|e| {
@@ -299,6 +302,7 @@ async fn signup(
 
 async fn login(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
     headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -310,6 +314,7 @@ async fn login(
         &state,
         first(&f, "username").trim(),
         first(&f, "password"),
+        client,
         state.clock.now(),
     )
     .await

@@ -832,6 +832,9 @@ async fn submit_details(
             errors,
         ),
         Err(ServiceError::NotFound(message)) => not_found(&headers, &message),
+        Err(ServiceError::Throttled { message, .. }) => {
+            (StatusCode::TOO_MANY_REQUESTS, message).into_response()
+        }
         Err(ServiceError::Store(e)) => {
             tracing::error!(error = %e, "booking from the page failed");
             (

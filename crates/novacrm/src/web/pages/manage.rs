@@ -266,6 +266,9 @@ async fn act(
             refused(StatusCode::UNPROCESSABLE_ENTITY, message).await
         }
         Err(ServiceError::NotFound(_)) => not_found(headers, UNKNOWN),
+        Err(ServiceError::Throttled { message, .. }) => {
+            refused(StatusCode::TOO_MANY_REQUESTS, message).await
+        }
         Err(ServiceError::Store(e)) => {
             tracing::error!(error = %e, "a guest's change failed");
             refused(
