@@ -293,6 +293,16 @@ impl RecurrenceRule {
         self.freq
     }
 
+    /// How many occurrences the rule can have in one day: the product of the BYHOUR,
+    /// BYMINUTE and BYSECOND set sizes (each 1 when absent). What a host may save is bounded
+    /// by this, so no rule can make an availability query expensive.
+    pub fn times_per_day(&self) -> usize {
+        [&self.by_hour, &self.by_minute, &self.by_second]
+            .iter()
+            .map(|set| set.len().max(1))
+            .product()
+    }
+
     pub fn end(&self) -> RuleEnd {
         self.end
     }

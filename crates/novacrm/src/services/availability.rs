@@ -18,7 +18,11 @@ use scheduling::{Busy, FieldError, Instant, Query, Slot, free_slots};
 
 use super::cache::{Cache, Weight};
 use super::{Result, ServiceError};
-use crate::store::Store;
+use crate::store::{Store, StoreError};
+
+/// Availability computations running at once (the rest wait their turn).
+static COMPUTING: std::sync::LazyLock<tokio::sync::Semaphore> =
+    std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(4));
 
 /// Longest range one request may ask for.
 pub const MAX_RANGE_DAYS: i64 = 93;
@@ -115,13 +119,24 @@ pub async fn public_slots(
         .iter()
         .map(crate::store::BlockedRecord::to_blocked_time)
         .collect::<Result<Vec<_>, _>>()?;
-    let busy = Busy {
-        bookings: &bookings,
-        blocked: &blocked,
-    };
-    let slots = free_slots(&settings, meeting.rules()?, busy, Query { from, to, now });
-    let json = Bytes::from(slots_json(&slots).to_string());
-    let answer = Arc::new(Answer { slots, json });
+    let rules = meeting.rules()?;
+    // The engine is CPU work: off the async workers, a few at a time, so one host's heavy
+    // schedule can neither stall the runtime nor other hosts' pages and `/healthz`.
+    let _permit = COMPUTING
+        .acquire()
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("availability workers closed: {e}")))?;
+    let answer = tokio::task::spawn_blocking(move || {
+        let busy = Busy {
+            bookings: &bookings,
+            blocked: &blocked,
+        };
+        let slots = free_slots(&settings, rules, busy, Query { from, to, now });
+        let json = Bytes::from(slots_json(&slots).to_string());
+        Arc::new(Answer { slots, json })
+    })
+    .await
+    .map_err(|e| StoreError::Corrupt(format!("availability computation failed: {e}")))?;
     cache.0.put(key, answer.clone());
     Ok(answer)
 }

@@ -354,6 +354,12 @@ pub async fn delete_meeting_type(
     Ok(())
 }
 
+/// Blocked times one host may keep; with [`MAX_TIMES_PER_DAY`], this bounds what any
+/// schedule can cost an availability query.
+pub const MAX_BLOCKED_TIMES: i64 = 200;
+/// Occurrences a day one recurring blocked time may have.
+pub const MAX_TIMES_PER_DAY: usize = 24;
+
 pub async fn create_blocked_time(
     store: &Store,
     host: &Host,
@@ -370,6 +376,20 @@ pub async fn create_blocked_time(
             .error("recurrenceRule", "is required when recurring is true")
             .into());
     }
+    if let Some(rule) = blocked.rule()
+        && rule.times_per_day() > MAX_TIMES_PER_DAY
+    {
+        return Err(obj
+            .error(
+                "recurrenceRule",
+                format!(
+                    "repeats {} times a day; at most {MAX_TIMES_PER_DAY} (hourly) are allowed — \
+                     block one longer interval instead",
+                    rule.times_per_day()
+                ),
+            )
+            .into());
+    }
     let record = BlockedRecord {
         id: new_id(),
         start: blocked.start(),
@@ -379,6 +399,16 @@ pub async fn create_blocked_time(
     };
     let mut tx = store.write().await?;
     Store::lock_host(&mut tx, &host.id).await?;
+    if Store::blocked_time_count(&mut tx, &host.id).await? >= MAX_BLOCKED_TIMES {
+        return Err(FieldError::new(
+            "",
+            format!(
+                "you have {MAX_BLOCKED_TIMES} blocked times, the most a schedule may hold; \
+                 delete old ones or combine them with a repeating rule"
+            ),
+        )
+        .into());
+    }
     Store::insert_blocked_time(&mut tx, &host.id, &record, Instant::from(now)).await?;
     tx.commit().await?;
     Ok(record)

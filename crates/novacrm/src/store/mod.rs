@@ -579,6 +579,14 @@ impl Store {
         Ok(())
     }
 
+    pub async fn blocked_time_count(tx: &mut Tx, host_id: &str) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM blocked_time WHERE app_user_id = $1")
+            .bind(host_id)
+            .fetch_one(&mut **tx)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+
     pub async fn delete_blocked_time(tx: &mut Tx, host_id: &str, id: &str) -> Result<bool> {
         let done =
             sqlx::query("DELETE FROM blocked_time WHERE blocked_time_id = $1 AND app_user_id = $2")

@@ -982,6 +982,75 @@ async fn password_guessing_is_throttled_per_account(backend: Backend) {
     );
 }
 
+async fn rule_bombs_are_refused_with_field_errors(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let list =
+        |range: std::ops::Range<u32>| range.map(|n| n.to_string()).collect::<Vec<_>>().join(",");
+    let (hours, minutes) = (list(0..24), list(0..60));
+    for rule in [
+        format!("FREQ=DAILY;BYHOUR={hours};BYMINUTE={minutes};BYSECOND={minutes}"),
+        format!(
+            "FREQ=DAILY;BYHOUR={hours};BYMINUTE={minutes};BYSETPOS={}",
+            list(1..367)
+        ),
+        format!(
+            "FREQ=YEARLY;BYMONTH={};BYMONTHDAY={};BYHOUR={hours};BYMINUTE={minutes}",
+            list(1..13),
+            list(1..32)
+        ),
+    ] {
+        let answer = app
+            .authed(
+                Method::POST,
+                "/api/blocked-time",
+                Some(
+                    json!({"startTime": "2026-11-24T14:00:00Z", "endTime": "2026-11-24T14:01:00Z",
+                            "recurrenceRule": rule}),
+                ),
+            )
+            .await;
+        assert_problem(&answer, 422);
+        assert_eq!(fields(&answer), ["recurrenceRule"], "{rule}");
+        assert!(
+            answer.body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("times a day"),
+            "{:?}",
+            answer.body
+        );
+    }
+    let hourly = json!({"startTime": "2026-11-24T14:00:00Z", "endTime": "2026-11-24T14:05:00Z",
+                        "recurrenceRule": format!("FREQ=DAILY;BYHOUR={hours}")});
+    let answer = app
+        .authed(Method::POST, "/api/blocked-time", Some(hourly.clone()))
+        .await;
+    assert_eq!(answer.status, 201, "hourly is fine: {:?}", answer.body);
+    for _ in 1..200 {
+        let answer = app
+            .authed(Method::POST, "/api/blocked-time", Some(hourly.clone()))
+            .await;
+        assert_eq!(answer.status, 201);
+    }
+    let over = app
+        .authed(Method::POST, "/api/blocked-time", Some(hourly))
+        .await;
+    assert_problem(&over, 422);
+    assert!(
+        over.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("200 blocked times")
+    );
+    // And the heaviest schedule a host may keep still answers.
+    let slots = app.slots(&app.quick_call, "").await;
+    assert!(!slots.is_empty());
+    assert!(
+        slots.iter().all(|s| !s.contains(":00:00Z")),
+        "the top of every hour is blocked"
+    );
+}
+
 async fn bookings_come_in_pages_with_a_next_link(backend: Backend) {
     let app = spawn_app(backend).await;
     let slots = app.slots(&app.quick_call, "").await;
@@ -1065,6 +1134,7 @@ on_both_backends!(
     every_answer_carries_security_headers,
     bookings_come_in_pages_with_a_next_link,
     password_guessing_is_throttled_per_account,
+    rule_bombs_are_refused_with_field_errors,
     floods_get_429_and_spoofed_addresses_do_not_help,
     dashboard_forms_check_their_tokens,
 );
