@@ -21,6 +21,9 @@ use super::{Result, ServiceError};
 use crate::jobs::{self, Change, SmsText};
 use crate::store::{Actor, BookingRecord, Host, MeetingTypeRecord, NewBooking, Store, Tx, new_id};
 
+/// Upcoming meetings one guest (by email) may hold with one host.
+pub const MAX_UPCOMING_PER_GUEST: i64 = 3;
+
 const TAKEN: &str = "this time is no longer available; please pick another slot";
 
 /// Reads and checks a guest's booking request (everything but the slot's availability).
@@ -246,6 +249,19 @@ pub async fn book(
     let meeting = schedule.bookable()?;
     let end = schedule.check(meeting, request.start, now)?;
     let at = Instant::from(now);
+    // One guest cannot fill a host's calendar: a few upcoming meetings each.
+    let upcoming = Store::upcoming_for_guest(&mut tx, &host.id, &request.guest_email, at).await?;
+    if upcoming >= MAX_UPCOMING_PER_GUEST {
+        return Err(FieldError::new(
+            "guestEmail",
+            format!(
+                "you already have {upcoming} upcoming meetings with {}; cancel one of them \
+                 (the link is in its confirmation email) before booking another",
+                host.name
+            ),
+        )
+        .into());
+    }
     let contact_id = Store::upsert_contact(&mut tx, &host.id, request, at).await?;
     let booking = BookingRecord {
         id: new_id(),

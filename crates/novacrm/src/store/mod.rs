@@ -687,6 +687,25 @@ impl Store {
         row.map(|r| BookingRecord::from_row(&r)).transpose()
     }
 
+    /// The guest's confirmed meetings with this host that have not started yet.
+    pub async fn upcoming_for_guest(
+        tx: &mut Tx,
+        host_id: &str,
+        email: &str,
+        now: Instant,
+    ) -> Result<i64> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM booking WHERE app_user_id = $1 AND LOWER(guest_email) = $2 \
+             AND status = 'CONFIRMED' AND start_time > $3",
+        )
+        .bind(host_id)
+        .bind(email.to_lowercase())
+        .bind(now.as_millis())
+        .fetch_one(&mut **tx)
+        .await?;
+        Ok(row.try_get("n")?)
+    }
+
     /// A booking by id, whoever's it is (for jobs, which act on the system's behalf).
     pub async fn booking_by_id(&self, id: &str) -> Result<Option<BookingRecord>> {
         let row = sqlx::query(records::BOOKING_SELECT_BY_ID)

@@ -1051,6 +1051,48 @@ async fn rule_bombs_are_refused_with_field_errors(backend: Backend) {
     );
 }
 
+async fn one_guest_cannot_fill_the_calendar(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let slots = app.slots(&app.quick_call, "").await;
+    let mut ids = Vec::new();
+    for start in slots.iter().step_by(4).take(3) {
+        let answer = app.book(&app.quick_call, start, "greedy@example.com").await;
+        assert_eq!(answer.status, 201, "{:?}", answer.body);
+        ids.push(answer.body["id"].as_str().unwrap().to_owned());
+    }
+    let fourth = app
+        .book(&app.quick_call, &slots[16], "Greedy@Example.com")
+        .await;
+    assert_problem(&fourth, 422);
+    assert_eq!(fields(&fourth), ["guestEmail"]);
+    assert!(
+        fourth.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("3 upcoming meetings")
+    );
+    assert_eq!(
+        app.book(&app.quick_call, &slots[16], "other@example.com")
+            .await
+            .status,
+        201
+    );
+    let cancel = app
+        .authed(
+            Method::PATCH,
+            &format!("/api/bookings/{}", ids[0]),
+            Some(json!({"status": "CANCELLED"})),
+        )
+        .await;
+    assert_eq!(cancel.status, 200);
+    assert_eq!(
+        app.book(&app.quick_call, &slots[20], "greedy@example.com")
+            .await
+            .status,
+        201
+    );
+}
+
 async fn bookings_come_in_pages_with_a_next_link(backend: Backend) {
     let app = spawn_app(backend).await;
     let slots = app.slots(&app.quick_call, "").await;
@@ -1135,6 +1177,7 @@ on_both_backends!(
     bookings_come_in_pages_with_a_next_link,
     password_guessing_is_throttled_per_account,
     rule_bombs_are_refused_with_field_errors,
+    one_guest_cannot_fill_the_calendar,
     floods_get_429_and_spoofed_addresses_do_not_help,
     dashboard_forms_check_their_tokens,
 );
