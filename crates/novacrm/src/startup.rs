@@ -59,10 +59,6 @@ impl Application {
             sender.clone(),
             config.job_lease,
         );
-        let limiter = config
-            .rate_limits
-            .as_ref()
-            .map(|limits| Arc::new(crate::web::limits::Limiter::new(limits)));
         let state = AppState {
             store,
             cache: Arc::new(SlotCache::default()),
@@ -71,7 +67,6 @@ impl Application {
             config: Arc::new(config),
             sender: Arc::new(sender),
             worker,
-            limiter,
         };
         if state.config.demo {
             seed_demo(&state.store, state.clock.now()).await?;

@@ -17,14 +17,12 @@ use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderMap, Method, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 
-use super::AppState;
 use super::error::ApiError;
 use crate::config::{Budget, RateLimits, TrustedProxies};
 
@@ -170,33 +168,27 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &TrustedProxies) ->
     }
 }
 
-pub async fn rate_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let Some(limiter) = &state.limiter else {
-        return next.run(request).await;
-    };
-    let path = request.uri().path().to_owned();
-    let class = classify(request.method(), &path);
+/// The answer for a request past its budget, or `None` to let it through.
+pub fn refuse(limiter: &Limiter, trusted: &TrustedProxies, request: &Request) -> Option<Response> {
+    let path = request.uri().path();
+    let class = classify(request.method(), path);
     if class == Class::Free {
-        return next.run(request).await;
+        return None;
     }
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
-    let client = bucket(client_ip(
-        peer,
-        request.headers(),
-        &state.config.trusted_proxies,
-    ));
-    let Some(seconds) = limiter.check(&class, client) else {
-        return next.run(request).await;
-    };
+    let client = bucket(client_ip(peer, request.headers(), trusted));
+    let seconds = limiter.check(&class, client)?;
     if path.starts_with("/api/") {
-        return ApiError::TooManyRequests {
-            detail: format!("too many requests from your address; try again in {seconds} s"),
-            retry_after: seconds,
-        }
-        .into_response();
+        return Some(
+            ApiError::TooManyRequests {
+                detail: format!("too many requests from your address; try again in {seconds} s"),
+                retry_after: seconds,
+            }
+            .into_response(),
+        );
     }
     let page = TooMany {
         asset_version: &super::pages::ASSET_VERSION,
@@ -207,7 +199,7 @@ pub async fn rate_limit(State(state): State<AppState>, request: Request, next: N
         axum::http::header::RETRY_AFTER,
         axum::http::HeaderValue::from(seconds),
     );
-    response
+    Some(response)
 }
 
 #[derive(askama::Template)]

@@ -33,8 +33,34 @@ pub struct AppState {
     pub sender: Arc<crate::jobs::Sender>,
     /// The outbox worker (run in the background by `serve`; by hand in tests).
     pub worker: crate::jobs::Worker,
+}
+
+/// What the edge of the service checks and adds on every request, in one layer: rate limits
+/// before, security headers after.
+#[derive(Debug)]
+struct Edge {
     /// `None` when rate limits are off.
-    pub limiter: Option<Arc<limits::Limiter>>,
+    limiter: Option<limits::Limiter>,
+    trusted: crate::config::TrustedProxies,
+    hsts: bool,
+}
+
+async fn edge(
+    axum::extract::State(edge): axum::extract::State<Arc<Edge>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if let Some(limiter) = &edge.limiter
+        && let Some(refused) = limits::refuse(limiter, &edge.trusted, &request)
+    {
+        let mut refused = refused;
+        headers::secure(&mut refused, headers::Framing::SameSite, edge.hsts);
+        return refused;
+    }
+    let framing = headers::Framing::of(request.uri().path());
+    let mut response = next.run(request).await;
+    headers::secure(&mut response, framing, edge.hsts);
+    response
 }
 
 /// The OpenAPI document (`api/openapi.json`, kept by hand and checked by tests against the
@@ -51,6 +77,15 @@ fn docs() -> Router<AppState> {
 pub const OPENAPI: &str = include_str!("../../api/openapi.json");
 
 pub fn router(state: AppState) -> Router {
+    let edge_state = Arc::new(Edge {
+        limiter: state.config.rate_limits.as_ref().map(limits::Limiter::new),
+        trusted: state.config.trusted_proxies.clone(),
+        hsts: state
+            .config
+            .public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://")),
+    });
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .merge(api::router())
@@ -59,13 +94,6 @@ pub fn router(state: AppState) -> Router {
         .merge(webhooks::router())
         .merge(docs())
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            limits::rate_limit,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            headers::security_headers,
-        ))
         .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(edge_state, edge))
 }
