@@ -100,6 +100,27 @@ pub async fn a_guest_books_without_javascript(backend: Backend) {
     )
     .await;
     assert_eq!(bad.status(), 422);
+    // A bot that fills every field, the hidden one too, books nothing.
+    let bot = post_form(
+        &app,
+        &format!("/book/jane/{ty}/details"),
+        form(&[
+            ("start", start),
+            ("tz", "Europe/Berlin"),
+            ("guestName", "Bot"),
+            ("guestEmail", "bot@example.com"),
+            ("q_topic", "Sales"),
+            ("website", "https://spam.example"),
+        ]),
+    )
+    .await;
+    assert_eq!(bot.status(), 422);
+    let listed = app.authed(Method::GET, "/api/bookings", None).await;
+    assert_eq!(
+        listed.body.as_array().unwrap().len(),
+        0,
+        "the honeypot caught it"
+    );
     let bad = bad.text().await.unwrap();
     assert!(bad.contains("id=\"guestEmail-error\"") && bad.contains("id=\"q_topic-error\""));
     assert!(bad.contains("value=\"Ann Guest\""), "typed values kept");

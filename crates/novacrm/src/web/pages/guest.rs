@@ -798,6 +798,22 @@ async fn submit_details(
         Ok(ctx) => ctx,
         Err(response) => return response,
     };
+    // The honeypot: people never see this field; form-filling bots fill it. Nothing is booked.
+    if typed
+        .get("website")
+        .is_some_and(|v| v.iter().any(|w| !w.trim().is_empty()))
+    {
+        tracing::info!("refused a booking form with the honeypot filled");
+        let errors = vec![FieldError::new("website", "leave this field empty")];
+        return render_details(
+            &headers,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &username,
+            &ctx,
+            &typed,
+            errors,
+        );
+    }
     let now = state.clock.now();
     let body = booking_body(&ctx.meeting, &ctx, &typed);
     let result = async {
