@@ -798,25 +798,18 @@ async fn submit_details(
         Ok(ctx) => ctx,
         Err(response) => return response,
     };
-    // The honeypot: people never see this field; form-filling bots fill it. Nothing is booked.
-    if typed
-        .get("website")
-        .is_some_and(|v| v.iter().any(|w| !w.trim().is_empty()))
-    {
-        tracing::info!("refused a booking form with the honeypot filled");
-        let errors = vec![FieldError::new("website", "leave this field empty")];
-        return render_details(
-            &headers,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &username,
-            &ctx,
-            &typed,
-            errors,
-        );
-    }
     let now = state.clock.now();
     let body = booking_body(&ctx.meeting, &ctx, &typed);
+    // The honeypot: people never see this field; form-filling bots fill it. Nothing is booked.
+    let honeypot = typed
+        .get("website")
+        .is_some_and(|v| v.iter().any(|w| !w.trim().is_empty()));
     let result = async {
+        if honeypot {
+            tracing::info!("refused a booking form with the honeypot filled");
+            let trap = FieldError::new("website", "leave this field empty");
+            return Err(ServiceError::Invalid(vec![trap]));
+        }
         let prepared = booking::prepare(&state.store, &username, &body, now).await?;
         let (record, tx) = booking::book(&state.store, prepared, now).await?;
         tx.commit().await?;
