@@ -80,7 +80,13 @@ impl Sender {
         if superseded || reminder_void {
             return Ok(None);
         }
-        let view = self.view(&found, job);
+        // Only the host's brief lists earlier meetings; no other message reads them.
+        let history = if job.message == Message::HostNotice {
+            found.history(store).await?
+        } else {
+            Vec::new()
+        };
+        let view = self.view(&found, job, &history);
         let (subject, html, text) = render(job.message, &view)
             .map_err(|e| SendError::permanent(format!("template failed: {e}")))?;
         let guest = Address {
@@ -190,7 +196,7 @@ impl Sender {
         )
     }
 
-    fn view(&self, found: &Found, job: &EmailJob) -> View {
+    fn view(&self, found: &Found, job: &EmailJob, history: &[BookingRecord]) -> View {
         let b = &found.booking;
         let guest_zone = Zone::parse(&b.timezone).unwrap_or_else(|_| found.host_zone.clone());
         let host_zone = &found.host_zone;
@@ -201,6 +207,8 @@ impl Sender {
         let guest_locale = Locale::for_zone(&guest_zone);
         let host_locale = Locale::for_zone(host_zone);
         let manage = self.manage_url(b);
+        let guest_when = span_label(b.start, b.end, &guest_zone, guest_locale);
+        let host_when = span_label(b.start, b.end, host_zone, host_locale);
         let answers = found
             .meeting
             .questions
@@ -248,18 +256,10 @@ impl Sender {
             host_name: found.host.name.clone(),
             type_name: found.meeting.name.clone(),
             duration: found.meeting.duration,
-            guest_when: span_label(b.start, b.end, &guest_zone, guest_locale),
-            host_when: span_label(b.start, b.end, host_zone, host_locale),
-            host_when_note: format!(
-                "{} for {}",
-                span_label(b.start, b.end, host_zone, host_locale),
-                found.host.name
-            ),
-            guest_when_note: format!(
-                "{} for {}",
-                span_label(b.start, b.end, &guest_zone, guest_locale),
-                b.guest_name
-            ),
+            host_when_note: format!("{host_when} for {}", found.host.name),
+            guest_when_note: format!("{guest_when} for {}", b.guest_name),
+            guest_when,
+            host_when,
             guest_day: day_label(b.start, &guest_zone),
             host_day: day_label(b.start, host_zone),
             same_zone: guest_zone.name() == host_zone.name(),
@@ -288,8 +288,7 @@ impl Sender {
             answers,
             dashboard_url: format!("{}/dashboard/bookings", self.public_url),
             contact_url: format!("{}/dashboard/contacts", self.public_url),
-            history: found
-                .history
+            history: history
                 .iter()
                 .filter(|h| h.id != b.id)
                 .take(5)
@@ -390,8 +389,6 @@ pub struct Found {
     pub host: Host,
     pub meeting: MeetingTypeRecord,
     pub host_zone: Zone,
-    /// The contact's bookings with this host, newest first.
-    pub history: Vec<BookingRecord>,
 }
 
 impl Found {
@@ -415,20 +412,23 @@ impl Found {
             return Ok(None);
         };
         let host_zone = store.availability(&host.id).await.map_err(transient)?.zone;
-        let history = match &booking.contact_id {
-            Some(contact) => store
-                .contact_bookings(&host.id, contact, 6)
-                .await
-                .map_err(transient)?,
-            None => Vec::new(),
-        };
         Ok(Some(Self {
             booking,
             host,
             meeting,
             host_zone,
-            history,
         }))
+    }
+
+    /// The contact's bookings with this host, newest first (this one among them).
+    async fn history(&self, store: &Store) -> Result<Vec<BookingRecord>, SendError> {
+        let Some(contact) = &self.booking.contact_id else {
+            return Ok(Vec::new());
+        };
+        store
+            .contact_bookings(&self.host.id, contact, 6)
+            .await
+            .map_err(|e| SendError::transient(e.to_string()))
     }
 }
 

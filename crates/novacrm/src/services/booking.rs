@@ -62,11 +62,7 @@ pub fn read_request(body: &Value, meeting: &MeetingTypeRecord) -> Result<NewBook
             None
         }
     };
-    let phone_needed = meeting
-        .location
-        .as_ref()
-        .is_some_and(scheduling::Location::needs_guest_phone);
-    if phone_needed && matches!(guest_phone, Some(None)) {
+    if meeting.needs_guest_phone() && matches!(guest_phone, Some(None)) {
         errors.push(obj.error(
             "guestPhone",
             "is required: the host will call you at this number",

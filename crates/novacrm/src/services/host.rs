@@ -160,10 +160,9 @@ pub async fn log_in(
     };
     store.clear_login_failures(&account_key).await?;
     let token = random_token("nvs_");
-    let now = Instant::from(now);
-    let expires = now.plus_minutes(SESSION_DAYS * 24 * 60);
+    let expires = at.plus_minutes(SESSION_DAYS * 24 * 60);
     store
-        .add_session(&host.id, &token_hash(&token), expires, now)
+        .add_session(&host.id, &token_hash(&token), expires, at)
         .await?;
     Ok((host, token))
 }

@@ -680,11 +680,7 @@ impl Store {
 
     /// A booking by its guest token.
     pub async fn booking_by_guest_token(&self, token: &str) -> Result<Option<BookingRecord>> {
-        let row = sqlx::query(records::BOOKING_SELECT_BY_GUEST_TOKEN)
-            .bind(token)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| BookingRecord::from_row(&r)).transpose()
+        fetch_booking_by_token(&self.pool, token).await
     }
 
     /// The guest's confirmed meetings with this host that have not started yet.
@@ -721,11 +717,7 @@ impl Store {
         tx: &mut Tx,
         token: &str,
     ) -> Result<Option<BookingRecord>> {
-        let row = sqlx::query(records::BOOKING_SELECT_BY_GUEST_TOKEN)
-            .bind(token)
-            .fetch_optional(&mut **tx)
-            .await?;
-        row.map(|r| BookingRecord::from_row(&r)).transpose()
+        fetch_booking_by_token(&mut **tx, token).await
     }
 
     /// The next confirmed meeting, across hosts, booked with this phone number (E.164).
@@ -797,14 +789,8 @@ impl Store {
         from: Option<Instant>,
         to: Option<Instant>,
     ) -> Result<Vec<BookingRecord>> {
-        let rows = sqlx::query(records::BOOKING_SELECT_FILTERED)
-            .bind(host_id)
-            .bind(status.map_or("", BookingStatus::as_str))
-            .bind(from.map_or(i64::MIN, Instant::as_millis))
-            .bind(to.map_or(i64::MAX, Instant::as_millis))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(BookingRecord::from_row).collect()
+        let filter = BookingFilter { status, from, to };
+        self.bookings_page(host_id, filter, None, i64::MAX).await
     }
 
     /// One page of [`Store::bookings`]: at most `limit`, after the `(start, id)` cursor.
@@ -990,6 +976,17 @@ async fn fetch_meeting_type(
         .fetch_optional(conn)
         .await?;
     row.map(|r| MeetingTypeRecord::from_row(&r)).transpose()
+}
+
+async fn fetch_booking_by_token(
+    conn: impl sqlx::AnyExecutor<'_>,
+    token: &str,
+) -> Result<Option<BookingRecord>> {
+    let row = sqlx::query(records::BOOKING_SELECT_BY_GUEST_TOKEN)
+        .bind(token)
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| BookingRecord::from_row(&r)).transpose()
 }
 
 pub(crate) fn get<'r, T>(row: &'r AnyRow, column: &str) -> Result<T>

@@ -109,6 +109,13 @@ impl MeetingTypeRecord {
         })
     }
 
+    /// Whether a guest must leave a phone number (the host calls them).
+    pub fn needs_guest_phone(&self) -> bool {
+        self.location
+            .as_ref()
+            .is_some_and(scheduling::Location::needs_guest_phone)
+    }
+
     /// The engine's view of this type.
     pub fn rules(&self) -> Result<scheduling::MeetingRules> {
         let duration =
@@ -319,11 +326,6 @@ pub const BOOKING_SELECT_NEXT_BY_PHONE: &str = concat!(
 pub const BOOKING_SELECT_BY_CONTACT: &str = concat!(
     booking_columns!(),
     "WHERE app_user_id = $1 AND contact_id = $2 ORDER BY start_time DESC, booking_id LIMIT $3"
-);
-pub const BOOKING_SELECT_FILTERED: &str = concat!(
-    booking_columns!(),
-    "WHERE app_user_id = $1 AND ($2 = '' OR status = $2) AND start_time >= $3 AND start_time < $4 \
-     ORDER BY start_time, booking_id"
 );
 
 impl BookingRecord {

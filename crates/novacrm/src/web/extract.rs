@@ -123,11 +123,10 @@ impl FromRequestParts<AppState> for ClientIp {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map_or(std::net::IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
-        let client = super::limits::client_ip(peer, &parts.headers, &state.config.trusted_proxies);
-        Ok(Self(super::limits::bucket(client)))
+        Ok(Self(super::limits::client_key(
+            &parts.extensions,
+            &parts.headers,
+            &state.config.trusted_proxies,
+        )))
     }
 }

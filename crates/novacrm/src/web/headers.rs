@@ -7,15 +7,20 @@
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
 
-/// Scripts and styles from this origin only (style attributes carry meeting colours).
-const PAGE_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
-                           style-src-attr 'unsafe-inline'; img-src 'self' data:; \
-                           form-action 'self'; base-uri 'none'; object-src 'none'; \
-                           frame-ancestors 'self'";
-const DASHBOARD_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
-                                style-src-attr 'unsafe-inline'; img-src 'self' data:; \
-                                form-action 'self'; base-uri 'none'; object-src 'none'; \
-                                frame-ancestors 'none'";
+/// Scripts and styles from this origin only (style attributes carry meeting colours), with
+/// who may frame the page.
+macro_rules! policy {
+    ($frame_ancestors:literal) => {
+        concat!(
+            "default-src 'self'; script-src 'self'; style-src 'self'; ",
+            "style-src-attr 'unsafe-inline'; img-src 'self' data:; form-action 'self'; ",
+            "base-uri 'none'; object-src 'none'; frame-ancestors ",
+            $frame_ancestors
+        )
+    };
+}
+const PAGE_POLICY: &str = policy!("'self'");
+const DASHBOARD_POLICY: &str = policy!("'none'");
 
 /// Who may frame a page, decided by its path before the request is handled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -146,26 +146,47 @@ fn in_network(ip: IpAddr, (network, bits): (IpAddr, u8)) -> bool {
 
 /// The client's address: the peer, or what trusted proxies say, read from the right.
 pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &TrustedProxies) -> IpAddr {
-    let forwarded: Vec<IpAddr> = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|a| a.trim().parse().ok())
-        .collect();
-    // The chain as the last proxy saw it, nearest hop last.
-    let mut chain = forwarded;
-    chain.push(peer);
+    // The chain as the last proxy saw it, nearest hop last; read only when a proxy is trusted.
+    let chain = || {
+        let mut chain: Vec<IpAddr> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse().ok())
+            .collect();
+        chain.push(peer);
+        chain
+    };
     match trusted {
         TrustedProxies::None => peer,
-        TrustedProxies::Count(count) => chain[chain.len().saturating_sub(count + 1)],
-        TrustedProxies::Networks(networks) => chain
-            .iter()
-            .rev()
-            .find(|ip| !networks.iter().any(|n| in_network(**ip, *n)))
-            .copied()
-            .unwrap_or(chain[0]),
+        TrustedProxies::Count(count) => {
+            let chain = chain();
+            chain[chain.len().saturating_sub(count + 1)]
+        }
+        TrustedProxies::Networks(networks) => {
+            let chain = chain();
+            chain
+                .iter()
+                .rev()
+                .find(|ip| !networks.iter().any(|n| in_network(**ip, *n)))
+                .copied()
+                .unwrap_or(chain[0])
+        }
     }
+}
+
+/// The key a request is counted under: its client (see [`client_ip`]), IPv6 by /64. The
+/// socket's peer comes from `ConnectInfo` (set by `serve`; loopback when absent).
+pub fn client_key(
+    extensions: &axum::http::Extensions,
+    headers: &HeaderMap,
+    trusted: &TrustedProxies,
+) -> IpAddr {
+    let peer = extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
+    bucket(client_ip(peer, headers, trusted))
 }
 
 /// The answer for a request past its budget, or `None` to let it through.
@@ -175,11 +196,7 @@ pub fn refuse(limiter: &Limiter, trusted: &TrustedProxies, request: &Request) ->
     if class == Class::Free {
         return None;
     }
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
-    let client = bucket(client_ip(peer, request.headers(), trusted));
+    let client = client_key(request.extensions(), request.headers(), trusted);
     let seconds = limiter.check(&class, client)?;
     if path.starts_with("/api/") {
         return Some(

@@ -515,10 +515,7 @@ const FIXED_FIELDS: [Fixed; 5] = [
 ];
 
 fn fields(meeting: &MeetingTypeRecord, typed: &Typed, errors: &[FieldError]) -> Vec<FormField> {
-    let phone_needed = meeting
-        .location
-        .as_ref()
-        .is_some_and(scheduling::Location::needs_guest_phone);
+    let phone_needed = meeting.needs_guest_phone();
     let first = |name: &str| {
         typed
             .get(name)
