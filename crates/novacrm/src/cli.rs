@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use scheduling::scenario::{Scenario, slots_json};
 
-use crate::config::{Config, TwilioConfig};
+use crate::config::{Config, RateLimits, TwilioConfig};
 use crate::services::host;
 use crate::startup::Application;
 use crate::store::{JobFilter, Store};
@@ -115,22 +115,33 @@ pub struct Messaging {
     /// (`10.0.0.0/8,192.168.1.7`); default none (the socket's peer is the client).
     #[arg(long, env = "NOVACRM_TRUSTED_PROXIES", default_value = "")]
     pub trusted_proxies: String,
+    /// Proof-of-work CAPTCHA on public bookings: `on` (default) or `off` (test harnesses).
+    #[arg(long, env = "NOVACRM_CAPTCHA", default_value = "on")]
+    pub captcha: String,
+    /// Server secret that signs CAPTCHA challenges (unset: generated once, kept in the
+    /// database).
+    #[arg(long, env = "NOVACRM_SECRET", hide_env_values = true)]
+    pub secret: Option<String>,
     /// Seconds a claimed job stays reserved for one worker before another may retake it.
     #[arg(long, env = "NOVACRM_JOB_LEASE_SECS", default_value_t = 300)]
     pub job_lease_secs: u64,
 }
 
+/// `on` (or empty) / `off`, case-insensitive.
+fn on_off(name: &str, value: &str) -> Result<bool, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "on" | "" => Ok(true),
+        "off" => Ok(false),
+        other => Err(format!("{name} must be on or off, not {other:?}")),
+    }
+}
+
 impl Messaging {
     fn apply(self, config: &mut Config) -> Result<(), String> {
-        config.rate_limits = match self.rate_limit.trim().to_ascii_lowercase().as_str() {
-            "on" | "" => Some(crate::config::RateLimits::default()),
-            "off" => None,
-            other => {
-                return Err(format!(
-                    "NOVACRM_RATE_LIMIT must be on or off, not {other:?}"
-                ));
-            }
-        };
+        config.rate_limits =
+            on_off("NOVACRM_RATE_LIMIT", &self.rate_limit)?.then(RateLimits::default);
+        config.captcha = on_off("NOVACRM_CAPTCHA", &self.captcha)?;
+        config.secret = self.secret.filter(|s| !s.trim().is_empty());
         config.trusted_proxies = crate::config::TrustedProxies::parse(&self.trusted_proxies)?;
         config.smtp_url = self.smtp_url.filter(|u| !u.trim().is_empty());
         config.mail_from = self.mail_from;

@@ -31,6 +31,11 @@ pub struct Config {
     pub rate_limits: Option<RateLimits>,
     /// Which peers may tell us the client's address in `X-Forwarded-For`.
     pub trusted_proxies: TrustedProxies,
+    /// Proof of work on public bookings; off only for test harnesses (`NOVACRM_CAPTCHA=off`).
+    pub captcha: bool,
+    /// `NOVACRM_SECRET`: signs CAPTCHA challenges; unset, a secret is generated and kept in
+    /// the database.
+    pub secret: Option<String>,
 }
 
 /// A token bucket: `burst` requests at once, refilled one per `every`.
@@ -147,6 +152,8 @@ impl Default for Config {
             job_poll: Duration::from_secs(1),
             rate_limits: Some(RateLimits::default()),
             trusted_proxies: TrustedProxies::None,
+            captcha: true,
+            secret: None,
         }
     }
 }
@@ -191,6 +198,8 @@ impl std::fmt::Debug for Config {
             .field("job_poll", &self.job_poll)
             .field("rate_limits", &self.rate_limits)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("captcha", &self.captcha)
+            .field("secret", &self.secret.as_ref().map(|_| "***"))
             .finish()
     }
 }
@@ -220,11 +229,14 @@ mod tests {
                 from: "+15005550006".into(),
                 base_url: TWILIO_BASE_URL.into(),
             }),
+            secret: Some("s3cret-key".into()),
             ..Config::default()
         };
         let shown = format!("{config:?}");
         assert!(
-            !shown.contains("hunter2") && !shown.contains("tw-secret"),
+            !shown.contains("hunter2")
+                && !shown.contains("tw-secret")
+                && !shown.contains("s3cret-key"),
             "{shown}"
         );
         assert!(shown.contains("smtps://mailer:***@smtp.example.com"));

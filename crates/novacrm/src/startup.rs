@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::integrations::Integrations;
 use crate::jobs::{Sender, Worker};
 use crate::services::availability::SlotCache;
+use crate::services::captcha::Captcha;
 use crate::services::host;
 use crate::store::Store;
 use crate::web::{AppState, router};
@@ -59,6 +60,14 @@ impl Application {
             sender.clone(),
             config.job_lease,
         );
+        let captcha = Captcha::load(
+            &store,
+            config.secret.as_deref(),
+            config.captcha,
+            clock.now(),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot load the CAPTCHA secret: {e}"))?;
         let state = AppState {
             store,
             cache: Arc::new(SlotCache::default()),
@@ -67,6 +76,7 @@ impl Application {
             config: Arc::new(config),
             sender: Arc::new(sender),
             worker,
+            captcha: Arc::new(captcha),
         };
         if state.config.demo {
             seed_demo(&state.store, state.clock.now()).await?;

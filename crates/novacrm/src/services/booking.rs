@@ -97,6 +97,10 @@ pub struct Prepared {
 }
 
 impl Prepared {
+    pub fn host(&self) -> &Host {
+        &self.host
+    }
+
     pub fn meeting(&self) -> &MeetingTypeRecord {
         self.schedule
             .meeting
@@ -137,6 +141,19 @@ pub async fn prepare(
     .await?;
     drop(conn);
     let request = read_request(body, schedule.bookable()?)?;
+    if store
+        .guest_blocked(&host.id, &request.guest_email.to_ascii_lowercase())
+        .await?
+    {
+        return Err(FieldError::new(
+            "guestEmail",
+            format!(
+                "cannot book with {}: please contact them another way",
+                host.name
+            ),
+        )
+        .into());
+    }
     Ok(Prepared {
         host,
         schedule,

@@ -13,6 +13,7 @@ const SQLITE: &[(i64, &str)] = &[
     (3, include_str!("../../migrations/sqlite/0003_guest_token.sql")),
     (4, include_str!("../../migrations/sqlite/0004_messages.sql")),
     (5, include_str!("../../migrations/sqlite/0005_login_throttle.sql")),
+    (6, include_str!("../../migrations/sqlite/0006_guard.sql")),
 ];
 #[rustfmt::skip]
 const POSTGRES: &[(i64, &str)] = &[
@@ -21,6 +22,7 @@ const POSTGRES: &[(i64, &str)] = &[
     (3, include_str!("../../migrations/postgres/0003_guest_token.sql")),
     (4, include_str!("../../migrations/postgres/0004_messages.sql")),
     (5, include_str!("../../migrations/postgres/0005_login_throttle.sql")),
+    (6, include_str!("../../migrations/postgres/0006_guard.sql")),
 ];
 
 /// An arbitrary constant naming NovaCRM's migration lock.

@@ -5,6 +5,7 @@
 //! The backend is chosen by the URL scheme in exactly one `match` ([`Backend::of`]); only the
 //! migration folders differ. Nothing here decides a rule: it loads and saves.
 
+mod guard;
 mod jobs;
 mod migrate;
 mod records;
@@ -20,12 +21,17 @@ pub use records::{
     Actor, BlockedRecord, BookingRecord, ContactRecord, Host, MeetingTypeRecord, NewBooking,
 };
 
-/// Which bookings a listing shows: a status and a start-time range, each optional.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Which bookings a listing shows: a status, a start-time range and a meeting type, each
+/// optional; oldest first unless `newest_first`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BookingFilter {
     pub status: Option<BookingStatus>,
+    /// Leave cancelled bookings out (when no `status` is given).
+    pub not_cancelled: bool,
     pub from: Option<Instant>,
     pub to: Option<Instant>,
+    pub meeting_type: Option<String>,
+    pub newest_first: bool,
 }
 
 /// A write transaction. On SQLite it also holds this process's writer slot (see
@@ -789,11 +795,17 @@ impl Store {
         from: Option<Instant>,
         to: Option<Instant>,
     ) -> Result<Vec<BookingRecord>> {
-        let filter = BookingFilter { status, from, to };
+        let filter = BookingFilter {
+            status,
+            from,
+            to,
+            ..BookingFilter::default()
+        };
         self.bookings_page(host_id, filter, None, i64::MAX).await
     }
 
-    /// One page of [`Store::bookings`]: at most `limit`, after the `(start, id)` cursor.
+    /// One page of [`Store::bookings`]: at most `limit`, after the `(start, id)` cursor (in
+    /// the filter's order).
     pub async fn bookings_page(
         &self,
         host_id: &str,
@@ -801,66 +813,24 @@ impl Store {
         after: Option<(Instant, &str)>,
         limit: i64,
     ) -> Result<Vec<BookingRecord>> {
-        let rows = sqlx::query(records::BOOKING_SELECT_PAGE)
+        let (sql, before_all) = if filter.newest_first {
+            (records::BOOKING_SELECT_PAGE_DESC, (i64::MAX, ""))
+        } else {
+            (records::BOOKING_SELECT_PAGE, (i64::MIN, ""))
+        };
+        let rows = sqlx::query(sql)
             .bind(host_id)
             .bind(filter.status.map_or("", BookingStatus::as_str))
             .bind(filter.from.map_or(i64::MIN, Instant::as_millis))
             .bind(filter.to.map_or(i64::MAX, Instant::as_millis))
-            .bind(after.map_or(i64::MIN, |(at, _)| at.as_millis()))
-            .bind(after.map_or("", |(_, id)| id))
+            .bind(after.map_or(before_all.0, |(at, _)| at.as_millis()))
+            .bind(after.map_or(before_all.1, |(_, id)| id))
             .bind(limit)
+            .bind(filter.meeting_type.as_deref().unwrap_or_default())
+            .bind(i64::from(filter.not_cancelled))
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(BookingRecord::from_row).collect()
-    }
-
-    // ---- log-in throttling ---------------------------------------------------------------
-
-    /// Failed log-ins under `key` since `since`, and the oldest of them.
-    pub async fn login_failures(
-        &self,
-        key: &str,
-        since: Instant,
-    ) -> Result<(i64, Option<Instant>)> {
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS n, MIN(failed_at) AS oldest FROM login_failure \
-             WHERE throttle_key = $1 AND failed_at >= $2",
-        )
-        .bind(key)
-        .bind(since.as_millis())
-        .fetch_one(&self.pool)
-        .await?;
-        Ok((
-            row.try_get("n")?,
-            row.try_get::<Option<i64>, _>("oldest")?
-                .map(Instant::from_millis),
-        ))
-    }
-
-    /// Records a failed log-in under each key (and forgets those older than a day).
-    pub async fn record_login_failure(&self, keys: &[String], now: Instant) -> Result<()> {
-        let mut tx = self.write().await?;
-        for key in keys {
-            sqlx::query("INSERT INTO login_failure (throttle_key, failed_at) VALUES ($1, $2)")
-                .bind(key)
-                .bind(now.as_millis())
-                .execute(&mut *tx)
-                .await?;
-        }
-        sqlx::query("DELETE FROM login_failure WHERE failed_at < $1")
-            .bind(now.as_millis() - 86_400_000)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    pub async fn clear_login_failures(&self, key: &str) -> Result<()> {
-        sqlx::query("DELETE FROM login_failure WHERE throttle_key = $1")
-            .bind(key)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
     }
 
     // ---- idempotency -------------------------------------------------------------------

@@ -311,11 +311,26 @@ pub const BOOKING_SELECT_ONE: &str = concat!(
 );
 pub const BOOKING_SELECT_BY_GUEST_TOKEN: &str =
     concat!(booking_columns!(), "WHERE guest_token = $1");
+/// `$1` host, `$2` status or '', `$3..$4` start range, `$5, $6` cursor, `$7` limit,
+/// `$8` meeting type or '', `$9` 1 to leave cancelled bookings out.
+macro_rules! booking_page_filter {
+    () => {
+        "WHERE app_user_id = $1 AND ($2 = '' OR status = $2) AND start_time >= $3 \
+         AND start_time < $4 AND ($8 = '' OR meeting_type_id = $8) \
+         AND ($9 = 0 OR status <> 'CANCELLED') "
+    };
+}
 pub const BOOKING_SELECT_PAGE: &str = concat!(
     booking_columns!(),
-    "WHERE app_user_id = $1 AND ($2 = '' OR status = $2) AND start_time >= $3 AND start_time < $4 \
-     AND (start_time > $5 OR (start_time = $5 AND booking_id > $6)) \
+    booking_page_filter!(),
+    "AND (start_time > $5 OR (start_time = $5 AND booking_id > $6)) \
      ORDER BY start_time, booking_id LIMIT $7"
+);
+pub const BOOKING_SELECT_PAGE_DESC: &str = concat!(
+    booking_columns!(),
+    booking_page_filter!(),
+    "AND (start_time < $5 OR (start_time = $5 AND booking_id < $6)) \
+     ORDER BY start_time DESC, booking_id DESC LIMIT $7"
 );
 pub const BOOKING_SELECT_BY_ID: &str = concat!(booking_columns!(), "WHERE booking_id = $1");
 pub const BOOKING_SELECT_NEXT_BY_PHONE: &str = concat!(

@@ -14,7 +14,7 @@ use super::AppState;
 use super::error::{ApiError, Result};
 use super::extract::{AuthHost, JsonBody};
 use crate::services::host::token_hash;
-use crate::services::{ServiceError, availability, booking, host};
+use crate::services::{ServiceError, availability, booking, captcha, host};
 use crate::store::{BookingFilter, Store};
 
 pub fn router() -> Router<AppState> {
@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
             get(public_availability),
         )
         .route("/api/public/booking/{username}/book", post(book))
+        .route("/api/public/captcha", get(captcha_challenge))
         .route(
             "/api/availability",
             get(get_availability).patch(patch_availability),
@@ -183,6 +184,18 @@ async fn book(
     }
     let now = state.clock.now();
     let prepared = booking::prepare(&state.store, &username, &body, now).await?;
+    let host_id = prepared.host().id.clone();
+    let own_host = match bearer_host(&state, &headers).await? {
+        Some(host) => host.id == host_id,
+        None => false,
+    };
+    if state.captcha.required && !own_host {
+        let solution = body.get(captcha::FIELD).and_then(Value::as_str);
+        state
+            .captcha
+            .spend_solution(&state.store, &host_id, solution, now)
+            .await?;
+    }
     let meeting = prepared.meeting().clone();
     let (record, mut tx) = match booking::book(&state.store, prepared, now).await {
         Ok(done) => done,
@@ -217,6 +230,30 @@ async fn book(
     }
     tx.commit().await.map_err(internal)?;
     Ok(json_text(StatusCode::CREATED, text))
+}
+
+/// A proof-of-work challenge for `POST …/book` (ALTCHA v2: solve it, then send
+/// `base64(JSON {challenge, solution})` as the body's `altcha`).
+async fn captcha_challenge(State(state): State<AppState>) -> Response {
+    let challenge = state.captcha.challenge(state.clock.now());
+    let mut response = Json(challenge).into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+/// The host behind a Bearer token, when the request carries a valid one.
+async fn bearer_host(state: &AppState, headers: &HeaderMap) -> Result<Option<crate::store::Host>> {
+    let Some(token) = super::extract::bearer_token(headers) else {
+        return Ok(None);
+    };
+    state
+        .store
+        .host_by_token_hash(&token_hash(token))
+        .await
+        .map_err(internal)
 }
 
 async fn get_availability(
@@ -317,7 +354,12 @@ async fn list_bookings(
                 .ok_or_else(|| FieldError::new("cursor", "is not a cursor from a Link header"))
         })
         .transpose()?;
-    let filter = BookingFilter { status, from, to };
+    let filter = BookingFilter {
+        status,
+        from,
+        to,
+        ..BookingFilter::default()
+    };
     let mut list = state
         .store
         .bookings_page(&host.id, filter, cursor, limit + 1)

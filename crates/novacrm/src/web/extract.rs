@@ -76,6 +76,16 @@ pub fn cookie<'h>(headers: &'h axum::http::HeaderMap, wanted: &str) -> Option<&'
         .map(|(_, value)| value)
 }
 
+/// The token of `Authorization: Bearer TOKEN`, if any.
+pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
 /// The host behind `Authorization: Bearer TOKEN`.
 #[derive(Debug)]
 pub struct AuthHost(pub Host);
@@ -89,13 +99,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
-        let bearer = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty());
+        let bearer = bearer_token(&parts.headers);
         let found = if let Some(token) = bearer {
             state.store.host_by_token_hash(&token_hash(token)).await
         } else if let Some(token) = session_cookie(&parts.headers) {

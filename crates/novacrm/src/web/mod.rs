@@ -33,6 +33,8 @@ pub struct AppState {
     pub sender: Arc<crate::jobs::Sender>,
     /// The outbox worker (run in the background by `serve`; by hand in tests).
     pub worker: crate::jobs::Worker,
+    /// Proof-of-work challenges for public bookings.
+    pub captcha: Arc<crate::services::captcha::Captcha>,
 }
 
 /// What the edge of the service checks and adds on every request, in one layer: rate limits

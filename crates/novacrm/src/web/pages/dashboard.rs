@@ -16,10 +16,10 @@ use serde_json::{Map, Value, json};
 use sha2::Digest;
 
 use super::guest::when_label;
-use super::{ASSET_VERSION, Locale, html};
+use super::{ASSET_VERSION, Locale, encode, html};
 use crate::jobs;
 use crate::services::{ServiceError, availability, booking, host};
-use crate::store::{Host, JobFilter};
+use crate::store::{BookingFilter, Host, JobFilter};
 use crate::web::AppState;
 use crate::web::extract::{ClientIp, session_cookie};
 
@@ -393,6 +393,7 @@ struct BookingsPage<'a> {
     type_filter: String,
     date_filter: String,
     bookings: Vec<BookingRow>,
+    next_page: Option<String>,
 }
 
 async fn rows(
@@ -555,7 +556,12 @@ struct BookingsQuery {
     #[serde(rename = "type")]
     meeting_type: Option<String>,
     date: Option<String>,
+    /// The page cursor: `<start ms>.<id>` of the last booking of the previous page.
+    after: Option<String>,
 }
+
+/// Bookings per dashboard page.
+const PAGE_SIZE: i64 = 50;
 
 async fn bookings_page(
     State(state): State<AppState>,
@@ -568,51 +574,81 @@ async fn bookings_page(
     };
     let now = Instant::from(state.clock.now());
     let tab = q.tab.unwrap_or_else(|| "upcoming".into());
-    let list = match tab.as_str() {
-        "past" => state
-            .store
-            .bookings(&s.host.id, None, None, Some(now))
-            .await
-            .map(|l| {
-                let mut l: Vec<_> = l
-                    .into_iter()
-                    .filter(|b| b.status != BookingStatus::Cancelled)
-                    .collect();
-                l.reverse();
-                l
-            }),
-        "cancelled" => {
-            state
-                .store
-                .bookings(&s.host.id, Some(BookingStatus::Cancelled), None, None)
-                .await
-        }
-        _ => {
-            state
-                .store
-                .bookings(&s.host.id, Some(BookingStatus::Confirmed), Some(now), None)
-                .await
-        }
-    }
-    .unwrap_or_default();
     let locale = Locale::from_headers(&headers);
     let zone = host_zone(&state, &s.host).await;
     let type_filter = q.meeting_type.unwrap_or_default();
     let date_filter = q.date.unwrap_or_default();
-    let day: Option<jiff::civil::Date> = date_filter.parse().ok();
-    let list: Vec<_> = list
-        .into_iter()
-        .filter(|b| type_filter.is_empty() || b.meeting_type_id == type_filter)
-        .filter(|b| {
-            day.is_none_or(|d| {
-                b.start
-                    .to_timestamp()
-                    .to_zoned_datetime(zone.time_zone().clone())
-                    .date()
-                    == d
-            })
-        })
-        .collect();
+    // A day filter is the host-local day's range of starts.
+    let day = date_filter.parse::<jiff::civil::Date>().ok().and_then(|d| {
+        let tz = zone.time_zone().clone();
+        let start = d.to_zoned_datetime(tz.clone()).ok()?.timestamp();
+        let end = d.tomorrow().ok()?.to_zoned_datetime(tz).ok()?.timestamp();
+        Some((Instant::from(start), Instant::from(end)))
+    });
+    let within = |from: Option<Instant>, to: Option<Instant>| {
+        let from = match (from, day) {
+            (Some(a), Some((b, _))) => Some(a.max(b)),
+            (a, d) => a.or(d.map(|d| d.0)),
+        };
+        let to = match (to, day) {
+            (Some(a), Some((_, b))) => Some(a.min(b)),
+            (a, d) => a.or(d.map(|d| d.1)),
+        };
+        (from, to)
+    };
+    let mut filter = match tab.as_str() {
+        "past" => {
+            let (from, to) = within(None, Some(now));
+            BookingFilter {
+                not_cancelled: true,
+                from,
+                to,
+                newest_first: true,
+                ..BookingFilter::default()
+            }
+        }
+        "cancelled" => {
+            let (from, to) = within(None, None);
+            BookingFilter {
+                status: Some(BookingStatus::Cancelled),
+                from,
+                to,
+                newest_first: true,
+                ..BookingFilter::default()
+            }
+        }
+        _ => {
+            let (from, to) = within(Some(now), None);
+            BookingFilter {
+                status: Some(BookingStatus::Confirmed),
+                from,
+                to,
+                ..BookingFilter::default()
+            }
+        }
+    };
+    filter.meeting_type = Some(type_filter.clone()).filter(|t| !t.is_empty());
+    let cursor = q.after.as_deref().and_then(|c| {
+        let (ms, id) = c.split_once('.')?;
+        Some((Instant::from_millis(ms.parse().ok()?), id))
+    });
+    let mut list = state
+        .store
+        .bookings_page(&s.host.id, filter, cursor, PAGE_SIZE + 1)
+        .await
+        .unwrap_or_default();
+    let more = list.len() > PAGE_SIZE as usize;
+    list.truncate(PAGE_SIZE as usize);
+    let next_page = list.last().filter(|_| more).map(|last| {
+        format!(
+            "?tab={}&type={}&date={}&after={}.{}",
+            encode(&tab),
+            encode(&type_filter),
+            encode(&date_filter),
+            last.start.as_millis(),
+            encode(&last.id)
+        )
+    });
     let mut bookings = rows(&state, &s.host, list, locale).await;
     // Reschedule choices: the next free starts of each type (real slots, same rules).
     let mut free: HashMap<String, Vec<(Instant, String)>> = HashMap::new();
@@ -666,6 +702,7 @@ async fn bookings_page(
         type_filter,
         date_filter,
         bookings,
+        next_page,
         tab,
         csrf: s.csrf,
     };

@@ -17,7 +17,7 @@ use serde_json::{Map, Value, json};
 use super::{ASSET_VERSION, HTML, Locale, encode, html, not_found, respond};
 pub use crate::format::{MONTHS, date_label, when_label};
 use crate::services::cache::Cache;
-use crate::services::{ServiceError, availability, booking};
+use crate::services::{ServiceError, availability, booking, captcha};
 use crate::store::{BookingRecord, Host, MeetingTypeRecord};
 use crate::web::AppState;
 use axum::body::Bytes;
@@ -486,6 +486,10 @@ struct DetailsPage<'a> {
     when: String,
     fields: Vec<FormField>,
     errors: Vec<FieldError>,
+    /// What the proof-of-work check said, shown above the form.
+    captcha_error: Option<String>,
+    /// The signed proof-of-work challenge (base64 JSON) the page's script solves.
+    challenge: String,
 }
 
 /// Values the guest typed, by form field name (repeated names for multiple choice).
@@ -652,6 +656,7 @@ async fn details_context(
 }
 
 fn render_details(
+    state: &AppState,
     headers: &HeaderMap,
     status: StatusCode,
     username: &str,
@@ -682,7 +687,12 @@ fn render_details(
         start: ctx.start.to_string(),
         when: when_label(ctx.start, &ctx.zone, locale),
         fields: fields(&ctx.meeting, typed, &errors),
+        captcha_error: errors
+            .iter()
+            .find(|e| e.field == captcha::FIELD)
+            .map(|e| e.message.clone()),
         errors,
+        challenge: state.captcha.encoded_challenge(state.clock.now()),
     };
     html(headers, status, &page)
 }
@@ -729,6 +739,7 @@ async fn details_page(
         return Redirect::to(&url).into_response();
     }
     render_details(
+        &state,
         &headers,
         StatusCode::OK,
         &username,
@@ -808,6 +819,29 @@ async fn submit_details(
             return Err(ServiceError::Invalid(vec![trap]));
         }
         let prepared = booking::prepare(&state.store, &username, &body, now).await?;
+        if state.captcha.required {
+            let host_id = &prepared.host().id;
+            match (get(captcha::FIELD), get(captcha::CHALLENGE_FIELD)) {
+                (Some(solution), _) if !solution.trim().is_empty() => {
+                    state
+                        .captcha
+                        .spend_solution(&state.store, host_id, Some(solution), now)
+                        .await?;
+                }
+                (_, Some(challenge)) => {
+                    state
+                        .captcha
+                        .spend_unsolved(&state.store, host_id, challenge, now)
+                        .await?;
+                }
+                _ => {
+                    state
+                        .captcha
+                        .spend_solution(&state.store, host_id, None, now)
+                        .await?;
+                }
+            }
+        }
         let (record, tx) = booking::book(&state.store, prepared, now).await?;
         tx.commit().await?;
         Ok::<BookingRecord, ServiceError>(record)
@@ -830,6 +864,7 @@ async fn submit_details(
             Redirect::to(&url).into_response()
         }
         Err(ServiceError::Invalid(errors)) => render_details(
+            &state,
             &headers,
             StatusCode::UNPROCESSABLE_ENTITY,
             &username,

@@ -1,0 +1,208 @@
+//! The tables that guard the public surface: failed log-ins, spent CAPTCHA challenges, the
+//! hosts' blocked guests, and secrets generated on first use. Each is shared by every `serve`
+//! process of the database, so the limits they back hold across processes.
+
+use scheduling::Instant;
+use sqlx::Row;
+
+use super::{Result, Store};
+
+/// A day of failed log-ins is kept; throttling looks back minutes.
+const LOGIN_FAILURES_KEPT_MS: i64 = 86_400_000;
+
+impl Store {
+    // ---- log-in throttling ---------------------------------------------------------------
+
+    /// Failed log-ins under `key` since `since`, and the oldest of them.
+    pub async fn login_failures(
+        &self,
+        key: &str,
+        since: Instant,
+    ) -> Result<(i64, Option<Instant>)> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n, MIN(failed_at) AS oldest FROM login_failure \
+             WHERE throttle_key = $1 AND failed_at >= $2",
+        )
+        .bind(key)
+        .bind(since.as_millis())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((
+            row.try_get("n")?,
+            row.try_get::<Option<i64>, _>("oldest")?
+                .map(Instant::from_millis),
+        ))
+    }
+
+    /// Records a failed log-in under each key (and forgets those older than a day).
+    pub async fn record_login_failure(&self, keys: &[String], now: Instant) -> Result<()> {
+        let mut tx = self.write().await?;
+        for key in keys {
+            sqlx::query("INSERT INTO login_failure (throttle_key, failed_at) VALUES ($1, $2)")
+                .bind(key)
+                .bind(now.as_millis())
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("DELETE FROM login_failure WHERE failed_at < $1")
+            .bind(now.as_millis() - LOGIN_FAILURES_KEPT_MS)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn clear_login_failures(&self, key: &str) -> Result<()> {
+        sqlx::query("DELETE FROM login_failure WHERE throttle_key = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    // ---- secrets -----------------------------------------------------------------------
+
+    /// The secret called `name`, made by `fresh` the first time any process asks (the first
+    /// writer wins; everyone then reads the same value).
+    pub async fn server_secret(
+        &self,
+        name: &str,
+        fresh: impl FnOnce() -> String,
+        now: Instant,
+    ) -> Result<String> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO server_secret (name, value, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(fresh())
+        .bind(now.as_millis())
+        .execute(&mut *tx)
+        .await?;
+        let value: String = sqlx::query("SELECT value FROM server_secret WHERE name = $1")
+            .bind(name)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("value")?;
+        tx.commit().await?;
+        Ok(value)
+    }
+
+    // ---- CAPTCHA -----------------------------------------------------------------------
+
+    /// Marks a challenge as spent; `false` when it already was (a replay). Forgets the
+    /// challenges nobody can use any more.
+    pub async fn spend_captcha(
+        &self,
+        signature: &str,
+        host_id: &str,
+        fallback: bool,
+        now: Instant,
+        keep_until: Instant,
+    ) -> Result<bool> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM captcha_spent WHERE keep_until < $1")
+            .bind(now.as_millis())
+            .execute(&mut *tx)
+            .await?;
+        let inserted = sqlx::query(
+            "INSERT INTO captcha_spent (signature, app_user_id, fallback, spent_at, keep_until) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (signature) DO NOTHING",
+        )
+        .bind(signature)
+        .bind(host_id)
+        .bind(i64::from(fallback))
+        .bind(now.as_millis())
+        .bind(keep_until.as_millis())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(inserted == 1)
+    }
+
+    /// How many bookings on the host's page went through the no-JavaScript path since `since`.
+    pub async fn fallback_captchas_since(&self, host_id: &str, since: Instant) -> Result<i64> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM captcha_spent \
+             WHERE app_user_id = $1 AND fallback = 1 AND spent_at >= $2",
+        )
+        .bind(host_id)
+        .bind(since.as_millis())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get("n")?)
+    }
+
+    // ---- blocked guests ----------------------------------------------------------------
+
+    /// The host's blocked addresses and domains, newest first.
+    pub async fn guest_blocks(&self, host_id: &str) -> Result<Vec<(String, Instant)>> {
+        let rows = sqlx::query(
+            "SELECT pattern, created_at FROM guest_block WHERE app_user_id = $1 \
+             ORDER BY created_at DESC, pattern",
+        )
+        .bind(host_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("pattern")?,
+                    Instant::from_millis(r.try_get("created_at")?),
+                ))
+            })
+            .collect()
+    }
+
+    /// Adds a pattern; `false` when the host had it already.
+    pub async fn add_guest_block(
+        &self,
+        host_id: &str,
+        pattern: &str,
+        now: Instant,
+    ) -> Result<bool> {
+        let mut tx = self.write().await?;
+        let added = sqlx::query(
+            "INSERT INTO guest_block (app_user_id, pattern, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (app_user_id, pattern) DO NOTHING",
+        )
+        .bind(host_id)
+        .bind(pattern)
+        .bind(now.as_millis())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(added == 1)
+    }
+
+    pub async fn remove_guest_block(&self, host_id: &str, pattern: &str) -> Result<bool> {
+        let mut tx = self.write().await?;
+        let removed =
+            sqlx::query("DELETE FROM guest_block WHERE app_user_id = $1 AND pattern = $2")
+                .bind(host_id)
+                .bind(pattern)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        tx.commit().await?;
+        Ok(removed == 1)
+    }
+
+    /// Whether the host blocks this address or its domain (`email` already lower-case).
+    pub async fn guest_blocked(&self, host_id: &str, email: &str) -> Result<bool> {
+        let domain = email.rsplit_once('@').map_or("", |(_, d)| d);
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM guest_block \
+             WHERE app_user_id = $1 AND (pattern = $2 OR pattern = $3)",
+        )
+        .bind(host_id)
+        .bind(email)
+        .bind(domain)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get::<i64, _>("n")? > 0)
+    }
+}
