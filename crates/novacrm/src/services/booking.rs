@@ -328,7 +328,7 @@ pub async fn update(
         .await?
         .ok_or_else(|| ServiceError::NotFound("no such booking".into()))?;
     if let Some(next) = status {
-        set_status(&mut tx, &mut booking, next, reason, Actor::Host, now).await?;
+        set_status(&mut tx, &mut booking, next, reason, Actor::Host, false, now).await?;
     }
     if let Some(start) = start {
         move_to(&mut tx, &mut booking, Instant::from(start), now).await?;
@@ -338,13 +338,15 @@ pub async fn update(
 }
 
 /// Changes a booking's status in `tx` (the host is locked), telling both sides what a
-/// cancellation means. Setting the status it already has changes nothing and tells no one.
-async fn set_status(
+/// cancellation means unless `quiet` (spam). Setting the status it already has changes
+/// nothing and tells no one.
+pub(super) async fn set_status(
     tx: &mut Tx,
     booking: &mut BookingRecord,
     next: BookingStatus,
     reason: Option<String>,
     by: Actor,
+    quiet: bool,
     now: Timestamp,
 ) -> Result<()> {
     let before = booking.status;
@@ -360,7 +362,11 @@ async fn set_status(
         booking.cancelled_at = Some(at);
         booking.cancelled_by = Some(by);
         booking.sequence += 1;
-        Change::Cancelled
+        if quiet {
+            Change::Closed
+        } else {
+            Change::Cancelled
+        }
     } else {
         Change::Closed
     };
@@ -462,6 +468,7 @@ pub async fn guest_change(
                 BookingStatus::Cancelled,
                 reason,
                 Actor::Guest,
+                false,
                 now,
             )
             .await?;

@@ -6,6 +6,7 @@ pub mod booking;
 pub mod cache;
 pub mod captcha;
 pub mod host;
+pub mod spam;
 mod validate;
 
 use scheduling::FieldError;

@@ -5,7 +5,7 @@
 use scheduling::Instant;
 use sqlx::Row;
 
-use super::{Result, Store};
+use super::{Result, Store, Tx};
 
 /// A day of failed log-ins is kept; throttling looks back minutes.
 const LOGIN_FAILURES_KEPT_MS: i64 = 86_400_000;
@@ -156,14 +156,13 @@ impl Store {
             .collect()
     }
 
-    /// Adds a pattern; `false` when the host had it already.
+    /// Adds a pattern in `tx`; `false` when the host had it already.
     pub async fn add_guest_block(
-        &self,
+        tx: &mut Tx,
         host_id: &str,
         pattern: &str,
         now: Instant,
     ) -> Result<bool> {
-        let mut tx = self.write().await?;
         let added = sqlx::query(
             "INSERT INTO guest_block (app_user_id, pattern, created_at) VALUES ($1, $2, $3) \
              ON CONFLICT (app_user_id, pattern) DO NOTHING",
@@ -171,10 +170,9 @@ impl Store {
         .bind(host_id)
         .bind(pattern)
         .bind(now.as_millis())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?
         .rows_affected();
-        tx.commit().await?;
         Ok(added == 1)
     }
 

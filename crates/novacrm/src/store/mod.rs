@@ -756,6 +756,30 @@ impl Store {
         rows.iter().map(BookingRecord::from_row).collect()
     }
 
+    /// The host's confirmed, unfinished bookings from `email` (lower-case) or, when `email`
+    /// is empty, from any address at `domain`.
+    pub async fn bookings_from_guest(
+        tx: &mut Tx,
+        host_id: &str,
+        email: &str,
+        domain: &str,
+        now: Instant,
+    ) -> Result<Vec<BookingRecord>> {
+        let like = if domain.is_empty() {
+            String::new()
+        } else {
+            format!("%@{domain}")
+        };
+        let rows = sqlx::query(records::BOOKING_SELECT_FROM_GUEST)
+            .bind(host_id)
+            .bind(now.as_millis())
+            .bind(email)
+            .bind(like)
+            .fetch_all(&mut **tx)
+            .await?;
+        rows.iter().map(BookingRecord::from_row).collect()
+    }
+
     pub async fn booking_in(tx: &mut Tx, host_id: &str, id: &str) -> Result<Option<BookingRecord>> {
         let row = sqlx::query(records::BOOKING_SELECT_ONE)
             .bind(host_id)

@@ -332,6 +332,13 @@ pub const BOOKING_SELECT_PAGE_DESC: &str = concat!(
     "AND (start_time < $5 OR (start_time = $5 AND booking_id < $6)) \
      ORDER BY start_time DESC, booking_id DESC LIMIT $7"
 );
+/// Confirmed bookings of host `$1` not yet ended at `$2`, from address `$3` or any address
+/// `LIKE $4` (`%@domain`); an empty `$3`/`$4` matches nothing real.
+pub const BOOKING_SELECT_FROM_GUEST: &str = concat!(
+    booking_columns!(),
+    "WHERE app_user_id = $1 AND status = 'CONFIRMED' AND end_time > $2 \
+     AND (LOWER(guest_email) = $3 OR LOWER(guest_email) LIKE $4) ORDER BY start_time, booking_id"
+);
 pub const BOOKING_SELECT_BY_ID: &str = concat!(booking_columns!(), "WHERE booking_id = $1");
 pub const BOOKING_SELECT_NEXT_BY_PHONE: &str = concat!(
     booking_columns!(),

@@ -14,7 +14,7 @@ use super::AppState;
 use super::error::{ApiError, Result};
 use super::extract::{AuthHost, JsonBody};
 use crate::services::host::token_hash;
-use crate::services::{ServiceError, availability, booking, captcha, host};
+use crate::services::{ServiceError, availability, booking, captcha, host, spam};
 use crate::store::{BookingFilter, Store};
 
 pub fn router() -> Router<AppState> {
@@ -40,6 +40,15 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/bookings", get(list_bookings))
         .route("/api/bookings/{id}", patch(update_booking))
+        .route("/api/bookings/cancel", post(cancel_bookings))
+        .route(
+            "/api/guest-blocks",
+            get(list_guest_blocks).post(add_guest_block),
+        )
+        .route(
+            "/api/guest-blocks/{pattern}",
+            axum::routing::delete(delete_guest_block),
+        )
         .route(
             "/api/blocked-time",
             get(list_blocked_time).post(create_blocked_time),
@@ -405,6 +414,60 @@ async fn update_booking(
 ) -> Result<Json<Value>> {
     let b = booking::update(&state.store, &host, &id, &body, state.clock.now()).await?;
     Ok(Json(b.to_json()))
+}
+
+async fn cancel_bookings(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>> {
+    let bulk = spam::BulkCancel::read(&body)?;
+    let cancelled = spam::cancel_many(&state.store, &host, bulk, state.clock.now()).await?;
+    Ok(Json(json!({
+        "cancelled": cancelled.len(),
+        "bookings": cancelled.iter().map(crate::store::BookingRecord::to_json).collect::<Vec<_>>(),
+    })))
+}
+
+fn block_json(pattern: &str, at: Instant) -> Value {
+    json!({"pattern": pattern, "createdAt": at.to_string()})
+}
+
+async fn list_guest_blocks(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+) -> Result<Json<Value>> {
+    let blocks = state.store.guest_blocks(&host.id).await.map_err(internal)?;
+    Ok(Json(Value::Array(
+        blocks.iter().map(|(p, at)| block_json(p, *at)).collect(),
+    )))
+}
+
+async fn add_guest_block(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+    JsonBody(body): JsonBody,
+) -> Result<Response> {
+    let obj = scheduling::Obj::new(&body, "")?;
+    let text = obj.required_str("pattern")?;
+    let now = state.clock.now();
+    let added = spam::block(&state.store, &host, text, now).await?;
+    let pattern = spam::read_pattern(text, "pattern")?;
+    let status = if added {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(block_json(&pattern, Instant::from(now)))).into_response())
+}
+
+async fn delete_guest_block(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+    Path(pattern): Path<String>,
+) -> Result<StatusCode> {
+    spam::unblock(&state.store, &host, &pattern).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn list_blocked_time(

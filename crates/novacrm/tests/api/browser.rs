@@ -11,7 +11,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, TestApp, spawn_app};
+use crate::helpers::{Backend, NowTs, TestApp, spawn_app_with};
 
 struct Driver(Child);
 
@@ -170,6 +170,9 @@ async fn book_through_pages(
     fill(c, "#meetingNotes", "Our roadmap").await;
     click(c, "input[name=q_goal][value=Growth]").await;
     shot(c, &format!("{step}-4-filled")).await;
+    // A person takes a few seconds over the form (the no-JavaScript CAPTCHA path counts them).
+    app.clock
+        .set(app.clock.now_ts() + jiff::SignedDuration::from_secs(5));
     click(c, "form button.primary").await;
     c.wait()
         .for_element(Locator::Css(".actions"))
@@ -182,7 +185,8 @@ async fn book_through_pages(
 /// Against the default backend (SQLite); the API suite covers both backends.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guests_book_in_a_real_browser_and_hosts_see_it() {
-    let app = spawn_app(Backend::Sqlite).await;
+    // With the defaults: the page solves the proof of work while the guest types.
+    let app = spawn_app_with(Backend::Sqlite, |c| c.captcha = true).await;
     let axe = axe_source();
     let question = json!({"questions": [{"id": "goal", "label": "Main goal", "type": "single_choice",
                                          "required": true, "options": ["Growth", "Savings"]}],

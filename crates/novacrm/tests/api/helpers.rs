@@ -113,6 +113,8 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
         worker: false,
         // Suites send hundreds of requests from one address; the limits have their own test.
         rate_limits: None,
+        // Likewise the proof of work: the guard suite and the browser test switch it on.
+        captcha: false,
         ..Config::default()
     };
     let mut config = config;

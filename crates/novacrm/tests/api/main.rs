@@ -2,6 +2,7 @@
 
 mod browser;
 mod cli;
+mod guard;
 mod helpers;
 mod messages;
 mod outside;

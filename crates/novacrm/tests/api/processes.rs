@@ -35,6 +35,7 @@ impl Server {
                 database_url,
             ])
             .env("NOVACRM_RATE_LIMIT", "off")
+            .env("NOVACRM_CAPTCHA", "off")
             .envs(env.iter().copied())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())

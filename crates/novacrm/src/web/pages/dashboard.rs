@@ -18,7 +18,7 @@ use sha2::Digest;
 use super::guest::when_label;
 use super::{ASSET_VERSION, Locale, encode, html};
 use crate::jobs;
-use crate::services::{ServiceError, availability, booking, host};
+use crate::services::{ServiceError, availability, booking, host, spam};
 use crate::store::{BookingFilter, Host, JobFilter};
 use crate::web::AppState;
 use crate::web::extract::{ClientIp, session_cookie};
@@ -30,6 +30,9 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/login", get(login_page).post(login))
         .route("/dashboard/logout", post(logout))
         .route("/dashboard/bookings", get(bookings_page))
+        .route("/dashboard/bookings/cancel", post(bulk_cancel))
+        .route("/dashboard/blocks", post(add_block))
+        .route("/dashboard/blocks/remove", post(remove_block))
         .route("/dashboard/bookings/{id}", post(booking_action))
         .route("/dashboard/messages/{id}/retry", post(retry_message))
         .route("/dashboard/bookings/{id}/reschedule", post(reschedule))
@@ -394,6 +397,8 @@ struct BookingsPage<'a> {
     date_filter: String,
     bookings: Vec<BookingRow>,
     next_page: Option<String>,
+    /// Blocked addresses and domains.
+    blocks: Vec<String>,
 }
 
 async fn rows(
@@ -703,6 +708,14 @@ async fn bookings_page(
         date_filter,
         bookings,
         next_page,
+        blocks: state
+            .store
+            .guest_blocks(&s.host.id)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect(),
         tab,
         csrf: s.csrf,
     };
@@ -746,6 +759,96 @@ async fn change_booking(
         super::encode(&message)
     ))
     .into_response()
+}
+
+/// Back to the bookings with what happened (or what went wrong) as the message.
+fn to_bookings(outcome: Result<String, ServiceError>) -> Response {
+    let message = outcome.unwrap_or_else(|e| match e {
+        ServiceError::Conflict(m) | ServiceError::NotFound(m) => m,
+        e => problems(e)
+            .iter()
+            .map(|p| p.message.clone())
+            .collect::<Vec<_>>()
+            .join(" "),
+    });
+    Redirect::to(&format!(
+        "/dashboard/bookings?done={}",
+        super::encode(&message)
+    ))
+    .into_response()
+}
+
+/// The bulk form: the ticked bookings (or all from an address or domain), as spam or not.
+async fn bulk_cancel(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let (s, f) = match posted(&state, &headers, pairs).await {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
+    let ids = f.get("id").cloned().unwrap_or_default();
+    let from = first(&f, "from").trim();
+    let mut body = json!({"spam": first(&f, "spam") == "yes"});
+    if from.is_empty() {
+        body["ids"] = json!(ids);
+    } else {
+        body["from"] = json!(from);
+    }
+    if !first(&f, "reason").trim().is_empty() {
+        body["reason"] = json!(first(&f, "reason"));
+    }
+    let outcome = async {
+        let bulk = spam::BulkCancel::read(&body)?;
+        let quiet = bulk.spam;
+        let done = spam::cancel_many(&state.store, &s.host, bulk, state.clock.now()).await?;
+        Ok(match (done.len(), quiet) {
+            (0, _) => "No confirmed bookings matched; nothing was cancelled.".to_owned(),
+            (n, true) => format!(
+                "Cancelled {n} booking{} as spam. Nobody was emailed; the senders are blocked.",
+                if n == 1 { "" } else { "s" }
+            ),
+            (n, false) => format!(
+                "Cancelled {n} booking{}; the guests have been told.",
+                if n == 1 { "" } else { "s" }
+            ),
+        })
+    }
+    .await;
+    to_bookings(outcome)
+}
+
+async fn add_block(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let (s, f) = match posted(&state, &headers, pairs).await {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
+    let pattern = first(&f, "pattern");
+    let outcome = spam::block(&state.store, &s.host, pattern, state.clock.now())
+        .await
+        .map(|_| format!("{} can no longer book with you.", pattern.trim()));
+    to_bookings(outcome)
+}
+
+async fn remove_block(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let (s, f) = match posted(&state, &headers, pairs).await {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
+    let pattern = first(&f, "pattern");
+    let outcome = spam::unblock(&state.store, &s.host, pattern)
+        .await
+        .map(|()| format!("{} may book with you again.", pattern.trim()));
+    to_bookings(outcome)
 }
 
 /// The host's availability settings, or the error page when they cannot be read.

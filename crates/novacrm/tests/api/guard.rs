@@ -1,0 +1,325 @@
+//! The door's guards with their defaults on: the proof-of-work CAPTCHA on the API and the
+//! form (with and without JavaScript), and the host's spam controls — blocked senders and a
+//! quiet bulk cancel.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{Answer, Backend, NowTs, TestApp, no_redirects, spawn_app, spawn_app_with};
+
+/// Solves a challenge as the page's script does, in base64(JSON {challenge, solution}).
+fn solve(challenge: &Value) -> String {
+    let challenge: altcha::Challenge = serde_json::from_value(challenge.clone()).unwrap();
+    let solution = altcha::solve_challenge(altcha::SolveChallengeOptions::new(&challenge))
+        .unwrap()
+        .expect("solved within the timeout");
+    let payload = json!({"challenge": challenge, "solution": solution});
+    BASE64.encode(payload.to_string())
+}
+
+async fn challenge(app: &TestApp) -> Value {
+    let answer = app.get("/api/public/captcha").await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    answer.body
+}
+
+fn booking(app: &TestApp, start: &str, email: &str) -> Value {
+    json!({"meetingTypeId": app.quick_call, "startTime": start, "timezone": "Europe/Berlin",
+           "guestName": "Guest", "guestEmail": email})
+}
+
+fn altcha_error(answer: &Answer) -> String {
+    assert_eq!(answer.status, 422, "{:?}", answer.body);
+    let errors = answer.body["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["field"], "altcha");
+    errors[0]["message"].as_str().unwrap().to_owned()
+}
+
+pub async fn the_api_asks_for_proof_of_work(backend: Backend) {
+    let app = spawn_app_with(backend, |c| c.captcha = true).await;
+    let slots = app.slots(&app.quick_call, "").await;
+
+    let none = app
+        .post_booking(booking(&app, &slots[0], "a@example.com"))
+        .await;
+    assert!(altcha_error(&none).contains("GET /api/public/captcha"));
+
+    let mut body = booking(&app, &slots[0], "a@example.com");
+    body["altcha"] = json!("bm90IGEgcGF5bG9hZA==");
+    assert!(altcha_error(&app.post_booking(body.clone()).await).contains("not an ALTCHA payload"));
+
+    // A solved challenge books; the same solution again is a replay.
+    let solved = solve(&challenge(&app).await);
+    body["altcha"] = json!(solved);
+    let booked = app.post_booking(body).await;
+    assert_eq!(booked.status, 201, "{:?}", booked.body);
+    let mut again = booking(&app, &slots[8], "b@example.com");
+    again["altcha"] = json!(solved);
+    assert!(altcha_error(&app.post_booking(again).await).contains("already used"));
+
+    // A wrong counter, a forged cheaper challenge, an expired one: all refused.
+    let issued = challenge(&app).await;
+    let mut payload: Value =
+        serde_json::from_slice(&BASE64.decode(solve(&issued)).unwrap()).unwrap();
+    payload["solution"]["counter"] = json!(payload["solution"]["counter"].as_u64().unwrap() + 1);
+    let mut wrong = booking(&app, &slots[8], "b@example.com");
+    wrong["altcha"] = json!(BASE64.encode(payload.to_string()));
+    assert!(altcha_error(&app.post_booking(wrong).await).contains("not a valid solution"));
+    let mut forged = issued.clone();
+    forged["parameters"]["keyPrefix"] = json!("00");
+    let mut cheap = booking(&app, &slots[8], "b@example.com");
+    cheap["altcha"] = json!(solve(&forged));
+    assert!(altcha_error(&app.post_booking(cheap).await).contains("not a challenge from"));
+    let stale = solve(&issued);
+    app.clock
+        .set(app.clock.now_ts() + jiff::SignedDuration::from_mins(31));
+    let slots = app.slots(&app.quick_call, "").await;
+    let mut late = booking(&app, &slots[8], "b@example.com");
+    late["altcha"] = json!(stale);
+    assert!(altcha_error(&app.post_booking(late).await).contains("expired"));
+
+    // The host's own token needs no proof of work; another host's does.
+    let own = app
+        .authed(
+            Method::POST,
+            "/api/public/booking/jane/book",
+            Some(booking(&app, &slots[8], "c@example.com")),
+        )
+        .await;
+    assert_eq!(own.status, 201, "{:?}", own.body);
+    let sam = novacrm::services::host::create_host(
+        &app.store,
+        "sam",
+        "Sam Host",
+        "sam@example.com",
+        "a-long-password",
+        app.clock.now_ts(),
+    )
+    .await
+    .unwrap();
+    let sam_token = novacrm::services::host::create_token(&app.store, &sam, app.clock.now_ts())
+        .await
+        .unwrap();
+    let other = app
+        .client
+        .post(app.url("/api/public/booking/jane/book"))
+        .bearer_auth(sam_token)
+        .json(&booking(&app, &slots[12], "d@example.com"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 422);
+}
+
+/// The details form's hidden fields.
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = html.find(&marker).expect("the hidden field") + marker.len();
+    html[at..at + html[at..].find('"').unwrap()].to_owned()
+}
+
+pub async fn the_form_works_with_and_without_javascript(backend: Backend) {
+    let app = spawn_app_with(backend, |c| c.captcha = true).await;
+    let slots = app.slots(&app.quick_call, "").await;
+    let client = no_redirects();
+    let details = |start: &str| {
+        let url = app.url(&format!(
+            "/book/jane/{}/details?start={}&tz=Europe/Berlin",
+            app.quick_call,
+            novacrm::web::pages::encode(start)
+        ));
+        let client = client.clone();
+        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let post = |fields: Vec<(&'static str, String)>| {
+        let client = client.clone();
+        let url = app.url(&format!("/book/jane/{}/details", app.quick_call));
+        async move { client.post(url).form(&fields).send().await.unwrap() }
+    };
+    let fields = |start: &str, email: &str, challenge: &str, altcha: &str| {
+        vec![
+            ("start", start.to_owned()),
+            ("tz", "Europe/Berlin".to_owned()),
+            ("website", String::new()),
+            ("guestName", "Form Guest".to_owned()),
+            ("guestEmail", email.to_owned()),
+            ("altcha_challenge", challenge.to_owned()),
+            ("altcha", altcha.to_owned()),
+        ]
+    };
+
+    // With JavaScript: the page's challenge, solved, books at once.
+    let page = details(&slots[0]).await;
+    let challenge = hidden(&page, "altcha_challenge");
+    let decoded: Value = serde_json::from_slice(&BASE64.decode(&challenge).unwrap()).unwrap();
+    let booked = post(fields(
+        &slots[0],
+        "js@example.com",
+        &challenge,
+        &solve(&decoded),
+    ))
+    .await;
+    assert_eq!(booked.status(), 303, "{}", booked.text().await.unwrap());
+
+    // Without: an instant post is a bot's; the same form a few seconds later books, once.
+    let page = details(&slots[8]).await;
+    let challenge = hidden(&page, "altcha_challenge");
+    let quick = post(fields(&slots[8], "nojs@example.com", &challenge, "")).await;
+    assert_eq!(quick.status(), 422);
+    let text = quick.text().await.unwrap();
+    assert!(
+        text.contains("quicker than a person types") && text.contains("Form Guest"),
+        "the form comes back, filled"
+    );
+    app.clock
+        .set(app.clock.now_ts() + jiff::SignedDuration::from_secs(8));
+    let booked = post(fields(&slots[8], "nojs@example.com", &challenge, "")).await;
+    assert_eq!(booked.status(), 303, "{}", booked.text().await.unwrap());
+    let replay = post(fields(&slots[12], "nojs2@example.com", &challenge, "")).await;
+    assert_eq!(replay.status(), 422);
+    assert!(replay.text().await.unwrap().contains("already used"));
+
+    // No challenge at all, or the honeypot filled: nothing is booked.
+    let bare = post(fields(&slots[12], "bare@example.com", "", "")).await;
+    assert_eq!(bare.status(), 422);
+    let page = details(&slots[12]).await;
+    let mut trapped = fields(
+        &slots[12],
+        "bot@example.com",
+        &hidden(&page, "altcha_challenge"),
+        "",
+    );
+    trapped[2].1 = "http://spam.example".into();
+    assert_eq!(post(trapped).await.status(), 422);
+    let bookings = app.authed(Method::GET, "/api/bookings", None).await;
+    assert_eq!(bookings.body.as_array().unwrap().len(), 2);
+}
+
+pub async fn spam_is_cancelled_quietly_and_its_senders_blocked(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let slots = app.slots(&app.quick_call, "").await;
+    let mut ids = Vec::new();
+    for (i, start) in slots.iter().step_by(4).take(4).enumerate() {
+        let email = if i < 3 {
+            format!("bot{i}@spam.example")
+        } else {
+            "real@example.com".to_owned()
+        };
+        let answer = app.book(&app.quick_call, start, &email).await;
+        assert_eq!(answer.status, 201, "{:?}", answer.body);
+        ids.push(answer.body["id"].as_str().unwrap().to_owned());
+    }
+    app.run_jobs().await;
+    let to_spam = || {
+        (0..3)
+            .map(|i| app.smtp.to(&format!("bot{i}@spam.example")).len())
+            .sum::<usize>()
+    };
+    let sent_before = to_spam();
+
+    // Everything from one domain, as spam: cancelled, nobody emailed, the domain blocked.
+    let bulk = app
+        .authed(
+            Method::POST,
+            "/api/bookings/cancel",
+            Some(json!({"from": "Spam.Example", "spam": true})),
+        )
+        .await;
+    assert_eq!(bulk.status, 200, "{:?}", bulk.body);
+    assert_eq!(bulk.body["cancelled"], 3);
+    assert!(
+        bulk.body["bookings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|b| b["status"] == "CANCELLED" && b["cancelReason"] == "Cancelled as spam")
+    );
+    app.set_now("2026-11-24T13:00:00Z");
+    app.run_jobs().await;
+    assert_eq!(to_spam(), sent_before, "no notice and no reminder for spam");
+    let blocks = app.authed(Method::GET, "/api/guest-blocks", None).await;
+    assert_eq!(blocks.body[0]["pattern"], "spam.example");
+    let again = app
+        .book(&app.quick_call, &slots[20], "new@SPAM.example")
+        .await;
+    assert_eq!(again.status, 422);
+    assert_eq!(again.body["errors"][0]["field"], "guestEmail");
+
+    // Ticked ids, not spam: the guest is told as usual.
+    let one = app
+        .authed(
+            Method::POST,
+            "/api/bookings/cancel",
+            Some(json!({"ids": [ids[3]], "reason": "Double-booked"})),
+        )
+        .await;
+    assert_eq!(one.body["cancelled"], 1);
+    app.run_jobs().await;
+    assert!(
+        app.smtp
+            .to("real@example.com")
+            .iter()
+            .any(|m| m.text().contains("Double-booked")),
+        "a plain cancel tells the guest why"
+    );
+
+    // Bad selections are named; another host's booking is not found.
+    let bad = app
+        .authed(
+            Method::POST,
+            "/api/bookings/cancel",
+            Some(json!({"from": "not a domain"})),
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert_eq!(bad.body["errors"][0]["field"], "from");
+    let neither = app
+        .authed(Method::POST, "/api/bookings/cancel", Some(json!({})))
+        .await;
+    assert_eq!(neither.status, 422);
+    let unknown = app
+        .authed(
+            Method::POST,
+            "/api/bookings/cancel",
+            Some(json!({"ids": ["nope"]})),
+        )
+        .await;
+    assert_eq!(unknown.status, 404);
+
+    // Blocks are managed one by one too.
+    let slots = app.slots(&app.quick_call, "").await;
+    let add = app
+        .authed(
+            Method::POST,
+            "/api/guest-blocks",
+            Some(json!({"pattern": "Eve@Example.com"})),
+        )
+        .await;
+    assert_eq!(add.status, 201);
+    assert_eq!(add.body["pattern"], "eve@example.com");
+    assert_eq!(
+        app.book(&app.quick_call, &slots[24], "eve@example.com")
+            .await
+            .status,
+        422
+    );
+    let removed = app
+        .authed(Method::DELETE, "/api/guest-blocks/eve@example.com", None)
+        .await;
+    assert_eq!(removed.status, 204);
+    assert_eq!(
+        app.book(&app.quick_call, &slots[24], "eve@example.com")
+            .await
+            .status,
+        201
+    );
+}
+
+crate::on_both_backends!(
+    the_api_asks_for_proof_of_work,
+    the_form_works_with_and_without_javascript,
+    spam_is_cancelled_quietly_and_its_senders_blocked,
+);
