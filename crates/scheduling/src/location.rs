@@ -53,7 +53,11 @@ impl Location {
             "link" => {
                 let url = text("url", 2000)?;
                 let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
-                if !scheme_ok || url.contains(char::is_whitespace) || url.len() < 10 {
+                // A URI proper: RFC 3986 characters (a browser percent-encodes the rest).
+                let ascii = url
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-._~:/?#@!$&'()*+,;=%".contains(c));
+                if !scheme_ok || !ascii || url.len() < 10 {
                     return Err(obj.error(
                         "url",
                         format!("{url:?} is not a web link (https://zoom.us/j/…)"),

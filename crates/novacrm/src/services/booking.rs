@@ -385,11 +385,10 @@ async fn move_to(
     now: Timestamp,
 ) -> Result<()> {
     if booking.status != BookingStatus::Confirmed {
-        return Err(FieldError::new(
-            "startTime",
-            format!("a {} booking cannot be rescheduled", booking.status),
-        )
-        .into());
+        return Err(ServiceError::Conflict(format!(
+            "a {} booking cannot be rescheduled",
+            booking.status
+        )));
     }
     if start == booking.start {
         return Ok(());

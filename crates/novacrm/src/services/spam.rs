@@ -26,7 +26,8 @@ pub fn read_pattern(text: &str, field: &str) -> Result<String, FieldError> {
         && domain.len() <= 253
         && domain
             .chars()
-            .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        && domain.split('.').all(|label| label.len() <= 63);
     let local_ok = !pattern.contains('@')
         || (!local.is_empty()
             && local.len() <= 64
@@ -51,11 +52,12 @@ pub async fn block(store: &Store, host: &Host, text: &str, now: Timestamp) -> Re
 }
 
 pub async fn unblock(store: &Store, host: &Host, text: &str) -> Result<()> {
-    let pattern = read_pattern(text, "pattern")?;
+    let not_blocked = || ServiceError::NotFound(format!("{} is not blocked", text.trim()));
+    let pattern = read_pattern(text, "pattern").map_err(|_| not_blocked())?;
     if store.remove_guest_block(&host.id, &pattern).await? {
         Ok(())
     } else {
-        Err(ServiceError::NotFound(format!("{pattern} is not blocked")))
+        Err(not_blocked())
     }
 }
 
@@ -79,9 +81,19 @@ pub struct BulkCancel {
 impl BulkCancel {
     pub fn read(body: &Value) -> Result<Self> {
         let obj = Obj::new(body, "")?;
-        let ids = match obj.array("ids")? {
+        if obj.has("ids") == obj.has("from") {
+            return Err(FieldError::new(
+                "ids",
+                "give either ids or from (an email address or a domain), not both",
+            )
+            .into());
+        }
+        let ids = match body.get("ids") {
             None => None,
-            Some(items) => {
+            Some(value) => {
+                let items = value
+                    .as_array()
+                    .ok_or_else(|| FieldError::new("ids", "must be a list of booking ids"))?;
                 let ids: Option<Vec<String>> = items
                     .iter()
                     .map(|v| v.as_str().filter(|s| !s.is_empty()).map(str::to_owned))
@@ -97,16 +109,13 @@ impl BulkCancel {
                 Some(ids)
             }
         };
-        let from = obj.str("from")?.filter(|f| !f.trim().is_empty());
-        let selection = match (ids, from) {
-            (Some(ids), None) => Selection::Ids(ids),
-            (None, Some(from)) => Selection::From(read_pattern(from, "from")?),
-            _ => {
-                return Err(FieldError::new(
-                    "ids",
-                    "give either ids or from (an email address or a domain)",
-                )
-                .into());
+        let selection = match ids {
+            Some(ids) => Selection::Ids(ids),
+            None => {
+                let from = obj
+                    .str("from")?
+                    .ok_or_else(|| FieldError::new("from", "must be an address or a domain"))?;
+                Selection::From(read_pattern(from, "from")?)
             }
         };
         let spam = obj.bool("spam")?.unwrap_or(false);

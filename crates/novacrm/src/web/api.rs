@@ -105,7 +105,6 @@ fn query_instant(
 ) -> Result<Option<jiff::Timestamp>, FieldError> {
     query
         .get(key)
-        .filter(|v| !v.is_empty())
         .map(|v| Instant::parse_timestamp(v).map_err(|m| FieldError::new(key, m)))
         .transpose()
 }
@@ -340,12 +339,11 @@ async fn list_bookings(
 ) -> Result<Response> {
     let status = query
         .get("status")
-        .filter(|s| !s.is_empty())
         .map(|s| s.parse().map_err(|m| FieldError::new("status", m)))
         .transpose()?;
     let from = query_instant(&query, "from")?.map(Instant::ceil);
     let to = query_instant(&query, "to")?.map(Instant::ceil);
-    let limit = match query.get("limit").filter(|l| !l.is_empty()) {
+    let limit = match query.get("limit") {
         None => 100,
         Some(text) => text
             .parse::<i64>()
@@ -355,7 +353,6 @@ async fn list_bookings(
     };
     let cursor = query
         .get("cursor")
-        .filter(|c| !c.is_empty())
         .map(|c| {
             c.split_once('.')
                 .and_then(|(ms, id)| Some((Instant::from_millis(ms.parse().ok()?), id)))

@@ -816,6 +816,13 @@ async fn the_openapi_document_covers_every_route(backend: Backend) {
         ("/api/blocked-time", "get"),
         ("/api/blocked-time", "post"),
         ("/api/blocked-time/{id}", "delete"),
+        ("/api/public/captcha", "get"),
+        ("/api/bookings/cancel", "post"),
+        ("/api/guest-blocks", "get"),
+        ("/api/guest-blocks", "post"),
+        ("/api/guest-blocks/{pattern}", "delete"),
+        ("/api/session", "post"),
+        ("/api/session", "delete"),
     ];
     for (path, method) in routes {
         assert!(
