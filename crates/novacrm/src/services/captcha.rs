@@ -139,7 +139,7 @@ impl Captcha {
         if !verified.signed {
             return Err(invalid("is not a challenge from this server"));
         }
-        let (_, expires) = self.fresh(&payload.challenge, now)?;
+        let (_, expires) = Self::fresh(&payload.challenge, now)?;
         if !verified.solved {
             return Err(invalid("is not a valid solution of its challenge"));
         }
@@ -168,7 +168,7 @@ impl Captcha {
         if !self.verify(&challenge, &unsolved).signed {
             return Err(invalid("is not a challenge from this server"));
         }
-        let (issued, expires) = self.fresh(&challenge, now)?;
+        let (issued, expires) = Self::fresh(&challenge, now)?;
         if now.as_millisecond() - issued < FALLBACK_MIN_MS {
             return Err(invalid(
                 "That was quicker than a person types. Please check your details and press \
@@ -201,9 +201,12 @@ impl Captcha {
     }
 
     /// The signed issue and expiry times, or the error when the challenge has expired.
-    fn fresh(&self, challenge: &Challenge, now: Timestamp) -> Result<(i64, i64)> {
+    fn fresh(challenge: &Challenge, now: Timestamp) -> Result<(i64, i64)> {
         let data = challenge.parameters.data.as_ref();
-        let read = |key: &str| data.and_then(|d| d.get(key)).and_then(|v| v.as_i64());
+        let read = |key: &str| {
+            data.and_then(|d| d.get(key))
+                .and_then(serde_json::Value::as_i64)
+        };
         let (Some(issued), Some(expires)) = (read("issued"), read("expires")) else {
             return Err(invalid("is not a challenge from this server"));
         };
@@ -288,8 +291,8 @@ mod tests {
         let now = Timestamp::from_second(1_800_000_000).unwrap();
         let c = captcha();
         let challenge = c.challenge(now);
-        assert!(c.fresh(&challenge, now).is_ok());
+        assert!(Captcha::fresh(&challenge, now).is_ok());
         let later = now + jiff::SignedDuration::from_millis(LIFETIME_MS + 1);
-        assert!(c.fresh(&challenge, later).is_err());
+        assert!(Captcha::fresh(&challenge, later).is_err());
     }
 }

@@ -109,14 +109,13 @@ impl BulkCancel {
                 Some(ids)
             }
         };
-        let selection = match ids {
-            Some(ids) => Selection::Ids(ids),
-            None => {
-                let from = obj
-                    .str("from")?
-                    .ok_or_else(|| FieldError::new("from", "must be an address or a domain"))?;
-                Selection::From(read_pattern(from, "from")?)
-            }
+        let selection = if let Some(ids) = ids {
+            Selection::Ids(ids)
+        } else {
+            let from = obj
+                .str("from")?
+                .ok_or_else(|| FieldError::new("from", "must be an address or a domain"))?;
+            Selection::From(read_pattern(from, "from")?)
         };
         let spam = obj.bool("spam")?.unwrap_or(false);
         let reason = validate::optional_text(&obj, "reason", 1000)?;
