@@ -331,7 +331,12 @@ async fn guests_book_in_a_real_browser_and_hosts_see_it() {
         body_text(&host).await.contains("is CONFIRMED for"),
         "rescheduled"
     );
-    fill(&host, "input[name=reason]", "Double-booked elsewhere").await;
+    fill(
+        &host,
+        ".booking input[name=reason]",
+        "Double-booked elsewhere",
+    )
+    .await;
     click(&host, "button[value=CANCELLED]").await;
     host.wait()
         .for_element(Locator::Css("[role=status]"))
