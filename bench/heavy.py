@@ -7,23 +7,12 @@ Prints the meeting type id.
 """
 
 import argparse
-import json
 import os
 import subprocess
 import sys
 import urllib.error
-import urllib.request
 
-
-def call(base, method, path, token, body):
-    request = urllib.request.Request(
-        base + path,
-        data=json.dumps(body).encode(),
-        method=method,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request) as response:
-        return json.load(response)
+from seed import call
 
 
 def main():

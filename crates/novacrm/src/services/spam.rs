@@ -42,13 +42,19 @@ pub fn read_pattern(text: &str, field: &str) -> Result<String, FieldError> {
     }
 }
 
-/// Blocks `pattern` for the host; `false` when it was blocked already.
-pub async fn block(store: &Store, host: &Host, text: &str, now: Timestamp) -> Result<bool> {
+/// Blocks a pattern for the host: the pattern as stored, and `false` when it was blocked
+/// already.
+pub async fn block(
+    store: &Store,
+    host: &Host,
+    text: &str,
+    now: Timestamp,
+) -> Result<(String, bool)> {
     let pattern = read_pattern(text, "pattern")?;
     let mut tx = store.write().await?;
     let added = Store::add_guest_block(&mut tx, &host.id, &pattern, Instant::from(now)).await?;
     tx.commit().await?;
-    Ok(added)
+    Ok((pattern, added))
 }
 
 pub async fn unblock(store: &Store, host: &Host, text: &str) -> Result<()> {
@@ -178,11 +184,8 @@ pub async fn cancel_many(
             now,
         )
         .await?;
-        if bulk.spam {
-            let sender = match &bulk.selection {
-                Selection::From(pattern) => pattern.clone(),
-                Selection::Ids(_) => booking.guest_email.to_ascii_lowercase(),
-            };
+        if bulk.spam && matches!(bulk.selection, Selection::Ids(_)) {
+            let sender = booking.guest_email.to_ascii_lowercase();
             Store::add_guest_block(&mut tx, &host.id, &sender, at).await?;
         }
         cancelled.push(booking);

@@ -34,6 +34,12 @@ pub struct BookingFilter {
     pub newest_first: bool,
 }
 
+/// A page cursor (`<start ms>.<id>`, see [`BookingRecord::cursor`]) read back.
+pub fn parse_cursor(text: &str) -> Option<(Instant, &str)> {
+    let (ms, id) = text.split_once('.')?;
+    Some((Instant::from_millis(ms.parse().ok()?), id)).filter(|(_, id)| !id.is_empty())
+}
+
 /// A write transaction. On SQLite it also holds this process's writer slot (see
 /// [`Store::write`]); it derefs to the connection, so queries run on `&mut **tx`.
 #[derive(Debug)]

@@ -351,6 +351,11 @@ pub const BOOKING_SELECT_BY_CONTACT: &str = concat!(
 );
 
 impl BookingRecord {
+    /// Where a page that ends with this booking continues: `<start ms>.<id>`.
+    pub fn cursor(&self) -> String {
+        format!("{}.{}", self.start.as_millis(), self.id)
+    }
+
     pub(super) fn from_row(r: &AnyRow) -> Result<Self> {
         let status: String = get(r, "status")?;
         Ok(Self {

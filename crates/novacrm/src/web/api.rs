@@ -354,9 +354,7 @@ async fn list_bookings(
     let cursor = query
         .get("cursor")
         .map(|c| {
-            c.split_once('.')
-                .and_then(|(ms, id)| Some((Instant::from_millis(ms.parse().ok()?), id)))
-                .filter(|(_, id)| !id.is_empty())
+            crate::store::parse_cursor(c)
                 .ok_or_else(|| FieldError::new("cursor", "is not a cursor from a Link header"))
         })
         .transpose()?;
@@ -382,9 +380,8 @@ async fn list_bookings(
     if more && let Some(last) = list.last() {
         // The next page: the same filters, after the last booking of this one.
         let mut next = format!(
-            "/api/bookings?limit={limit}&cursor={}.{}",
-            last.start.as_millis(),
-            super::pages::encode(&last.id)
+            "/api/bookings?limit={limit}&cursor={}",
+            super::pages::encode(&last.cursor())
         );
         for key in ["status", "from", "to"] {
             if let Some(value) = query.get(key).filter(|v| !v.is_empty()) {
@@ -430,6 +427,16 @@ fn block_json(pattern: &str, at: Instant) -> Value {
     json!({"pattern": pattern, "createdAt": at.to_string()})
 }
 
+/// When the host blocked `pattern` (as stored: a repeat block keeps the first date).
+async fn added_at(state: &AppState, host: &crate::store::Host, pattern: &str) -> Result<Instant> {
+    let blocks = state.store.guest_blocks(&host.id).await.map_err(internal)?;
+    blocks
+        .into_iter()
+        .find(|(p, _)| p == pattern)
+        .map(|(_, at)| at)
+        .ok_or_else(|| internal("a block just saved is missing"))
+}
+
 async fn list_guest_blocks(
     State(state): State<AppState>,
     AuthHost(host): AuthHost,
@@ -447,15 +454,20 @@ async fn add_guest_block(
 ) -> Result<Response> {
     let obj = scheduling::Obj::new(&body, "")?;
     let text = obj.required_str("pattern")?;
-    let now = state.clock.now();
-    let added = spam::block(&state.store, &host, text, now).await?;
-    let pattern = spam::read_pattern(text, "pattern")?;
+    let (pattern, added) = spam::block(&state.store, &host, text, state.clock.now()).await?;
     let status = if added {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(block_json(&pattern, Instant::from(now)))).into_response())
+    Ok((
+        status,
+        Json(block_json(
+            &pattern,
+            added_at(&state, &host, &pattern).await?,
+        )),
+    )
+        .into_response())
 }
 
 async fn delete_guest_block(

@@ -590,53 +590,30 @@ async fn bookings_page(
         let end = d.tomorrow().ok()?.to_zoned_datetime(tz).ok()?.timestamp();
         Some((Instant::from(start), Instant::from(end)))
     });
-    let within = |from: Option<Instant>, to: Option<Instant>| {
-        let from = match (from, day) {
-            (Some(a), Some((b, _))) => Some(a.max(b)),
-            (a, d) => a.or(d.map(|d| d.0)),
-        };
-        let to = match (to, day) {
-            (Some(a), Some((_, b))) => Some(a.min(b)),
-            (a, d) => a.or(d.map(|d| d.1)),
-        };
-        (from, to)
-    };
     let mut filter = match tab.as_str() {
-        "past" => {
-            let (from, to) = within(None, Some(now));
-            BookingFilter {
-                not_cancelled: true,
-                from,
-                to,
-                newest_first: true,
-                ..BookingFilter::default()
-            }
-        }
-        "cancelled" => {
-            let (from, to) = within(None, None);
-            BookingFilter {
-                status: Some(BookingStatus::Cancelled),
-                from,
-                to,
-                newest_first: true,
-                ..BookingFilter::default()
-            }
-        }
-        _ => {
-            let (from, to) = within(Some(now), None);
-            BookingFilter {
-                status: Some(BookingStatus::Confirmed),
-                from,
-                to,
-                ..BookingFilter::default()
-            }
-        }
+        "past" => BookingFilter {
+            not_cancelled: true,
+            to: Some(now),
+            newest_first: true,
+            ..BookingFilter::default()
+        },
+        "cancelled" => BookingFilter {
+            status: Some(BookingStatus::Cancelled),
+            newest_first: true,
+            ..BookingFilter::default()
+        },
+        _ => BookingFilter {
+            status: Some(BookingStatus::Confirmed),
+            from: Some(now),
+            ..BookingFilter::default()
+        },
     };
+    if let Some((start, end)) = day {
+        filter.from = Some(filter.from.map_or(start, |f| f.max(start)));
+        filter.to = Some(filter.to.map_or(end, |t| t.min(end)));
+    }
     filter.meeting_type = Some(type_filter.clone()).filter(|t| !t.is_empty());
-    let cursor = q.after.as_deref().and_then(|c| {
-        let (ms, id) = c.split_once('.')?;
-        Some((Instant::from_millis(ms.parse().ok()?), id))
-    });
+    let cursor = q.after.as_deref().and_then(crate::store::parse_cursor);
     let mut list = state
         .store
         .bookings_page(&s.host.id, filter, cursor, PAGE_SIZE + 1)
@@ -646,12 +623,11 @@ async fn bookings_page(
     list.truncate(PAGE_SIZE as usize);
     let next_page = list.last().filter(|_| more).map(|last| {
         format!(
-            "?tab={}&type={}&date={}&after={}.{}",
+            "?tab={}&type={}&date={}&after={}",
             encode(&tab),
             encode(&type_filter),
             encode(&date_filter),
-            last.start.as_millis(),
-            encode(&last.id)
+            encode(&last.cursor())
         )
     });
     let mut bookings = rows(&state, &s.host, list, locale).await;
@@ -735,9 +711,9 @@ async fn change_booking(
         Ok(found) => found,
         Err(r) => return r,
     };
-    let message =
+    let outcome =
         match booking::update(&state.store, &s.host, id, &body(&f), state.clock.now()).await {
-            Ok(b) => format!(
+            Ok(b) => Ok(format!(
                 "Booking with {} is {} for {}.",
                 b.guest_name,
                 b.status,
@@ -746,19 +722,10 @@ async fn change_booking(
                     &host_zone(state, &s.host).await,
                     Locale::from_headers(headers)
                 )
-            ),
-            Err(ServiceError::Conflict(m)) => m,
-            Err(e) => problems(e)
-                .iter()
-                .map(|p| p.message.clone())
-                .collect::<Vec<_>>()
-                .join(" "),
+            )),
+            Err(e) => Err(e),
         };
-    Redirect::to(&format!(
-        "/dashboard/bookings?done={}",
-        super::encode(&message)
-    ))
-    .into_response()
+    to_bookings(outcome)
 }
 
 /// Back to the bookings with what happened (or what went wrong) as the message.
@@ -831,7 +798,7 @@ async fn add_block(
     let pattern = first(&f, "pattern");
     let outcome = spam::block(&state.store, &s.host, pattern, state.clock.now())
         .await
-        .map(|_| format!("{} can no longer book with you.", pattern.trim()));
+        .map(|(pattern, _)| format!("{pattern} can no longer book with you."));
     to_bookings(outcome)
 }
 

@@ -821,23 +821,19 @@ async fn submit_details(
         let prepared = booking::prepare(&state.store, &username, &body, now).await?;
         if state.captcha.required {
             let host_id = &prepared.host().id;
-            match (get(captcha::FIELD), get(captcha::CHALLENGE_FIELD)) {
-                (Some(solution), _) if !solution.trim().is_empty() => {
-                    state
-                        .captcha
-                        .spend_solution(&state.store, host_id, Some(solution), now)
-                        .await?;
-                }
-                (_, Some(challenge)) => {
+            let solution = get(captcha::FIELD).filter(|s| !s.trim().is_empty());
+            match (solution, get(captcha::CHALLENGE_FIELD)) {
+                // Without JavaScript the form's own challenge comes back unsolved.
+                (None, Some(challenge)) => {
                     state
                         .captcha
                         .spend_unsolved(&state.store, host_id, challenge, now)
                         .await?;
                 }
-                _ => {
+                (solution, _) => {
                     state
                         .captcha
-                        .spend_solution(&state.store, host_id, None, now)
+                        .spend_solution(&state.store, host_id, solution, now)
                         .await?;
                 }
             }
