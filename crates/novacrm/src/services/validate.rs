@@ -141,14 +141,17 @@ pub fn questions(obj: &Obj<'_>, key: &str) -> Result<Option<Value>, FieldError> 
         question.insert("label".into(), label.into());
         question.insert("type".into(), kind.into());
         question.insert("required".into(), required.into());
+        // Options are text whatever the type; only choice questions keep them.
+        let mut options = Vec::new();
+        for (k, option) in q.array("options")?.into_iter().flatten().enumerate() {
+            let text = option
+                .as_str()
+                .ok_or_else(|| q.error(&format!("options[{k}]"), "must be text"))?;
+            if !text.trim().is_empty() {
+                options.push(text.trim().to_owned());
+            }
+        }
         if kind.ends_with("_choice") {
-            let options: Vec<String> = q
-                .array("options")?
-                .into_iter()
-                .flatten()
-                .filter_map(|o| o.as_str().map(|s| s.trim().to_owned()))
-                .filter(|s| !s.is_empty())
-                .collect();
             if options.len() < 2 {
                 return Err(q.error("options", "a choice question needs at least two options"));
             }
