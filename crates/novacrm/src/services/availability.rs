@@ -1,34 +1,47 @@
-//! Public availability: the engine's slots for a host's meeting type, through a cache.
+//! Public availability: the engine's slots for a host's meeting type, through two caches.
 //!
-//! The cache key holds the host's schedule version (bumped in the same transaction as every
+//! Every key holds the host's schedule version (bumped in the same transaction as every
 //! booking and rule change, DESIGN.md §4), so an entry can never outlive the data it was
 //! computed from, on this instance or any other: every request reads the current version
-//! (one indexed row) first. `now` enters the key as its minute and whether it falls exactly
-//! on it: slots start on whole minutes and local dates change on whole minutes, so every
-//! `now` with the same key gives the same answer.
+//! (one indexed row) first.
+//!
+//! Below the answer for an exact range sits a cache of **host-local days**: a slot belongs to
+//! the day its start falls in, and the engine only filters candidates by their start, so the
+//! slots of `[from, to)` are exactly the union of its days' slots cut to `[from, to)`. A range
+//! shifted by a few minutes therefore reuses every day it shares with one computed before and
+//! computes only the days it lacks (in one engine pass). A day lying wholly between
+//! `now + minNotice` and the horizon does not depend on `now`, so its key has no clock in it;
+//! the one or two days the clock cuts into are keyed by `now`'s minute and whether it falls
+//! exactly on it (slots start on whole minutes and local dates change on whole minutes, so
+//! every `now` with the same key gives the same answer).
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
 
 use jiff::Timestamp;
-use scheduling::engine::horizon_end;
+use scheduling::engine::{earliest_start, horizon_end};
 use scheduling::scenario::slots_json;
-use scheduling::{Busy, FieldError, Instant, Query, Slot, free_slots};
+use scheduling::{AvailabilitySettings, Busy, FieldError, Instant, Query, Slot, free_slots};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::cache::{Cache, Weight};
 use super::{Result, ServiceError};
 use crate::store::{Store, StoreError};
 
 /// Availability computations running at once (the rest wait their turn).
-static COMPUTING: std::sync::LazyLock<tokio::sync::Semaphore> =
-    std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(4));
+const WORKERS: usize = 4;
+/// Of those, the most one host may hold: a host hammering its own heavy schedule leaves the
+/// others' pages half of the workers.
+const WORKERS_PER_HOST: usize = 2;
 
 /// Longest range one request may ask for.
 pub const MAX_RANGE_DAYS: i64 = 93;
-/// Memory the cache may hold before it starts over (answers are ~20–200 KB each).
+/// Memory each cache may hold before it starts over (answers are ~20–200 KB each).
 const MAX_BYTES: usize = 64 * 1024 * 1024;
 
+/// The answer for one exact range.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Key {
     host_id: String,
@@ -36,8 +49,34 @@ struct Key {
     from: Option<i64>,
     to: Option<i64>,
     version: i64,
+    clock: Clock,
+}
+
+/// The slots starting on one host-local day.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct DayKey {
+    host_id: String,
+    meeting_type_id: String,
+    version: i64,
+    day: i32,
+    /// `None` when the day lies wholly between the earliest start and the horizon.
+    clock: Option<Clock>,
+}
+
+/// `now` as far as any answer can tell: its minute, and whether it falls exactly on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Clock {
     minute: i64,
     on_the_minute: bool,
+}
+
+impl Clock {
+    fn of(now: Instant) -> Self {
+        Self {
+            minute: now.as_millis().div_euclid(60_000),
+            on_the_minute: now.as_millis().rem_euclid(60_000) == 0,
+        }
+    }
 }
 
 /// One computed answer: the slots, and the API's `{"slots":[…]}` ready to send.
@@ -54,13 +93,53 @@ impl Weight for Answer {
     }
 }
 
-/// Computed answers by key.
+/// One day's slots.
 #[derive(Debug)]
-pub struct SlotCache(Cache<Key, Arc<Answer>>);
+struct DaySlots(Vec<Slot>);
+
+impl Weight for DaySlots {
+    fn weight(&self) -> usize {
+        64 + self.0.len() * std::mem::size_of::<Slot>()
+    }
+}
+
+/// Computed answers by exact range and by day, and the workers that compute them.
+#[derive(Debug)]
+pub struct SlotCache {
+    ranges: Cache<Key, Arc<Answer>>,
+    days: Cache<DayKey, Arc<DaySlots>>,
+    workers: Arc<Semaphore>,
+    /// Per host, the share of `workers` it may hold (entries live while someone waits).
+    hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
 
 impl Default for SlotCache {
     fn default() -> Self {
-        Self(Cache::new(MAX_BYTES))
+        Self {
+            ranges: Cache::new(MAX_BYTES),
+            days: Cache::new(MAX_BYTES),
+            workers: Arc::new(Semaphore::new(WORKERS)),
+            hosts: Mutex::default(),
+        }
+    }
+}
+
+impl SlotCache {
+    /// A worker for `host_id`: first its host's share, then one of the pool.
+    async fn worker(&self, host_id: &str) -> Result<(OwnedSemaphorePermit, OwnedSemaphorePermit)> {
+        let share = {
+            let mut hosts = self.hosts.lock().expect("worker map lock");
+            // Forget hosts nobody is computing for, so the map stays as small as the load.
+            hosts.retain(|_, s| Arc::strong_count(s) > 1);
+            hosts
+                .entry(host_id.to_owned())
+                .or_insert_with(|| Arc::new(Semaphore::new(WORKERS_PER_HOST)))
+                .clone()
+        };
+        let closed = |e| StoreError::Corrupt(format!("availability workers closed: {e}"));
+        let own = share.acquire_owned().await.map_err(closed)?;
+        let pool = self.workers.clone().acquire_owned().await.map_err(closed)?;
+        Ok((own, pool))
     }
 }
 
@@ -79,10 +158,11 @@ pub async fn public_slots(
     {
         return Err(FieldError::new("end", "must be after start").into());
     }
-    let (host_id, version) = store
+    let host = store
         .host_version(username)
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("no booking page for {username:?}")))?;
+    let (host_id, version) = (host.id, host.version);
     let now = Instant::ceil(now);
     let key = Key {
         host_id,
@@ -90,10 +170,9 @@ pub async fn public_slots(
         from: start.map(|t| Instant::ceil(t).as_millis()),
         to: end.map(|t| Instant::ceil(t).as_millis()),
         version,
-        minute: now.as_millis().div_euclid(60_000),
-        on_the_minute: now.as_millis().rem_euclid(60_000) == 0,
+        clock: Clock::of(now),
     };
-    if let Some(hit) = cache.0.get(&key) {
+    if let Some(hit) = cache.ranges.get(&key) {
         return Ok(hit);
     }
     let meeting = store
@@ -113,30 +192,117 @@ pub async fn public_slots(
         let message = format!("the range may span at most {MAX_RANGE_DAYS} days");
         return Err(FieldError::new("end", message).into());
     }
-    let bookings = Store::busy_bookings(store.pool(), &key.host_id, from, to, None).await?;
-    let blocked = Store::blocked_times(store.pool(), &key.host_id)
-        .await?
-        .iter()
-        .map(crate::store::BlockedRecord::to_blocked_time)
-        .collect::<Result<Vec<_>, _>>()?;
-    let rules = meeting.rules()?;
-    // The engine is CPU work: off the async workers, a few at a time, so one host's heavy
-    // schedule can neither stall the runtime nor other hosts' pages and `/healthz`.
-    let _permit = COMPUTING
-        .acquire()
+    let days = Days::of(&settings, from, to, now);
+    let day_key = |day: i32| DayKey {
+        host_id: key.host_id.clone(),
+        meeting_type_id: key.meeting_type_id.clone(),
+        version,
+        day,
+        clock: days.depends_on_now(day).then_some(key.clock),
+    };
+    let mut found: Vec<Option<Arc<DaySlots>>> = days
+        .numbers()
+        .map(|day| cache.days.get(&day_key(day)))
+        .collect();
+    let missing = found.iter().position(Option::is_none).map(|first| {
+        let last = found.iter().rposition(Option::is_none).unwrap_or(first);
+        (days.first + first as i32, days.first + last as i32)
+    });
+    if let Some((first, last)) = missing {
+        let (lo, hi) = (days.start(first), days.start(last + 1));
+        let bookings = Store::busy_bookings(store.pool(), &key.host_id, lo, hi, None).await?;
+        let blocked = Store::blocked_times(store.pool(), &key.host_id)
+            .await?
+            .iter()
+            .map(crate::store::BlockedRecord::to_blocked_time)
+            .collect::<Result<Vec<_>, _>>()?;
+        let rules = meeting.rules()?;
+        // The engine is CPU work: off the async workers, a few at a time and at most a share
+        // per host, so one host's heavy schedule can neither stall the runtime nor other
+        // hosts' pages and `/healthz`.
+        let _permits = cache.worker(&key.host_id).await?;
+        let zone_settings = settings.clone();
+        let computed = tokio::task::spawn_blocking(move || {
+            let busy = Busy {
+                bookings: &bookings,
+                blocked: &blocked,
+            };
+            let query = Query {
+                from: lo,
+                to: hi,
+                now,
+            };
+            free_slots(&zone_settings, rules, busy, query)
+        })
         .await
-        .map_err(|e| StoreError::Corrupt(format!("availability workers closed: {e}")))?;
-    let answer = tokio::task::spawn_blocking(move || {
-        let busy = Busy {
-            bookings: &bookings,
-            blocked: &blocked,
-        };
-        let slots = free_slots(&settings, rules, busy, Query { from, to, now });
-        let json = Bytes::from(slots_json(&slots).to_string());
-        Arc::new(Answer { slots, json })
-    })
-    .await
-    .map_err(|e| StoreError::Corrupt(format!("availability computation failed: {e}")))?;
-    cache.0.put(key, answer.clone());
+        .map_err(|e| StoreError::Corrupt(format!("availability computation failed: {e}")))?;
+        let mut rest = computed.as_slice();
+        for day in first..=last {
+            let end = days.start(day + 1);
+            let split = rest.partition_point(|slot| slot.start < end);
+            let slots = Arc::new(DaySlots(rest[..split].to_vec()));
+            rest = &rest[split..];
+            cache.days.put(day_key(day), slots.clone());
+            found[(day - days.first) as usize] = Some(slots);
+        }
+    }
+    let slots: Vec<Slot> = found
+        .iter()
+        .flatten()
+        .flat_map(|day| day.0.iter())
+        .filter(|slot| slot.start >= from && slot.start < to)
+        .copied()
+        .collect();
+    let json = Bytes::from(slots_json(&slots).to_string());
+    let answer = Arc::new(Answer { slots, json });
+    cache.ranges.put(key, answer.clone());
     Ok(answer)
+}
+
+/// The host-local days a range touches between the earliest start and the horizon: day `d`
+/// holds the slots starting in `[start(d), start(d + 1))`.
+struct Days<'a> {
+    settings: &'a AvailabilitySettings,
+    first: i32,
+    /// One past the last.
+    end: i32,
+    earliest: Instant,
+    horizon: Instant,
+}
+
+impl<'a> Days<'a> {
+    fn of(settings: &'a AvailabilitySettings, from: Instant, to: Instant, now: Instant) -> Self {
+        let earliest = earliest_start(settings, now);
+        let horizon = horizon_end(settings, now);
+        let (lower, upper) = (from.max(earliest), to.min(horizon));
+        let zone = &settings.zone;
+        let mut first = zone.instant_to_local(lower).0;
+        // A repeated hour around midnight can put `lower` past the next day's first instant.
+        while zone.start_of_day(first) > lower {
+            first -= 1;
+        }
+        let mut end = first;
+        while lower < upper && zone.start_of_day(end) < upper {
+            end += 1;
+        }
+        Self {
+            settings,
+            first,
+            end,
+            earliest,
+            horizon,
+        }
+    }
+
+    fn numbers(&self) -> std::ops::Range<i32> {
+        self.first..self.end
+    }
+
+    fn start(&self, day: i32) -> Instant {
+        self.settings.zone.start_of_day(day)
+    }
+
+    fn depends_on_now(&self, day: i32) -> bool {
+        self.start(day) < self.earliest || self.start(day + 1) > self.horizon
+    }
 }

@@ -199,6 +199,94 @@ pub async fn create_token(store: &Store, host: &Host, now: Timestamp) -> Result<
     Ok(token)
 }
 
+/// The most origins a host may allow to frame their booking pages.
+pub const MAX_EMBED_ORIGINS: usize = 10;
+/// The longest origin accepted.
+const MAX_ORIGIN_LEN: usize = 300;
+
+/// The origins allowed to frame a host's booking pages, normalised (host in lower case, no
+/// trailing slash) and joined by spaces as they go into `frame-ancestors`:
+/// `https://host[:port]` with a dotted host, a leading `*.` for every subdomain, or
+/// `http(s)://localhost[:port]` — exactly the document's `EmbedOrigin` pattern. Nothing else
+/// can pass, so nothing a host types can add a directive to the policy.
+pub fn embed_origins(values: &[String]) -> Result<String, FieldError> {
+    if values.len() > MAX_EMBED_ORIGINS {
+        let message = format!("list at most {MAX_EMBED_ORIGINS} sites");
+        return Err(FieldError::new("embedOrigins", message));
+    }
+    let mut origins: Vec<String> = Vec::new();
+    for value in values {
+        let origin = origin(value).ok_or_else(|| {
+            FieldError::new(
+                "embedOrigins",
+                format!("{value:?} is not a site address like https://www.example.com"),
+            )
+        })?;
+        if !origins.contains(&origin) {
+            origins.push(origin);
+        }
+    }
+    Ok(origins.join(" "))
+}
+
+fn origin(value: &str) -> Option<String> {
+    if value.len() > MAX_ORIGIN_LEN {
+        return None;
+    }
+    let (scheme, rest) = match value.strip_prefix("https://") {
+        Some(rest) => ("https", rest),
+        None => ("http", value.strip_prefix("http://")?),
+    };
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    let (host, port) = match rest.split_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (rest, None),
+    };
+    let port_ok = port.is_none_or(|p| {
+        !p.starts_with('0')
+            && p.len() <= 5
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && p.parse::<u32>().is_ok_and(|n| (1..=65_535).contains(&n))
+    });
+    let label_ok = |l: &str| {
+        (1..=63).contains(&l.len())
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    let named = host.strip_prefix("*.").unwrap_or(host);
+    let host_ok = host == "localhost"
+        || (scheme == "https" && named.contains('.') && named.split('.').all(label_ok));
+    let port = port.map_or_else(String::new, |p| format!(":{p}"));
+    (port_ok && host_ok).then(|| format!("{scheme}://{}{port}", host.to_ascii_lowercase()))
+}
+
+/// The host's profile as the API shows it.
+pub fn profile_json(host: &Host) -> Value {
+    let origins: Vec<&str> = host.embed_origins.split_whitespace().collect();
+    json!({"username": host.username, "name": host.name, "email": host.email,
+           "embedOrigins": origins})
+}
+
+/// Applies `{"embedOrigins": [..]}` (the only field a host changes here so far).
+pub async fn update_profile(store: &Store, host: &Host, patch: &Value) -> Result<Host> {
+    let obj = Obj::new(patch, "")?;
+    let list = obj
+        .array("embedOrigins")?
+        .ok_or_else(|| FieldError::new("embedOrigins", "is required"))?;
+    let values = list
+        .iter()
+        .map(|v| v.as_str().map(str::to_owned))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| FieldError::new("embedOrigins", "must be a list of site addresses"))?;
+    let origins = embed_origins(&values)?;
+    store.set_embed_origins(&host.id, &origins).await?;
+    Ok(Host {
+        embed_origins: origins,
+        ..host.clone()
+    })
+}
+
 pub async fn update_availability(
     store: &Store,
     host: &Host,
@@ -421,4 +509,49 @@ pub async fn delete_blocked_time(store: &Store, host: &Host, id: &str) -> Result
     }
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn origins(values: &[&str]) -> Result<String, FieldError> {
+        embed_origins(&values.iter().map(ToString::to_string).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn embed_origins_are_normalised_and_nothing_else_passes() {
+        assert_eq!(
+            origins(&["https://CRM.Example.com/", "https://*.example.org:8443"]).unwrap(),
+            "https://crm.example.com https://*.example.org:8443"
+        );
+        assert_eq!(
+            origins(&["http://localhost:3000"]).unwrap(),
+            "http://localhost:3000"
+        );
+        for bad in [
+            "crm.example.com",
+            "http://crm.example.com",
+            "https://crm.example.com/path",
+            "https://crm.example.com; script-src *",
+            "https://a b.com",
+            "https://*",
+            "https://example.com:0",
+            "https://example.com:99999",
+            "'self'",
+            "javascript://x.com",
+            "https://-x.example.com",
+            "HTTPS://example.com",
+            "http://LOCALHOST",
+            "https://*.localhost",
+            " https://example.com",
+            "",
+        ] {
+            assert!(origins(&[bad]).is_err(), "{bad}");
+        }
+        let many: Vec<String> = (0..11)
+            .map(|i| format!("https://s{i}.example.com"))
+            .collect();
+        assert!(embed_origins(&many).is_err());
+    }
 }

@@ -14,6 +14,7 @@ const SQLITE: &[(i64, &str)] = &[
     (4, include_str!("../../migrations/sqlite/0004_messages.sql")),
     (5, include_str!("../../migrations/sqlite/0005_login_throttle.sql")),
     (6, include_str!("../../migrations/sqlite/0006_guard.sql")),
+    (7, include_str!("../../migrations/sqlite/0007_embed.sql")),
 ];
 #[rustfmt::skip]
 const POSTGRES: &[(i64, &str)] = &[
@@ -23,6 +24,7 @@ const POSTGRES: &[(i64, &str)] = &[
     (4, include_str!("../../migrations/postgres/0004_messages.sql")),
     (5, include_str!("../../migrations/postgres/0005_login_throttle.sql")),
     (6, include_str!("../../migrations/postgres/0006_guard.sql")),
+    (7, include_str!("../../migrations/postgres/0007_embed.sql")),
 ];
 
 /// An arbitrary constant naming NovaCRM's migration lock.

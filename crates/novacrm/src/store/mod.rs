@@ -19,6 +19,7 @@ use sqlx::{AnyPool, Row, Transaction};
 pub use jobs::{JobFilter, JobRecord, JobRow};
 pub use records::{
     Actor, BlockedRecord, BookingRecord, ContactRecord, Host, MeetingTypeRecord, NewBooking,
+    PageHost,
 };
 
 /// Which bookings a listing shows: a status, a start-time range and a meeting type, each
@@ -243,6 +244,7 @@ impl Store {
             name: name.into(),
             email: email.into(),
             booking_version: 0,
+            embed_origins: String::new(),
         })
     }
 
@@ -255,7 +257,7 @@ impl Store {
 
     pub async fn host_by_username(&self, username: &str) -> Result<Option<Host>> {
         let row = sqlx::query(
-            "SELECT app_user_id, username, name, email, booking_version FROM app_user \
+            "SELECT app_user_id, username, name, email, booking_version, embed_origins FROM app_user \
              WHERE username = $1",
         )
         .bind(username)
@@ -266,7 +268,7 @@ impl Store {
 
     pub async fn host_by_id(&self, id: &str) -> Result<Option<Host>> {
         let row = sqlx::query(
-            "SELECT app_user_id, username, name, email, booking_version FROM app_user \
+            "SELECT app_user_id, username, name, email, booking_version, embed_origins FROM app_user \
              WHERE app_user_id = $1",
         )
         .bind(id)
@@ -277,7 +279,7 @@ impl Store {
 
     pub async fn host_by_token_hash(&self, token_hash: &str) -> Result<Option<Host>> {
         let row = sqlx::query(
-            "SELECT u.app_user_id, u.username, u.name, u.email, u.booking_version \
+            "SELECT u.app_user_id, u.username, u.name, u.email, u.booking_version, u.embed_origins \
              FROM api_token t JOIN app_user u ON u.app_user_id = t.app_user_id \
              WHERE t.token_hash = $1",
         )
@@ -290,7 +292,7 @@ impl Store {
     /// The host and their password hash, for logging in.
     pub async fn credentials(&self, username: &str) -> Result<Option<(Host, String)>> {
         let row = sqlx::query(
-            "SELECT app_user_id, username, name, email, booking_version, password_hash \
+            "SELECT app_user_id, username, name, email, booking_version, embed_origins, password_hash \
              FROM app_user WHERE username = $1",
         )
         .bind(username)
@@ -321,7 +323,7 @@ impl Store {
 
     pub async fn host_by_session(&self, token_hash: &str, now: Instant) -> Result<Option<Host>> {
         let row = sqlx::query(
-            "SELECT u.app_user_id, u.username, u.name, u.email, u.booking_version \
+            "SELECT u.app_user_id, u.username, u.name, u.email, u.booking_version, u.embed_origins \
              FROM session s JOIN app_user u ON u.app_user_id = s.app_user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2",
         )
@@ -368,14 +370,32 @@ impl Store {
     }
 
     /// The host's current schedule version (one indexed read).
-    pub async fn host_version(&self, username: &str) -> Result<Option<(String, i64)>> {
-        let row =
-            sqlx::query("SELECT app_user_id, booking_version FROM app_user WHERE username = $1")
-                .bind(username)
-                .fetch_optional(&self.pool)
-                .await?;
-        row.map(|r| Ok((r.try_get("app_user_id")?, r.try_get("booking_version")?)))
-            .transpose()
+    /// What a cached public page needs of its host: one indexed row.
+    pub async fn host_version(&self, username: &str) -> Result<Option<PageHost>> {
+        let row = sqlx::query(
+            "SELECT app_user_id, booking_version, embed_origins FROM app_user WHERE username = $1",
+        )
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(PageHost {
+                id: r.try_get("app_user_id")?,
+                version: r.try_get("booking_version")?,
+                embed_origins: r.try_get("embed_origins")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Saves the origins allowed to frame the host's booking pages (validated by the caller).
+    pub async fn set_embed_origins(&self, host_id: &str, origins: &str) -> Result<()> {
+        sqlx::query("UPDATE app_user SET embed_origins = $1 WHERE app_user_id = $2")
+            .bind(origins)
+            .bind(host_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     // ---- availability ------------------------------------------------------------------

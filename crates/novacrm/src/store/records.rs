@@ -13,6 +13,16 @@ pub struct Host {
     pub name: String,
     pub email: String,
     pub booking_version: i64,
+    /// Origins allowed to frame the booking pages, space-separated (empty: this site only).
+    pub embed_origins: String,
+}
+
+/// A public page's host as the cached pages key it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageHost {
+    pub id: String,
+    pub version: i64,
+    pub embed_origins: String,
 }
 
 impl Host {
@@ -23,6 +33,7 @@ impl Host {
             name: get(r, "name")?,
             email: get(r, "email")?,
             booking_version: get(r, "booking_version")?,
+            embed_origins: get(r, "embed_origins")?,
         })
     }
 }

@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
             "/api/availability",
             get(get_availability).patch(patch_availability),
         )
+        .route("/api/profile", get(get_profile).patch(patch_profile))
         .route(
             "/api/meeting-types",
             get(list_meeting_types).post(create_meeting_type),
@@ -285,6 +286,19 @@ async fn patch_availability(
 ) -> Result<Json<Value>> {
     let settings = host::update_availability(&state.store, &host, &body, state.clock.now()).await?;
     Ok(Json(settings.to_json()))
+}
+
+async fn get_profile(AuthHost(host): AuthHost) -> Json<Value> {
+    Json(host::profile_json(&host))
+}
+
+async fn patch_profile(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>> {
+    let host = host::update_profile(&state.store, &host, &body).await?;
+    Ok(Json(host::profile_json(&host)))
 }
 
 async fn list_meeting_types(

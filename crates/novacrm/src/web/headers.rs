@@ -1,8 +1,8 @@
 //! Security headers on every answer: no MIME sniffing, no referrer beyond this site (a guest's
 //! private `/booking/{token}` link must never leak to the calendar sites it links to), and on
 //! HTML a Content-Security-Policy without inline script. The dashboard may never be framed;
-//! booking pages only by this site until hosts can list where they embed them. HSTS when the
-//! public URL is https.
+//! booking pages by this site and by the sites their host lists (a response extension the
+//! booking pages set, [`FrameAncestors`]). HSTS when the public URL is https.
 
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
@@ -21,6 +21,11 @@ macro_rules! policy {
 }
 const PAGE_POLICY: &str = policy!("'self'");
 const DASHBOARD_POLICY: &str = policy!("'none'");
+
+/// Sites besides this one that may frame a booking page: the host's validated origins,
+/// space-separated (`services::host::embed_origins` lets nothing else through).
+#[derive(Debug, Clone)]
+pub struct FrameAncestors(pub String);
 
 /// Who may frame a page, decided by its path before the request is handled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,18 +67,31 @@ pub fn secure(response: &mut Response, framing: Framing, hsts: bool) {
     let html = h
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
-    let (policy, frame_options) = match framing {
+    let embedders = response
+        .extensions()
+        .get::<FrameAncestors>()
+        .map(|f| f.0.clone())
+        .filter(|f| !f.is_empty());
+    let h = response.headers_mut();
+    let (policy, frame_options) = match (framing, embedders) {
         _ if !html => return,
-        Framing::Unpoliced => return,
-        Framing::Never => (DASHBOARD_POLICY, "DENY"),
-        Framing::SameSite => (PAGE_POLICY, "SAMEORIGIN"),
+        (Framing::Unpoliced, _) => return,
+        (Framing::Never, _) => (HeaderValue::from_static(DASHBOARD_POLICY), Some("DENY")),
+        (Framing::SameSite, None) => (HeaderValue::from_static(PAGE_POLICY), Some("SAMEORIGIN")),
+        // X-Frame-Options cannot list sites: browsers that know frame-ancestors ignore it, the
+        // rest would refuse the host's own site, so it is left out.
+        (Framing::SameSite, Some(sites)) => {
+            match HeaderValue::from_str(&format!("{} {sites}", policy!("'self'"))) {
+                Ok(policy) => (policy, None),
+                Err(_) => (HeaderValue::from_static(PAGE_POLICY), Some("SAMEORIGIN")),
+            }
+        }
     };
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(policy),
-    );
-    h.insert(
-        header::X_FRAME_OPTIONS,
-        HeaderValue::from_static(frame_options),
-    );
+    h.insert(header::CONTENT_SECURITY_POLICY, policy);
+    if let Some(frame_options) = frame_options {
+        h.insert(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static(frame_options),
+        );
+    }
 }

@@ -318,7 +318,105 @@ pub async fn spam_is_cancelled_quietly_and_its_senders_blocked(backend: Backend)
     );
 }
 
+/// The `slots` command's answer for the same data: the engine without any cache.
+fn engine_slots(scenario: &Value) -> Vec<String> {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_novacrm"))
+        .arg("slots")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(
+        &mut child.stdin.take().unwrap(),
+        scenario.to_string().as_bytes(),
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    starts(&answer)
+}
+
+fn starts(answer: &Value) -> Vec<String> {
+    answer["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["start"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Ranges shifted by minutes reuse the days computed before them (the cache is keyed per
+/// host-local day), and every answer still equals the engine's: across a DST change, with
+/// notice cutting into today, a horizon ending mid-range, bookings and a weekly block.
+async fn shifted_ranges_reuse_days_and_stay_exact(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let settings = json!({"timezone": "Europe/London", "minNotice": 0, "maxAdvance": 150,
+                          "bufferTime": 10, "weeklyHours": {"sun": [["00:00", "24:00"]],
+                          "mon": [["09:00", "17:00"]], "wed": [["22:00", "24:00"]]}});
+    let patched = app
+        .authed(Method::PATCH, "/api/availability", Some(settings))
+        .await;
+    assert_eq!(patched.status, 200, "{:?}", patched.body);
+    let block = json!({"startTime": "2026-11-30T10:00:00Z", "endTime": "2026-11-30T11:30:00Z",
+                       "recurrenceRule": "FREQ=WEEKLY;BYDAY=MO"});
+    let blocked = app
+        .authed(Method::POST, "/api/blocked-time", Some(block.clone()))
+        .await;
+    assert_eq!(blocked.status, 201, "{:?}", blocked.body);
+    for start in ["2026-12-07T09:00:00Z", "2027-03-28T00:45:00Z"] {
+        assert_eq!(
+            app.book(&app.quick_call, start, "g@example.com")
+                .await
+                .status,
+            201
+        );
+    }
+    let at = |minutes: i64| {
+        let t: jiff::Timestamp = crate::helpers::NOW.parse().unwrap();
+        (t + jiff::SignedDuration::from_mins(minutes)).to_string()
+    };
+    let query = |from: &str, to: &str| {
+        format!(
+            "/api/public/booking/jane/availability?meetingTypeId={}&start={from}&end={to}",
+            app.quick_call
+        )
+    };
+    let settings = app
+        .authed(Method::GET, "/api/availability", None)
+        .await
+        .body;
+    let bookings = app.authed(Method::GET, "/api/bookings", None).await.body;
+    let day = 24 * 60;
+    for now_shift in [0, 7, 20, 12 * 60 + 5] {
+        let now = at(now_shift);
+        app.set_now(&now);
+        // Pieces first (cold days, then days partly known), then ranges they cover.
+        let ranges = [
+            (3, 20 * day + 11),
+            (40 * day - 13, 60 * day),
+            (10 * day + 1, 93 * day),
+            (0, 93 * day),
+            (119 * day + 17, 150 * day),
+            (-30, 30 * day - 29),
+        ];
+        for (from, to) in ranges {
+            let (from, to) = (at(from), at(to));
+            let answer = app.get(&query(&from, &to)).await;
+            assert_eq!(answer.status, 200, "{:?}", answer.body);
+            let scenario = json!({
+                "now": now, "from": from, "to": to, "availability": settings,
+                "meetingType": {"duration": 15}, "bookings": bookings, "blockedTimes": [block],
+            });
+            let expected = engine_slots(&scenario);
+            assert_eq!(starts(&answer.body), expected, "{from} .. {to} at {now}");
+            assert!(!expected.is_empty() || from > at(150 * day));
+        }
+    }
+}
+
 crate::on_both_backends!(
+    shifted_ranges_reuse_days_and_stay_exact,
     the_api_asks_for_proof_of_work,
     the_form_works_with_and_without_javascript,
     spam_is_cancelled_quietly_and_its_senders_blocked,

@@ -11,9 +11,10 @@ mod processes;
 
 use helpers::{Backend, TestApp, assert_no_overlaps, spawn_app};
 use pages::{
-    a_guest_books_without_javascript, dashboard_forms_check_their_tokens,
-    every_answer_carries_security_headers, floods_get_429_and_spoofed_addresses_do_not_help,
-    the_booking_page_weighs_under_30_kb_gzip, unknown_pages_are_friendly_404s,
+    a_guest_books_without_javascript, booking_pages_are_framed_only_where_the_host_allows,
+    dashboard_forms_check_their_tokens, every_answer_carries_security_headers,
+    floods_get_429_and_spoofed_addresses_do_not_help, the_booking_page_weighs_under_30_kb_gzip,
+    unknown_pages_are_friendly_404s,
 };
 use processes::{a_killed_server_loses_no_message, two_processes_share_one_schedule};
 use reqwest::Method;
@@ -563,6 +564,7 @@ async fn tokens_are_required_and_hosts_are_isolated(backend: Backend) {
     let app = spawn_app(backend).await;
     for path in [
         "/api/availability",
+        "/api/profile",
         "/api/meeting-types",
         "/api/bookings",
         "/api/blocked-time",
@@ -807,6 +809,8 @@ async fn the_openapi_document_covers_every_route(backend: Backend) {
         ("/api/public/booking/{username}/book", "post"),
         ("/api/availability", "get"),
         ("/api/availability", "patch"),
+        ("/api/profile", "get"),
+        ("/api/profile", "patch"),
         ("/api/meeting-types", "get"),
         ("/api/meeting-types", "post"),
         ("/api/meeting-types/{id}", "patch"),
@@ -1182,6 +1186,7 @@ on_both_backends!(
     unknown_pages_are_friendly_404s,
     the_booking_page_weighs_under_30_kb_gzip,
     every_answer_carries_security_headers,
+    booking_pages_are_framed_only_where_the_host_allows,
     bookings_come_in_pages_with_a_next_link,
     password_guessing_is_throttled_per_account,
     rule_bombs_are_refused_with_field_errors,

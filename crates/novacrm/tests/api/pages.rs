@@ -458,6 +458,49 @@ pub async fn dashboard_forms_check_their_tokens(backend: Backend) {
             .unwrap()
             .contains("must be after startTime")
     );
+    let embed = |csrf: &str, sites: &str| {
+        post(
+            "/dashboard/embed",
+            session.clone(),
+            form(&[("csrf", csrf), ("embedOrigins", sites)]),
+        )
+    };
+    let forged = embed("nope", "https://www.example.com").await.unwrap();
+    assert_eq!(forged.status(), 403);
+    let refused = embed(&csrf, "https://www.example.com\nnot a site")
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("is not a site address"), "{page}");
+    assert!(
+        page.contains("not a site</textarea>"),
+        "what was typed stays"
+    );
+    let saved = embed(
+        &csrf,
+        " https://WWW.example.com/ \r\n\r\nhttps://*.example.org",
+    )
+    .await
+    .unwrap();
+    assert_eq!(saved.status(), 200);
+    let page = saved.text().await.unwrap();
+    assert!(
+        page.contains("embedded on https://www.example.com, https://*.example.org"),
+        "{page}"
+    );
+    assert!(
+        page.contains("&#60;iframe src=") || page.contains("&lt;iframe src="),
+        "the snippet is shown escaped: {page}"
+    );
+    let framed = client.get(app.url("/book/sam")).send().await.unwrap();
+    let csp = framed.headers()["content-security-policy"]
+        .to_str()
+        .unwrap();
+    assert!(
+        csp.ends_with("frame-ancestors 'self' https://www.example.com https://*.example.org"),
+        "{csp}"
+    );
     let anonymous = client
         .get(app.url("/dashboard/bookings"))
         .send()
@@ -492,6 +535,99 @@ pub async fn every_answer_carries_security_headers(backend: Backend) {
     assert!(
         api.headers().get("strict-transport-security").is_none(),
         "http: no HSTS"
+    );
+}
+
+/// A host lists the sites that may frame their booking pages; every other site, and the
+/// dashboard, stay refused, and nothing typed can add a directive to the policy.
+pub async fn booking_pages_are_framed_only_where_the_host_allows(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = no_redirects();
+    let framing = |path: String| {
+        let request = client.get(app.url(&path)).send();
+        async move {
+            let page = request.await.unwrap();
+            let h = page.headers();
+            let csp = h["content-security-policy"].to_str().unwrap().to_owned();
+            let ancestors = csp
+                .split("; ")
+                .find_map(|d| d.strip_prefix("frame-ancestors "))
+                .unwrap()
+                .to_owned();
+            let options = h
+                .get("x-frame-options")
+                .map(|v| v.to_str().unwrap().to_owned());
+            (ancestors, options)
+        }
+    };
+    let pages = [
+        "/book/jane".to_owned(),
+        format!("/book/jane/{}", app.quick_call),
+        format!(
+            "/book/jane/{}/details?start={}",
+            app.quick_call,
+            crate::TUE_9
+        ),
+    ];
+    let bad = app
+        .authed(
+            Method::PATCH,
+            "/api/profile",
+            Some(
+                json!({"embedOrigins": ["https://ok.example.com", "https://x.com; script-src *"]}),
+            ),
+        )
+        .await;
+    assert_eq!(bad.status, 422, "{:?}", bad.body);
+    assert_eq!(bad.body["errors"][0]["field"], "embedOrigins");
+    for path in &pages {
+        assert_eq!(
+            framing(path.clone()).await,
+            ("'self'".into(), Some("SAMEORIGIN".into()))
+        );
+    }
+    let saved = app
+        .authed(
+            Method::PATCH,
+            "/api/profile",
+            Some(json!({"embedOrigins": ["https://CRM.example.com/", "https://*.example.org"]})),
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{:?}", saved.body);
+    assert_eq!(
+        saved.body["embedOrigins"],
+        json!(["https://crm.example.com", "https://*.example.org"])
+    );
+    assert_eq!(
+        app.authed(Method::GET, "/api/profile", None).await.body,
+        saved.body
+    );
+    let allowed = "'self' https://crm.example.com https://*.example.org".to_owned();
+    for path in &pages {
+        // Twice: the calendar page's second answer comes from its cache.
+        for _ in 0..2 {
+            assert_eq!(
+                framing(path.clone()).await,
+                (allowed.clone(), None),
+                "{path}"
+            );
+        }
+    }
+    assert_eq!(
+        framing("/dashboard/login".into()).await,
+        ("'none'".into(), Some("DENY".into()))
+    );
+    let cleared = app
+        .authed(
+            Method::PATCH,
+            "/api/profile",
+            Some(json!({"embedOrigins": []})),
+        )
+        .await;
+    assert_eq!(cleared.status, 200);
+    assert_eq!(
+        framing(pages[1].clone()).await,
+        ("'self'".into(), Some("SAMEORIGIN".into()))
     );
 }
 

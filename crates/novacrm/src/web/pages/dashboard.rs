@@ -40,6 +40,7 @@ pub fn router() -> Router<AppState> {
             "/dashboard/availability",
             get(availability_page).post(save_availability),
         )
+        .route("/dashboard/embed", post(save_embed))
 }
 
 /// The CSRF token of a session: derived from the cookie, which another site cannot read.
@@ -904,6 +905,9 @@ struct AvailabilityPage<'a> {
     windows: Vec<(&'static str, &'static str, String)>,
     preview_type: String,
     preview: Vec<String>,
+    /// The sites allowed to frame the booking page, one a line.
+    embed: String,
+    embed_snippet: String,
 }
 
 async fn render_availability(
@@ -1014,10 +1018,54 @@ async fn render_availability(
         windows,
         preview_type,
         preview,
+        embed: pick("embedOrigins", s.host.embed_origins.replace(' ', "\n")),
+        embed_snippet: format!(
+            "<iframe src=\"{}/book/{}\" title=\"Book a meeting with {}\" width=\"100%\" height=\"720\" style=\"border:0\"></iframe>",
+            public_base(state, headers),
+            s.host.username,
+            s.host.name
+        ),
         csrf: s.csrf,
         flash,
     };
     html(headers, form_status(&page.errors), &page)
+}
+
+/// Saves the sites allowed to frame the booking page (one a line).
+async fn save_embed(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let (s, f) = match posted(&state, &headers, pairs).await {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
+    let lines: Vec<String> = first(&f, "embedOrigins")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let patch = json!({ "embedOrigins": lines });
+    match host::update_profile(&state.store, &s.host, &patch).await {
+        Ok(host) => {
+            let flash = if host.embed_origins.is_empty() {
+                "Saved. Your booking page can be embedded on this site only.".to_owned()
+            } else {
+                format!(
+                    "Saved. Your booking page can now be embedded on {}.",
+                    host.embed_origins.replace(' ', ", ")
+                )
+            };
+            let s = Session { host, csrf: s.csrf };
+            render_availability(&state, &headers, s, None, Some(flash)).await
+        }
+        Err(e) => {
+            let errors = problems(e).iter().map(ToString::to_string).collect();
+            render_availability(&state, &headers, s, Some((&f, errors)), None).await
+        }
+    }
 }
 
 async fn availability_page(State(state): State<AppState>, headers: HeaderMap) -> Response {

@@ -14,7 +14,7 @@ use jiff::civil::Date;
 use scheduling::{FieldError, Instant, Slot, Weekday, Zone};
 use serde_json::{Map, Value, json};
 
-use super::{ASSET_VERSION, HTML, Locale, encode, html, not_found, respond};
+use super::{ASSET_VERSION, HTML, Locale, encode, framable, html, not_found, respond};
 pub use crate::format::{MONTHS, date_label, when_label};
 use crate::services::cache::Cache;
 use crate::services::{ServiceError, availability, booking, captcha};
@@ -109,7 +109,7 @@ async fn types_page(
         host_name: &host.name,
         types,
     };
-    html(&headers, StatusCode::OK, &page)
+    framable(html(&headers, StatusCode::OK, &page), &host.embed_origins)
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -245,7 +245,7 @@ async fn calendar_page(
     Query(query): Query<CalendarQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let Ok(Some((host_id, version))) = state.store.host_version(&username).await else {
+    let Ok(Some(page_host)) = state.store.host_version(&username).await else {
         return not_found(
             &headers,
             &format!("There is no booking page at /book/{username}."),
@@ -253,9 +253,9 @@ async fn calendar_page(
     };
     let now_ms = Instant::ceil(state.clock.now()).as_millis();
     let key = PageKey {
-        host_id,
+        host_id: page_host.id,
         type_id: type_id.clone(),
-        version,
+        version: page_host.version,
         minute: now_ms.div_euclid(60_000),
         on_the_minute: now_ms.rem_euclid(60_000) == 0,
         tz: query.tz.clone(),
@@ -265,8 +265,9 @@ async fn calendar_page(
         locale: Locale::from_headers(&headers),
         gzip: super::accepts_gzip(&headers),
     };
+    let embed = page_host.embed_origins;
     if let Some(body) = state.pages.0.get(&key) {
-        return respond(StatusCode::OK, body, key.gzip, HTML);
+        return framable(respond(StatusCode::OK, body, key.gzip, HTML), &embed);
     }
     let mode = CalendarMode {
         slot_base: format!("/book/{username}/{type_id}/details"),
@@ -279,7 +280,7 @@ async fn calendar_page(
     match response {
         Ok((body, gzip)) => {
             state.pages.0.put(key, body.clone());
-            respond(StatusCode::OK, body, gzip, HTML)
+            framable(respond(StatusCode::OK, body, gzip, HTML), &embed)
         }
         Err(response) => response,
     }
@@ -738,7 +739,7 @@ async fn details_page(
         );
         return Redirect::to(&url).into_response();
     }
-    render_details(
+    let page = render_details(
         &state,
         &headers,
         StatusCode::OK,
@@ -746,7 +747,8 @@ async fn details_page(
         &ctx,
         &Typed::new(),
         Vec::new(),
-    )
+    );
+    framable(page, &ctx.host.embed_origins)
 }
 
 /// The API's booking body from the form (answers typed by their question).
@@ -859,14 +861,17 @@ async fn submit_details(
             );
             Redirect::to(&url).into_response()
         }
-        Err(ServiceError::Invalid(errors)) => render_details(
-            &state,
-            &headers,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &username,
-            &ctx,
-            &typed,
-            errors,
+        Err(ServiceError::Invalid(errors)) => framable(
+            render_details(
+                &state,
+                &headers,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &username,
+                &ctx,
+                &typed,
+                errors,
+            ),
+            &ctx.host.embed_origins,
         ),
         Err(ServiceError::NotFound(message)) => not_found(&headers, &message),
         Err(ServiceError::Throttled { message, .. }) => {

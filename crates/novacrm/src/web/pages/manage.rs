@@ -179,7 +179,7 @@ fn render_manage(
             encode(&details)
         ),
     };
-    let mut response = html(headers, status, &page);
+    let mut response = super::framable(html(headers, status, &page), &host.embed_origins);
     if let Some(cookie) = set_cookie {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }

@@ -180,6 +180,18 @@ pub struct NotFound<'a> {
     pub message: &'a str,
 }
 
+/// Lets the sites a host listed frame this page of theirs (see `web::headers`).
+pub fn framable(mut response: Response, embed_origins: &str) -> Response {
+    if !embed_origins.is_empty() {
+        response
+            .extensions_mut()
+            .insert(crate::web::headers::FrameAncestors(
+                embed_origins.to_owned(),
+            ));
+    }
+    response
+}
+
 pub fn not_found(headers: &HeaderMap, message: &str) -> Response {
     html(
         headers,
