@@ -127,9 +127,19 @@ async fn main() -> anyhow::Result<()> {
     let integrations = Integrations {
         mailer: Arc::new(SmtpMailer::from_url(&url).map_err(anyhow::Error::msg)?),
         sms: None,
+        webhooks: Arc::new(novacrm::integrations::webhook::HttpWebhooks::new(
+            novacrm::integrations::outbound::OutboundPolicy::default(),
+        )),
     };
     let sender = Sender::new("https://book.example.com", None).map_err(anyhow::Error::msg)?;
-    let worker = Worker::new(store.clone(), integrations, sender, Duration::from_mins(5));
+    let sealer = Arc::new(novacrm::services::sealed::Sealer::from_secret("bench"));
+    let worker = Worker::new(
+        store.clone(),
+        integrations,
+        sender,
+        sealer,
+        Duration::from_mins(5),
+    );
     let now = Instant::from(t0);
 
     // 1. Drain: `emails` messages due now (a confirmation and a host notice per booking).
@@ -183,6 +193,7 @@ async fn main() -> anyhow::Result<()> {
                 kind: jobs::REMINDER.into(),
                 payload: payload.to_json(),
                 run_at: Instant::from_millis(due[i]),
+                ordering_key: None,
             };
             Store::enqueue(&mut tx, &job, now).await?;
         }

@@ -122,6 +122,10 @@ pub struct Messaging {
     /// database).
     #[arg(long, env = "NOVACRM_SECRET", hide_env_values = true)]
     pub secret: Option<String>,
+    /// Private or loopback networks (CIDRs, comma-separated) that host-typed outbound URLs —
+    /// webhooks, CalDAV — may reach anyway; default none.
+    #[arg(long, env = "NOVACRM_OUTBOUND_ALLOW", default_value = "")]
+    pub outbound_allow: String,
     /// Seconds a claimed job stays reserved for one worker before another may retake it.
     #[arg(long, env = "NOVACRM_JOB_LEASE_SECS", default_value_t = 300)]
     pub job_lease_secs: u64,
@@ -143,6 +147,8 @@ impl Messaging {
         config.captcha = on_off("NOVACRM_CAPTCHA", &self.captcha)?;
         config.secret = self.secret.filter(|s| !s.trim().is_empty());
         config.trusted_proxies = crate::config::TrustedProxies::parse(&self.trusted_proxies)?;
+        config.outbound_allow =
+            crate::config::parse_networks(&self.outbound_allow, "NOVACRM_OUTBOUND_ALLOW")?;
         config.smtp_url = self.smtp_url.filter(|u| !u.trim().is_empty());
         config.mail_from = self.mail_from;
         config.outbox_dir = self.outbox_dir;

@@ -33,9 +33,12 @@ pub struct Config {
     pub trusted_proxies: TrustedProxies,
     /// Proof of work on public bookings; off only for test harnesses (`NOVACRM_CAPTCHA=off`).
     pub captcha: bool,
-    /// `NOVACRM_SECRET`: signs CAPTCHA challenges; unset, a secret is generated and kept in
-    /// the database.
+    /// `NOVACRM_SECRET`: signs CAPTCHA challenges and seals stored secrets; unset, a secret
+    /// is generated and kept in the database.
     pub secret: Option<String>,
+    /// `NOVACRM_OUTBOUND_ALLOW`: private or loopback networks that host-typed outbound URLs
+    /// (webhooks, CalDAV) may reach anyway; default none.
+    pub outbound_allow: Vec<Network>,
 }
 
 /// A token bucket: `burst` requests at once, refilled one per `every`.
@@ -101,26 +104,52 @@ impl TrustedProxies {
         if let Ok(count) = text.parse::<usize>() {
             return Ok(Self::Count(count));
         }
-        text.split(',')
-            .map(|cidr| {
-                let cidr = cidr.trim();
-                let (address, bits) = cidr.split_once('/').unwrap_or((cidr, ""));
-                let address: std::net::IpAddr = address.parse().map_err(|_| {
-                    format!("NOVACRM_TRUSTED_PROXIES: {cidr:?} is not an address or a CIDR")
-                })?;
-                let max = if address.is_ipv4() { 32 } else { 128 };
-                let bits = if bits.is_empty() {
-                    max
-                } else {
-                    bits.parse::<u8>()
-                        .ok()
-                        .filter(|b| *b <= max)
-                        .ok_or_else(|| format!("NOVACRM_TRUSTED_PROXIES: bad prefix in {cidr:?}"))?
-                };
-                Ok((address, bits))
-            })
-            .collect::<Result<_, _>>()
+        parse_networks(text, "NOVACRM_TRUSTED_PROXIES")
             .map(Self::Networks)
+    }
+}
+
+/// A network as an address and a prefix length.
+pub type Network = (std::net::IpAddr, u8);
+
+/// `10.0.0.0/8, 192.168.1.7, fd00::/8` (a bare address is its own network); `var` names the
+/// setting in errors.
+pub fn parse_networks(text: &str, var: &str) -> Result<Vec<Network>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|cidr| !cidr.is_empty())
+        .map(|cidr| {
+            let (address, bits) = cidr.split_once('/').unwrap_or((cidr, ""));
+            let address: std::net::IpAddr = address
+                .parse()
+                .map_err(|_| format!("{var}: {cidr:?} is not an address or a CIDR"))?;
+            let max = if address.is_ipv4() { 32 } else { 128 };
+            let bits = if bits.is_empty() {
+                max
+            } else {
+                bits.parse::<u8>()
+                    .ok()
+                    .filter(|b| *b <= max)
+                    .ok_or_else(|| format!("{var}: bad prefix in {cidr:?}"))?
+            };
+            Ok((address, bits))
+        })
+        .collect()
+}
+
+/// Whether `ip` lies in `network`.
+pub fn in_network(ip: std::net::IpAddr, (network, bits): Network) -> bool {
+    use std::net::IpAddr;
+    match (ip, network) {
+        (IpAddr::V4(a), IpAddr::V4(n)) => {
+            let mask = u32::MAX.checked_shl(32 - u32::from(bits)).unwrap_or(0);
+            u32::from(a) & mask == u32::from(n) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(n)) => {
+            let mask = u128::MAX.checked_shl(128 - u32::from(bits)).unwrap_or(0);
+            u128::from(a) & mask == u128::from(n) & mask
+        }
+        _ => false,
     }
 }
 
@@ -154,6 +183,7 @@ impl Default for Config {
             trusted_proxies: TrustedProxies::None,
             captcha: true,
             secret: None,
+            outbound_allow: Vec::new(),
         }
     }
 }

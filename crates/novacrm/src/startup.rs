@@ -16,6 +16,7 @@ use crate::integrations::Integrations;
 use crate::jobs::{Sender, Worker};
 use crate::services::availability::SlotCache;
 use crate::services::captcha::Captcha;
+use crate::services::sealed::Sealer;
 use crate::services::host;
 use crate::store::Store;
 use crate::web::{AppState, router};
@@ -54,10 +55,16 @@ impl Application {
             config.mail_from.as_deref(),
         )
         .map_err(anyhow::Error::msg)?;
+        let sealer = Arc::new(
+            Sealer::load(&store, config.secret.as_deref(), clock.now())
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot load the sealing secret: {e}"))?,
+        );
         let worker = Worker::new(
             store.clone(),
             integrations,
             sender.clone(),
+            sealer.clone(),
             config.job_lease,
         );
         let captcha = Captcha::load(
@@ -77,6 +84,7 @@ impl Application {
             sender: Arc::new(sender),
             worker,
             captcha: Arc::new(captcha),
+            sealer,
         };
         if state.config.demo {
             seed_demo(&state.store, state.clock.now()).await?;

@@ -62,17 +62,26 @@ pub struct Invite<'a> {
 impl Invite<'_> {
     /// The `.ics` text: CRLF line endings, lines folded at 75 octets.
     pub fn to_ics(&self) -> String {
-        let status = if self.cancelled || self.method == Method::Cancel {
-            "CANCELLED"
-        } else {
-            "CONFIRMED"
-        };
         let mut lines = vec![
             "BEGIN:VCALENDAR".to_owned(),
             "VERSION:2.0".to_owned(),
             "PRODID:-//NovaCRM//Scheduling//EN".to_owned(),
             "CALSCALE:GREGORIAN".to_owned(),
             format!("METHOD:{}", self.method.name()),
+        ];
+        lines.extend(self.event_lines());
+        lines.push("END:VCALENDAR".to_owned());
+        folded(&lines)
+    }
+
+    /// The VEVENT alone, unfolded: what a feed ([`feed`]) or a calendar server stores.
+    pub fn event_lines(&self) -> Vec<String> {
+        let status = if self.cancelled || self.method == Method::Cancel {
+            "CANCELLED"
+        } else {
+            "CONFIRMED"
+        };
+        let mut lines = vec![
             "BEGIN:VEVENT".to_owned(),
             format!("UID:{}", escape_text(self.uid)),
             format!("SEQUENCE:{}", self.sequence),
@@ -102,14 +111,38 @@ impl Invite<'_> {
             format!("STATUS:{status}"),
             "TRANSP:OPAQUE".to_owned(),
             "END:VEVENT".to_owned(),
-            "END:VCALENDAR".to_owned(),
         ]);
-        let mut out = String::with_capacity(lines.iter().map(|l| l.len() + 4).sum());
-        for line in &lines {
-            fold(line, &mut out);
-        }
-        out
+        lines
     }
+}
+
+/// A subscribable calendar (no METHOD: it is a published copy, not a scheduling message)
+/// named `name`, of the events' [`Invite::event_lines`], asking clients to refresh every
+/// `refresh_minutes`.
+pub fn feed(name: &str, refresh_minutes: u32, events: &[Vec<String>]) -> String {
+    let mut lines = vec![
+        "BEGIN:VCALENDAR".to_owned(),
+        "VERSION:2.0".to_owned(),
+        "PRODID:-//NovaCRM//Scheduling//EN".to_owned(),
+        "CALSCALE:GREGORIAN".to_owned(),
+        format!("X-WR-CALNAME:{}", escape_text(name)),
+        format!("NAME:{}", escape_text(name)),
+        format!("REFRESH-INTERVAL;VALUE=DURATION:PT{refresh_minutes}M"),
+        format!("X-PUBLISHED-TTL:PT{refresh_minutes}M"),
+    ];
+    for event in events {
+        lines.extend(event.iter().cloned());
+    }
+    lines.push("END:VCALENDAR".to_owned());
+    folded(&lines)
+}
+
+fn folded(lines: &[String]) -> String {
+    let mut out = String::with_capacity(lines.iter().map(|l| l.len() + 4).sum());
+    for line in lines {
+        fold(line, &mut out);
+    }
+    out
 }
 
 /// A TEXT value (RFC 5545 §3.3.11): `\`, `;` and `,` are escaped with a backslash and every

@@ -1,8 +1,10 @@
-//! The outside world as ports (DESIGN.md §2, §9): email and text messages behind traits held
-//! as `Arc<dyn …>` in the app state, with real adapters (SMTP, `.eml` files, Twilio) and
-//! recording fakes. Only jobs call these; pages and handlers enqueue jobs instead.
+//! The outside world as ports (DESIGN.md §2, §9): email, text messages and webhooks behind
+//! traits held as `Arc<dyn …>` in the app state, with real adapters (SMTP, `.eml` files,
+//! Twilio, signed HTTP through the SSRF guard) and recording fakes. Only jobs call these; pages and handlers enqueue jobs instead.
 
 pub mod mail;
+pub mod outbound;
+pub mod webhook;
 pub mod sms;
 
 use std::future::Future;
@@ -58,6 +60,7 @@ pub struct Integrations {
     pub mailer: Arc<dyn Mailer>,
     /// `None` when SMS is not configured: nothing is texted.
     pub sms: Option<Arc<dyn SmsSender>>,
+    pub webhooks: Arc<dyn webhook::WebhookSender>,
 }
 
 impl Integrations {
@@ -72,6 +75,12 @@ impl Integrations {
             .twilio
             .clone()
             .map(|t| Arc::new(Twilio::new(t)) as Arc<dyn SmsSender>);
-        Ok(Self { mailer, sms })
+        let policy = outbound::OutboundPolicy::new(config.outbound_allow.clone());
+        let webhooks = Arc::new(webhook::HttpWebhooks::new(policy));
+        Ok(Self {
+            mailer,
+            sms,
+            webhooks,
+        })
     }
 }

@@ -134,6 +134,32 @@ impl Sender {
         method: Method,
         reader: Recipient,
     ) -> String {
+        self.with_invite(b, host, meeting, method, reader, |i| i.to_ics())
+    }
+
+    /// The booking's event as a calendar feed or server stores it (for `reader`).
+    pub fn event_lines(
+        &self,
+        b: &BookingRecord,
+        host: &Host,
+        meeting: &MeetingTypeRecord,
+        reader: Recipient,
+    ) -> Vec<String> {
+        self.with_invite(b, host, meeting, Method::Publish, reader, |i| {
+            i.event_lines()
+        })
+    }
+
+    /// Builds the one invite of a booking (words, links, people) and hands it to `write`.
+    fn with_invite<R>(
+        &self,
+        b: &BookingRecord,
+        host: &Host,
+        meeting: &MeetingTypeRecord,
+        method: Method,
+        reader: Recipient,
+        write: impl FnOnce(&invite::Invite<'_>) -> R,
+    ) -> R {
         let summary = format!(
             "{} between {} and {}",
             meeting.name, host.name, b.guest_name
@@ -164,7 +190,7 @@ impl Sender {
             }
         }
         let uid = self.uid(&b.id);
-        invite::Invite {
+        let invite = invite::Invite {
             method,
             uid: &uid,
             sequence: u32::try_from(b.sequence).unwrap_or(0),
@@ -184,8 +210,8 @@ impl Sender {
                 email: &b.guest_email,
             },
             cancelled: b.status == BookingStatus::Cancelled,
-        }
-        .to_ics()
+        };
+        write(&invite)
     }
 
     pub fn manage_url(&self, booking: &BookingRecord) -> String {

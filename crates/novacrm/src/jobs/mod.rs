@@ -13,6 +13,7 @@
 
 mod messages;
 mod payload;
+mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,8 +23,10 @@ use scheduling::{Instant, Phone, reminders};
 
 pub use messages::Sender;
 pub use payload::{EmailJob, Message, Recipient, SmsJob, SmsText};
+pub use webhooks::{EVENTS, WEBHOOK, WebhookJob, secret_context};
 
 use crate::integrations::{Integrations, SendError};
+use crate::services::sealed::Sealer;
 use crate::store::{BookingRecord, JobRecord, JobRow, Store, StoreError, Tx};
 
 /// Kinds of job, as stored.
@@ -61,12 +64,14 @@ fn job(booking: &BookingRecord, kind: &str, payload: String, run_at: Instant) ->
         kind: kind.to_owned(),
         payload,
         run_at,
+        ordering_key: None,
     }
 }
 
 /// Enqueues, in `tx`, every message that `change` (already applied to `booking`) calls for:
 /// confirmations and notices to both sides now, the reminders at T−24 h (absolute time, so
-/// DST cannot move them), and drops reminders a move or a cancellation made obsolete.
+/// DST cannot move them), the host's webhooks; and drops reminders a move or a cancellation
+/// made obsolete.
 pub async fn booking_changed(
     tx: &mut Tx,
     booking: &BookingRecord,
@@ -120,7 +125,7 @@ pub async fn booking_changed(
             Store::enqueue(tx, &job(booking, SMS_REMINDER, sms.to_json(), due), now).await?;
         }
     }
-    Ok(())
+    webhooks::enqueue(tx, booking, change, now).await
 }
 
 /// Enqueues one text message about a booking (the answer to an inbound "C").
@@ -161,6 +166,10 @@ pub fn describe(job: &JobRow) -> String {
         },
         SMS_REMINDER => "Text reminder to the guest".into(),
         SMS => "Text message to the guest".into(),
+        WEBHOOK => WebhookJob::read(&payload).map_or_else(
+            || "Webhook".into(),
+            |w| format!("Webhook {}", w.event),
+        ),
         other => other.to_owned(),
     }
 }
@@ -180,15 +189,23 @@ pub struct Worker {
     store: Store,
     integrations: Integrations,
     sender: Arc<Sender>,
+    sealer: Arc<Sealer>,
     lease: Duration,
 }
 
 impl Worker {
-    pub fn new(store: Store, integrations: Integrations, sender: Sender, lease: Duration) -> Self {
+    pub fn new(
+        store: Store,
+        integrations: Integrations,
+        sender: Sender,
+        sealer: Arc<Sealer>,
+        lease: Duration,
+    ) -> Self {
         Self {
             store,
             integrations,
             sender: Arc::new(sender),
+            sealer,
             lease,
         }
     }
@@ -281,6 +298,21 @@ impl Worker {
                     return Ok(Outcome::Skipped("the booking changed since".into()));
                 };
                 sender.send(&sms).await?;
+                Ok(Outcome::Sent)
+            }
+            WEBHOOK => {
+                let webhook = WebhookJob::read(&payload)
+                    .ok_or_else(|| SendError::permanent("bad webhook payload"))?;
+                let Some(delivery) =
+                    webhooks::delivery(&self.store, &self.sealer, &webhook).await?
+                else {
+                    return Ok(Outcome::Skipped("the endpoint was deleted".into()));
+                };
+                let timestamp = now.as_millis().div_euclid(1000);
+                self.integrations
+                    .webhooks
+                    .send(&delivery, timestamp)
+                    .await?;
                 Ok(Outcome::Sent)
             }
             other => Err(SendError::permanent(format!("unknown job kind {other:?}"))),

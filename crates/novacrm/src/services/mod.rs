@@ -5,8 +5,11 @@ pub mod availability;
 pub mod booking;
 pub mod cache;
 pub mod captcha;
+pub mod feed;
 pub mod host;
+pub mod sealed;
 pub mod spam;
+pub mod webhooks;
 mod validate;
 
 use scheduling::FieldError;

@@ -20,6 +20,8 @@ pub struct JobRecord {
     pub kind: String,
     pub payload: String,
     pub run_at: Instant,
+    /// Jobs sharing a key run in the order they were enqueued, one at a time.
+    pub ordering_key: Option<String>,
 }
 
 /// A stored job, as listed and as claimed.
@@ -76,13 +78,21 @@ pub enum JobFilter {
     Open,
 }
 
+/// A job whose ordering key has an earlier job still pending waits its turn.
+const IN_TURN: &str = "(j.ordering_key IS NULL OR NOT EXISTS (SELECT 1 FROM job e \
+     WHERE e.ordering_key = j.ordering_key AND e.ordinal < j.ordinal \
+     AND e.done_at IS NULL AND e.failed_at IS NULL))";
+
 impl Store {
     /// Adds a job in the transaction of the change that causes it.
     pub async fn enqueue(tx: &mut Tx, job: &JobRecord, now: Instant) -> Result<String> {
         let id = new_id();
+        // The ordinal after the key's last: writers of one key hold its host's lock.
         sqlx::query(
             "INSERT INTO job (job_id, app_user_id, booking_id, kind, payload, run_at, attempts, \
-             created_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7)",
+             created_at, ordering_key, ordinal) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, \
+             CASE WHEN $8 IS NULL THEN 0 ELSE (SELECT COALESCE(MAX(ordinal), 0) + 1 FROM job \
+             WHERE ordering_key = $8) END)",
         )
         .bind(&id)
         .bind(&job.host_id)
@@ -91,6 +101,7 @@ impl Store {
         .bind(&job.payload)
         .bind(job.run_at.as_millis())
         .bind(now.as_millis())
+        .bind(&job.ordering_key)
         .execute(&mut **tx)
         .await?;
         Ok(id)
@@ -123,10 +134,10 @@ impl Store {
     pub async fn claim_jobs(&self, now: Instant, lease_ms: i64, limit: i64) -> Result<Vec<JobRow>> {
         // Idle is the common case: a plain read, so an idle worker never takes SQLite's
         // writer lock away from a booking.
-        let due = sqlx::query(
-            "SELECT job_id FROM job WHERE done_at IS NULL AND failed_at IS NULL AND run_at <= $1 \
-             AND (locked_until IS NULL OR locked_until <= $1) LIMIT 1",
-        )
+        let due = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT job_id FROM job j WHERE done_at IS NULL AND failed_at IS NULL AND run_at <= $1 \
+             AND (locked_until IS NULL OR locked_until <= $1) AND {IN_TURN} LIMIT 1"
+        )))
         .bind(now.as_millis())
         .fetch_optional(&self.pool)
         .await?;
@@ -139,8 +150,8 @@ impl Store {
         };
         let sql = format!(
             "UPDATE job SET locked_until = $1, claim = $2, attempts = attempts + 1 \
-             WHERE job_id IN (SELECT job_id FROM job WHERE done_at IS NULL AND failed_at IS NULL \
-             AND run_at <= $3 AND (locked_until IS NULL OR locked_until <= $3) \
+             WHERE job_id IN (SELECT job_id FROM job j WHERE done_at IS NULL AND failed_at IS NULL \
+             AND run_at <= $3 AND (locked_until IS NULL OR locked_until <= $3) AND {IN_TURN} \
              ORDER BY run_at, job_id LIMIT $4{skip_locked}) RETURNING {COLUMNS}"
         );
         let mut tx = self.write().await?;
@@ -218,6 +229,21 @@ impl Store {
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(host_id.unwrap_or(""))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(JobRow::from_row).collect()
+    }
+
+    /// A host's latest jobs of one kind, newest first.
+    pub async fn host_jobs_of_kind(&self, host_id: &str, kind: &str, limit: i64) -> Result<Vec<JobRow>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM job WHERE app_user_id = $1 AND kind = $2 \
+             ORDER BY created_at DESC, job_id DESC LIMIT $3"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(host_id)
+            .bind(kind)
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;

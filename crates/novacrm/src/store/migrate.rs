@@ -15,6 +15,7 @@ const SQLITE: &[(i64, &str)] = &[
     (5, include_str!("../../migrations/sqlite/0005_login_throttle.sql")),
     (6, include_str!("../../migrations/sqlite/0006_guard.sql")),
     (7, include_str!("../../migrations/sqlite/0007_embed.sql")),
+    (8, include_str!("../../migrations/sqlite/0008_webhooks.sql")),
 ];
 #[rustfmt::skip]
 const POSTGRES: &[(i64, &str)] = &[
@@ -25,6 +26,7 @@ const POSTGRES: &[(i64, &str)] = &[
     (5, include_str!("../../migrations/postgres/0005_login_throttle.sql")),
     (6, include_str!("../../migrations/postgres/0006_guard.sql")),
     (7, include_str!("../../migrations/postgres/0007_embed.sql")),
+    (8, include_str!("../../migrations/postgres/0008_webhooks.sql")),
 ];
 
 /// An arbitrary constant naming NovaCRM's migration lock.

@@ -9,6 +9,7 @@ mod guard;
 mod jobs;
 mod migrate;
 mod records;
+mod webhooks;
 
 use std::time::Duration;
 
@@ -17,6 +18,7 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row, Transaction};
 
 pub use jobs::{JobFilter, JobRecord, JobRow};
+pub use webhooks::WebhookRecord;
 pub use records::{
     Actor, BlockedRecord, BookingRecord, ContactRecord, Host, MeetingTypeRecord, NewBooking,
     PageHost,
@@ -444,6 +446,15 @@ impl Store {
 
     pub async fn meeting_types(&self, host_id: &str) -> Result<Vec<MeetingTypeRecord>> {
         let rows = sqlx::query(records::MEETING_TYPE_SELECT_BY_HOST)
+            .bind(host_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(MeetingTypeRecord::from_row).collect()
+    }
+
+    /// Every meeting type of the host, archived ones too (old bookings name them).
+    pub async fn meeting_types_all(&self, host_id: &str) -> Result<Vec<MeetingTypeRecord>> {
+        let rows = sqlx::query(records::MEETING_TYPE_SELECT_ALL_BY_HOST)
             .bind(host_id)
             .fetch_all(&self.pool)
             .await?;

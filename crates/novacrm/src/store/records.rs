@@ -68,6 +68,10 @@ pub const MEETING_TYPE_SELECT_BY_HOST: &str = concat!(
     meeting_type_columns!(),
     "WHERE app_user_id = $1 AND archived = 0 ORDER BY created_at, meeting_type_id"
 );
+pub const MEETING_TYPE_SELECT_ALL_BY_HOST: &str = concat!(
+    meeting_type_columns!(),
+    "WHERE app_user_id = $1 ORDER BY created_at, meeting_type_id"
+);
 pub const MEETING_TYPE_SELECT_ONE: &str = concat!(
     meeting_type_columns!(),
     "WHERE app_user_id = $1 AND meeting_type_id = $2"

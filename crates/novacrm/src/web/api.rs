@@ -14,7 +14,8 @@ use super::AppState;
 use super::error::{ApiError, Result};
 use super::extract::{AuthHost, JsonBody};
 use crate::services::host::token_hash;
-use crate::services::{ServiceError, availability, booking, captcha, host, spam};
+use crate::integrations::outbound::OutboundPolicy;
+use crate::services::{ServiceError, availability, booking, captcha, feed, host, spam, webhooks};
 use crate::store::{BookingFilter, Store};
 
 pub fn router() -> Router<AppState> {
@@ -54,6 +55,13 @@ pub fn router() -> Router<AppState> {
             "/api/blocked-time",
             get(list_blocked_time).post(create_blocked_time),
         )
+        .route("/api/webhooks", get(list_webhooks).post(create_webhook))
+        .route(
+            "/api/webhooks/{id}",
+            axum::routing::delete(delete_webhook),
+        )
+        .route("/api/calendar-feed", get(calendar_feed))
+        .route("/api/calendar-feed/rotate", post(rotate_calendar_feed))
         .route(
             "/api/blocked-time/{id}",
             axum::routing::delete(delete_blocked_time),
@@ -491,6 +499,63 @@ async fn delete_guest_block(
 ) -> Result<StatusCode> {
     spam::unblock(&state.store, &host, &pattern).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list_webhooks(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+) -> Result<Json<Value>> {
+    let list = state.store.webhooks(&host.id).await.map_err(internal)?;
+    Ok(Json(list.iter().map(webhooks::to_json).collect()))
+}
+
+async fn create_webhook(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+    JsonBody(body): JsonBody,
+) -> Result<Response> {
+    let policy = OutboundPolicy::new(state.config.outbound_allow.clone());
+    let (webhook, secret) = webhooks::create(
+        &state.store,
+        &state.sealer,
+        &policy,
+        &host,
+        &body,
+        state.clock.now(),
+    )
+    .await?;
+    let mut json = webhooks::to_json(&webhook);
+    json["secret"] = Value::String(secret);
+    Ok((StatusCode::CREATED, Json(json)).into_response())
+}
+
+async fn delete_webhook(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    webhooks::delete(&state.store, &host, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn public_base(state: &AppState) -> &str {
+    state.config.public_url.as_deref().unwrap_or_default()
+}
+
+async fn calendar_feed(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+) -> Result<Json<Value>> {
+    let url = feed::feed_url(&state.store, &host, public_base(&state)).await?;
+    Ok(Json(json!({ "url": url })))
+}
+
+async fn rotate_calendar_feed(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+) -> Result<Json<Value>> {
+    let url = feed::rotate(&state.store, &host, public_base(&state)).await?;
+    Ok(Json(json!({ "url": url })))
 }
 
 async fn list_blocked_time(

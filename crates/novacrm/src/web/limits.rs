@@ -130,20 +130,6 @@ pub fn bucket(ip: IpAddr) -> IpAddr {
     }
 }
 
-fn in_network(ip: IpAddr, (network, bits): (IpAddr, u8)) -> bool {
-    match (ip, network) {
-        (IpAddr::V4(a), IpAddr::V4(n)) => {
-            let mask = u32::MAX.checked_shl(32 - u32::from(bits)).unwrap_or(0);
-            u32::from(a) & mask == u32::from(n) & mask
-        }
-        (IpAddr::V6(a), IpAddr::V6(n)) => {
-            let mask = u128::MAX.checked_shl(128 - u32::from(bits)).unwrap_or(0);
-            u128::from(a) & mask == u128::from(n) & mask
-        }
-        _ => false,
-    }
-}
-
 /// The client's address: the peer, or what trusted proxies say, read from the right.
 pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &TrustedProxies) -> IpAddr {
     // The chain as the last proxy saw it, nearest hop last; read only when a proxy is trusted.
@@ -169,7 +155,7 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &TrustedProxies) ->
             chain
                 .iter()
                 .rev()
-                .find(|ip| !networks.iter().any(|n| in_network(**ip, *n)))
+                .find(|ip| !networks.iter().any(|n| crate::config::in_network(**ip, *n)))
                 .copied()
                 .unwrap_or(chain[0])
         }

@@ -35,6 +35,8 @@ pub struct AppState {
     pub worker: crate::jobs::Worker,
     /// Proof-of-work challenges for public bookings.
     pub captcha: Arc<crate::services::captcha::Captcha>,
+    /// Seals the secrets the service keeps (webhook keys, calendar credentials).
+    pub sealer: Arc<crate::services::sealed::Sealer>,
 }
 
 /// What the edge of the service checks and adds on every request, in one layer: rate limits

@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
             "/book/{username}/{type_id}/details",
             get(details_page).post(submit_details),
         )
+        .route("/cal/{file}", get(super::ics::feed))
         .merge(super::manage::router())
 }
 

@@ -1,9 +1,12 @@
-//! The booking as a downloadable iCalendar file: the same UID, SEQUENCE and STATUS as the
-//! invites in the emails (one writer, `scheduling::invite`, through `jobs::Sender`), as
-//! `METHOD:PUBLISH` because a download is not a scheduling message.
+//! Calendars as files: one booking as a download (the same UID, SEQUENCE and STATUS as the
+//! invites in the emails — one writer, `scheduling::invite`, through `jobs::Sender` — as
+//! `METHOD:PUBLISH` because a download is not a scheduling message), and the host's
+//! subscribable feed at `/cal/{token}.ics` with an `ETag`, so a polling calendar gets a 304
+//! while nothing changed.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use sha2::Digest;
 use axum::response::{IntoResponse, Response};
 use scheduling::invite::Method;
 
@@ -43,5 +46,54 @@ pub async fn download(
         HeaderValue::from_static("attachment; filename=\"meeting.ics\""),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// `GET /cal/{token}.ics`: the host's feed, or a plain 404 for an unknown or rotated token.
+pub async fn feed(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let gone = || (StatusCode::NOT_FOUND, "no such calendar feed").into_response();
+    let Some(token) = file.strip_suffix(".ics") else {
+        return gone();
+    };
+    let ics = match crate::services::feed::feed_ics(
+        &state.store,
+        &state.sender,
+        token,
+        state.clock.now(),
+    )
+    .await
+    {
+        Ok(Some(ics)) => ics,
+        Ok(None) => return gone(),
+        Err(e) => {
+            tracing::error!(error = %e, "the calendar feed failed");
+            return (StatusCode::SERVICE_UNAVAILABLE, "try again shortly").into_response();
+        }
+    };
+    let digest = sha2::Sha256::digest(ics.as_bytes());
+    let etag = format!("\"{}\"", crate::services::host::hex(&digest[..16]));
+    let unchanged = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let mut response = if unchanged {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        ics.into_response()
+    };
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/calendar; charset=utf-8"),
+    );
+    if let Ok(etag) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, etag);
+    }
+    // Private to the link's holder; revalidate every time (the ETag makes that cheap).
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
     response
 }

@@ -1,0 +1,137 @@
+//! Webhook deliveries as outbox jobs. Each booking change writes, in its own transaction, one
+//! job per endpoint that listens to the event, carrying the exact body to send (the booking
+//! as of that change) and its message id. Jobs of one endpoint and booking share an ordering
+//! key, so a receiver sees `booking.created` before `booking.cancelled`, always; a retry
+//! resends the same body under the same `webhook-id`.
+
+use scheduling::{BookingStatus, Instant};
+use serde_json::{Value, json};
+
+use super::{Change, job};
+use crate::integrations::SendError;
+use crate::integrations::webhook::Delivery;
+use crate::services::sealed::Sealer;
+use crate::store::{BookingRecord, Store, StoreError, Tx, WebhookRecord};
+
+pub const WEBHOOK: &str = "webhook";
+
+/// The events an endpoint may listen to.
+pub const EVENTS: [&str; 5] = [
+    "booking.created",
+    "booking.rescheduled",
+    "booking.cancelled",
+    "booking.completed",
+    "booking.no_show",
+];
+
+/// The event a change (already applied to `booking`) is.
+fn event(change: Change, booking: &BookingRecord) -> Option<&'static str> {
+    Some(match change {
+        Change::Booked => "booking.created",
+        Change::Rescheduled { .. } => "booking.rescheduled",
+        Change::Cancelled => "booking.cancelled",
+        Change::Closed => match booking.status {
+            BookingStatus::Cancelled => "booking.cancelled",
+            BookingStatus::Completed => "booking.completed",
+            BookingStatus::NoShow => "booking.no_show",
+            _ => return None,
+        },
+    })
+}
+
+/// The context a secret is sealed under: its endpoint.
+pub fn secret_context(webhook_id: &str) -> String {
+    format!("webhook:{webhook_id}")
+}
+
+/// What the job carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookJob {
+    pub webhook_id: String,
+    pub message_id: String,
+    pub event: String,
+    pub body: String,
+}
+
+impl WebhookJob {
+    pub fn to_json(&self) -> String {
+        json!({"webhookId": self.webhook_id, "messageId": self.message_id,
+               "event": self.event, "body": self.body})
+        .to_string()
+    }
+
+    pub fn read(payload: &Value) -> Option<Self> {
+        let text = |k: &str| payload[k].as_str().map(str::to_owned);
+        Some(Self {
+            webhook_id: text("webhookId")?,
+            message_id: text("messageId")?,
+            event: text("event")?,
+            body: text("body")?,
+        })
+    }
+}
+
+/// Enqueues, in `tx`, the deliveries of `change` to every endpoint of the host that wants it.
+pub(super) async fn enqueue(
+    tx: &mut Tx,
+    booking: &BookingRecord,
+    change: Change,
+    now: Instant,
+) -> Result<(), StoreError> {
+    let Some(event) = event(change, booking) else {
+        return Ok(());
+    };
+    let endpoints: Vec<WebhookRecord> = Store::webhooks_in(tx, &booking.host_id)
+        .await?
+        .into_iter()
+        .filter(|w| w.listens_to(event))
+        .collect();
+    if endpoints.is_empty() {
+        return Ok(());
+    }
+    let mut data = booking.to_json();
+    if let Change::Rescheduled { previous_start } = change {
+        data["previousStartTime"] = json!(previous_start.to_string());
+    }
+    let body = json!({"type": event, "timestamp": now.to_string(), "data": data}).to_string();
+    for endpoint in endpoints {
+        let payload = WebhookJob {
+            webhook_id: endpoint.id.clone(),
+            message_id: format!("msg_{}", crate::store::new_id().replace('-', "")),
+            event: event.to_owned(),
+            body: body.clone(),
+        };
+        let mut record = job(booking, WEBHOOK, payload.to_json(), now);
+        record.ordering_key = Some(format!("webhook:{}:{}", endpoint.id, booking.id));
+        Store::enqueue(tx, &record, now).await?;
+    }
+    Ok(())
+}
+
+/// The signed POST a job stands for; `None` when its endpoint was deleted since.
+pub(super) async fn delivery(
+    store: &Store,
+    sealer: &Sealer,
+    job: &WebhookJob,
+) -> Result<Option<Delivery>, SendError> {
+    let endpoint = store
+        .webhook(&job.webhook_id)
+        .await
+        .map_err(|e| SendError::transient(e.to_string()))?;
+    let Some(endpoint) = endpoint else {
+        return Ok(None);
+    };
+    let secret = sealer
+        .open(&endpoint.secret_sealed, &secret_context(&endpoint.id))
+        .ok_or_else(|| {
+            SendError::permanent(
+                "the endpoint's secret cannot be read (NOVACRM_SECRET changed?); add the endpoint again",
+            )
+        })?;
+    Ok(Some(Delivery {
+        url: endpoint.url,
+        message_id: job.message_id.clone(),
+        secret,
+        body: job.body.clone(),
+    }))
+}

@@ -1,0 +1,162 @@
+//! The tables of what leaves the server on a host's behalf: webhook endpoints (with their
+//! sealed signing secrets), the webhook deliveries (jobs of kind `webhook`), and the secret
+//! token of the host's calendar feed.
+
+use scheduling::Instant;
+use sqlx::any::AnyRow;
+
+use super::{JobRow, Result, Store, Tx, get};
+
+/// A host's webhook endpoint as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookRecord {
+    pub id: String,
+    pub host_id: String,
+    pub url: String,
+    /// Event names, space-separated.
+    pub events: String,
+    pub secret_sealed: String,
+    pub created_at: Instant,
+}
+
+impl WebhookRecord {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(Self {
+            id: get(r, "webhook_id")?,
+            host_id: get(r, "app_user_id")?,
+            url: get(r, "url")?,
+            events: get(r, "events")?,
+            secret_sealed: get(r, "secret_sealed")?,
+            created_at: Instant::from_millis(get(r, "created_at")?),
+        })
+    }
+
+    pub fn listens_to(&self, event: &str) -> bool {
+        self.events.split_whitespace().any(|e| e == event)
+    }
+}
+
+const WEBHOOK_COLUMNS: &str =
+    "webhook_id, app_user_id, url, events, secret_sealed, created_at FROM webhook_endpoint";
+
+impl Store {
+    pub async fn add_webhook(&self, webhook: &WebhookRecord) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO webhook_endpoint (webhook_id, app_user_id, url, events, secret_sealed, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&webhook.id)
+        .bind(&webhook.host_id)
+        .bind(&webhook.url)
+        .bind(&webhook.events)
+        .bind(&webhook.secret_sealed)
+        .bind(webhook.created_at.as_millis())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A host's endpoints, oldest first (read in the transaction of a booking change).
+    pub async fn webhooks_in(tx: &mut Tx, host_id: &str) -> Result<Vec<WebhookRecord>> {
+        let sql = format!("SELECT {WEBHOOK_COLUMNS} WHERE app_user_id = $1 ORDER BY created_at");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(host_id)
+            .fetch_all(&mut **tx)
+            .await?;
+        rows.iter().map(WebhookRecord::from_row).collect()
+    }
+
+    pub async fn webhooks(&self, host_id: &str) -> Result<Vec<WebhookRecord>> {
+        let sql = format!(
+            "SELECT {WEBHOOK_COLUMNS} WHERE app_user_id = $1 ORDER BY created_at, webhook_id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(host_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(WebhookRecord::from_row).collect()
+    }
+
+    /// One endpoint by id (any host's: the worker's view; services check the owner).
+    pub async fn webhook(&self, id: &str) -> Result<Option<WebhookRecord>> {
+        let sql = format!("SELECT {WEBHOOK_COLUMNS} WHERE webhook_id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| WebhookRecord::from_row(&r)).transpose()
+    }
+
+    /// Deletes a host's endpoint and its pending deliveries; false when the host has none
+    /// by that id.
+    pub async fn delete_webhook(&self, host_id: &str, id: &str) -> Result<bool> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query(
+            "DELETE FROM webhook_endpoint WHERE webhook_id = $1 AND app_user_id = $2",
+        )
+        .bind(id)
+        .bind(host_id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() > 0 {
+            sqlx::query(
+                "DELETE FROM job WHERE kind = 'webhook' AND app_user_id = $1 \
+                 AND ordering_key LIKE $2 AND done_at IS NULL",
+            )
+            .bind(host_id)
+            .bind(format!("webhook:{id}:%"))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// A host's latest webhook deliveries, newest first.
+    pub async fn webhook_deliveries(&self, host_id: &str, limit: i64) -> Result<Vec<JobRow>> {
+        self.host_jobs_of_kind(host_id, "webhook", limit).await
+    }
+
+    // ---- calendar feed ---------------------------------------------------------------------
+
+    /// The host's feed token, if one was issued.
+    pub async fn feed_token(&self, host_id: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT feed_token FROM app_user WHERE app_user_id = $1")
+            .bind(host_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row
+            .map(|r| get::<Option<String>>(&r, "feed_token"))
+            .transpose()?
+            .flatten())
+    }
+
+    /// Issues `fresh` as the feed token: always with `replace` (rotation), else only when
+    /// there is none yet. Returns the token in force.
+    pub async fn issue_feed_token(&self, host_id: &str, fresh: &str, replace: bool) -> Result<String> {
+        let mut tx = self.write().await?;
+        let condition = if replace { "" } else { " AND feed_token IS NULL" };
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE app_user SET feed_token = $1 WHERE app_user_id = $2{condition}"
+        )))
+        .bind(fresh)
+        .bind(host_id)
+        .execute(&mut *tx)
+        .await?;
+        let row = sqlx::query("SELECT feed_token FROM app_user WHERE app_user_id = $1")
+            .bind(host_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        get(&row, "feed_token")
+    }
+
+    /// The host whose feed this token opens.
+    pub async fn host_by_feed_token(&self, token: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT app_user_id FROM app_user WHERE feed_token = $1")
+            .bind(token)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| get(&r, "app_user_id")).transpose()
+    }
+}
