@@ -104,8 +104,7 @@ impl TrustedProxies {
         if let Ok(count) = text.parse::<usize>() {
             return Ok(Self::Count(count));
         }
-        parse_networks(text, "NOVACRM_TRUSTED_PROXIES")
-            .map(Self::Networks)
+        parse_networks(text, "NOVACRM_TRUSTED_PROXIES").map(Self::Networks)
     }
 }
 
@@ -230,6 +229,7 @@ impl std::fmt::Debug for Config {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("captcha", &self.captcha)
             .field("secret", &self.secret.as_ref().map(|_| "***"))
+            .field("outbound_allow", &self.outbound_allow)
             .finish()
     }
 }

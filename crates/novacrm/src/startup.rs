@@ -16,8 +16,8 @@ use crate::integrations::Integrations;
 use crate::jobs::{Sender, Worker};
 use crate::services::availability::SlotCache;
 use crate::services::captcha::Captcha;
-use crate::services::sealed::Sealer;
 use crate::services::host;
+use crate::services::sealed::Sealer;
 use crate::store::Store;
 use crate::web::{AppState, router};
 

@@ -4,8 +4,8 @@
 
 pub mod mail;
 pub mod outbound;
-pub mod webhook;
 pub mod sms;
+pub mod webhook;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -17,7 +17,7 @@ use crate::config::{Network, in_network};
 /// Networks nobody outside may be sent to: the service's own and its neighbours'.
 #[rustfmt::skip]
 const FORBIDDEN_V4: &[(Ipv4Addr, u8)] = &[
-    (Ipv4Addr::new(0, 0, 0, 0), 8),        // "this" network
+    (Ipv4Addr::UNSPECIFIED, 8),            // "this" network
     (Ipv4Addr::new(10, 0, 0, 0), 8),       // private
     (Ipv4Addr::new(100, 64, 0, 0), 10),    // carrier-grade NAT
     (Ipv4Addr::new(127, 0, 0, 0), 8),      // loopback
@@ -106,9 +106,12 @@ impl OutboundPolicy {
             return Ok(());
         };
         let port = url.port_or_known_default().unwrap_or(443);
-        let addresses: Vec<SocketAddr> = tokio::net::lookup_host((name, port))
+        let not_found = || format!("we could not find {name:?}; check the address");
+        let lookup = tokio::net::lookup_host((name, port));
+        let addresses: Vec<SocketAddr> = tokio::time::timeout(Duration::from_secs(5), lookup)
             .await
-            .map_err(|_| format!("we could not find {name:?}; check the address"))?
+            .map_err(|_| not_found())?
+            .map_err(|_| not_found())?
             .collect();
         if addresses.iter().any(|a| self.permits(a.ip())) {
             Ok(())

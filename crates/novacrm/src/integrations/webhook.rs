@@ -44,7 +44,11 @@ pub fn new_secret() -> String {
 /// Where webhooks go out.
 pub trait WebhookSender: Send + Sync + std::fmt::Debug {
     /// Sends at `timestamp` (Unix seconds); `Ok` on a 2xx answer.
-    fn send<'a>(&'a self, delivery: &'a Delivery, timestamp: i64) -> BoxFuture<'a, Result<(), SendError>>;
+    fn send<'a>(
+        &'a self,
+        delivery: &'a Delivery,
+        timestamp: i64,
+    ) -> BoxFuture<'a, Result<(), SendError>>;
 }
 
 /// The real sender: HTTP through the guarded client.
@@ -62,15 +66,24 @@ impl HttpWebhooks {
 }
 
 impl WebhookSender for HttpWebhooks {
-    fn send<'a>(&'a self, delivery: &'a Delivery, timestamp: i64) -> BoxFuture<'a, Result<(), SendError>> {
+    fn send<'a>(
+        &'a self,
+        delivery: &'a Delivery,
+        timestamp: i64,
+    ) -> BoxFuture<'a, Result<(), SendError>> {
         Box::pin(async move {
             // Checked again at sending: the allow-list may have changed since it was saved.
             let url = self
                 .policy
                 .check_url(&delivery.url)
                 .map_err(SendError::permanent)?;
-            let signature = signature(&delivery.secret, &delivery.message_id, timestamp, &delivery.body)
-                .ok_or_else(|| SendError::permanent("the endpoint's secret is malformed"))?;
+            let signature = signature(
+                &delivery.secret,
+                &delivery.message_id,
+                timestamp,
+                &delivery.body,
+            )
+            .ok_or_else(|| SendError::permanent("the endpoint's secret is malformed"))?;
             let response = self
                 .client
                 .post(url)

@@ -134,6 +134,8 @@ impl Sender {
         method: Method,
         reader: Recipient,
     ) -> String {
+        // A closure, not the method path: the invite's lifetime is chosen inside.
+        #[allow(clippy::redundant_closure_for_method_calls)]
         self.with_invite(b, host, meeting, method, reader, |i| i.to_ics())
     }
 

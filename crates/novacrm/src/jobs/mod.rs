@@ -166,10 +166,8 @@ pub fn describe(job: &JobRow) -> String {
         },
         SMS_REMINDER => "Text reminder to the guest".into(),
         SMS => "Text message to the guest".into(),
-        WEBHOOK => WebhookJob::read(&payload).map_or_else(
-            || "Webhook".into(),
-            |w| format!("Webhook {}", w.event),
-        ),
+        WEBHOOK => WebhookJob::read(&payload)
+            .map_or_else(|| "Webhook".into(), |w| format!("Webhook {}", w.event)),
         other => other.to_owned(),
     }
 }

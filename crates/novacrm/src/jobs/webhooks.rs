@@ -34,7 +34,7 @@ fn event(change: Change, booking: &BookingRecord) -> Option<&'static str> {
             BookingStatus::Cancelled => "booking.cancelled",
             BookingStatus::Completed => "booking.completed",
             BookingStatus::NoShow => "booking.no_show",
-            _ => return None,
+            BookingStatus::Confirmed => return None,
         },
     })
 }

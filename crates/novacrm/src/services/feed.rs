@@ -60,7 +60,9 @@ pub async fn feed_ics(
         from: Some(from),
         ..BookingFilter::default()
     };
-    let bookings = store.bookings_page(&host.id, filter, None, MAX_EVENTS).await?;
+    let bookings = store
+        .bookings_page(&host.id, filter, None, MAX_EVENTS)
+        .await?;
     let types = store.meeting_types_all(&host.id).await?;
     let events: Vec<Vec<String>> = bookings
         .iter()
@@ -70,5 +72,9 @@ pub async fn feed_ics(
         })
         .collect();
     let name = format!("{} — NovaCRM bookings", host.name);
-    Ok(Some(scheduling::invite::feed(&name, REFRESH_MINUTES, &events)))
+    Ok(Some(scheduling::invite::feed(
+        &name,
+        REFRESH_MINUTES,
+        &events,
+    )))
 }

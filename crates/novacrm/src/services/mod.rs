@@ -9,8 +9,8 @@ pub mod feed;
 pub mod host;
 pub mod sealed;
 pub mod spam;
-pub mod webhooks;
 mod validate;
+pub mod webhooks;
 
 use scheduling::FieldError;
 

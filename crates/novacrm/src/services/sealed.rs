@@ -105,8 +105,15 @@ mod tests {
         let sealed = sealer.seal("whsec_abc", "webhook:1");
         assert!(!sealed.contains("whsec_abc"));
         assert_ne!(sealed, sealer.seal("whsec_abc", "webhook:1"), "fresh nonce");
-        assert_eq!(sealer.open(&sealed, "webhook:1").as_deref(), Some("whsec_abc"));
-        assert_eq!(sealer.open(&sealed, "webhook:2"), None, "moved to another row");
+        assert_eq!(
+            sealer.open(&sealed, "webhook:1").as_deref(),
+            Some("whsec_abc")
+        );
+        assert_eq!(
+            sealer.open(&sealed, "webhook:2"),
+            None,
+            "moved to another row"
+        );
         assert_eq!(Sealer::from_secret("two").open(&sealed, "webhook:1"), None);
         let mut tampered = sealed.clone();
         tampered.pop();

@@ -42,9 +42,15 @@ pub async fn create(
         Some(list) => {
             let mut events = Vec::new();
             for value in list {
-                let name = value.as_str().filter(|n| EVENTS.contains(n)).ok_or_else(|| {
-                    FieldError::new("events", format!("each event is one of {}", EVENTS.join(", ")))
-                })?;
+                let name = value
+                    .as_str()
+                    .filter(|n| EVENTS.contains(n))
+                    .ok_or_else(|| {
+                        FieldError::new(
+                            "events",
+                            format!("each event is one of {}", EVENTS.join(", ")),
+                        )
+                    })?;
                 if !events.iter().any(|e| e == name) {
                     events.push(name.to_owned());
                 }

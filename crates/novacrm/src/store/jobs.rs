@@ -236,7 +236,12 @@ impl Store {
     }
 
     /// A host's latest jobs of one kind, newest first.
-    pub async fn host_jobs_of_kind(&self, host_id: &str, kind: &str, limit: i64) -> Result<Vec<JobRow>> {
+    pub async fn host_jobs_of_kind(
+        &self,
+        host_id: &str,
+        kind: &str,
+        limit: i64,
+    ) -> Result<Vec<JobRow>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM job WHERE app_user_id = $1 AND kind = $2 \
              ORDER BY created_at DESC, job_id DESC LIMIT $3"

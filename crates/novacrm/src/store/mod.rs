@@ -18,11 +18,11 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row, Transaction};
 
 pub use jobs::{JobFilter, JobRecord, JobRow};
-pub use webhooks::WebhookRecord;
 pub use records::{
     Actor, BlockedRecord, BookingRecord, ContactRecord, Host, MeetingTypeRecord, NewBooking,
     PageHost,
 };
+pub use webhooks::WebhookRecord;
 
 /// Which bookings a listing shows: a status, a start-time range and a meeting type, each
 /// optional; oldest first unless `newest_first`.

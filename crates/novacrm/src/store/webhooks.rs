@@ -91,13 +91,12 @@ impl Store {
     /// by that id.
     pub async fn delete_webhook(&self, host_id: &str, id: &str) -> Result<bool> {
         let mut tx = self.write().await?;
-        let done = sqlx::query(
-            "DELETE FROM webhook_endpoint WHERE webhook_id = $1 AND app_user_id = $2",
-        )
-        .bind(id)
-        .bind(host_id)
-        .execute(&mut *tx)
-        .await?;
+        let done =
+            sqlx::query("DELETE FROM webhook_endpoint WHERE webhook_id = $1 AND app_user_id = $2")
+                .bind(id)
+                .bind(host_id)
+                .execute(&mut *tx)
+                .await?;
         if done.rows_affected() > 0 {
             sqlx::query(
                 "DELETE FROM job WHERE kind = 'webhook' AND app_user_id = $1 \
@@ -133,9 +132,18 @@ impl Store {
 
     /// Issues `fresh` as the feed token: always with `replace` (rotation), else only when
     /// there is none yet. Returns the token in force.
-    pub async fn issue_feed_token(&self, host_id: &str, fresh: &str, replace: bool) -> Result<String> {
+    pub async fn issue_feed_token(
+        &self,
+        host_id: &str,
+        fresh: &str,
+        replace: bool,
+    ) -> Result<String> {
         let mut tx = self.write().await?;
-        let condition = if replace { "" } else { " AND feed_token IS NULL" };
+        let condition = if replace {
+            ""
+        } else {
+            " AND feed_token IS NULL"
+        };
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE app_user SET feed_token = $1 WHERE app_user_id = $2{condition}"
         )))

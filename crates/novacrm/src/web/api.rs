@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::error::{ApiError, Result};
 use super::extract::{AuthHost, JsonBody};
-use crate::services::host::token_hash;
 use crate::integrations::outbound::OutboundPolicy;
+use crate::services::host::token_hash;
 use crate::services::{ServiceError, availability, booking, captcha, feed, host, spam, webhooks};
 use crate::store::{BookingFilter, Store};
 
@@ -56,10 +56,7 @@ pub fn router() -> Router<AppState> {
             get(list_blocked_time).post(create_blocked_time),
         )
         .route("/api/webhooks", get(list_webhooks).post(create_webhook))
-        .route(
-            "/api/webhooks/{id}",
-            axum::routing::delete(delete_webhook),
-        )
+        .route("/api/webhooks/{id}", axum::routing::delete(delete_webhook))
         .route("/api/calendar-feed", get(calendar_feed))
         .route("/api/calendar-feed/rotate", post(rotate_calendar_feed))
         .route(

@@ -1,6 +1,7 @@
 //! The service's integration suite. Every test runs twice: on SQLite and on PostgreSQL.
 
 mod browser;
+mod calendars;
 mod cli;
 mod guard;
 mod helpers;
@@ -565,6 +566,8 @@ async fn tokens_are_required_and_hosts_are_isolated(backend: Backend) {
     for path in [
         "/api/availability",
         "/api/profile",
+        "/api/webhooks",
+        "/api/calendar-feed",
         "/api/meeting-types",
         "/api/bookings",
         "/api/blocked-time",
@@ -590,6 +593,19 @@ async fn tokens_are_required_and_hosts_are_isolated(backend: Backend) {
         )
         .await;
     let blocked_id = blocked.body["id"].as_str().unwrap().to_owned();
+    let hook = app
+        .authed(
+            Method::POST,
+            "/api/webhooks",
+            Some(json!({"url": "http://127.0.0.1:9/hook"})),
+        )
+        .await;
+    assert_eq!(hook.status, 201, "{:?}", hook.body);
+    let hook_id = hook.body["id"].as_str().unwrap().to_owned();
+    let jane_feed = app
+        .authed(Method::GET, "/api/calendar-feed", None)
+        .await
+        .body;
     // A second host with a token of their own sees none of jane's data.
     let now = helpers::NOW.parse().unwrap();
     let bob = novacrm::services::host::create_host(
@@ -662,6 +678,26 @@ async fn tokens_are_required_and_hosts_are_isolated(backend: Backend) {
             .await
             .body,
         json!([])
+    );
+    assert_problem(
+        &bob_app
+            .authed(Method::DELETE, &format!("/api/webhooks/{hook_id}"), None)
+            .await,
+        404,
+    );
+    assert_eq!(
+        bob_app
+            .authed(Method::GET, "/api/webhooks", None)
+            .await
+            .body,
+        json!([])
+    );
+    assert_ne!(
+        bob_app
+            .authed(Method::GET, "/api/calendar-feed", None)
+            .await
+            .body,
+        jane_feed
     );
     assert_problem(
         &bob_app
@@ -825,6 +861,11 @@ async fn the_openapi_document_covers_every_route(backend: Backend) {
         ("/api/guest-blocks", "get"),
         ("/api/guest-blocks", "post"),
         ("/api/guest-blocks/{pattern}", "delete"),
+        ("/api/webhooks", "get"),
+        ("/api/webhooks", "post"),
+        ("/api/webhooks/{id}", "delete"),
+        ("/api/calendar-feed", "get"),
+        ("/api/calendar-feed/rotate", "post"),
         ("/api/session", "post"),
         ("/api/session", "delete"),
     ];

@@ -19,7 +19,7 @@ async fn page(app: &TestApp, path: &str) -> (u16, String) {
     (response.status().as_u16(), response.text().await.unwrap())
 }
 
-fn form(fields: &[(&str, &str)]) -> String {
+pub fn form(fields: &[(&str, &str)]) -> String {
     fields
         .iter()
         .map(|(k, v)| format!("{k}={}", novacrm::web::pages::encode(v)))
@@ -324,12 +324,12 @@ pub async fn the_booking_page_weighs_under_30_kb_gzip(backend: Backend) {
     );
 }
 
-fn hidden_csrf(html: &str) -> String {
+pub fn hidden_csrf(html: &str) -> String {
     let at = html.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
     html[at..at + html[at..].find('"').unwrap()].to_owned()
 }
 
-fn set_cookie(response: &reqwest::Response, name: &str) -> String {
+pub fn set_cookie(response: &reqwest::Response, name: &str) -> String {
     response
         .headers()
         .get_all("set-cookie")
@@ -341,6 +341,32 @@ fn set_cookie(response: &reqwest::Response, name: &str) -> String {
         .next()
         .unwrap()
         .to_owned()
+}
+
+/// Logs jane in through the form; answers her session cookie.
+pub async fn dashboard_login(app: &TestApp) -> String {
+    let client = no_redirects();
+    let page = client
+        .get(app.url("/dashboard/login"))
+        .send()
+        .await
+        .unwrap();
+    let form_cookie = set_cookie(&page, "novacrm_form");
+    let token = hidden_csrf(&page.text().await.unwrap());
+    let done = client
+        .post(app.url("/dashboard/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", form_cookie)
+        .body(form(&[
+            ("csrf", &token),
+            ("username", "jane"),
+            ("password", "demo-password-jane"),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 303);
+    set_cookie(&done, "novacrm_session")
 }
 
 pub async fn dashboard_forms_check_their_tokens(backend: Backend) {

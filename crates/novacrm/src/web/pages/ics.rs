@@ -6,9 +6,9 @@
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use sha2::Digest;
 use axum::response::{IntoResponse, Response};
 use scheduling::invite::Method;
+use sha2::Digest;
 
 use super::guest::{GuestBooking, guest_booking};
 use super::not_found;
@@ -94,6 +94,9 @@ pub async fn feed(
         h.insert(header::ETAG, etag);
     }
     // Private to the link's holder; revalidate every time (the ETag makes that cheap).
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
     response
 }

@@ -5,6 +5,7 @@
 pub mod dashboard;
 pub mod guest;
 pub mod ics;
+pub mod integrations;
 pub mod manage;
 pub mod setup;
 
@@ -47,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .merge(guest::router())
         .merge(dashboard::router())
         .merge(setup::router())
+        .merge(integrations::router())
 }
 
 fn asset(headers: &HeaderMap, body: &'static str, content_type: &'static str) -> Response {

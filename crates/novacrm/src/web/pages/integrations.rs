@@ -1,0 +1,262 @@
+//! Dashboard → Integrations: the subscribable calendar feed (create, rotate), webhook
+//! endpoints (add with their events, delete) and the delivery log with "Resend".
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde_json::json;
+
+use super::dashboard::{
+    Fields, Session, first, form_status, host_settings, posted, problems, public_base, session,
+};
+use super::guest::when_label;
+use super::{ASSET_VERSION, Locale, html};
+use crate::integrations::outbound::OutboundPolicy;
+use crate::jobs::EVENTS;
+use crate::services::{feed, webhooks};
+use crate::web::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/dashboard/integrations", get(page))
+        .route("/dashboard/integrations/feed", post(issue_feed))
+        .route("/dashboard/webhooks", post(add_webhook))
+        .route("/dashboard/webhooks/{id}/delete", post(delete_webhook))
+        .route("/dashboard/webhooks/deliveries/{id}/resend", post(resend))
+}
+
+struct WebhookRow {
+    id: String,
+    url: String,
+    events: String,
+}
+
+struct DeliveryRow {
+    id: String,
+    event: String,
+    url: String,
+    when: String,
+    state: String,
+    can_resend: bool,
+}
+
+#[derive(Template)]
+#[template(path = "dash_integrations.html")]
+struct IntegrationsPage<'a> {
+    asset_version: &'a str,
+    csrf: String,
+    flash: Option<String>,
+    errors: Vec<String>,
+    new_secret: Option<String>,
+    feed_url: Option<String>,
+    webhooks: Vec<WebhookRow>,
+    deliveries: Vec<DeliveryRow>,
+    typed_url: String,
+    /// Every event, and whether the add form has it ticked.
+    events: Vec<(&'static str, bool)>,
+}
+
+/// What the page shows besides the stored state: a form typed back, errors, a new secret.
+#[derive(Default)]
+struct Shown {
+    flash: Option<String>,
+    errors: Vec<String>,
+    new_secret: Option<String>,
+    form: Option<Fields>,
+}
+
+async fn render(state: &AppState, headers: &HeaderMap, s: Session, shown: Shown) -> Response {
+    let zone = match host_settings(state, &s.host).await {
+        Ok(settings) => settings.zone,
+        Err(r) => return r,
+    };
+    let locale = Locale::from_headers(headers);
+    let feed_url = match state.store.feed_token(&s.host.id).await {
+        Ok(Some(_)) => feed::feed_url(&state.store, &s.host, &public_base(state, headers))
+            .await
+            .ok(),
+        _ => None,
+    };
+    let endpoints = state.store.webhooks(&s.host.id).await.unwrap_or_default();
+    let urls: HashMap<String, String> = endpoints
+        .iter()
+        .map(|w| (w.id.clone(), w.url.clone()))
+        .collect();
+    let deliveries = webhooks::deliveries(&state.store, &s.host, 50)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|d| {
+            let job = &d.job;
+            let error = job.last_error.clone().unwrap_or_default();
+            let state = if job.done_at.is_some() {
+                "Delivered".to_owned()
+            } else if job.failed_at.is_some() {
+                format!("Failed after {} attempts: {error}", job.attempts)
+            } else if job.attempts > 0 {
+                format!(
+                    "Retrying at {} (attempt {} failed: {error})",
+                    when_label(job.run_at, &zone, locale),
+                    job.attempts
+                )
+            } else {
+                "Waiting to be sent".to_owned()
+            };
+            let (event, url) = d.webhook.map_or_else(
+                || ("webhook".to_owned(), String::new()),
+                |w| {
+                    let url = urls
+                        .get(&w.webhook_id)
+                        .cloned()
+                        .unwrap_or_else(|| "(deleted endpoint)".into());
+                    (w.event, url)
+                },
+            );
+            DeliveryRow {
+                id: job.id.clone(),
+                event,
+                url,
+                when: when_label(job.created_at, &zone, locale),
+                can_resend: job.done_at.is_some() || job.failed_at.is_some(),
+                state,
+            }
+        })
+        .collect();
+    let form = shown.form.as_ref();
+    let ticked: Vec<String> = form
+        .and_then(|f| f.get("events").cloned())
+        .unwrap_or_else(|| EVENTS.iter().map(|e| (*e).to_owned()).collect());
+    let page = IntegrationsPage {
+        asset_version: &ASSET_VERSION,
+        csrf: s.csrf,
+        flash: shown.flash,
+        errors: shown.errors,
+        new_secret: shown.new_secret,
+        feed_url,
+        webhooks: endpoints
+            .iter()
+            .map(|w| WebhookRow {
+                id: w.id.clone(),
+                url: w.url.clone(),
+                events: w.events.replace(' ', ", "),
+            })
+            .collect(),
+        deliveries,
+        typed_url: form.map(|f| first(f, "url").to_owned()).unwrap_or_default(),
+        events: EVENTS
+            .iter()
+            .map(|e| (*e, ticked.iter().any(|t| t == e)))
+            .collect(),
+    };
+    html(headers, form_status(&page.errors), &page)
+}
+
+async fn page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match session(&state, &headers).await {
+        Ok(s) => render(&state, &headers, s, Shown::default()).await,
+        Err(r) => r,
+    }
+}
+
+async fn issue_feed(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let (s, f) = match posted(&state, &headers, pairs).await {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
+    let base = public_base(&state, &headers);
+    let rotate = !first(&f, "rotate").is_empty();
+    let done = if rotate {
+        feed::rotate(&state.store, &s.host, &base).await
+    } else {
+        feed::feed_url(&state.store, &s.host, &base).await
+    };
+    let flash = match done {
+        Ok(_) if rotate => "A new calendar link is ready; the old one no longer works.",
+        Ok(_) => "Your calendar link is ready.",
+        Err(_) => "Something went wrong on our side; please retry.",
+    };
+    let shown = Shown {
+        flash: Some(flash.into()),
+        ..Shown::default()
+    };
+    render(&state, &headers, s, shown).await
+}
+
+async fn add_webhook(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let (s, f) = match posted(&state, &headers, pairs).await {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
+    let events = f.get("events").cloned().unwrap_or_default();
+    let body = json!({"url": first(&f, "url"), "events": events});
+    let policy = OutboundPolicy::new(state.config.outbound_allow.clone());
+    let created = webhooks::create(
+        &state.store,
+        &state.sealer,
+        &policy,
+        &s.host,
+        &body,
+        state.clock.now(),
+    )
+    .await;
+    let shown = match created {
+        Ok((_, secret)) => Shown {
+            new_secret: Some(secret),
+            ..Shown::default()
+        },
+        Err(e) => Shown {
+            errors: problems(e).iter().map(ToString::to_string).collect(),
+            form: Some(f),
+            ..Shown::default()
+        },
+    };
+    render(&state, &headers, s, shown).await
+}
+
+async fn delete_webhook(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let (s, _) = match posted(&state, &headers, pairs).await {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
+    let _ = webhooks::delete(&state.store, &s.host, &id).await;
+    Redirect::to("/dashboard/integrations").into_response()
+}
+
+async fn resend(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let (s, _) = match posted(&state, &headers, pairs).await {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
+    let flash = match webhooks::resend(&state.store, &s.host, &id, state.clock.now()).await {
+        Ok(()) => "Sent again: it is on its way.",
+        Err(_) => "That delivery is no longer in the log.",
+    };
+    let shown = Shown {
+        flash: Some(flash.into()),
+        ..Shown::default()
+    };
+    render(&state, &headers, s, shown).await
+}
