@@ -7,6 +7,7 @@
 
 pub mod blocked;
 pub mod booking;
+pub mod busy;
 pub mod civil;
 pub mod engine;
 pub mod field;
