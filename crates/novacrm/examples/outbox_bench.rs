@@ -130,13 +130,14 @@ async fn main() -> anyhow::Result<()> {
         webhooks: Arc::new(novacrm::integrations::webhook::HttpWebhooks::new(
             novacrm::integrations::outbound::OutboundPolicy::default(),
         )),
+        outbound: novacrm::integrations::outbound::OutboundPolicy::default(),
     };
     let sender = Sender::new("https://book.example.com", None).map_err(anyhow::Error::msg)?;
     let sealer = Arc::new(novacrm::services::sealed::Sealer::from_secret("bench"));
     let worker = Worker::new(
         store.clone(),
         integrations,
-        sender,
+        Arc::new(sender),
         sealer,
         Duration::from_mins(5),
     );

@@ -60,6 +60,7 @@ impl Application {
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot load the sealing secret: {e}"))?,
         );
+        let sender = Arc::new(sender);
         let worker = Worker::new(
             store.clone(),
             integrations,
@@ -81,11 +82,12 @@ impl Application {
             pages: Arc::new(crate::web::pages::guest::PageCache::default()),
             clock,
             config: Arc::new(config),
-            sender: Arc::new(sender),
+            sender,
             worker,
             captcha: Arc::new(captcha),
             sealer,
         };
+        let _ = state.cache.calendars.set(state.worker.calendars().clone());
         if state.config.demo {
             seed_demo(&state.store, state.clock.now()).await?;
         }

@@ -385,12 +385,15 @@ fn read_event(
     }))
 }
 
-/// The busy intervals `(start, end)` of `text`'s events that overlap `[lo, hi)`, sorted.
+/// The busy intervals `(start, end)` of `text`'s events that overlap `[lo, hi)`, sorted;
+/// events whose UID ends with `ours` (non-empty: the bookings this service wrote there
+/// itself, which block through their bookings already) are left out.
 pub fn busy_intervals(
     text: &str,
     floating: &Zone,
     lo: Instant,
     hi: Instant,
+    ours: &str,
 ) -> Result<Vec<(Instant, Instant)>, String> {
     let parsed = parse(text);
     let mut events = Vec::new();
@@ -408,7 +411,7 @@ pub fn busy_intervals(
     }
     let mut out = Vec::new();
     for e in &events {
-        if !e.blocks {
+        if !e.blocks || (!ours.is_empty() && e.uid.ends_with(ours)) {
             continue;
         }
         if e.recurrence_id.is_some() || e.rule.is_none() {
@@ -459,6 +462,7 @@ mod tests {
             &paris,
             at("2026-01-01T00:00:00Z"),
             at("2027-01-01T00:00:00Z"),
+            "@novacrm.test",
         )
         .unwrap()
         .into_iter()
@@ -500,7 +504,8 @@ mod tests {
             DURATION:PT1H30M\nEND:VEVENT\nBEGIN:VEVENT\nUID:b\nDTSTART:20260302T100000Z\n\
             DTEND:20260302T110000Z\nTRANSP:TRANSPARENT\nEND:VEVENT\nBEGIN:VEVENT\nUID:c\n\
             DTSTART:20260303T100000Z\nDTEND:20260303T110000Z\nSTATUS:CANCELLED\nEND:VEVENT\n\
-            BEGIN:VEVENT\nUID:d\nDTSTART;VALUE=DATE:20260304\nEND:VEVENT\nBEGIN:VEVENT\nUID:e\n\
+            BEGIN:VEVENT\nUID:d\nDTSTART;VALUE=DATE:20260304\nEND:VEVENT\nBEGIN:VEVENT\nUID:b1@novacrm.test\n\
+            DTSTART:20260306T100000Z\nDTEND:20260306T110000Z\nEND:VEVENT\nBEGIN:VEVENT\nUID:e\n\
             DTSTART:20260305T100000\nDTEND:20260305T110000\nEND:VEVENT\nEND:VCALENDAR\n";
         assert_eq!(
             busy(text),
@@ -536,6 +541,7 @@ mod tests {
             &paris,
             at("2026-01-01T00:00:00Z"),
             at("2027-01-01T00:00:00Z"),
+            "",
         );
         assert!(unknown.unwrap_err().contains("Mars/Olympus"));
         let bad = "BEGIN:VEVENT\nUID:y\nDTSTART:2026\nEND:VEVENT\n";
@@ -544,7 +550,8 @@ mod tests {
                 bad,
                 &paris,
                 at("2026-01-01T00:00:00Z"),
-                at("2027-01-01T00:00:00Z")
+                at("2027-01-01T00:00:00Z"),
+                ""
             )
             .is_err()
         );

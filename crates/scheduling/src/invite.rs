@@ -137,6 +137,30 @@ pub fn feed(name: &str, refresh_minutes: u32, events: &[Vec<String>]) -> String 
     folded(&lines)
 }
 
+/// A calendar resource as a CalDAV server stores it (RFC 4791 §4.1: one event, no METHOD),
+/// with `SCHEDULE-AGENT=CLIENT` on its people (RFC 6638) so the server sends no invitations
+/// of its own: this service sends them.
+pub fn resource(event: &[String]) -> String {
+    let mut lines = vec![
+        "BEGIN:VCALENDAR".to_owned(),
+        "VERSION:2.0".to_owned(),
+        "PRODID:-//NovaCRM//Scheduling//EN".to_owned(),
+        "CALSCALE:GREGORIAN".to_owned(),
+    ];
+    for line in event {
+        let line = match ["ORGANIZER;", "ATTENDEE;"]
+            .iter()
+            .find(|p| line.starts_with(**p))
+        {
+            Some(prefix) => format!("{prefix}SCHEDULE-AGENT=CLIENT;{}", &line[prefix.len()..]),
+            None => line.clone(),
+        };
+        lines.push(line);
+    }
+    lines.push("END:VCALENDAR".to_owned());
+    folded(&lines)
+}
+
 fn folded(lines: &[String]) -> String {
     let mut out = String::with_capacity(lines.iter().map(|l| l.len() + 4).sum());
     for line in lines {

@@ -2,6 +2,7 @@
 //! traits held as `Arc<dyn …>` in the app state, with real adapters (SMTP, `.eml` files,
 //! Twilio, signed HTTP through the SSRF guard) and recording fakes. Only jobs call these; pages and handlers enqueue jobs instead.
 
+pub mod caldav;
 pub mod mail;
 pub mod outbound;
 pub mod sms;
@@ -61,6 +62,8 @@ pub struct Integrations {
     /// `None` when SMS is not configured: nothing is texted.
     pub sms: Option<Arc<dyn SmsSender>>,
     pub webhooks: Arc<dyn webhook::WebhookSender>,
+    /// What host-typed outbound URLs (webhooks, CalDAV) may reach.
+    pub outbound: outbound::OutboundPolicy,
 }
 
 impl Integrations {
@@ -76,11 +79,12 @@ impl Integrations {
             .clone()
             .map(|t| Arc::new(Twilio::new(t)) as Arc<dyn SmsSender>);
         let policy = outbound::OutboundPolicy::new(config.outbound_allow.clone());
-        let webhooks = Arc::new(webhook::HttpWebhooks::new(policy));
+        let webhooks = Arc::new(webhook::HttpWebhooks::new(policy.clone()));
         Ok(Self {
             mailer,
             sms,
             webhooks,
+            outbound: policy,
         })
     }
 }

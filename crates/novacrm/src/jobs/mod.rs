@@ -21,11 +21,12 @@ use std::time::Duration;
 use jiff::Timestamp;
 use scheduling::{Instant, Phone, reminders};
 
-pub use messages::Sender;
+pub use messages::{Found, Sender};
 pub use payload::{EmailJob, Message, Recipient, SmsJob, SmsText};
 pub use webhooks::{EVENTS, WEBHOOK, WebhookJob, secret_context};
 
 use crate::integrations::{Integrations, SendError};
+use crate::services::calendars::Calendars;
 use crate::services::sealed::Sealer;
 use crate::store::{BookingRecord, JobRecord, JobRow, Store, StoreError, Tx};
 
@@ -35,6 +36,10 @@ pub const EMAIL: &str = "email";
 pub const REMINDER: &str = "reminder";
 pub const SMS_REMINDER: &str = "sms_reminder";
 pub const SMS: &str = "sms";
+/// A booking's event written to (or removed from) one of the host's calendars.
+pub const CALENDAR_EVENT: &str = "calendar_event";
+/// A periodic read of the host's conflict calendars.
+pub const CALENDAR_SYNC: &str = "calendar_sync";
 
 /// Attempts before a job is marked failed for good.
 pub const MAX_ATTEMPTS: i64 = 8;
@@ -125,7 +130,53 @@ pub async fn booking_changed(
             Store::enqueue(tx, &job(booking, SMS_REMINDER, sms.to_json(), due), now).await?;
         }
     }
+    calendar_events(tx, booking, change, now).await?;
     webhooks::enqueue(tx, booking, change, now).await
+}
+
+/// One job per calendar that gets the host's bookings, in order per booking and calendar.
+async fn calendar_events(
+    tx: &mut Tx,
+    booking: &BookingRecord,
+    change: Change,
+    now: Instant,
+) -> Result<(), StoreError> {
+    let moves = match change {
+        Change::Booked | Change::Rescheduled { .. } | Change::Cancelled => true,
+        Change::Closed => booking.status == scheduling::BookingStatus::Cancelled,
+    };
+    if !moves {
+        return Ok(());
+    }
+    for calendar in Store::booking_calendars_in(tx, &booking.host_id).await? {
+        let payload = serde_json::json!({"calendarId": calendar.id, "bookingId": booking.id});
+        let mut record = job(booking, CALENDAR_EVENT, payload.to_string(), now);
+        record.ordering_key = Some(format!("calendar:{}:{}", calendar.id, booking.id));
+        Store::enqueue(tx, &record, now).await?;
+    }
+    Ok(())
+}
+
+/// Makes sure a periodic read of the host's calendars is queued (one at a time).
+pub async fn schedule_calendar_sync(
+    store: &Store,
+    host_id: &str,
+    run_at: Instant,
+) -> Result<(), StoreError> {
+    let mut tx = store.write().await?;
+    if !Store::has_pending_job(&mut tx, host_id, CALENDAR_SYNC).await? {
+        let record = JobRecord {
+            host_id: Some(host_id.to_owned()),
+            booking_id: None,
+            kind: CALENDAR_SYNC.into(),
+            payload: serde_json::json!({ "hostId": host_id }).to_string(),
+            run_at,
+            ordering_key: None,
+        };
+        Store::enqueue(&mut tx, &record, run_at).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Enqueues one text message about a booking (the answer to an inbound "C").
@@ -188,6 +239,7 @@ pub struct Worker {
     integrations: Integrations,
     sender: Arc<Sender>,
     sealer: Arc<Sealer>,
+    calendars: Calendars,
     lease: Duration,
 }
 
@@ -195,17 +247,29 @@ impl Worker {
     pub fn new(
         store: Store,
         integrations: Integrations,
-        sender: Sender,
+        sender: Arc<Sender>,
         sealer: Arc<Sealer>,
         lease: Duration,
     ) -> Self {
+        let calendars = Calendars::new(
+            store.clone(),
+            sealer.clone(),
+            integrations.outbound.clone(),
+            sender.clone(),
+        );
         Self {
             store,
             integrations,
-            sender: Arc::new(sender),
+            sender,
             sealer,
+            calendars,
             lease,
         }
+    }
+
+    /// The calendar side, shared with the pages (on-demand reads).
+    pub fn calendars(&self) -> &Calendars {
+        &self.calendars
     }
 
     /// Runs every job due at `now` (in batches), returning how many ran.
@@ -311,6 +375,42 @@ impl Worker {
                     .webhooks
                     .send(&delivery, timestamp)
                     .await?;
+                Ok(Outcome::Sent)
+            }
+            CALENDAR_EVENT => {
+                let text = |k: &str| payload[k].as_str().map(str::to_owned);
+                let (Some(calendar), Some(booking)) = (text("calendarId"), text("bookingId")) else {
+                    return Err(SendError::permanent("bad calendar payload"));
+                };
+                if self.calendars.write_event(&calendar, &booking).await? {
+                    Ok(Outcome::Sent)
+                } else {
+                    Ok(Outcome::Skipped("nothing to write".into()))
+                }
+            }
+            CALENDAR_SYNC => {
+                let host_id = job.host_id.clone().unwrap_or_default();
+                let transient = |e: &dyn std::fmt::Display| SendError::transient(e.to_string());
+                self.calendars
+                    .sync_host(&host_id, now)
+                    .await
+                    .map_err(|e| transient(&e))?;
+                let next = Instant::from_millis(now.as_millis() + crate::services::calendars::REFRESH_MS);
+                let still = self.store.calendars(&host_id).await.map_err(|e| transient(&e))?;
+                if still.iter().any(|c| c.check_conflicts) {
+                    // This job is still pending until it finishes: queue the next directly.
+                    let record = JobRecord {
+                        host_id: Some(host_id.clone()),
+                        booking_id: None,
+                        kind: CALENDAR_SYNC.into(),
+                        payload: job.payload.clone(),
+                        run_at: next,
+                        ordering_key: None,
+                    };
+                    let mut tx = self.store.write().await.map_err(|e| transient(&e))?;
+                    Store::enqueue(&mut tx, &record, now).await.map_err(|e| transient(&e))?;
+                    tx.commit().await.map_err(|e| transient(&e))?;
+                }
                 Ok(Outcome::Sent)
             }
             other => Err(SendError::permanent(format!("unknown job kind {other:?}"))),

@@ -27,6 +27,7 @@ use scheduling::{AvailabilitySettings, Busy, FieldError, Instant, Query, Slot, f
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::cache::{Cache, Weight};
+use super::calendars::{REFRESH_MS, STALE_MS};
 use super::{Result, ServiceError};
 use crate::store::{Store, StoreError};
 
@@ -50,6 +51,8 @@ struct Key {
     to: Option<i64>,
     version: i64,
     clock: Clock,
+    /// How far ahead the host's calendars are known (moves without a version bump).
+    covered: Option<i64>,
 }
 
 /// The slots starting on one host-local day.
@@ -59,8 +62,9 @@ struct DayKey {
     meeting_type_id: String,
     version: i64,
     day: i32,
-    /// `None` when the day lies wholly between the earliest start and the horizon.
-    clock: Option<Clock>,
+    /// `None` when the day lies wholly between the earliest start and the horizon (and
+    /// within what the host's calendars are known for).
+    clock: Option<(Clock, Option<i64>)>,
 }
 
 /// `now` as far as any answer can tell: its minute, and whether it falls exactly on it.
@@ -111,6 +115,8 @@ pub struct SlotCache {
     workers: Arc<Semaphore>,
     /// Per host, the share of `workers` it may hold (entries live while someone waits).
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// Reads a host's calendars again when a page finds them old (set at start-up).
+    pub calendars: std::sync::OnceLock<crate::services::calendars::Calendars>,
 }
 
 impl Default for SlotCache {
@@ -120,6 +126,7 @@ impl Default for SlotCache {
             days: Cache::new(MAX_BYTES),
             workers: Arc::new(Semaphore::new(WORKERS)),
             hosts: Mutex::default(),
+            calendars: std::sync::OnceLock::new(),
         }
     }
 }
@@ -164,6 +171,22 @@ pub async fn public_slots(
         .ok_or_else(|| ServiceError::NotFound(format!("no booking page for {username:?}")))?;
     let (host_id, version) = (host.id, host.version);
     let now = Instant::ceil(now);
+    // A calendar that could not be read lately might hide anything: offer nothing.
+    if let Some(synced) = host.busy_synced_at {
+        let age = now.as_millis() - synced.as_millis();
+        if age > REFRESH_MS
+            && let Some(calendars) = cache.calendars.get()
+        {
+            calendars.kick(&host_id, now);
+        }
+        if age > STALE_MS {
+            return Ok(Arc::new(Answer {
+                slots: Vec::new(),
+                json: Bytes::from_static(b"{\"slots\":[]}"),
+            }));
+        }
+    }
+    let covered = host.busy_covered_until;
     let key = Key {
         host_id,
         meeting_type_id: meeting_type_id.to_owned(),
@@ -171,6 +194,7 @@ pub async fn public_slots(
         to: end.map(|t| Instant::ceil(t).as_millis()),
         version,
         clock: Clock::of(now),
+        covered: covered.map(Instant::as_millis),
     };
     if let Some(hit) = cache.ranges.get(&key) {
         return Ok(hit);
@@ -192,13 +216,15 @@ pub async fn public_slots(
         let message = format!("the range may span at most {MAX_RANGE_DAYS} days");
         return Err(FieldError::new("end", message).into());
     }
-    let days = Days::of(&settings, from, to, now);
+    let days = Days::of(&settings, from, to, now, covered);
     let day_key = |day: i32| DayKey {
         host_id: key.host_id.clone(),
         meeting_type_id: key.meeting_type_id.clone(),
         version,
         day,
-        clock: days.depends_on_now(day).then_some(key.clock),
+        clock: days
+            .depends_on_now(day)
+            .then_some((key.clock, key.covered)),
     };
     let mut found: Vec<Option<Arc<DaySlots>>> = days
         .numbers()
@@ -250,7 +276,7 @@ pub async fn public_slots(
         .iter()
         .flatten()
         .flat_map(|day| day.0.iter())
-        .filter(|slot| slot.start >= from && slot.start < to)
+        .filter(|slot| slot.start >= from && slot.start < to && slot.start < days.horizon)
         .copied()
         .collect();
     let json = Bytes::from(slots_json(&slots).to_string());
@@ -271,9 +297,18 @@ struct Days<'a> {
 }
 
 impl<'a> Days<'a> {
-    fn of(settings: &'a AvailabilitySettings, from: Instant, to: Instant, now: Instant) -> Self {
+    fn of(
+        settings: &'a AvailabilitySettings,
+        from: Instant,
+        to: Instant,
+        now: Instant,
+        covered: Option<Instant>,
+    ) -> Self {
         let earliest = earliest_start(settings, now);
-        let horizon = horizon_end(settings, now);
+        // Past what the host's calendars are known for, nothing is offered.
+        let horizon = covered.map_or(horizon_end(settings, now), |c| {
+            horizon_end(settings, now).min(c)
+        });
         let (lower, upper) = (from.max(earliest), to.min(horizon));
         let zone = &settings.zone;
         let mut first = zone.instant_to_local(lower).0;

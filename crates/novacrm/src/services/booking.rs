@@ -166,6 +166,8 @@ pub async fn prepare(
 struct Schedule {
     version: i64,
     settings: scheduling::AvailabilitySettings,
+    /// When the host's conflict calendars were all last read, and how far ahead.
+    calendars: (Option<Instant>, Option<Instant>),
     meeting: Option<MeetingTypeRecord>,
     bookings: Vec<scheduling::BookedTime>,
     blocked: Vec<scheduling::BlockedTime>,
@@ -181,7 +183,8 @@ impl Schedule {
         start: Instant,
         except: Option<&str>,
     ) -> Result<Self> {
-        let (version, settings) = Store::versioned_availability(conn, host_id).await?;
+        let (version, settings, synced, covered) =
+            Store::versioned_availability(conn, host_id).await?;
         let meeting = Store::meeting_type_in(conn, host_id, meeting_type_id).await?;
         // The longest meeting is a day; the store pads the range by a day for buffers.
         let bookings = Store::busy_bookings(
@@ -200,6 +203,7 @@ impl Schedule {
         Ok(Self {
             version,
             settings,
+            calendars: (synced, covered),
             meeting,
             bookings,
             blocked,
@@ -226,8 +230,20 @@ impl Schedule {
             bookings: &self.bookings,
             blocked: &self.blocked,
         };
-        if is_offered(&self.settings, rules, busy, start, Instant::ceil(now)) {
-            Ok(start.plus_minutes(i64::from(rules.duration.get())))
+        let end = start.plus_minutes(i64::from(rules.duration.get()));
+        let now_i = Instant::ceil(now);
+        if let (Some(synced), covered) = self.calendars {
+            let stale = now_i.as_millis() - synced.as_millis() > super::calendars::STALE_MS;
+            if stale || covered.is_none_or(|c| end > c) {
+                return Err(ServiceError::Conflict(
+                    "this time cannot be confirmed right now: the host's calendar could not be \
+                     checked; please try again in a few minutes"
+                        .into(),
+                ));
+            }
+        }
+        if is_offered(&self.settings, rules, busy, start, now_i) {
+            Ok(end)
         } else {
             Err(ServiceError::Conflict(TAKEN.into()))
         }

@@ -4,6 +4,7 @@
 pub mod availability;
 pub mod booking;
 pub mod cache;
+pub mod calendars;
 pub mod captcha;
 pub mod feed;
 pub mod host;

@@ -235,6 +235,19 @@ impl Store {
         rows.iter().map(JobRow::from_row).collect()
     }
 
+    /// Whether the host has a job of `kind` still to run.
+    pub async fn has_pending_job(tx: &mut Tx, host_id: &str, kind: &str) -> Result<bool> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM job WHERE app_user_id = $1 AND kind = $2 \
+             AND done_at IS NULL AND failed_at IS NULL",
+        )
+        .bind(host_id)
+        .bind(kind)
+        .fetch_one(&mut **tx)
+        .await?;
+        Ok(row.try_get::<i64, _>("n")? > 0)
+    }
+
     /// A host's latest jobs of one kind, newest first.
     pub async fn host_jobs_of_kind(
         &self,

@@ -16,6 +16,7 @@ const SQLITE: &[(i64, &str)] = &[
     (6, include_str!("../../migrations/sqlite/0006_guard.sql")),
     (7, include_str!("../../migrations/sqlite/0007_embed.sql")),
     (8, include_str!("../../migrations/sqlite/0008_webhooks.sql")),
+    (9, include_str!("../../migrations/sqlite/0009_calendars.sql")),
 ];
 #[rustfmt::skip]
 const POSTGRES: &[(i64, &str)] = &[
@@ -27,6 +28,7 @@ const POSTGRES: &[(i64, &str)] = &[
     (6, include_str!("../../migrations/postgres/0006_guard.sql")),
     (7, include_str!("../../migrations/postgres/0007_embed.sql")),
     (8, include_str!("../../migrations/postgres/0008_webhooks.sql")),
+    (9, include_str!("../../migrations/postgres/0009_calendars.sql")),
 ];
 
 /// An arbitrary constant naming NovaCRM's migration lock.

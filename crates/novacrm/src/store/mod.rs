@@ -5,6 +5,7 @@
 //! The backend is chosen by the URL scheme in exactly one `match` ([`Backend::of`]); only the
 //! migration folders differ. Nothing here decides a rule: it loads and saves.
 
+mod calendars;
 mod guard;
 mod jobs;
 mod migrate;
@@ -22,6 +23,7 @@ pub use records::{
     Actor, BlockedRecord, BookingRecord, ContactRecord, Host, MeetingTypeRecord, NewBooking,
     PageHost,
 };
+pub use calendars::{CalendarRecord, ConnectionRecord};
 pub use webhooks::WebhookRecord;
 
 /// Which bookings a listing shows: a status, a start-time range and a meeting type, each
@@ -375,7 +377,8 @@ impl Store {
     /// What a cached public page needs of its host: one indexed row.
     pub async fn host_version(&self, username: &str) -> Result<Option<PageHost>> {
         let row = sqlx::query(
-            "SELECT app_user_id, booking_version, embed_origins FROM app_user WHERE username = $1",
+            "SELECT app_user_id, booking_version, embed_origins, busy_synced_at, \
+             busy_covered_until FROM app_user WHERE username = $1",
         )
         .bind(username)
         .fetch_optional(&self.pool)
@@ -385,6 +388,12 @@ impl Store {
                 id: r.try_get("app_user_id")?,
                 version: r.try_get("booking_version")?,
                 embed_origins: r.try_get("embed_origins")?,
+                busy_synced_at: r
+                    .try_get::<Option<i64>, _>("busy_synced_at")?
+                    .map(Instant::from_millis),
+                busy_covered_until: r
+                    .try_get::<Option<i64>, _>("busy_covered_until")?
+                    .map(Instant::from_millis),
             })
         })
         .transpose()
@@ -414,12 +423,15 @@ impl Store {
     }
 
     /// The host's schedule version and availability settings, in one read on `conn`.
+    /// The host's schedule version and settings, with the summary of their conflict
+    /// calendars (when all were last read, how far ahead they are known).
     pub async fn versioned_availability(
         conn: &mut sqlx::AnyConnection,
         host_id: &str,
-    ) -> Result<(i64, AvailabilitySettings)> {
+    ) -> Result<(i64, AvailabilitySettings, Option<Instant>, Option<Instant>)> {
         let row = sqlx::query(
-            "SELECT u.booking_version, a.timezone, a.working_days, a.start_time, a.end_time, \
+            "SELECT u.booking_version, u.busy_synced_at, u.busy_covered_until, a.timezone, \
+             a.working_days, a.start_time, a.end_time, \
              a.weekly_hours, a.buffer_time, a.min_notice, a.max_advance \
              FROM app_user u JOIN availability a ON a.app_user_id = u.app_user_id \
              WHERE u.app_user_id = $1",
@@ -427,9 +439,14 @@ impl Store {
         .bind(host_id)
         .fetch_one(conn)
         .await?;
+        let at = |c: &str| -> Result<Option<Instant>> {
+            Ok(row.try_get::<Option<i64>, _>(c)?.map(Instant::from_millis))
+        };
         Ok((
             row.try_get("booking_version")?,
             records::availability_from_row(&row)?,
+            at("busy_synced_at")?,
+            at("busy_covered_until")?,
         ))
     }
 
@@ -566,7 +583,9 @@ impl Store {
         let rows = sqlx::query(
             "SELECT start_time, end_time, status FROM booking WHERE app_user_id = $1 \
              AND status <> 'CANCELLED' AND start_time < $2 AND end_time > $3 \
-             AND booking_id <> $4 ORDER BY start_time",
+             AND booking_id <> $4 \
+             UNION ALL SELECT start_time, end_time, 'CONFIRMED' AS status FROM calendar_busy \
+             WHERE app_user_id = $1 AND start_time < $2 AND end_time > $3 ORDER BY start_time",
         )
         .bind(host_id)
         .bind(to.as_millis() + day)

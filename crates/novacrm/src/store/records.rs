@@ -23,6 +23,10 @@ pub struct PageHost {
     pub id: String,
     pub version: i64,
     pub embed_origins: String,
+    /// When all conflict calendars were last read (`None`: the host has none; 0: one is
+    /// unreadable), and how far ahead they are known.
+    pub busy_synced_at: Option<Instant>,
+    pub busy_covered_until: Option<Instant>,
 }
 
 impl Host {

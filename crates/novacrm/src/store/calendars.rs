@@ -1,0 +1,429 @@
+//! The host's calendar connections, their calendars, the busy times read from them (data
+//! for the engine like bookings), and where each booking's event was written.
+
+use scheduling::Instant;
+use sqlx::any::AnyRow;
+
+use super::{Result, Store, Tx, get};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionRecord {
+    pub id: String,
+    pub host_id: String,
+    pub provider: String,
+    pub url: String,
+    pub username: String,
+    pub secret_sealed: String,
+    pub status: String,
+    pub last_error: Option<String>,
+    pub last_sync_at: Option<Instant>,
+    pub created_at: Instant,
+}
+
+impl ConnectionRecord {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(Self {
+            id: get(r, "connection_id")?,
+            host_id: get(r, "app_user_id")?,
+            provider: get(r, "provider")?,
+            url: get(r, "url")?,
+            username: get(r, "username")?,
+            secret_sealed: get(r, "secret_sealed")?,
+            status: get(r, "status")?,
+            last_error: get(r, "last_error")?,
+            last_sync_at: get::<Option<i64>>(r, "last_sync_at")?.map(Instant::from_millis),
+            created_at: Instant::from_millis(get(r, "created_at")?),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarRecord {
+    pub id: String,
+    pub connection_id: String,
+    pub host_id: String,
+    /// The collection's URL (CalDAV) or the calendar's id (Google).
+    pub remote_id: String,
+    pub name: String,
+    pub writable: bool,
+    pub check_conflicts: bool,
+    pub add_bookings: bool,
+    pub position: i64,
+    pub busy_from: Option<Instant>,
+    pub busy_to: Option<Instant>,
+    pub synced_at: Option<Instant>,
+    pub sync_error: Option<String>,
+}
+
+impl CalendarRecord {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        let at = |c: &str| -> Result<Option<Instant>> {
+            Ok(get::<Option<i64>>(r, c)?.map(Instant::from_millis))
+        };
+        Ok(Self {
+            id: get(r, "calendar_id")?,
+            connection_id: get(r, "connection_id")?,
+            host_id: get(r, "app_user_id")?,
+            remote_id: get(r, "remote_id")?,
+            name: get(r, "name")?,
+            writable: get::<i64>(r, "writable")? != 0,
+            check_conflicts: get::<i64>(r, "check_conflicts")? != 0,
+            add_bookings: get::<i64>(r, "add_bookings")? != 0,
+            position: get(r, "position")?,
+            busy_from: at("busy_from")?,
+            busy_to: at("busy_to")?,
+            synced_at: at("synced_at")?,
+            sync_error: get(r, "sync_error")?,
+        })
+    }
+}
+
+const CONNECTION_COLUMNS: &str = "connection_id, app_user_id, provider, url, username, \
+     secret_sealed, status, last_error, last_sync_at, created_at FROM calendar_connection";
+const CALENDAR_COLUMNS: &str = "calendar_id, connection_id, app_user_id, remote_id, name, \
+     writable, check_conflicts, add_bookings, position, busy_from, busy_to, synced_at, \
+     sync_error FROM calendar";
+
+impl Store {
+    /// Saves a new connection with its calendars, in one transaction.
+    pub async fn add_connection(
+        &self,
+        connection: &ConnectionRecord,
+        calendars: &[CalendarRecord],
+    ) -> Result<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO calendar_connection (connection_id, app_user_id, provider, url, \
+             username, secret_sealed, status, last_error, last_sync_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&connection.id)
+        .bind(&connection.host_id)
+        .bind(&connection.provider)
+        .bind(&connection.url)
+        .bind(&connection.username)
+        .bind(&connection.secret_sealed)
+        .bind(&connection.status)
+        .bind(&connection.last_error)
+        .bind(connection.last_sync_at.map(Instant::as_millis))
+        .bind(connection.created_at.as_millis())
+        .execute(&mut *tx)
+        .await?;
+        for c in calendars {
+            sqlx::query(
+                "INSERT INTO calendar (calendar_id, connection_id, app_user_id, remote_id, name, \
+                 writable, check_conflicts, add_bookings, position) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(&c.id)
+            .bind(&c.connection_id)
+            .bind(&c.host_id)
+            .bind(&c.remote_id)
+            .bind(&c.name)
+            .bind(i64::from(c.writable))
+            .bind(i64::from(c.check_conflicts))
+            .bind(i64::from(c.add_bookings))
+            .bind(c.position)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn connections(&self, host_id: &str) -> Result<Vec<ConnectionRecord>> {
+        let sql = format!(
+            "SELECT {CONNECTION_COLUMNS} WHERE app_user_id = $1 ORDER BY created_at, connection_id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(host_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(ConnectionRecord::from_row).collect()
+    }
+
+    /// One connection by id (any host's: services check the owner).
+    pub async fn connection(&self, id: &str) -> Result<Option<ConnectionRecord>> {
+        let sql = format!("SELECT {CONNECTION_COLUMNS} WHERE connection_id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| ConnectionRecord::from_row(&r)).transpose()
+    }
+
+    pub async fn set_connection_status(
+        &self,
+        id: &str,
+        status: &str,
+        error: Option<&str>,
+        synced: Option<Instant>,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE calendar_connection SET status = $2, last_error = $3, \
+             last_sync_at = COALESCE($4, last_sync_at) WHERE connection_id = $1",
+        )
+        .bind(id)
+        .bind(status)
+        .bind(error)
+        .bind(synced.map(Instant::as_millis))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Deletes a host's connection, its calendars and their busy times, in a transaction
+    /// that locks the host (the busy times were part of its schedule).
+    pub async fn delete_connection(&self, host_id: &str, id: &str) -> Result<bool> {
+        let mut tx = self.write().await?;
+        Store::lock_host(&mut tx, host_id).await?;
+        let calendars = "SELECT calendar_id FROM calendar WHERE connection_id = $1";
+        for table in ["calendar_busy", "calendar_event"] {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE calendar_id IN ({calendars})"
+            )))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("DELETE FROM calendar WHERE connection_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let done = sqlx::query(
+            "DELETE FROM calendar_connection WHERE connection_id = $1 AND app_user_id = $2",
+        )
+        .bind(id)
+        .bind(host_id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        Store::refresh_busy_summary(&mut tx, host_id).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// A host's calendars, in connection order.
+    pub async fn calendars(&self, host_id: &str) -> Result<Vec<CalendarRecord>> {
+        let sql = format!(
+            "SELECT {CALENDAR_COLUMNS} WHERE app_user_id = $1 ORDER BY connection_id, position"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(host_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(CalendarRecord::from_row).collect()
+    }
+
+    /// The calendars that get new bookings, read in the transaction of the booking.
+    pub async fn booking_calendars_in(tx: &mut Tx, host_id: &str) -> Result<Vec<CalendarRecord>> {
+        let sql = format!(
+            "SELECT {CALENDAR_COLUMNS} WHERE app_user_id = $1 AND add_bookings = 1 \
+             ORDER BY connection_id, position"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(host_id)
+            .fetch_all(&mut **tx)
+            .await?;
+        rows.iter().map(CalendarRecord::from_row).collect()
+    }
+
+    pub async fn calendar(&self, id: &str) -> Result<Option<CalendarRecord>> {
+        let sql = format!("SELECT {CALENDAR_COLUMNS} WHERE calendar_id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| CalendarRecord::from_row(&r)).transpose()
+    }
+
+    /// Sets a calendar's two flags; the host's schedule changes with them.
+    pub async fn set_calendar_flags(
+        &self,
+        host_id: &str,
+        id: &str,
+        check_conflicts: bool,
+        add_bookings: bool,
+    ) -> Result<bool> {
+        let mut tx = self.write().await?;
+        Store::lock_host(&mut tx, host_id).await?;
+        let done = sqlx::query(
+            "UPDATE calendar SET check_conflicts = $3, add_bookings = $4 \
+             WHERE calendar_id = $1 AND app_user_id = $2",
+        )
+        .bind(id)
+        .bind(host_id)
+        .bind(i64::from(check_conflicts))
+        .bind(i64::from(add_bookings))
+        .execute(&mut *tx)
+        .await?;
+        if !check_conflicts {
+            sqlx::query("DELETE FROM calendar_busy WHERE calendar_id = $1 AND app_user_id = $2")
+                .bind(id)
+                .bind(host_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE calendar SET synced_at = NULL, busy_from = NULL, busy_to = NULL, sync_error = NULL WHERE calendar_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Store::refresh_busy_summary(&mut tx, host_id).await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// The busy intervals cached for a calendar, sorted.
+    pub async fn calendar_busy(&self, calendar_id: &str) -> Result<Vec<(i64, i64)>> {
+        let rows = sqlx::query(
+            "SELECT start_time, end_time FROM calendar_busy WHERE calendar_id = $1 \
+             ORDER BY start_time, end_time",
+        )
+        .bind(calendar_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((get(r, "start_time")?, get(r, "end_time")?)))
+            .collect()
+    }
+
+    /// Records a successful read of a calendar over `[from, to)`. The busy rows are replaced
+    /// (and the host's schedule version bumped, so caches recompute) only when they changed.
+    pub async fn save_calendar_busy(
+        &self,
+        calendar: &CalendarRecord,
+        busy: Option<&[(i64, i64)]>,
+        from: Instant,
+        to: Instant,
+        now: Instant,
+    ) -> Result<()> {
+        let mut tx = self.write().await?;
+        if let Some(busy) = busy {
+            Store::lock_host(&mut tx, &calendar.host_id).await?;
+            sqlx::query("DELETE FROM calendar_busy WHERE calendar_id = $1")
+                .bind(&calendar.id)
+                .execute(&mut *tx)
+                .await?;
+            for (start, end) in busy {
+                sqlx::query(
+                    "INSERT INTO calendar_busy (calendar_id, app_user_id, start_time, end_time) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(&calendar.id)
+                .bind(&calendar.host_id)
+                .bind(start)
+                .bind(end)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        sqlx::query(
+            "UPDATE calendar SET busy_from = $2, busy_to = $3, synced_at = $4, sync_error = NULL \
+             WHERE calendar_id = $1",
+        )
+        .bind(&calendar.id)
+        .bind(from.as_millis())
+        .bind(to.as_millis())
+        .bind(now.as_millis())
+        .execute(&mut *tx)
+        .await?;
+        Store::refresh_busy_summary(&mut tx, &calendar.host_id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records a failed read: the calendar counts as unreadable until a read succeeds.
+    pub async fn fail_calendar_sync(&self, calendar: &CalendarRecord, error: &str) -> Result<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("UPDATE calendar SET sync_error = $2, synced_at = NULL WHERE calendar_id = $1")
+            .bind(&calendar.id)
+            .bind(error)
+            .execute(&mut *tx)
+            .await?;
+        Store::refresh_busy_summary(&mut tx, &calendar.host_id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Keeps the host row's summary of its conflict calendars current: when they were all
+    /// last read (0 when one is unreadable or never read, NULL when there are none) and how
+    /// far ahead all of them are known.
+    async fn refresh_busy_summary(tx: &mut Tx, host_id: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE app_user SET \
+             busy_synced_at = (SELECT CASE WHEN COUNT(*) = 0 THEN NULL \
+               WHEN COUNT(synced_at) < COUNT(*) THEN 0 ELSE MIN(synced_at) END \
+               FROM calendar WHERE app_user_id = $1 AND check_conflicts = 1), \
+             busy_covered_until = (SELECT MIN(busy_to) FROM calendar \
+               WHERE app_user_id = $1 AND check_conflicts = 1) \
+             WHERE app_user_id = $1",
+        )
+        .bind(host_id)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Where a booking's event lives in a calendar, if it was written.
+    pub async fn calendar_event(
+        &self,
+        booking_id: &str,
+        calendar_id: &str,
+    ) -> Result<Option<(String, Option<String>)>> {
+        let row = sqlx::query(
+            "SELECT href, etag FROM calendar_event WHERE booking_id = $1 AND calendar_id = $2",
+        )
+        .bind(booking_id)
+        .bind(calendar_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok((get(&r, "href")?, get(&r, "etag")?)))
+            .transpose()
+    }
+
+    pub async fn save_calendar_event(
+        &self,
+        booking_id: &str,
+        calendar_id: &str,
+        href: &str,
+        etag: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO calendar_event (booking_id, calendar_id, href, etag) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (booking_id, calendar_id) DO UPDATE SET href = excluded.href, etag = excluded.etag",
+        )
+        .bind(booking_id)
+        .bind(calendar_id)
+        .bind(href)
+        .bind(etag)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn forget_calendar_event(&self, booking_id: &str, calendar_id: &str) -> Result<()> {
+        sqlx::query("DELETE FROM calendar_event WHERE booking_id = $1 AND calendar_id = $2")
+            .bind(booking_id)
+            .bind(calendar_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// What the public page needs to know of the host's calendars: when they were all last
+    /// read (`None`: no conflict calendars) and how far ahead they are known.
+    pub async fn busy_summary(&self, host_id: &str) -> Result<(Option<Instant>, Option<Instant>)> {
+        let row = sqlx::query(
+            "SELECT busy_synced_at, busy_covered_until FROM app_user WHERE app_user_id = $1",
+        )
+        .bind(host_id)
+        .fetch_one(&self.pool)
+        .await?;
+        let at = |c: &str| -> Result<Option<Instant>> {
+            Ok(get::<Option<i64>>(&row, c)?.map(Instant::from_millis))
+        };
+        Ok((at("busy_synced_at")?, at("busy_covered_until")?))
+    }
+}
