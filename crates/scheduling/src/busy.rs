@@ -128,7 +128,7 @@ fn parse(text: &str) -> Parsed {
             }
             _ => match stack.last().map(String::as_str) {
                 Some("VEVENT") => event.push(p),
-                Some("VTIMEZONE") if p.name == "TZID" => tzid = p.value.trim().to_owned(),
+                Some("VTIMEZONE") if p.name == "TZID" => p.value.trim().clone_into(&mut tzid),
                 Some("VTIMEZONE") if p.name == "X-LIC-LOCATION" => {
                     hint = Some(ZoneHint::Named(p.value.trim().to_owned()));
                 }

@@ -142,7 +142,8 @@ fn multistatus(body: &str) -> Result<Vec<DavResponse>, String> {
                         let href = text.trim().to_owned();
                         if parent == Some("response") {
                             response.href = href;
-                        } else if let Some(prop) = current.as_ref().and_then(|c| pending.get_mut(c)) {
+                        } else if let Some(prop) = current.as_ref().and_then(|c| pending.get_mut(c))
+                        {
                             prop.hrefs.push(href);
                         }
                     }
@@ -263,8 +264,15 @@ impl CalDav {
         }
     }
 
-    async fn propfind(&self, url: &Url, depth: &str, body: &str) -> Result<Vec<DavResponse>, CalDavError> {
-        let (_, _, text) = self.call("PROPFIND", url, Some(depth), Some(body.to_owned()), &[]).await?;
+    async fn propfind(
+        &self,
+        url: &Url,
+        depth: &str,
+        body: &str,
+    ) -> Result<Vec<DavResponse>, CalDavError> {
+        let (_, _, text) = self
+            .call("PROPFIND", url, Some(depth), Some(body.to_owned()), &[])
+            .await?;
         multistatus(&text).map_err(CalDavError::Failed)
     }
 
@@ -282,15 +290,27 @@ impl CalDav {
                 .body(PRINCIPAL)
                 .send()
                 .await
-                .map_err(|e| CalDavError::Failed(format!("the calendar server did not answer: {e}")))?;
+                .map_err(|e| {
+                    CalDavError::Failed(format!("the calendar server did not answer: {e}"))
+                })?;
             if response.status().is_redirection()
-                && let Some(next) = response.headers().get("location").and_then(|v| v.to_str().ok())
+                && let Some(next) = response
+                    .headers()
+                    .get("location")
+                    .and_then(|v| v.to_str().ok())
             {
-                url = url.join(next).map_err(|e| CalDavError::Failed(e.to_string()))?;
-                self.policy.check_url(url.as_str()).map_err(CalDavError::Failed)?;
+                url = url
+                    .join(next)
+                    .map_err(|e| CalDavError::Failed(e.to_string()))?;
+                self.policy
+                    .check_url(url.as_str())
+                    .map_err(CalDavError::Failed)?;
                 continue;
             }
-            if matches!(response.status(), StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+            if matches!(
+                response.status(),
+                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
+            ) {
                 return Err(CalDavError::Unauthorized(
                     "the calendar server refused the user name or password".into(),
                 ));
@@ -305,9 +325,19 @@ impl CalDav {
             let found = multistatus(&text).map_err(CalDavError::Failed)?;
             let href = found
                 .iter()
-                .find_map(|r| r.props.get("current-user-principal")?.hrefs.first().cloned())
-                .ok_or_else(|| CalDavError::Failed("the server did not name the user's principal".into()))?;
-            return url.join(&href).map_err(|e| CalDavError::Failed(e.to_string()));
+                .find_map(|r| {
+                    r.props
+                        .get("current-user-principal")?
+                        .hrefs
+                        .first()
+                        .cloned()
+                })
+                .ok_or_else(|| {
+                    CalDavError::Failed("the server did not name the user's principal".into())
+                })?;
+            return url
+                .join(&href)
+                .map_err(|e| CalDavError::Failed(e.to_string()));
         }
         Err(CalDavError::Failed("too many redirects".into()))
     }
@@ -315,7 +345,8 @@ impl CalDav {
     /// The user's calendars: from the URL given (a server, a principal or a calendar home),
     /// then `/.well-known/caldav`.
     pub async fn discover(&self, url: &str) -> Result<Vec<RemoteCalendar>, CalDavError> {
-        let base = Url::parse(url).map_err(|_| CalDavError::Failed(format!("{url:?} is not a web address")))?;
+        let base = Url::parse(url)
+            .map_err(|_| CalDavError::Failed(format!("{url:?} is not a web address")))?;
         let principal = match self.principal(&base).await {
             Ok(p) => p,
             Err(CalDavError::Unauthorized(m)) => return Err(CalDavError::Unauthorized(m)),
@@ -331,15 +362,21 @@ impl CalDav {
             .iter()
             .find_map(|r| r.props.get("calendar-home-set")?.hrefs.first().cloned())
             .ok_or_else(|| CalDavError::Failed("the server did not name a calendar home".into()))?;
-        let home = principal.join(&home).map_err(|e| CalDavError::Failed(e.to_string()))?;
+        let home = principal
+            .join(&home)
+            .map_err(|e| CalDavError::Failed(e.to_string()))?;
         let listed = self.propfind(&home, "1", CALENDARS).await?;
         let mut calendars = Vec::new();
         for r in listed {
-            let Some(kind) = r.props.get("resourcetype") else { continue };
+            let Some(kind) = r.props.get("resourcetype") else {
+                continue;
+            };
             if !kind.children.iter().any(|c| c == "calendar") {
                 continue;
             }
-            let url = home.join(&r.href).map_err(|e| CalDavError::Failed(e.to_string()))?;
+            let url = home
+                .join(&r.href)
+                .map_err(|e| CalDavError::Failed(e.to_string()))?;
             let components = r
                 .props
                 .get("supported-calendar-component-set")
@@ -362,7 +399,9 @@ impl CalDav {
                 name,
                 events: components.is_empty() || components.iter().any(|c| c == "VEVENT"),
                 writable: privileges.is_none_or(|p| {
-                    p.children.iter().any(|c| c == "write" || c == "all" || c == "write-content")
+                    p.children
+                        .iter()
+                        .any(|c| c == "write" || c == "all" || c == "write-content")
                 }),
             });
         }
@@ -370,7 +409,12 @@ impl CalDav {
     }
 
     /// The iCalendar texts of the events of `calendar` that touch `[from, to)`.
-    pub async fn events(&self, calendar: &str, from: Instant, to: Instant) -> Result<Vec<String>, CalDavError> {
+    pub async fn events(
+        &self,
+        calendar: &str,
+        from: Instant,
+        to: Instant,
+    ) -> Result<Vec<String>, CalDavError> {
         let url = Url::parse(calendar).map_err(|e| CalDavError::Failed(e.to_string()))?;
         let stamp = |i: Instant| i.to_timestamp().strftime("%Y%m%dT%H%M%SZ").to_string();
         let body = format!(
@@ -379,7 +423,9 @@ impl CalDav {
             stamp(from),
             stamp(to)
         );
-        let (_, _, text) = self.call("REPORT", &url, Some("1"), Some(body), &[]).await?;
+        let (_, _, text) = self
+            .call("REPORT", &url, Some("1"), Some(body), &[])
+            .await?;
         let found = multistatus(&text).map_err(CalDavError::Failed)?;
         Ok(found
             .into_iter()
@@ -433,7 +479,13 @@ fn resource_url(calendar: &str, uid: &str) -> Result<Url, CalDavError> {
     };
     let name: String = uid
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     Url::parse(&base)
         .and_then(|u| u.join(&format!("{name}.ics")))
@@ -465,8 +517,14 @@ mod tests {
         let kind = &found[0].props["resourcetype"];
         assert_eq!(kind.children, ["collection", "calendar"]);
         assert_eq!(found[0].props["displayname"].text, "Work & more");
-        assert_eq!(found[0].props["supported-calendar-component-set"].components, ["VEVENT"]);
-        assert!(!found[0].props.contains_key("getctag"), "only status 200 counts");
+        assert_eq!(
+            found[0].props["supported-calendar-component-set"].components,
+            ["VEVENT"]
+        );
+        assert!(
+            !found[0].props.contains_key("getctag"),
+            "only status 200 counts"
+        );
         assert_eq!(found[1].props["current-user-principal"].hrefs, ["/jane/"]);
         assert_eq!(found[1].props["calendar-data"].text, "BEGIN:VCALENDAR\r\n");
     }

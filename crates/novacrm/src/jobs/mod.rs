@@ -379,7 +379,8 @@ impl Worker {
             }
             CALENDAR_EVENT => {
                 let text = |k: &str| payload[k].as_str().map(str::to_owned);
-                let (Some(calendar), Some(booking)) = (text("calendarId"), text("bookingId")) else {
+                let (Some(calendar), Some(booking)) = (text("calendarId"), text("bookingId"))
+                else {
                     return Err(SendError::permanent("bad calendar payload"));
                 };
                 if self.calendars.write_event(&calendar, &booking).await? {
@@ -395,8 +396,13 @@ impl Worker {
                     .sync_host(&host_id, now)
                     .await
                     .map_err(|e| transient(&e))?;
-                let next = Instant::from_millis(now.as_millis() + crate::services::calendars::REFRESH_MS);
-                let still = self.store.calendars(&host_id).await.map_err(|e| transient(&e))?;
+                let next =
+                    Instant::from_millis(now.as_millis() + crate::services::calendars::REFRESH_MS);
+                let still = self
+                    .store
+                    .calendars(&host_id)
+                    .await
+                    .map_err(|e| transient(&e))?;
                 if still.iter().any(|c| c.check_conflicts) {
                     // This job is still pending until it finishes: queue the next directly.
                     let record = JobRecord {
@@ -408,7 +414,9 @@ impl Worker {
                         ordering_key: None,
                     };
                     let mut tx = self.store.write().await.map_err(|e| transient(&e))?;
-                    Store::enqueue(&mut tx, &record, now).await.map_err(|e| transient(&e))?;
+                    Store::enqueue(&mut tx, &record, now)
+                        .await
+                        .map_err(|e| transient(&e))?;
                     tx.commit().await.map_err(|e| transient(&e))?;
                 }
                 Ok(Outcome::Sent)

@@ -222,9 +222,7 @@ pub async fn public_slots(
         meeting_type_id: key.meeting_type_id.clone(),
         version,
         day,
-        clock: days
-            .depends_on_now(day)
-            .then_some((key.clock, key.covered)),
+        clock: days.depends_on_now(day).then_some((key.clock, key.covered)),
     };
     let mut found: Vec<Option<Arc<DaySlots>>> = days
         .numbers()

@@ -67,7 +67,12 @@ pub struct Calendars {
 }
 
 impl Calendars {
-    pub fn new(store: Store, sealer: Arc<Sealer>, policy: OutboundPolicy, sender: Arc<Sender>) -> Self {
+    pub fn new(
+        store: Store,
+        sealer: Arc<Sealer>,
+        policy: OutboundPolicy,
+        sender: Arc<Sender>,
+    ) -> Self {
         Self {
             store,
             sealer,
@@ -88,7 +93,12 @@ impl Calendars {
     /// Connects `{"provider":"caldav","url","username","password"}`: discovers the
     /// calendars (every one checks conflicts, the first writable one gets bookings), saves
     /// the password sealed, and reads busy times once.
-    pub async fn connect(&self, host: &Host, body: &Value, now: Timestamp) -> Result<(ConnectionRecord, Vec<CalendarRecord>)> {
+    pub async fn connect(
+        &self,
+        host: &Host,
+        body: &Value,
+        now: Timestamp,
+    ) -> Result<(ConnectionRecord, Vec<CalendarRecord>)> {
         let obj = Obj::new(body, "")?;
         let provider = obj.required_str("provider")?;
         if provider != "caldav" {
@@ -103,8 +113,13 @@ impl Calendars {
                 return Err(FieldError::new(field, "is required (at most 2000 characters)").into());
             }
         }
-        self.policy
+        let parsed = self
+            .policy
             .check_url(url)
+            .map_err(|m| FieldError::new("url", m))?;
+        self.policy
+            .check_reachable(&parsed)
+            .await
             .map_err(|m| FieldError::new("url", m))?;
         if self.store.connections(&host.id).await?.len() >= MAX_CONNECTIONS {
             let message = format!("a host may connect at most {MAX_CONNECTIONS} accounts");
@@ -158,7 +173,11 @@ impl Calendars {
         self.store.add_connection(&connection, &calendars).await?;
         self.sync_host(&host.id, now_i).await?;
         crate::jobs::schedule_calendar_sync(&self.store, &host.id, now_i).await?;
-        let connection = self.store.connection(&connection.id).await?.unwrap_or(connection);
+        let connection = self
+            .store
+            .connection(&connection.id)
+            .await?
+            .unwrap_or(connection);
         let calendars = self.store.calendars(&host.id).await?;
         Ok((connection, calendars))
     }
@@ -181,12 +200,20 @@ impl Calendars {
                 .iter()
                 .find(|c| c.id == cal_id && c.connection_id == connection.id)
             else {
-                return Err(FieldError::new(format!("{path}.id"), "no such calendar in this connection").into());
+                return Err(FieldError::new(
+                    format!("{path}.id"),
+                    "no such calendar in this connection",
+                )
+                .into());
             };
             let check = o.bool("checkConflicts")?.unwrap_or(cal.check_conflicts);
             let add = o.bool("addBookings")?.unwrap_or(cal.add_bookings);
             if add && !cal.writable {
-                return Err(FieldError::new(format!("{path}.addBookings"), "this calendar is read-only").into());
+                return Err(FieldError::new(
+                    format!("{path}.addBookings"),
+                    "this calendar is read-only",
+                )
+                .into());
             }
             changes.push((cal.id.clone(), check, add));
         }
@@ -218,7 +245,8 @@ impl Calendars {
     /// others are still read.
     pub async fn sync_host(&self, host_id: &str, now: Instant) -> Result<()> {
         let settings = self.store.availability(host_id).await?;
-        let ahead_days = (i64::from(settings.max_advance.get()) + 2).clamp(MIN_AHEAD_DAYS, MAX_AHEAD_DAYS);
+        let ahead_days =
+            (i64::from(settings.max_advance.get()) + 2).clamp(MIN_AHEAD_DAYS, MAX_AHEAD_DAYS);
         let from = now.plus_millis(-PAST_MS);
         let to = now.plus_minutes(ahead_days * 24 * 60);
         let ours = self.sender.uid("");
@@ -249,15 +277,34 @@ impl Calendars {
                     .events(&cal.remote_id, from, to)
                     .await
                     .map_err(|e| {
-                        let status = if matches!(e, CalDavError::Unauthorized(_)) { "needs_reconnect" } else { "error" };
+                        let status = if matches!(e, CalDavError::Unauthorized(_)) {
+                            "needs_reconnect"
+                        } else {
+                            "error"
+                        };
                         (e.to_string(), status)
                     })
                     .and_then(|texts| {
                         let mut busy = Vec::new();
                         for text in texts {
-                            let found = scheduling::busy::busy_intervals(&text, &settings.zone, from, to, &ours)
-                                .map_err(|e| (format!("an event in {:?} cannot be read: {e}", cal.name), "error"))?;
-                            busy.extend(found.into_iter().map(|(s, e)| (s.as_millis(), e.as_millis())));
+                            let found = scheduling::busy::busy_intervals(
+                                &text,
+                                &settings.zone,
+                                from,
+                                to,
+                                &ours,
+                            )
+                            .map_err(|e| {
+                                (
+                                    format!("an event in {:?} cannot be read: {e}", cal.name),
+                                    "error",
+                                )
+                            })?;
+                            busy.extend(
+                                found
+                                    .into_iter()
+                                    .map(|(s, e)| (s.as_millis(), e.as_millis())),
+                            );
                         }
                         busy.sort_unstable();
                         busy.dedup();
@@ -267,7 +314,9 @@ impl Calendars {
                     Ok(busy) => {
                         let before = self.store.calendar_busy(&cal.id).await?;
                         let changed = (before != busy).then_some(busy.as_slice());
-                        self.store.save_calendar_busy(cal, changed, from, to, now).await?;
+                        self.store
+                            .save_calendar_busy(cal, changed, from, to, now)
+                            .await?;
                     }
                     Err((message, status)) => {
                         tracing::warn!(calendar = %cal.id, error = %message, "a calendar could not be read");
@@ -294,7 +343,12 @@ impl Calendars {
 
     /// Starts a background read of the host's calendars unless one is running.
     pub fn kick(&self, host_id: &str, now: Instant) {
-        if !self.running.lock().expect("sync set lock").insert(host_id.to_owned()) {
+        if !self
+            .running
+            .lock()
+            .expect("sync set lock")
+            .insert(host_id.to_owned())
+        {
             return;
         }
         let me = self.clone();
@@ -308,12 +362,21 @@ impl Calendars {
     }
 
     /// Writes (or removes) a booking's event in one of the host's calendars.
-    pub async fn write_event(&self, calendar_id: &str, booking_id: &str) -> std::result::Result<bool, SendError> {
+    pub async fn write_event(
+        &self,
+        calendar_id: &str,
+        booking_id: &str,
+    ) -> std::result::Result<bool, SendError> {
         let transient = |e: crate::store::StoreError| SendError::transient(e.to_string());
         let Some(cal) = self.store.calendar(calendar_id).await.map_err(transient)? else {
             return Ok(false);
         };
-        let Some(connection) = self.store.connection(&cal.connection_id).await.map_err(transient)? else {
+        let Some(connection) = self
+            .store
+            .connection(&cal.connection_id)
+            .await
+            .map_err(transient)?
+        else {
             return Ok(false);
         };
         let Some(found) = Found::load(&self.store, booking_id).await? else {
@@ -335,18 +398,34 @@ impl Calendars {
             };
             match client.delete_event(&href, etag.as_deref()).await {
                 // Changed on the server since we wrote it: it is still ours to remove.
-                Err(CalDavError::PreconditionFailed) => client.delete_event(&href, None).await.map_err(failed)?,
+                Err(CalDavError::PreconditionFailed) => {
+                    client.delete_event(&href, None).await.map_err(failed)?;
+                }
                 other => other.map_err(failed)?,
             }
-            self.store.forget_calendar_event(booking_id, calendar_id).await.map_err(transient)?;
+            self.store
+                .forget_calendar_event(booking_id, calendar_id)
+                .await
+                .map_err(transient)?;
             return Ok(true);
         }
-        let lines = self.sender.event_lines(&found.booking, &found.host, &found.meeting, Recipient::Host);
+        let lines =
+            self.sender
+                .event_lines(&found.booking, &found.host, &found.meeting, Recipient::Host);
         let ics = scheduling::invite::resource(&lines);
         let uid = self.sender.uid(&found.booking.id);
         let written = match &recorded {
             None => client.put_event(&cal.remote_id, &uid, &ics, None).await,
-            Some((_, etag)) => client.put_event(&cal.remote_id, &uid, &ics, Some(etag.as_deref().unwrap_or("*"))).await,
+            Some((_, etag)) => {
+                client
+                    .put_event(
+                        &cal.remote_id,
+                        &uid,
+                        &ics,
+                        Some(etag.as_deref().unwrap_or("*")),
+                    )
+                    .await
+            }
         };
         let (href, etag) = match written {
             // Created before (a retry after a crash) or edited on the server meanwhile: the

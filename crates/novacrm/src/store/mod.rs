@@ -18,12 +18,12 @@ use scheduling::{AvailabilitySettings, BookingStatus, Instant};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row, Transaction};
 
+pub use calendars::{CalendarRecord, ConnectionRecord};
 pub use jobs::{JobFilter, JobRecord, JobRow};
 pub use records::{
     Actor, BlockedRecord, BookingRecord, ContactRecord, Host, MeetingTypeRecord, NewBooking,
     PageHost,
 };
-pub use calendars::{CalendarRecord, ConnectionRecord};
 pub use webhooks::WebhookRecord;
 
 /// Which bookings a listing shows: a status, a start-time range and a meeting type, each

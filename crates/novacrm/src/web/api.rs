@@ -15,7 +15,9 @@ use super::error::{ApiError, Result};
 use super::extract::{AuthHost, JsonBody};
 use crate::integrations::outbound::OutboundPolicy;
 use crate::services::host::token_hash;
-use crate::services::{ServiceError, availability, booking, captcha, feed, host, spam, webhooks};
+use crate::services::{
+    ServiceError, availability, booking, calendars, captcha, feed, host, spam, webhooks,
+};
 use crate::store::{BookingFilter, Store};
 
 pub fn router() -> Router<AppState> {
@@ -57,6 +59,14 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/webhooks", get(list_webhooks).post(create_webhook))
         .route("/api/webhooks/{id}", axum::routing::delete(delete_webhook))
+        .route(
+            "/api/calendar-connections",
+            get(list_connections).post(create_connection),
+        )
+        .route(
+            "/api/calendar-connections/{id}",
+            patch(patch_connection).delete(delete_connection),
+        )
         .route("/api/calendar-feed", get(calendar_feed))
         .route("/api/calendar-feed/rotate", post(rotate_calendar_feed))
         .route(
@@ -532,6 +542,66 @@ async fn delete_webhook(
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
     webhooks::delete(&state.store, &host, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn connections_json(state: &AppState, host: &crate::store::Host) -> Result<Value> {
+    let connections = state.store.connections(&host.id).await.map_err(internal)?;
+    let calendars = state.store.calendars(&host.id).await.map_err(internal)?;
+    Ok(Value::Array(
+        connections
+            .iter()
+            .map(|c| calendars::connection_json(c, &calendars))
+            .collect(),
+    ))
+}
+
+async fn list_connections(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+) -> Result<Json<Value>> {
+    Ok(Json(connections_json(&state, &host).await?))
+}
+
+async fn create_connection(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+    JsonBody(body): JsonBody,
+) -> Result<Response> {
+    let (connection, calendars) = state
+        .worker
+        .calendars()
+        .connect(&host, &body, state.clock.now())
+        .await?;
+    let json = calendars::connection_json(&connection, &calendars);
+    Ok((StatusCode::CREATED, Json(json)).into_response())
+}
+
+async fn patch_connection(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>> {
+    state
+        .worker
+        .calendars()
+        .patch(&host, &id, &body, state.clock.now())
+        .await?;
+    let all = connections_json(&state, &host).await?;
+    let one = all
+        .as_array()
+        .and_then(|list| list.iter().find(|c| c["id"] == id.as_str()).cloned())
+        .unwrap_or(Value::Null);
+    Ok(Json(one))
+}
+
+async fn delete_connection(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    state.worker.calendars().delete(&host, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

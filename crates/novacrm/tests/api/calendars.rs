@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
 use crate::helpers::{Backend, NowTs, TestApp, spawn_app};
+use crate::outside::Radicale;
 
 /// A webhook receiver on 127.0.0.1 that keeps what it is sent and answers 503 to the first
 /// `failures` requests.
@@ -418,7 +419,291 @@ async fn hosts_manage_integrations_in_the_dashboard(backend: Backend) {
     assert_eq!(seen[0].1, seen[1].1);
 }
 
+const NEW_YORK: &str = "BEGIN:VTIMEZONE\r\nTZID:America/New_York\r\nBEGIN:DAYLIGHT\r\n\
+TZOFFSETFROM:-0500\r\nTZOFFSETTO:-0400\r\nTZNAME:EDT\r\nDTSTART:19700308T020000\r\n\
+RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU\r\nEND:DAYLIGHT\r\nBEGIN:STANDARD\r\n\
+TZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500\r\nTZNAME:EST\r\nDTSTART:19701101T020000\r\n\
+RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n";
+
+/// A weekly Tuesday 10:00 New York call, without 8 December, and 15 December moved to 13:00.
+fn weekly_call() -> String {
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\n{NEW_YORK}BEGIN:VEVENT\r\n\
+         UID:weekly-call\r\nDTSTAMP:20261101T000000Z\r\n\
+         DTSTART;TZID=America/New_York:20261201T100000\r\n\
+         DTEND;TZID=America/New_York:20261201T110000\r\nRRULE:FREQ=WEEKLY;BYDAY=TU\r\n\
+         EXDATE;TZID=America/New_York:20261208T100000\r\nSUMMARY:Team call\r\nEND:VEVENT\r\n\
+         BEGIN:VEVENT\r\nUID:weekly-call\r\nDTSTAMP:20261101T000000Z\r\n\
+         RECURRENCE-ID;TZID=America/New_York:20261215T100000\r\n\
+         DTSTART;TZID=America/New_York:20261215T130000\r\n\
+         DTEND;TZID=America/New_York:20261215T140000\r\nSUMMARY:Team call (moved)\r\n\
+         END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+}
+
+fn one_event(uid: &str, start: &str, end: &str) -> String {
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\n\
+         DTSTAMP:20261101T000000Z\r\nDTSTART:{start}\r\nDTEND:{end}\r\nSUMMARY:Dentist\r\n\
+         END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+}
+
+/// The quick call's offered starts on one UTC day.
+async fn day(app: &TestApp, date: &str) -> Vec<String> {
+    app.slots(
+        &app.quick_call,
+        &format!("&start={date}T00:00:00Z&end={date}T23:59:00Z"),
+    )
+    .await
+}
+
+fn has(slots: &[String], at: &str) -> bool {
+    slots.iter().any(|s| s == at)
+}
+
+async fn caldav_calendars_block_the_page_and_receive_bookings(backend: Backend) {
+    let mut radicale = Radicale::start().await;
+    let work = radicale.calendar("work", "Work").await;
+    radicale.put(&work, "weekly-call", &weekly_call()).await;
+    let app = spawn_app(backend).await;
+    let wider = app
+        .authed(
+            Method::PATCH,
+            "/api/availability",
+            Some(json!({"maxAdvance": 150, "bufferTime": 0})),
+        )
+        .await;
+    assert_eq!(wider.status, 200, "{:?}", wider.body);
+    assert!(has(&day(&app, "2026-12-01").await, "2026-12-01T15:00:00Z"));
+
+    // Refused: a private address, a wrong password, another provider.
+    let connect = |url: &str, password: &str| json!({"provider": "caldav", "url": url, "username": Radicale::USER, "password": password});
+    for (body, field) in [
+        (connect("http://10.0.0.1/dav/", "x"), "url"),
+        (connect(&radicale.base, "wrong"), "password"),
+        (
+            json!({"provider": "exchange", "url": radicale.base, "username": "a", "password": "b"}),
+            "provider",
+        ),
+    ] {
+        let refused = app
+            .authed(Method::POST, "/api/calendar-connections", Some(body))
+            .await;
+        assert_eq!(refused.status, 422, "{:?}", refused.body);
+        assert_eq!(refused.body["errors"][0]["field"], field);
+    }
+    let made = app
+        .authed(
+            Method::POST,
+            "/api/calendar-connections",
+            Some(connect(&radicale.base, Radicale::PASSWORD)),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{:?}", made.body);
+    assert_eq!(made.body["provider"], "caldav");
+    assert_eq!(made.body["status"], "ok");
+    let calendars = made.body["calendars"].as_array().unwrap();
+    assert_eq!(calendars.len(), 1, "{calendars:?}");
+    assert_eq!(calendars[0]["name"], "Work");
+    assert_eq!(calendars[0]["checkConflicts"], true);
+    assert_eq!(calendars[0]["addBookings"], true);
+
+    // The weekly call blocks its Tuesdays, in New York time across the DST change, except
+    // the excluded one; the moved one blocks its new time only.
+    let dec1 = day(&app, "2026-12-01").await;
+    assert!(!has(&dec1, "2026-12-01T15:00:00Z") && !has(&dec1, "2026-12-01T15:45:00Z"));
+    assert!(has(&dec1, "2026-12-01T14:45:00Z") && has(&dec1, "2026-12-01T16:00:00Z"));
+    assert!(
+        has(&day(&app, "2026-12-08").await, "2026-12-08T15:00:00Z"),
+        "EXDATE"
+    );
+    let dec15 = day(&app, "2026-12-15").await;
+    assert!(has(&dec15, "2026-12-15T15:00:00Z") && !has(&dec15, "2026-12-15T18:00:00Z"));
+    assert!(!has(&day(&app, "2026-12-22").await, "2026-12-22T15:00:00Z"));
+    let march = day(&app, "2027-03-16").await;
+    assert!(
+        !has(&march, "2027-03-16T14:00:00Z"),
+        "10:00 EDT after the change"
+    );
+    assert!(has(&march, "2027-03-16T15:00:00Z"));
+    let refused = app
+        .book(&app.quick_call, "2026-12-01T15:00:00Z", "ann@example.com")
+        .await;
+    assert_eq!(refused.status, 409, "the API refuses it too");
+
+    // A booking is written into the calendar as an event with our UID.
+    let booked = app
+        .book(&app.quick_call, "2026-12-02T15:00:00Z", "ann@example.com")
+        .await;
+    assert_eq!(booked.status, 201, "{:?}", booked.body);
+    let id = booked.body["id"].as_str().unwrap().to_owned();
+    app.run_jobs().await;
+    let events = radicale.events(&work).await;
+    let ours: Vec<&String> = events
+        .iter()
+        .filter(|e| e.contains(&format!("UID:{id}@")))
+        .collect();
+    assert_eq!(ours.len(), 1, "{events:?}");
+    assert!(ours[0].contains("SCHEDULE-AGENT=CLIENT"));
+    assert!(ours[0].contains("DTSTART:20261202T150000Z"));
+    // Our own event does not block the booking's neighbours twice, or its own move.
+    let moved = app
+        .authed(
+            Method::PATCH,
+            &format!("/api/bookings/{id}"),
+            Some(json!({"startTime": "2026-12-02T15:15:00Z"})),
+        )
+        .await;
+    assert_eq!(moved.status, 200, "{:?}", moved.body);
+    app.run_jobs().await;
+    let events = radicale.events(&work).await;
+    assert!(
+        events
+            .iter()
+            .any(|e| e.contains(&format!("UID:{id}@")) && e.contains("DTSTART:20261202T151500Z"))
+    );
+
+    // An event added in the other app blocks the page once read (jobs read every 5 minutes).
+    radicale
+        .put(
+            &work,
+            "dentist",
+            &one_event("dentist", "20261202T190000Z", "20261202T200000Z"),
+        )
+        .await;
+    assert!(
+        has(&day(&app, "2026-12-02").await, "2026-12-02T19:00:00Z"),
+        "not read yet"
+    );
+    app.clock
+        .set(app.clock.now_ts() + SignedDuration::from_secs(5 * 60 + 1));
+    app.run_jobs().await;
+    assert!(!has(&day(&app, "2026-12-02").await, "2026-12-02T19:00:00Z"));
+
+    // Cancelling removes the event.
+    let cancelled = app
+        .authed(
+            Method::PATCH,
+            &format!("/api/bookings/{id}"),
+            Some(json!({"status": "CANCELLED"})),
+        )
+        .await;
+    assert_eq!(cancelled.status, 200);
+    app.run_jobs().await;
+    assert!(
+        !radicale
+            .events(&work)
+            .await
+            .iter()
+            .any(|e| e.contains(&format!("UID:{id}@")))
+    );
+
+    // The server goes away: once the data is too old, nothing is offered and nothing booked,
+    // and the host is told why.
+    radicale.stop();
+    app.clock
+        .set(app.clock.now_ts() + SignedDuration::from_secs(16 * 60));
+    app.run_jobs().await;
+    assert!(day(&app, "2026-12-03").await.is_empty());
+    let refused = app
+        .book(&app.quick_call, "2026-12-03T15:00:00Z", "bob@example.com")
+        .await;
+    assert_eq!(refused.status, 409, "{:?}", refused.body);
+    let listed = app
+        .authed(Method::GET, "/api/calendar-connections", None)
+        .await;
+    assert_eq!(listed.body[0]["status"], "error");
+    assert!(
+        listed.body[0]["lastError"]
+            .as_str()
+            .unwrap()
+            .contains("did not answer"),
+        "{:?}",
+        listed.body
+    );
+    let cookie = crate::pages::dashboard_login(&app).await;
+    let page = app
+        .client
+        .get(app.url("/dashboard/integrations"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Your booking page offers no times right now"),
+        "{page}"
+    );
+    assert!(page.contains("did not answer"));
+    let connection = listed.body[0]["id"].as_str().unwrap().to_owned();
+    let deleted = app
+        .authed(
+            Method::DELETE,
+            &format!("/api/calendar-connections/{connection}"),
+            None,
+        )
+        .await;
+    assert_eq!(deleted.status, 204);
+    assert!(
+        !day(&app, "2026-12-03").await.is_empty(),
+        "without calendars, the hours decide"
+    );
+}
+
+/// The CalDAV client's conditional writes against Radicale: a second create of one UID and
+/// an update with a stale ETag are both refused with 412.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn caldav_writes_are_conditional() {
+    use novacrm::integrations::caldav::{CalDav, CalDavError};
+    use novacrm::integrations::outbound::OutboundPolicy;
+    let radicale = Radicale::start().await;
+    let work = radicale.calendar("work", "Work").await;
+    let policy = OutboundPolicy::new(vec![("127.0.0.0".parse().unwrap(), 8)]);
+    let dav = CalDav::new(&policy, Radicale::USER, Radicale::PASSWORD);
+    let found = dav.discover(&radicale.base).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].url, work);
+    let ics = one_event("u1@novacrm.test", "20261202T150000Z", "20261202T153000Z");
+    let (href, etag) = dav
+        .put_event(&work, "u1@novacrm.test", &ics, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        dav.put_event(&work, "u1@novacrm.test", &ics, None).await,
+        Err(CalDavError::PreconditionFailed)
+    );
+    assert_eq!(
+        dav.put_event(&work, "u1@novacrm.test", &ics, Some("\"stale\""))
+            .await,
+        Err(CalDavError::PreconditionFailed)
+    );
+    let etag = etag.expect("Radicale answers an ETag");
+    dav.put_event(&work, "u1@novacrm.test", &ics, Some(&etag))
+        .await
+        .unwrap();
+    dav.delete_event(&href, None).await.unwrap();
+    dav.delete_event(&href, None).await.unwrap();
+    let wrong = CalDav::new(&policy, Radicale::USER, "nope");
+    assert!(matches!(
+        wrong.discover(&radicale.base).await,
+        Err(CalDavError::Unauthorized(_))
+    ));
+    let guarded = CalDav::new(
+        &OutboundPolicy::default(),
+        Radicale::USER,
+        Radicale::PASSWORD,
+    );
+    assert!(
+        guarded.discover(&radicale.base).await.is_err(),
+        "loopback is refused by default"
+    );
+}
+
 crate::on_both_backends!(
+    caldav_calendars_block_the_page_and_receive_bookings,
     hosts_manage_integrations_in_the_dashboard,
     webhooks_are_signed_ordered_and_retried,
     the_calendar_feed_follows_the_bookings,

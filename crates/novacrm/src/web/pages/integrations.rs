@@ -1,5 +1,7 @@
-//! Dashboard → Integrations: the subscribable calendar feed (create, rotate), webhook
-//! endpoints (add with their events, delete) and the delivery log with "Resend".
+//! Dashboard → Integrations: connected calendars (connect CalDAV, choose which calendars
+//! check conflicts and which get bookings, see why one cannot be read, disconnect), the
+//! subscribable calendar feed (create, rotate), webhook endpoints (add with their events,
+//! delete) and the delivery log with "Resend".
 
 use std::collections::HashMap;
 
@@ -25,9 +27,31 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/dashboard/integrations", get(page))
         .route("/dashboard/integrations/feed", post(issue_feed))
+        .route("/dashboard/calendars", post(connect_calendar))
+        .route("/dashboard/calendars/{id}", post(save_calendars))
+        .route("/dashboard/calendars/{id}/delete", post(disconnect))
         .route("/dashboard/webhooks", post(add_webhook))
         .route("/dashboard/webhooks/{id}/delete", post(delete_webhook))
         .route("/dashboard/webhooks/deliveries/{id}/resend", post(resend))
+}
+
+struct CalendarRow {
+    id: String,
+    name: String,
+    check: bool,
+    add: bool,
+    writable: bool,
+    error: Option<String>,
+}
+
+struct ConnectionRow {
+    id: String,
+    title: String,
+    username: String,
+    state: String,
+    /// Why the page offers nothing, in words for the host.
+    problem: Option<String>,
+    calendars: Vec<CalendarRow>,
 }
 
 struct WebhookRow {
@@ -59,6 +83,10 @@ struct IntegrationsPage<'a> {
     typed_url: String,
     /// Every event, and whether the add form has it ticked.
     events: Vec<(&'static str, bool)>,
+    connections: Vec<ConnectionRow>,
+    connect_open: bool,
+    typed_cal_url: String,
+    typed_cal_user: String,
 }
 
 /// What the page shows besides the stored state: a form typed back, errors, a new secret.
@@ -68,6 +96,8 @@ struct Shown {
     errors: Vec<String>,
     new_secret: Option<String>,
     form: Option<Fields>,
+    /// The typed form is the CalDAV one (not the webhook one).
+    connect_failed: bool,
 }
 
 async fn render(state: &AppState, headers: &HeaderMap, s: Session, shown: Shown) -> Response {
@@ -127,6 +157,61 @@ async fn render(state: &AppState, headers: &HeaderMap, s: Session, shown: Shown)
             }
         })
         .collect();
+    let calendars = state.store.calendars(&s.host.id).await.unwrap_or_default();
+    let connections: Vec<ConnectionRow> = state
+        .store
+        .connections(&s.host.id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| {
+            let mine: Vec<_> = calendars
+                .iter()
+                .filter(|cal| cal.connection_id == c.id)
+                .collect();
+            let unreadable = mine
+                .iter()
+                .any(|cal| cal.check_conflicts && cal.sync_error.is_some());
+            let problem = (c.status != "ok" || unreadable).then(|| {
+                let why = c
+                    .last_error
+                    .clone()
+                    .unwrap_or_else(|| "a calendar could not be read".into());
+                let fix = if c.status == "needs_reconnect" {
+                    "Disconnect and connect again with a new app-specific password."
+                } else {
+                    "We keep trying every few minutes."
+                };
+                format!("Your booking page offers no times right now: {why}. {fix}")
+            });
+            let state = c.last_sync_at.map_or_else(
+                || "Not read yet".to_owned(),
+                |at| format!("Read {}", when_label(at, &zone, locale)),
+            );
+            ConnectionRow {
+                title: if c.provider == "caldav" {
+                    "CalDAV".into()
+                } else {
+                    c.provider.clone()
+                },
+                id: c.id,
+                username: c.username,
+                state,
+                problem,
+                calendars: mine
+                    .into_iter()
+                    .map(|cal| CalendarRow {
+                        id: cal.id.clone(),
+                        name: cal.name.clone(),
+                        check: cal.check_conflicts,
+                        add: cal.add_bookings,
+                        writable: cal.writable,
+                        error: cal.sync_error.clone(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
     let form = shown.form.as_ref();
     let ticked: Vec<String> = form
         .and_then(|f| f.get("events").cloned())
@@ -147,11 +232,24 @@ async fn render(state: &AppState, headers: &HeaderMap, s: Session, shown: Shown)
             })
             .collect(),
         deliveries,
-        typed_url: form.map(|f| first(f, "url").to_owned()).unwrap_or_default(),
+        typed_url: form
+            .filter(|_| !shown.connect_failed)
+            .map(|f| first(f, "url").to_owned())
+            .unwrap_or_default(),
         events: EVENTS
             .iter()
             .map(|e| (*e, ticked.iter().any(|t| t == e)))
             .collect(),
+        connect_open: shown.connect_failed || connections.is_empty(),
+        connections,
+        typed_cal_url: form
+            .filter(|_| shown.connect_failed)
+            .map(|f| first(f, "url").to_owned())
+            .unwrap_or_default(),
+        typed_cal_user: form
+            .filter(|_| shown.connect_failed)
+            .map(|f| first(f, "username").to_owned())
+            .unwrap_or_default(),
     };
     html(headers, form_status(&page.errors), &page)
 }
@@ -259,4 +357,95 @@ async fn resend(
         ..Shown::default()
     };
     render(&state, &headers, s, shown).await
+}
+
+async fn connect_calendar(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let (s, f) = match posted(&state, &headers, pairs).await {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
+    let body = json!({"provider": "caldav", "url": first(&f, "url"),
+                      "username": first(&f, "username"), "password": first(&f, "password")});
+    let done = state
+        .worker
+        .calendars()
+        .connect(&s.host, &body, state.clock.now())
+        .await;
+    let shown = match done {
+        Ok((_, calendars)) => Shown {
+            flash: Some(format!(
+                "Connected: {} calendar(s) now block your booking page.",
+                calendars.iter().filter(|c| c.check_conflicts).count()
+            )),
+            ..Shown::default()
+        },
+        Err(e) => Shown {
+            errors: problems(e).iter().map(ToString::to_string).collect(),
+            form: Some(f),
+            connect_failed: true,
+            ..Shown::default()
+        },
+    };
+    render(&state, &headers, s, shown).await
+}
+
+async fn save_calendars(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let (s, f) = match posted(&state, &headers, pairs).await {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
+    let ticked = |name: &str, cal: &str| f.get(name).is_some_and(|v| v.iter().any(|x| x == cal));
+    let calendars = state.store.calendars(&s.host.id).await.unwrap_or_default();
+    let list: Vec<_> = calendars
+        .iter()
+        .filter(|c| c.connection_id == id)
+        .map(|c| {
+            json!({"id": c.id, "checkConflicts": ticked("check", &c.id),
+                   "addBookings": c.writable && ticked("add", &c.id)})
+        })
+        .collect();
+    let done = state
+        .worker
+        .calendars()
+        .patch(
+            &s.host,
+            &id,
+            &json!({ "calendars": list }),
+            state.clock.now(),
+        )
+        .await;
+    let shown = match done {
+        Ok(()) => Shown {
+            flash: Some("Saved.".into()),
+            ..Shown::default()
+        },
+        Err(e) => Shown {
+            errors: problems(e).iter().map(ToString::to_string).collect(),
+            ..Shown::default()
+        },
+    };
+    render(&state, &headers, s, shown).await
+}
+
+async fn disconnect(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let (s, _) = match posted(&state, &headers, pairs).await {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
+    let _ = state.worker.calendars().delete(&s.host, &id).await;
+    Redirect::to("/dashboard/integrations").into_response()
 }
