@@ -131,6 +131,7 @@ async fn main() -> anyhow::Result<()> {
             novacrm::integrations::outbound::OutboundPolicy::default(),
         )),
         outbound: novacrm::integrations::outbound::OutboundPolicy::default(),
+        google: None,
     };
     let sender = Sender::new("https://book.example.com", None).map_err(anyhow::Error::msg)?;
     let sealer = Arc::new(novacrm::services::sealed::Sealer::from_secret("bench"));

@@ -126,6 +126,18 @@ pub struct Messaging {
     /// webhooks, CalDAV — may reach anyway; default none.
     #[arg(long, env = "NOVACRM_OUTBOUND_ALLOW", default_value = "")]
     pub outbound_allow: String,
+    /// Google Calendar: the OAuth client of an app registered in Google Cloud (both unset:
+    /// Google is not offered).
+    #[arg(long, env = "NOVACRM_GOOGLE_CLIENT_ID")]
+    pub google_client_id: Option<String>,
+    #[arg(long, env = "NOVACRM_GOOGLE_CLIENT_SECRET", hide_env_values = true)]
+    pub google_client_secret: Option<String>,
+    #[arg(long, env = "NOVACRM_GOOGLE_AUTH_URL", default_value = crate::config::GOOGLE_AUTH_URL)]
+    pub google_auth_url: String,
+    #[arg(long, env = "NOVACRM_GOOGLE_TOKEN_URL", default_value = crate::config::GOOGLE_TOKEN_URL)]
+    pub google_token_url: String,
+    #[arg(long, env = "NOVACRM_GOOGLE_API_URL", default_value = crate::config::GOOGLE_API_URL)]
+    pub google_api_url: String,
     /// Seconds a claimed job stays reserved for one worker before another may retake it.
     #[arg(long, env = "NOVACRM_JOB_LEASE_SECS", default_value_t = 300)]
     pub job_lease_secs: u64,
@@ -163,6 +175,20 @@ impl Messaging {
                 from,
                 base_url: self.twilio_base_url,
             }),
+            _ => None,
+        };
+        config.google = match (self.google_client_id, self.google_client_secret) {
+            (Some(client_id), Some(client_secret))
+                if !client_id.trim().is_empty() && !client_secret.trim().is_empty() =>
+            {
+                Some(crate::config::GoogleConfig {
+                    client_id,
+                    client_secret,
+                    auth_url: self.google_auth_url,
+                    token_url: self.google_token_url,
+                    api_url: self.google_api_url.trim_end_matches('/').to_owned(),
+                })
+            }
             _ => None,
         };
         config.job_lease = std::time::Duration::from_secs(self.job_lease_secs.max(1));

@@ -39,6 +39,8 @@ pub struct Config {
     /// `NOVACRM_OUTBOUND_ALLOW`: private or loopback networks that host-typed outbound URLs
     /// (webhooks, CalDAV) may reach anyway; default none.
     pub outbound_allow: Vec<Network>,
+    /// Google Calendar, when its OAuth client is configured.
+    pub google: Option<GoogleConfig>,
 }
 
 /// A token bucket: `burst` requests at once, refilled one per `every`.
@@ -164,6 +166,34 @@ pub struct TwilioConfig {
 
 pub const TWILIO_BASE_URL: &str = "https://api.twilio.com";
 
+/// Google Calendar through OAuth (an app registered in Google Cloud, redirect URI
+/// `{public URL}/dashboard/integrations/google/callback`). Every base URL can be pointed
+/// elsewhere (tests use a local server).
+#[derive(Clone, PartialEq, Eq)]
+pub struct GoogleConfig {
+    pub client_id: String,
+    pub client_secret: String,
+    pub auth_url: String,
+    pub token_url: String,
+    pub api_url: String,
+}
+
+impl std::fmt::Debug for GoogleConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GoogleConfig")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"***")
+            .field("auth_url", &self.auth_url)
+            .field("token_url", &self.token_url)
+            .field("api_url", &self.api_url)
+            .finish()
+    }
+}
+
+pub const GOOGLE_AUTH_URL: &str = "https://accounts.google.com/o/oauth2/v2/auth";
+pub const GOOGLE_TOKEN_URL: &str = "https://oauth2.googleapis.com/token";
+pub const GOOGLE_API_URL: &str = "https://www.googleapis.com/calendar/v3";
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -183,6 +213,7 @@ impl Default for Config {
             captcha: true,
             secret: None,
             outbound_allow: Vec::new(),
+            google: None,
         }
     }
 }
@@ -230,6 +261,7 @@ impl std::fmt::Debug for Config {
             .field("captcha", &self.captcha)
             .field("secret", &self.secret.as_ref().map(|_| "***"))
             .field("outbound_allow", &self.outbound_allow)
+            .field("google", &self.google)
             .finish()
     }
 }

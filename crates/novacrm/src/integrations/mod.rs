@@ -3,6 +3,7 @@
 //! Twilio, signed HTTP through the SSRF guard) and recording fakes. Only jobs call these; pages and handlers enqueue jobs instead.
 
 pub mod caldav;
+pub mod google;
 pub mod mail;
 pub mod outbound;
 pub mod sms;
@@ -64,6 +65,8 @@ pub struct Integrations {
     pub webhooks: Arc<dyn webhook::WebhookSender>,
     /// What host-typed outbound URLs (webhooks, CalDAV) may reach.
     pub outbound: outbound::OutboundPolicy,
+    /// Google Calendar, when configured.
+    pub google: Option<google::Google>,
 }
 
 impl Integrations {
@@ -85,6 +88,7 @@ impl Integrations {
             sms,
             webhooks,
             outbound: policy,
+            google: config.google.clone().map(google::Google::new),
         })
     }
 }

@@ -153,7 +153,7 @@ impl Sender {
     }
 
     /// Builds the one invite of a booking (words, links, people) and hands it to `write`.
-    fn with_invite<R>(
+    pub fn with_invite<R>(
         &self,
         b: &BookingRecord,
         host: &Host,

@@ -256,6 +256,7 @@ impl Worker {
             sealer.clone(),
             integrations.outbound.clone(),
             sender.clone(),
+            integrations.google.clone(),
         );
         Self {
             store,
@@ -383,7 +384,7 @@ impl Worker {
                 else {
                     return Err(SendError::permanent("bad calendar payload"));
                 };
-                if self.calendars.write_event(&calendar, &booking).await? {
+                if self.calendars.write_event(&calendar, &booking, now).await? {
                     Ok(Outcome::Sent)
                 } else {
                     Ok(Outcome::Skipped("nothing to write".into()))

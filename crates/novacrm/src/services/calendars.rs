@@ -4,7 +4,7 @@
 //! the data stale; a calendar that cannot be read makes the host's page offer nothing,
 //! never everything (`availability` checks the summary this keeps on the host row).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use jiff::Timestamp;
@@ -13,9 +13,10 @@ use serde_json::{Value, json};
 
 use super::sealed::Sealer;
 use super::{Result, ServiceError};
-use crate::integrations::SendError;
 use crate::integrations::caldav::{CalDav, CalDavError};
+use crate::integrations::google::{EventDraft, Google, GoogleError, Tokens};
 use crate::integrations::outbound::OutboundPolicy;
+use crate::integrations::{BoxFuture, SendError};
 use crate::jobs::{Found, Recipient, Sender};
 use crate::store::{CalendarRecord, ConnectionRecord, Host, Store, new_id};
 
@@ -62,8 +63,11 @@ pub struct Calendars {
     pub sealer: Arc<Sealer>,
     pub policy: OutboundPolicy,
     pub sender: Arc<Sender>,
+    pub google: Option<Google>,
     /// Hosts being read right now (a page's on-demand refresh never doubles a job's).
     running: Arc<Mutex<HashSet<String>>>,
+    /// One token refresh at a time per connection (the others wait and use its result).
+    refreshing: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 impl Calendars {
@@ -72,13 +76,16 @@ impl Calendars {
         sealer: Arc<Sealer>,
         policy: OutboundPolicy,
         sender: Arc<Sender>,
+        google: Option<Google>,
     ) -> Self {
         Self {
             store,
             sealer,
             policy,
             sender,
+            google,
             running: Arc::default(),
+            refreshing: Arc::default(),
         }
     }
 
@@ -259,6 +266,10 @@ impl Calendars {
             if mine.is_empty() {
                 continue;
             }
+            if connection.provider == "google" {
+                self.sync_google(&connection, &mine, from, to, now).await?;
+                continue;
+            }
             let client = match self.client(&connection) {
                 Ok(client) => client,
                 Err(message) => {
@@ -366,6 +377,7 @@ impl Calendars {
         &self,
         calendar_id: &str,
         booking_id: &str,
+        now: Instant,
     ) -> std::result::Result<bool, SendError> {
         let transient = |e: crate::store::StoreError| SendError::transient(e.to_string());
         let Some(cal) = self.store.calendar(calendar_id).await.map_err(transient)? else {
@@ -382,6 +394,9 @@ impl Calendars {
         let Some(found) = Found::load(&self.store, booking_id).await? else {
             return Ok(false);
         };
+        if connection.provider == "google" {
+            return self.write_google(&connection, &cal, &found, now).await;
+        }
         let client = self.client(&connection).map_err(SendError::permanent)?;
         let recorded = self
             .store
@@ -440,6 +455,356 @@ impl Calendars {
             .save_calendar_event(booking_id, calendar_id, &href, etag.as_deref())
             .await
             .map_err(transient)?;
+        Ok(true)
+    }
+}
+
+/// What a Google connection keeps sealed.
+fn tokens_json(access: &str, refresh: &str, expires_at: Instant) -> String {
+    json!({"access": access, "refresh": refresh, "expiresAt": expires_at.as_millis()}).to_string()
+}
+
+fn failed(e: &GoogleError) -> SendError {
+    match e {
+        GoogleError::InvalidGrant(_) => SendError::permanent(e.to_string()),
+        _ => SendError::transient(e.to_string()),
+    }
+}
+
+impl Calendars {
+    fn google(&self) -> Result<&Google> {
+        self.google.as_ref().ok_or_else(|| {
+            ServiceError::NotFound("Google Calendar is not set up on this server".into())
+        })
+    }
+
+    /// Connects the Google account that granted `code`: the scopes are checked, the tokens
+    /// sealed, the calendars listed (the primary one gets bookings; owned ones are checked for
+    /// conflicts), and busy times read once.
+    pub async fn connect_google(
+        &self,
+        host: &Host,
+        code: &str,
+        redirect_uri: &str,
+        now: Timestamp,
+    ) -> Result<Vec<CalendarRecord>> {
+        let google = self.google()?;
+        let now_i = Instant::from(now);
+        let refused = |m: String| ServiceError::Invalid(vec![FieldError::new("google", m)]);
+        let tokens: Tokens = google
+            .exchange(code, redirect_uri, now_i)
+            .await
+            .map_err(|e| refused(e.to_string()))?;
+        let missing: Vec<&str> = crate::integrations::google::SCOPES
+            .iter()
+            .copied()
+            .filter(|scope| !tokens.scopes.iter().any(|g| g == scope))
+            .collect();
+        if !missing.is_empty() {
+            return Err(refused(
+                "Google did not grant access to your calendars; connect again and tick both boxes"
+                    .into(),
+            ));
+        }
+        let Some(refresh) = tokens.refresh_token.clone() else {
+            return Err(refused("Google sent no refresh token; remove NovaCRM's access in your Google account and connect again".into()));
+        };
+        let listed = google
+            .calendars(&tokens.access_token)
+            .await
+            .map_err(|e| refused(e.to_string()))?;
+        let account = listed
+            .iter()
+            .find(|c| c.primary)
+            .map_or_else(|| "Google account".to_owned(), |c| c.id.clone());
+        let id = new_id();
+        let connection = ConnectionRecord {
+            secret_sealed: self.sealer.seal(
+                &tokens_json(&tokens.access_token, &refresh, tokens.expires_at),
+                &secret_context(&id),
+            ),
+            id,
+            host_id: host.id.clone(),
+            provider: "google".into(),
+            url: String::new(),
+            username: account,
+            status: "ok".into(),
+            last_error: None,
+            last_sync_at: None,
+            created_at: now_i,
+        };
+        let calendars: Vec<CalendarRecord> = listed
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| CalendarRecord {
+                id: new_id(),
+                connection_id: connection.id.clone(),
+                host_id: host.id.clone(),
+                remote_id: c.id,
+                name: c.name,
+                writable: c.writable,
+                check_conflicts: c.primary || c.writable,
+                add_bookings: c.primary && c.writable,
+                position: i as i64,
+                busy_from: None,
+                busy_to: None,
+                synced_at: None,
+                sync_error: None,
+            })
+            .collect();
+        self.store.add_connection(&connection, &calendars).await?;
+        self.sync_host(&host.id, now_i).await?;
+        crate::jobs::schedule_calendar_sync(&self.store, &host.id, now_i).await?;
+        Ok(self.store.calendars(&host.id).await?)
+    }
+
+    /// A usable access token: the stored one, or a refreshed one when it is about to expire
+    /// or `refused` (the token Google just refused) is still the stored one. One refresh at a
+    /// time per connection; a rotated refresh token is saved; `invalid_grant` marks the
+    /// connection for reconnecting.
+    async fn access_token(
+        &self,
+        connection_id: &str,
+        now: Instant,
+        refused: Option<&str>,
+    ) -> std::result::Result<String, GoogleError> {
+        let google = self.google.as_ref().ok_or_else(|| {
+            GoogleError::Failed("Google Calendar is not set up on this server".into())
+        })?;
+        let lock = self
+            .refreshing
+            .lock()
+            .expect("refresh lock map")
+            .entry(connection_id.to_owned())
+            .or_default()
+            .clone();
+        let _held = lock.lock().await;
+        let store_error = |e: crate::store::StoreError| GoogleError::Failed(e.to_string());
+        let connection = self
+            .store
+            .connection(connection_id)
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| GoogleError::Failed("the connection was removed".into()))?;
+        let sealed = self
+            .sealer
+            .open(&connection.secret_sealed, &secret_context(&connection.id))
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+            .ok_or_else(|| GoogleError::InvalidGrant("the saved tokens cannot be read".into()))?;
+        let access = sealed["access"].as_str().unwrap_or_default().to_owned();
+        let refresh = sealed["refresh"].as_str().unwrap_or_default().to_owned();
+        let expires = Instant::from_millis(sealed["expiresAt"].as_i64().unwrap_or(0));
+        let expiring = expires.as_millis() - now.as_millis() < 60_000;
+        if !expiring && refused != Some(access.as_str()) {
+            return Ok(access);
+        }
+        match google.refresh(&refresh, now).await {
+            Ok(fresh) => {
+                let refresh = fresh.refresh_token.unwrap_or(refresh);
+                let sealed = self.sealer.seal(
+                    &tokens_json(&fresh.access_token, &refresh, fresh.expires_at),
+                    &secret_context(&connection.id),
+                );
+                self.store
+                    .set_connection_secret(&connection.id, &sealed)
+                    .await
+                    .map_err(store_error)?;
+                Ok(fresh.access_token)
+            }
+            Err(e) => {
+                if matches!(e, GoogleError::InvalidGrant(_)) {
+                    let message = "Google no longer accepts this connection; connect again";
+                    self.store
+                        .set_connection_status(
+                            &connection.id,
+                            "needs_reconnect",
+                            Some(message),
+                            None,
+                        )
+                        .await
+                        .map_err(store_error)?;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Runs `call` with a token, refreshing once and retrying once if Google refuses it.
+    async fn with_token<'a, T>(
+        &self,
+        connection_id: &str,
+        now: Instant,
+        call: impl Fn(String) -> BoxFuture<'a, std::result::Result<T, GoogleError>>,
+    ) -> std::result::Result<T, GoogleError> {
+        let token = self.access_token(connection_id, now, None).await?;
+        match call(token.clone()).await {
+            Err(GoogleError::Unauthorized) => {
+                let fresh = self.access_token(connection_id, now, Some(&token)).await?;
+                call(fresh).await
+            }
+            other => other,
+        }
+    }
+
+    async fn sync_google(
+        &self,
+        connection: &ConnectionRecord,
+        calendars: &[&CalendarRecord],
+        from: Instant,
+        to: Instant,
+        now: Instant,
+    ) -> Result<()> {
+        let Some(google) = &self.google else {
+            return Ok(());
+        };
+        let ids: Vec<String> = calendars.iter().map(|c| c.remote_id.clone()).collect();
+        let ids = &ids;
+        let read = self
+            .with_token(&connection.id, now, |token| {
+                Box::pin(async move { google.free_busy(&token, ids, from, to).await })
+            })
+            .await;
+        match read {
+            Ok(found) => {
+                let mut failure = None;
+                for cal in calendars {
+                    match found.get(&cal.remote_id) {
+                        Some(Ok(busy)) => {
+                            let mut busy: Vec<(i64, i64)> = busy
+                                .iter()
+                                .map(|(s, e)| (s.as_millis(), e.as_millis()))
+                                .collect();
+                            busy.sort_unstable();
+                            busy.dedup();
+                            let before = self.store.calendar_busy(&cal.id).await?;
+                            let changed = (before != busy).then_some(busy.as_slice());
+                            self.store
+                                .save_calendar_busy(cal, changed, from, to, now)
+                                .await?;
+                        }
+                        Some(Err(message)) => {
+                            self.store.fail_calendar_sync(cal, message).await?;
+                            failure = Some(format!("{:?}: {message}", cal.name));
+                        }
+                        None => {
+                            self.store
+                                .fail_calendar_sync(cal, "not in Google's answer")
+                                .await?;
+                            failure = Some(format!("{:?} was not in Google's answer", cal.name));
+                        }
+                    }
+                }
+                let (status, error, synced) = match &failure {
+                    Some(m) => ("error", Some(m.as_str()), None),
+                    None => ("ok", None, Some(now)),
+                };
+                self.store
+                    .set_connection_status(&connection.id, status, error, synced)
+                    .await?;
+            }
+            Err(e) => {
+                let message = e.to_string();
+                for cal in calendars {
+                    self.store.fail_calendar_sync(cal, &message).await?;
+                }
+                let status = if matches!(e, GoogleError::InvalidGrant(_)) {
+                    "needs_reconnect"
+                } else {
+                    "error"
+                };
+                self.store
+                    .set_connection_status(&connection.id, status, Some(&message), None)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn write_google(
+        &self,
+        connection: &ConnectionRecord,
+        cal: &CalendarRecord,
+        found: &Found,
+        now: Instant,
+    ) -> std::result::Result<bool, SendError> {
+        let google = self
+            .google
+            .as_ref()
+            .ok_or_else(|| SendError::permanent("Google Calendar is not set up on this server"))?;
+        let transient = |e: crate::store::StoreError| SendError::transient(e.to_string());
+        let b = &found.booking;
+        let recorded = self
+            .store
+            .calendar_event(&b.id, &cal.id)
+            .await
+            .map_err(transient)?;
+        if b.status == BookingStatus::Cancelled {
+            let Some((event_id, _)) = recorded else {
+                return Ok(false);
+            };
+            let event_id = &event_id;
+            self.with_token(&connection.id, now, |token| {
+                Box::pin(async move { google.delete_event(&token, &cal.remote_id, event_id).await })
+            })
+            .await
+            .map_err(|e| failed(&e))?;
+            self.store
+                .forget_calendar_event(&b.id, &cal.id)
+                .await
+                .map_err(transient)?;
+            return Ok(true);
+        }
+        let (summary, description, location) = self.sender.with_invite(
+            b,
+            &found.host,
+            &found.meeting,
+            scheduling::invite::Method::Publish,
+            Recipient::Host,
+            |i| {
+                (
+                    i.summary.to_owned(),
+                    i.description.to_owned(),
+                    i.location.map(str::to_owned),
+                )
+            },
+        );
+        let draft = EventDraft {
+            ical_uid: self.sender.uid(&b.id),
+            summary,
+            description,
+            location,
+            start: b.start,
+            end: b.end,
+            attendee_name: b.guest_name.clone(),
+            attendee_email: b.guest_email.clone(),
+            meet_request: None,
+        };
+        let draft = &draft;
+        if let Some((event_id, _)) = recorded {
+            let event_id = &event_id;
+            self.with_token(&connection.id, now, |token| {
+                Box::pin(async move {
+                    google
+                        .update_event(&token, &cal.remote_id, event_id, draft)
+                        .await
+                })
+            })
+            .await
+            .map_err(|e| failed(&e))?;
+        } else {
+            let (event_id, _meet) = self
+                .with_token(&connection.id, now, |token| {
+                    Box::pin(
+                        async move { google.insert_event(&token, &cal.remote_id, draft).await },
+                    )
+                })
+                .await
+                .map_err(|e| failed(&e))?;
+            self.store
+                .save_calendar_event(&b.id, &cal.id, &event_id, None)
+                .await
+                .map_err(transient)?;
+        }
         Ok(true)
     }
 }

@@ -172,6 +172,61 @@ impl Store {
         Ok(())
     }
 
+    /// Replaces a connection's sealed secret (a refreshed or rotated token).
+    pub async fn set_connection_secret(&self, id: &str, sealed: &str) -> Result<()> {
+        sqlx::query("UPDATE calendar_connection SET secret_sealed = $2 WHERE connection_id = $1")
+            .bind(id)
+            .bind(sealed)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Remembers an OAuth `state` for the host until `expires`.
+    pub async fn add_oauth_state(
+        &self,
+        state: &str,
+        host_id: &str,
+        provider: &str,
+        expires: Instant,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO oauth_state (state, app_user_id, provider, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(state)
+        .bind(host_id)
+        .bind(provider)
+        .bind(expires.as_millis())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Spends an OAuth `state`: true when it was the host's, for `provider`, and unexpired.
+    pub async fn spend_oauth_state(
+        &self,
+        state: &str,
+        host_id: &str,
+        provider: &str,
+        now: Instant,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "DELETE FROM oauth_state WHERE state = $1 AND app_user_id = $2 AND provider = $3 \
+             AND expires_at > $4",
+        )
+        .bind(state)
+        .bind(host_id)
+        .bind(provider)
+        .bind(now.as_millis())
+        .execute(&self.pool)
+        .await?;
+        sqlx::query("DELETE FROM oauth_state WHERE expires_at <= $1")
+            .bind(now.as_millis())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     /// Deletes a host's connection, its calendars and their busy times, in a transaction
     /// that locks the host (the busy times were part of its schedule).
     pub async fn delete_connection(&self, host_id: &str, id: &str) -> Result<bool> {

@@ -17,6 +17,7 @@ const SQLITE: &[(i64, &str)] = &[
     (7, include_str!("../../migrations/sqlite/0007_embed.sql")),
     (8, include_str!("../../migrations/sqlite/0008_webhooks.sql")),
     (9, include_str!("../../migrations/sqlite/0009_calendars.sql")),
+    (10, include_str!("../../migrations/sqlite/0010_oauth.sql")),
 ];
 #[rustfmt::skip]
 const POSTGRES: &[(i64, &str)] = &[
@@ -29,6 +30,7 @@ const POSTGRES: &[(i64, &str)] = &[
     (7, include_str!("../../migrations/postgres/0007_embed.sql")),
     (8, include_str!("../../migrations/postgres/0008_webhooks.sql")),
     (9, include_str!("../../migrations/postgres/0009_calendars.sql")),
+    (10, include_str!("../../migrations/postgres/0010_oauth.sql")),
 ];
 
 /// An arbitrary constant naming NovaCRM's migration lock.

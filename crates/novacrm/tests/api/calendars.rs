@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
 use crate::helpers::{Backend, NowTs, TestApp, spawn_app};
-use crate::outside::Radicale;
+use crate::outside::{FakeGoogle, Radicale};
 
 /// A webhook receiver on 127.0.0.1 that keeps what it is sent and answers 503 to the first
 /// `failures` requests.
@@ -702,7 +702,243 @@ async fn caldav_writes_are_conditional() {
     );
 }
 
+async fn google_calendar_connects_reads_writes_and_refreshes(backend: Backend) {
+    let google = FakeGoogle::start().await;
+    {
+        let mut g = google.state.lock().unwrap();
+        let mut calendars = vec![
+            json!({"id": "jane@example.com", "summary": "Jane", "primary": true, "accessRole": "owner"}),
+            json!({"id": "team@group.example", "summary": "Team", "accessRole": "writer"}),
+            json!({"id": "holidays@group.example", "summary": "Holidays", "accessRole": "reader"}),
+        ];
+        // Enough calendars to need two freeBusy requests per window.
+        calendars.extend((0..50).map(|i| json!({"id": format!("c{i}@group.example"), "summary": format!("C{i}"), "accessRole": "owner"})));
+        g.calendars = calendars;
+        g.busy.insert(
+            "jane@example.com".into(),
+            vec![("2026-11-24T15:00:00Z".into(), "2026-11-24T16:00:00Z".into())],
+        );
+    }
+    let config = google.config();
+    let app = crate::helpers::spawn_app_with(backend, move |c| c.google = Some(config)).await;
+    let cookie = crate::pages::dashboard_login(&app).await;
+    let client = crate::helpers::no_redirects();
+    let get = |path: String| {
+        client
+            .get(app.url(&path))
+            .header("cookie", cookie.clone())
+            .send()
+    };
+    let start = get("/dashboard/integrations/google/start".into())
+        .await
+        .unwrap();
+    assert_eq!(start.status(), 303);
+    let to = start.headers()["location"].to_str().unwrap().to_owned();
+    assert!(to.starts_with(&format!("{}/auth?", google.base)), "{to}");
+    let query: std::collections::HashMap<String, String> = reqwest::Url::parse(&to)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect();
+    assert_eq!(query["access_type"], "offline");
+    assert_eq!(query["client_id"], crate::outside::GOOGLE_CLIENT_ID);
+    let redirect = app.url("/dashboard/integrations/google/callback");
+    assert_eq!(query["redirect_uri"], redirect);
+    let state = query["state"].clone();
+    let forged = get("/dashboard/integrations/google/callback?code=good-code&state=forged".into())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(forged.contains("expired or was not started here"));
+    let done = get(format!(
+        "/dashboard/integrations/google/callback?code=good-code&state={state}"
+    ))
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    assert!(done.contains("Connected Google Calendar"), "{done}");
+    let again = get(format!(
+        "/dashboard/integrations/google/callback?code=good-code&state={state}"
+    ))
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    assert!(
+        again.contains("expired or was not started here"),
+        "a state is spent once"
+    );
+    {
+        let g = google.state.lock().unwrap();
+        let exchange = &g.token_requests[0];
+        assert_eq!(exchange["grant_type"], "authorization_code");
+        assert_eq!(exchange["code"], "good-code");
+        assert_eq!(exchange["redirect_uri"], redirect);
+        // 96 days of 52 checked calendars: two windows (≤ 90 days) × two batches (≤ 50).
+        assert_eq!(
+            g.free_busy_requests.len(),
+            4,
+            "{:?}",
+            g.free_busy_requests.len()
+        );
+    }
+    let listed = app
+        .authed(Method::GET, "/api/calendar-connections", None)
+        .await;
+    let connection = &listed.body[0];
+    assert_eq!(connection["provider"], "google");
+    assert_eq!(connection["username"], "jane@example.com");
+    assert_eq!(connection["status"], "ok");
+    let cals = connection["calendars"].as_array().unwrap();
+    let by_name = |n: &str| cals.iter().find(|c| c["name"] == n).unwrap().clone();
+    assert_eq!(by_name("Jane")["addBookings"], true);
+    assert_eq!(
+        by_name("Holidays")["checkConflicts"],
+        false,
+        "read-only calendars do not block"
+    );
+    let slots = day(&app, "2026-11-24").await;
+    assert!(!has(&slots, "2026-11-24T15:00:00Z") && has(&slots, "2026-11-24T14:00:00Z"));
+
+    // A calendar Google cannot read is unknown, so busy: the page offers nothing until the
+    // host stops checking it.
+    google.state.lock().unwrap().failing = Some("team@group.example".into());
+    app.clock
+        .set(app.clock.now_ts() + SignedDuration::from_secs(5 * 60 + 1));
+    app.run_jobs().await;
+    assert!(day(&app, "2026-11-25").await.is_empty());
+    let id = connection["id"].as_str().unwrap();
+    let team = by_name("Team")["id"].clone();
+    let patched = app
+        .authed(
+            Method::PATCH,
+            &format!("/api/calendar-connections/{id}"),
+            Some(json!({"calendars": [{"id": team, "checkConflicts": false}]})),
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{:?}", patched.body);
+    assert!(!day(&app, "2026-11-25").await.is_empty());
+
+    // Bookings become events without Google's own invitations; moves update, cancels delete.
+    let booked = app
+        .book(&app.quick_call, "2026-11-25T14:00:00Z", "ann@example.com")
+        .await;
+    assert_eq!(booked.status, 201, "{:?}", booked.body);
+    let booking = booked.body["id"].as_str().unwrap().to_owned();
+    app.run_jobs().await;
+    app.authed(
+        Method::PATCH,
+        &format!("/api/bookings/{booking}"),
+        Some(json!({"startTime": "2026-11-25T14:30:00Z"})),
+    )
+    .await;
+    // (Each job writes the booking as it is then: a move and a cancel queued together
+    // would end as one delete.)
+    app.run_jobs().await;
+    app.authed(
+        Method::PATCH,
+        &format!("/api/bookings/{booking}"),
+        Some(json!({"status": "CANCELLED"})),
+    )
+    .await;
+    app.run_jobs().await;
+    {
+        let g = google.state.lock().unwrap();
+        let methods: Vec<&str> = g.event_calls.iter().map(|(m, _, _)| m.as_str()).collect();
+        assert_eq!(methods, ["POST", "PUT", "DELETE"]);
+        assert!(
+            g.event_calls[0]
+                .1
+                .contains("/calendars/jane%40example.com/events")
+        );
+        let uid = g.event_calls[0].2["iCalUID"].as_str().unwrap();
+        assert!(
+            uid.starts_with(&format!("{booking}@")),
+            "the invite's UID: {uid}"
+        );
+        assert_eq!(
+            g.event_calls[1].2["start"]["dateTime"],
+            "2026-11-25T14:30:00Z"
+        );
+    }
+
+    // The access token is refused: three writes at once lead to exactly one refresh, and the
+    // rotated refresh token is the one used next time.
+    google.revoke_access();
+    for at in [
+        "2026-11-26T14:00:00Z",
+        "2026-11-26T15:00:00Z",
+        "2026-11-26T16:00:00Z",
+    ] {
+        let b = app
+            .book(
+                &app.quick_call,
+                at,
+                &format!("g{}@example.com", &at[11..13]),
+            )
+            .await;
+        assert_eq!(b.status, 201, "{:?}", b.body);
+    }
+    app.run_jobs().await;
+    assert_eq!(google.refreshes(), 1, "one refresh for three refused calls");
+    assert_eq!(google.state.lock().unwrap().event_calls.len(), 6);
+    google.revoke_access();
+    app.book(&app.quick_call, "2026-11-27T14:00:00Z", "h@example.com")
+        .await;
+    app.run_jobs().await;
+    assert_eq!(google.refreshes(), 2);
+    assert_eq!(
+        google.state.lock().unwrap().token_requests[2]["refresh_token"],
+        "refresh-2"
+    );
+    assert_eq!(google.state.lock().unwrap().event_calls.len(), 7);
+
+    // 429: the write is retried after the outbox's backoff.
+    google.state.lock().unwrap().rate_limit_next = 1;
+    app.book(&app.quick_call, "2026-11-27T15:00:00Z", "i@example.com")
+        .await;
+    app.run_jobs().await;
+    assert_eq!(
+        google.state.lock().unwrap().event_calls.len(),
+        7,
+        "refused, not retried yet"
+    );
+    app.clock
+        .set(app.clock.now_ts() + SignedDuration::from_secs(31));
+    app.run_jobs().await;
+    assert_eq!(google.state.lock().unwrap().event_calls.len(), 8);
+
+    // invalid_grant: the connection needs the host, and says so.
+    google.state.lock().unwrap().invalid_grant = true;
+    google.revoke_access();
+    app.clock
+        .set(app.clock.now_ts() + SignedDuration::from_secs(5 * 60 + 1));
+    app.run_jobs().await;
+    let listed = app
+        .authed(Method::GET, "/api/calendar-connections", None)
+        .await;
+    assert_eq!(
+        listed.body[0]["status"], "needs_reconnect",
+        "{:?}",
+        listed.body
+    );
+    let page = get("/dashboard/integrations".into())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Disconnect and connect again"), "{page}");
+    assert!(day(&app, "2026-11-30").await.is_empty());
+}
+
 crate::on_both_backends!(
+    google_calendar_connects_reads_writes_and_refreshes,
     caldav_calendars_block_the_page_and_receive_bookings,
     hosts_manage_integrations_in_the_dashboard,
     webhooks_are_signed_ordered_and_retried,

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -27,6 +27,11 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/dashboard/integrations", get(page))
         .route("/dashboard/integrations/feed", post(issue_feed))
+        .route("/dashboard/integrations/google/start", get(google_start))
+        .route(
+            "/dashboard/integrations/google/callback",
+            get(google_callback),
+        )
         .route("/dashboard/calendars", post(connect_calendar))
         .route("/dashboard/calendars/{id}", post(save_calendars))
         .route("/dashboard/calendars/{id}/delete", post(disconnect))
@@ -85,6 +90,8 @@ struct IntegrationsPage<'a> {
     events: Vec<(&'static str, bool)>,
     connections: Vec<ConnectionRow>,
     connect_open: bool,
+    /// Google Calendar is set up on this server.
+    google: bool,
     typed_cal_url: String,
     typed_cal_user: String,
 }
@@ -241,6 +248,7 @@ async fn render(state: &AppState, headers: &HeaderMap, s: Session, shown: Shown)
             .map(|e| (*e, ticked.iter().any(|t| t == e)))
             .collect(),
         connect_open: shown.connect_failed || connections.is_empty(),
+        google: state.worker.calendars().google.is_some(),
         connections,
         typed_cal_url: form
             .filter(|_| shown.connect_failed)
@@ -448,4 +456,96 @@ async fn disconnect(
     };
     let _ = state.worker.calendars().delete(&s.host, &id).await;
     Redirect::to("/dashboard/integrations").into_response()
+}
+
+fn google_redirect_uri(state: &AppState, headers: &HeaderMap) -> String {
+    format!(
+        "{}/dashboard/integrations/google/callback",
+        public_base(state, headers)
+    )
+}
+
+/// Sends the host to Google's consent screen with a one-time `state`.
+async fn google_start(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let s = match session(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Some(google) = state.worker.calendars().google.clone() else {
+        let shown = Shown {
+            errors: vec!["Google Calendar is not set up on this server.".into()],
+            ..Shown::default()
+        };
+        return render(&state, &headers, s, shown).await;
+    };
+    let token = crate::services::host::random_token("");
+    let now = scheduling::Instant::from(state.clock.now());
+    let expires = now.plus_minutes(10);
+    if state
+        .store
+        .add_oauth_state(&token, &s.host.id, "google", expires)
+        .await
+        .is_err()
+    {
+        let shown = Shown {
+            errors: vec!["Something went wrong on our side; please retry.".into()],
+            ..Shown::default()
+        };
+        return render(&state, &headers, s, shown).await;
+    }
+    let url = google.authorize_url(&token, &google_redirect_uri(&state, &headers));
+    Redirect::to(&url).into_response()
+}
+
+/// Google sends the host back here: the `state` must be theirs and fresh, then the code is
+/// exchanged and the calendars connected.
+async fn google_callback(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let s = match session(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let now = state.clock.now();
+    let refuse = |message: &str| Shown {
+        errors: vec![message.to_owned()],
+        ..Shown::default()
+    };
+    if let Some(error) = query.get("error") {
+        let shown = refuse(&format!("Google did not connect: {error}."));
+        return render(&state, &headers, s, shown).await;
+    }
+    let given = query.get("state").map_or("", String::as_str);
+    let ours = state
+        .store
+        .spend_oauth_state(given, &s.host.id, "google", scheduling::Instant::from(now))
+        .await
+        .unwrap_or(false);
+    let Some(code) = query.get("code").filter(|_| ours) else {
+        let shown =
+            refuse("This Google link has expired or was not started here; please connect again.");
+        return render(&state, &headers, s, shown).await;
+    };
+    let redirect = google_redirect_uri(&state, &headers);
+    let shown = match state
+        .worker
+        .calendars()
+        .connect_google(&s.host, code, &redirect, now)
+        .await
+    {
+        Ok(calendars) => Shown {
+            flash: Some(format!(
+                "Connected Google Calendar: {} calendar(s) now block your booking page.",
+                calendars.iter().filter(|c| c.check_conflicts).count()
+            )),
+            ..Shown::default()
+        },
+        Err(e) => Shown {
+            errors: problems(e).iter().map(ToString::to_string).collect(),
+            ..Shown::default()
+        },
+    };
+    render(&state, &headers, s, shown).await
 }
