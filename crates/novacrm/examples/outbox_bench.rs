@@ -132,6 +132,11 @@ async fn main() -> anyhow::Result<()> {
         )),
         outbound: novacrm::integrations::outbound::OutboundPolicy::default(),
         google: None,
+        meetings: novacrm::integrations::meetings::MeetingLinks::new(
+            "https://meet.jit.si",
+            None,
+            None,
+        ),
     };
     let sender = Sender::new("https://book.example.com", None).map_err(anyhow::Error::msg)?;
     let sealer = Arc::new(novacrm::services::sealed::Sealer::from_secret("bench"));

@@ -138,6 +138,31 @@ pub struct Messaging {
     pub google_token_url: String,
     #[arg(long, env = "NOVACRM_GOOGLE_API_URL", default_value = crate::config::GOOGLE_API_URL)]
     pub google_api_url: String,
+    /// Where Jitsi rooms are made for meeting types with Jitsi links.
+    #[arg(long, env = "NOVACRM_JITSI_URL", default_value = crate::config::JITSI_URL)]
+    pub jitsi_url: String,
+    /// Zoom: a server-to-server OAuth app (all three set: Zoom links are offered).
+    #[arg(long, env = "NOVACRM_ZOOM_ACCOUNT_ID")]
+    pub zoom_account_id: Option<String>,
+    #[arg(long, env = "NOVACRM_ZOOM_CLIENT_ID")]
+    pub zoom_client_id: Option<String>,
+    #[arg(long, env = "NOVACRM_ZOOM_CLIENT_SECRET", hide_env_values = true)]
+    pub zoom_client_secret: Option<String>,
+    #[arg(long, env = "NOVACRM_ZOOM_OAUTH_URL", default_value = crate::config::ZOOM_OAUTH_URL)]
+    pub zoom_oauth_url: String,
+    #[arg(long, env = "NOVACRM_ZOOM_API_URL", default_value = crate::config::ZOOM_API_URL)]
+    pub zoom_api_url: String,
+    /// Microsoft Teams: an Entra app allowed to make online meetings (all three set).
+    #[arg(long, env = "NOVACRM_TEAMS_TENANT_ID")]
+    pub teams_tenant_id: Option<String>,
+    #[arg(long, env = "NOVACRM_TEAMS_CLIENT_ID")]
+    pub teams_client_id: Option<String>,
+    #[arg(long, env = "NOVACRM_TEAMS_CLIENT_SECRET", hide_env_values = true)]
+    pub teams_client_secret: Option<String>,
+    #[arg(long, env = "NOVACRM_TEAMS_LOGIN_URL", default_value = crate::config::TEAMS_LOGIN_URL)]
+    pub teams_login_url: String,
+    #[arg(long, env = "NOVACRM_GRAPH_URL", default_value = crate::config::GRAPH_URL)]
+    pub graph_url: String,
     /// Seconds a claimed job stays reserved for one worker before another may retake it.
     #[arg(long, env = "NOVACRM_JOB_LEASE_SECS", default_value_t = 300)]
     pub job_lease_secs: u64,
@@ -187,6 +212,42 @@ impl Messaging {
                     auth_url: self.google_auth_url,
                     token_url: self.google_token_url,
                     api_url: self.google_api_url.trim_end_matches('/').to_owned(),
+                })
+            }
+            _ => None,
+        };
+        self.jitsi_url
+            .trim_end_matches('/')
+            .clone_into(&mut config.jitsi_url);
+        let set = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
+        config.zoom = match (
+            set(self.zoom_account_id),
+            set(self.zoom_client_id),
+            set(self.zoom_client_secret),
+        ) {
+            (Some(account_id), Some(client_id), Some(client_secret)) => {
+                Some(crate::config::ZoomConfig {
+                    account_id,
+                    client_id,
+                    client_secret,
+                    oauth_url: self.zoom_oauth_url.trim_end_matches('/').to_owned(),
+                    api_url: self.zoom_api_url.trim_end_matches('/').to_owned(),
+                })
+            }
+            _ => None,
+        };
+        config.teams = match (
+            set(self.teams_tenant_id),
+            set(self.teams_client_id),
+            set(self.teams_client_secret),
+        ) {
+            (Some(tenant_id), Some(client_id), Some(client_secret)) => {
+                Some(crate::config::TeamsConfig {
+                    tenant_id,
+                    client_id,
+                    client_secret,
+                    login_url: self.teams_login_url.trim_end_matches('/').to_owned(),
+                    graph_url: self.graph_url.trim_end_matches('/').to_owned(),
                 })
             }
             _ => None,

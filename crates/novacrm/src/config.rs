@@ -41,6 +41,10 @@ pub struct Config {
     pub outbound_allow: Vec<Network>,
     /// Google Calendar, when its OAuth client is configured.
     pub google: Option<GoogleConfig>,
+    /// Where Jitsi rooms are made (`NOVACRM_JITSI_URL`).
+    pub jitsi_url: String,
+    pub zoom: Option<ZoomConfig>,
+    pub teams: Option<TeamsConfig>,
 }
 
 /// A token bucket: `burst` requests at once, refilled one per `every`.
@@ -190,6 +194,52 @@ impl std::fmt::Debug for GoogleConfig {
     }
 }
 
+/// Zoom's server-to-server OAuth app (one account for the service).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ZoomConfig {
+    pub account_id: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// `https://zoom.us` (token at `/oauth/token`).
+    pub oauth_url: String,
+    /// `https://api.zoom.us/v2`.
+    pub api_url: String,
+}
+
+/// A Microsoft Entra app with `OnlineMeetings.ReadWrite.All` (application) and an access
+/// policy for the hosts; meetings are made for the host's email as their user id.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TeamsConfig {
+    pub tenant_id: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// `https://login.microsoftonline.com`.
+    pub login_url: String,
+    /// `https://graph.microsoft.com/v1.0`.
+    pub graph_url: String,
+}
+
+macro_rules! redacted_debug {
+    ($name:ident, $($field:ident),*) => {
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($name))
+                    $(.field(stringify!($field), &self.$field))*
+                    .field("client_secret", &"***")
+                    .finish()
+            }
+        }
+    };
+}
+redacted_debug!(ZoomConfig, account_id, client_id, oauth_url, api_url);
+redacted_debug!(TeamsConfig, tenant_id, client_id, login_url, graph_url);
+
+pub const JITSI_URL: &str = "https://meet.jit.si";
+pub const ZOOM_OAUTH_URL: &str = "https://zoom.us";
+pub const ZOOM_API_URL: &str = "https://api.zoom.us/v2";
+pub const TEAMS_LOGIN_URL: &str = "https://login.microsoftonline.com";
+pub const GRAPH_URL: &str = "https://graph.microsoft.com/v1.0";
+
 pub const GOOGLE_AUTH_URL: &str = "https://accounts.google.com/o/oauth2/v2/auth";
 pub const GOOGLE_TOKEN_URL: &str = "https://oauth2.googleapis.com/token";
 pub const GOOGLE_API_URL: &str = "https://www.googleapis.com/calendar/v3";
@@ -214,6 +264,9 @@ impl Default for Config {
             secret: None,
             outbound_allow: Vec::new(),
             google: None,
+            jitsi_url: JITSI_URL.into(),
+            zoom: None,
+            teams: None,
         }
     }
 }
@@ -262,6 +315,9 @@ impl std::fmt::Debug for Config {
             .field("secret", &self.secret.as_ref().map(|_| "***"))
             .field("outbound_allow", &self.outbound_allow)
             .field("google", &self.google)
+            .field("jitsi_url", &self.jitsi_url)
+            .field("zoom", &self.zoom)
+            .field("teams", &self.teams)
             .finish()
     }
 }

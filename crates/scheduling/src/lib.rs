@@ -27,7 +27,7 @@ pub use civil::Zone;
 pub use engine::{BookedTime, Busy, MeetingRules, Query, Slot, free_slots, is_offered};
 pub use field::{FieldError, Obj};
 pub use instant::Instant;
-pub use location::Location;
+pub use location::{Location, VideoProvider};
 pub use phone::Phone;
 pub use recurrence::RecurrenceRule;
 pub use scenario::Scenario;

@@ -16,6 +16,48 @@ pub enum Location {
     GuestCallsHost { phone: String },
     /// A video or conference link: Zoom, Meet, Teams, Jitsi…
     Link { url: String },
+    /// A video call whose link a provider makes for each booking (through the outbox); a
+    /// booking shows it once made ([`Location::for_booking`]).
+    Video { provider: VideoProvider },
+}
+
+/// Who makes a booking's video link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VideoProvider {
+    /// A room on the configured Jitsi server; no account needed.
+    Jitsi,
+    /// Through the host's Google Calendar connection.
+    GoogleMeet,
+    /// Zoom, through the server's server-to-server OAuth app.
+    Zoom,
+    /// Microsoft Teams, through Graph `onlineMeetings`.
+    Teams,
+}
+
+impl VideoProvider {
+    pub const ALL: [Self; 4] = [Self::Jitsi, Self::GoogleMeet, Self::Zoom, Self::Teams];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Jitsi => "jitsi",
+            Self::GoogleMeet => "google_meet",
+            Self::Zoom => "zoom",
+            Self::Teams => "teams",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Jitsi => "Jitsi Meet",
+            Self::GoogleMeet => "Google Meet",
+            Self::Zoom => "Zoom",
+            Self::Teams => "Microsoft Teams",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.key() == key)
+    }
 }
 
 impl Location {
@@ -65,9 +107,21 @@ impl Location {
                 }
                 Ok(Self::Link { url })
             }
+            "video" => {
+                let key = obj.required_str("provider")?;
+                let provider = VideoProvider::parse(key).ok_or_else(|| {
+                    obj.error(
+                        "provider",
+                        format!(
+                            "{key:?} is not a video provider (jitsi, google_meet, zoom or teams)"
+                        ),
+                    )
+                })?;
+                Ok(Self::Video { provider })
+            }
             other => Err(obj.error(
                 "kind",
-                format!("{other:?} is not a location kind (in_person, phone or link)"),
+                format!("{other:?} is not a location kind (in_person, phone, link or video)"),
             )),
         }
     }
@@ -80,6 +134,18 @@ impl Location {
                 json!({"kind": "phone", "caller": "guest", "phone": phone})
             }
             Self::Link { url } => json!({"kind": "link", "url": url}),
+            Self::Video { provider } => json!({"kind": "video", "provider": provider.key()}),
+        }
+    }
+
+    /// The location of one booking: a video call with its link made is shown as that link.
+    #[must_use]
+    pub fn for_booking(&self, meeting_link: Option<&str>) -> Self {
+        match (self, meeting_link) {
+            (Self::Video { .. }, Some(url)) => Self::Link {
+                url: url.to_owned(),
+            },
+            _ => self.clone(),
         }
     }
 
@@ -90,6 +156,7 @@ impl Location {
             Self::HostCallsGuest => ("phone_host_calls", None),
             Self::GuestCallsHost { phone } => ("phone_guest_calls", Some(phone)),
             Self::Link { url } => ("link", Some(url)),
+            Self::Video { provider } => ("video", Some(provider.key())),
         }
     }
 
@@ -104,6 +171,13 @@ impl Location {
             "phone_host_calls" => Self::HostCallsGuest,
             "phone_guest_calls" => Self::GuestCallsHost { phone: value()? },
             "link" => Self::Link { url: value()? },
+            "video" => {
+                let key = value()?;
+                Self::Video {
+                    provider: VideoProvider::parse(&key)
+                        .ok_or_else(|| format!("unknown video provider {key:?}"))?,
+                }
+            }
             other => return Err(format!("unknown location kind {other:?}")),
         })
     }
@@ -121,6 +195,12 @@ impl Location {
                 format!("Phone call: please call {host_name} at {phone}")
             }
             Self::Link { url } => format!("Video call: {url}"),
+            Self::Video { provider } => {
+                format!(
+                    "Video call on {}: the link comes with the confirmation",
+                    provider.name()
+                )
+            }
         }
     }
 
@@ -131,6 +211,7 @@ impl Location {
             Self::HostCallsGuest => guest_phone.map(|p| format!("Phone: {p}")),
             Self::GuestCallsHost { phone } => Some(format!("Phone: {phone}")),
             Self::Link { url } => Some(url.clone()),
+            Self::Video { provider } => Some(provider.name().to_owned()),
         }
     }
 
@@ -158,6 +239,8 @@ mod tests {
             json!({"kind": "phone", "caller": "host"}),
             json!({"kind": "phone", "caller": "guest", "phone": "+1 415 555 0100"}),
             json!({"kind": "link", "url": "https://meet.jit.si/novacrm-demo"}),
+            json!({"kind": "video", "provider": "zoom"}),
+            json!({"kind": "video", "provider": "google_meet"}),
         ] {
             let location = Location::read(&value, "location").unwrap();
             assert_eq!(location.to_json(), value);

@@ -5,6 +5,7 @@
 pub mod caldav;
 pub mod google;
 pub mod mail;
+pub mod meetings;
 pub mod outbound;
 pub mod sms;
 pub mod webhook;
@@ -67,6 +68,8 @@ pub struct Integrations {
     pub outbound: outbound::OutboundPolicy,
     /// Google Calendar, when configured.
     pub google: Option<google::Google>,
+    /// Video links made for each booking (Jitsi, Zoom, Teams).
+    pub meetings: meetings::MeetingLinks,
 }
 
 impl Integrations {
@@ -89,6 +92,11 @@ impl Integrations {
             webhooks,
             outbound: policy,
             google: config.google.clone().map(google::Google::new),
+            meetings: meetings::MeetingLinks::new(
+                &config.jitsi_url,
+                config.zoom.clone(),
+                config.teams.clone(),
+            ),
         })
     }
 }

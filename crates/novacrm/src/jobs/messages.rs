@@ -166,13 +166,16 @@ impl Sender {
             "{} between {} and {}",
             meeting.name, host.name, b.guest_name
         );
-        let location = meeting
+        let place = meeting
             .location
+            .as_ref()
+            .map(|l| l.for_booking(b.meeting_link.as_deref()));
+        let location = place
             .as_ref()
             .and_then(|l| l.calendar_text(b.guest_phone.as_deref()));
         let manage = self.manage_url(b);
         let mut description = format!("{} minutes.", meeting.duration);
-        if let Some(l) = &meeting.location {
+        if let Some(l) = &place {
             description.push('\n');
             description.push_str(&l.describe(&host.name, b.guest_phone.as_deref()));
         }
@@ -202,7 +205,7 @@ impl Sender {
             summary: &summary,
             description: &description,
             location: location.as_deref(),
-            url: meeting.location.as_ref().and_then(|l| l.url()),
+            url: place.as_ref().and_then(|l| l.url()),
             organizer: Person {
                 name: &host.name,
                 email: &host.email,
@@ -226,6 +229,11 @@ impl Sender {
 
     fn view(&self, found: &Found, job: &EmailJob, history: &[BookingRecord]) -> View {
         let b = &found.booking;
+        let place = found
+            .meeting
+            .location
+            .as_ref()
+            .map(|l| l.for_booking(b.meeting_link.as_deref()));
         let guest_zone = Zone::parse(&b.timezone).unwrap_or_else(|_| found.host_zone.clone());
         let host_zone = &found.host_zone;
         let reader_zone = match job.to {
@@ -294,17 +302,10 @@ impl Sender {
             previous_when: job
                 .previous_start
                 .map(|p| when_label(p, reader_zone, Locale::for_zone(reader_zone))),
-            location: found
-                .meeting
-                .location
+            location: place
                 .as_ref()
                 .map(|l| l.describe(&found.host.name, b.guest_phone.as_deref())),
-            link: found
-                .meeting
-                .location
-                .as_ref()
-                .and_then(|l| l.url())
-                .map(str::to_owned),
+            link: place.as_ref().and_then(|l| l.url()).map(str::to_owned),
             confirmation_message: found.meeting.confirmation_message.clone(),
             reschedule_url: format!("{manage}/reschedule"),
             cancel_url: format!("{manage}#cancel"),

@@ -40,6 +40,14 @@ pub const SMS: &str = "sms";
 pub const CALENDAR_EVENT: &str = "calendar_event";
 /// A periodic read of the host's conflict calendars.
 pub const CALENDAR_SYNC: &str = "calendar_sync";
+/// A new booking's video link (Jitsi, Google Meet, Zoom, Teams), made before its emails.
+pub const MEETING_LINK: &str = "meeting_link";
+
+/// The ordering key of a booking's outward jobs that must not overtake each other: its
+/// video link, then the emails that show it, then its calendar events.
+fn booking_key(booking: &BookingRecord) -> String {
+    format!("booking:{}", booking.id)
+}
 
 /// Attempts before a job is marked failed for good.
 pub const MAX_ATTEMPTS: i64 = 8;
@@ -87,6 +95,19 @@ pub async fn booking_changed(
         Store::drop_pending_jobs(tx, &booking.id, REMINDER, now).await?;
         Store::drop_pending_jobs(tx, &booking.id, SMS_REMINDER, now).await?;
     }
+    // A video link is made first, and the new booking's emails wait for it.
+    let mut notice_key = None;
+    if change == Change::Booked {
+        let meeting =
+            Store::meeting_type_in(tx, &booking.host_id, &booking.meeting_type_id).await?;
+        if let Some(scheduling::Location::Video { .. }) = meeting.and_then(|m| m.location) {
+            let payload = serde_json::json!({ "bookingId": booking.id }).to_string();
+            let mut record = job(booking, MEETING_LINK, payload, now);
+            record.ordering_key = Some(booking_key(booking));
+            Store::enqueue(tx, &record, now).await?;
+            notice_key = Some(booking_key(booking));
+        }
+    }
     let email = |message, to, previous_start: Option<Instant>| EmailJob {
         message,
         to,
@@ -110,7 +131,9 @@ pub async fn booking_changed(
         Change::Closed => Vec::new(),
     };
     for notice in notices {
-        Store::enqueue(tx, &job(booking, EMAIL, notice.to_json(), now), now).await?;
+        let mut record = job(booking, EMAIL, notice.to_json(), now);
+        record.ordering_key.clone_from(&notice_key);
+        Store::enqueue(tx, &record, now).await?;
     }
     let plans_reminders = matches!(change, Change::Booked | Change::Rescheduled { .. });
     if plans_reminders && let Some(due) = reminders::reminder_at(now, booking.start) {
@@ -134,7 +157,8 @@ pub async fn booking_changed(
     webhooks::enqueue(tx, booking, change, now).await
 }
 
-/// One job per calendar that gets the host's bookings, in order per booking and calendar.
+/// One job per calendar that gets the host's bookings, in order per booking (after its
+/// video link: a Meet link comes with the Google event).
 async fn calendar_events(
     tx: &mut Tx,
     booking: &BookingRecord,
@@ -151,7 +175,7 @@ async fn calendar_events(
     for calendar in Store::booking_calendars_in(tx, &booking.host_id).await? {
         let payload = serde_json::json!({"calendarId": calendar.id, "bookingId": booking.id});
         let mut record = job(booking, CALENDAR_EVENT, payload.to_string(), now);
-        record.ordering_key = Some(format!("calendar:{}:{}", calendar.id, booking.id));
+        record.ordering_key = Some(booking_key(booking));
         Store::enqueue(tx, &record, now).await?;
     }
     Ok(())
@@ -390,6 +414,10 @@ impl Worker {
                     Ok(Outcome::Skipped("nothing to write".into()))
                 }
             }
+            MEETING_LINK => {
+                let booking = payload["bookingId"].as_str().unwrap_or_default();
+                self.meeting_link(booking, now).await
+            }
             CALENDAR_SYNC => {
                 let host_id = job.host_id.clone().unwrap_or_default();
                 let transient = |e: &dyn std::fmt::Display| SendError::transient(e.to_string());
@@ -424,6 +452,45 @@ impl Worker {
             }
             other => Err(SendError::permanent(format!("unknown job kind {other:?}"))),
         }
+    }
+
+    /// Makes a booking's video link with its meeting type's provider and keeps it on the
+    /// booking (its emails, invite and calendar events then show it).
+    async fn meeting_link(&self, booking_id: &str, now: Instant) -> Result<Outcome, SendError> {
+        use crate::integrations::meetings::MeetingDraft;
+        use scheduling::{Location, VideoProvider};
+        let Some(found) = Found::load(&self.store, booking_id).await? else {
+            return Ok(Outcome::Skipped("the booking is gone".into()));
+        };
+        let b = &found.booking;
+        let Some(Location::Video { provider }) = found.meeting.location else {
+            return Ok(Outcome::Skipped("no video provider".into()));
+        };
+        if b.meeting_link.is_some() || b.status == scheduling::BookingStatus::Cancelled {
+            return Ok(Outcome::Skipped("nothing to make".into()));
+        }
+        let draft = MeetingDraft {
+            topic: format!(
+                "{} — {} and {}",
+                found.meeting.name, found.host.name, b.guest_name
+            ),
+            start: b.start,
+            end: b.end,
+            host_email: found.host.email.clone(),
+        };
+        let links = &self.integrations.meetings;
+        let link = match provider {
+            VideoProvider::Jitsi => links.jitsi(),
+            VideoProvider::Zoom => links.zoom(&draft).await?,
+            VideoProvider::Teams => links.teams(&draft).await?,
+            VideoProvider::GoogleMeet => self.calendars.meet_link(&found, now).await?,
+        };
+        let transient = |e: StoreError| SendError::transient(e.to_string());
+        self.store
+            .set_meeting_link(booking_id, &link)
+            .await
+            .map_err(transient)?;
+        Ok(Outcome::Sent)
     }
 
     /// Runs due jobs every `poll` until the process stops.

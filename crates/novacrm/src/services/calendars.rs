@@ -395,7 +395,10 @@ impl Calendars {
             return Ok(false);
         };
         if connection.provider == "google" {
-            return self.write_google(&connection, &cal, &found, now).await;
+            return self
+                .write_google(&connection, &cal, &found, now)
+                .await
+                .map(|written| written.is_some());
         }
         let client = self.client(&connection).map_err(SendError::permanent)?;
         let recorded = self
@@ -720,13 +723,49 @@ impl Calendars {
         Ok(())
     }
 
+    /// A Google Meet link for a booking: its event is written now, with a conference, in the
+    /// host's Google calendar that gets bookings (else their first writable one), and
+    /// recorded so the booking's calendar job updates that event rather than making another.
+    pub async fn meet_link(
+        &self,
+        found: &Found,
+        now: Instant,
+    ) -> std::result::Result<String, SendError> {
+        let transient = |e: crate::store::StoreError| SendError::transient(e.to_string());
+        let host_id = &found.host.id;
+        let connections = self.store.connections(host_id).await.map_err(transient)?;
+        let calendars = self.store.calendars(host_id).await.map_err(transient)?;
+        let google: Vec<&ConnectionRecord> = connections
+            .iter()
+            .filter(|c| c.provider == "google")
+            .collect();
+        let target = calendars
+            .iter()
+            .filter(|c| google.iter().any(|g| g.id == c.connection_id) && c.writable)
+            .max_by_key(|c| (c.add_bookings, c.position == 0));
+        let Some(cal) = target else {
+            return Err(SendError::permanent(
+                "Google Meet links need a connected Google Calendar (Dashboard → Integrations)",
+            ));
+        };
+        let connection = google
+            .iter()
+            .find(|g| g.id == cal.connection_id)
+            .copied()
+            .expect("the calendar's connection is in the list");
+        self.write_google(connection, cal, found, now)
+            .await?
+            .flatten()
+            .ok_or_else(|| SendError::transient("Google made no Meet link yet"))
+    }
+
     async fn write_google(
         &self,
         connection: &ConnectionRecord,
         cal: &CalendarRecord,
         found: &Found,
         now: Instant,
-    ) -> std::result::Result<bool, SendError> {
+    ) -> std::result::Result<Option<Option<String>>, SendError> {
         let google = self
             .google
             .as_ref()
@@ -740,7 +779,7 @@ impl Calendars {
             .map_err(transient)?;
         if b.status == BookingStatus::Cancelled {
             let Some((event_id, _)) = recorded else {
-                return Ok(false);
+                return Ok(None);
             };
             let event_id = &event_id;
             self.with_token(&connection.id, now, |token| {
@@ -752,7 +791,7 @@ impl Calendars {
                 .forget_calendar_event(&b.id, &cal.id)
                 .await
                 .map_err(transient)?;
-            return Ok(true);
+            return Ok(Some(None));
         }
         let (summary, description, location) = self.sender.with_invite(
             b,
@@ -777,7 +816,13 @@ impl Calendars {
             end: b.end,
             attendee_name: b.guest_name.clone(),
             attendee_email: b.guest_email.clone(),
-            meet_request: None,
+            meet_request: matches!(
+                found.meeting.location,
+                Some(scheduling::Location::Video {
+                    provider: scheduling::VideoProvider::GoogleMeet
+                })
+            )
+            .then(|| b.id.clone()),
         };
         let draft = &draft;
         if let Some((event_id, _)) = recorded {
@@ -792,7 +837,7 @@ impl Calendars {
             .await
             .map_err(|e| failed(&e))?;
         } else {
-            let (event_id, _meet) = self
+            let (event_id, meet) = self
                 .with_token(&connection.id, now, |token| {
                     Box::pin(
                         async move { google.insert_event(&token, &cal.remote_id, draft).await },
@@ -804,7 +849,8 @@ impl Calendars {
                 .save_calendar_event(&b.id, &cal.id, &event_id, None)
                 .await
                 .map_err(transient)?;
+            return Ok(Some(meet));
         }
-        Ok(true)
+        Ok(Some(None))
     }
 }

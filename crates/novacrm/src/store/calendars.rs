@@ -421,6 +421,18 @@ impl Store {
         Ok(())
     }
 
+    /// Sets a booking's video link once (a retried job never replaces it).
+    pub async fn set_meeting_link(&self, booking_id: &str, link: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE booking SET meeting_link = $2 WHERE booking_id = $1 AND meeting_link IS NULL",
+        )
+        .bind(booking_id)
+        .bind(link)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     /// Where a booking's event lives in a calendar, if it was written.
     pub async fn calendar_event(
         &self,

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
 use crate::helpers::{Backend, NowTs, TestApp, spawn_app};
-use crate::outside::{FakeGoogle, Radicale};
+use crate::outside::{FakeGoogle, FakeVideo, Radicale};
 
 /// A webhook receiver on 127.0.0.1 that keeps what it is sent and answers 503 to the first
 /// `failures` requests.
@@ -913,6 +913,40 @@ async fn google_calendar_connects_reads_writes_and_refreshes(backend: Backend) {
     app.run_jobs().await;
     assert_eq!(google.state.lock().unwrap().event_calls.len(), 8);
 
+    // Google Meet: the link comes with the booking's Google event (asked for with the
+    // booking's id), before the emails; the calendar job then updates that same event.
+    let meet = app
+        .authed(
+            Method::PATCH,
+            &format!("/api/meeting-types/{}", app.consultation),
+            Some(json!({"location": {"kind": "video", "provider": "google_meet"}})),
+        )
+        .await;
+    assert_eq!(meet.status, 200, "{:?}", meet.body);
+    let booked = app
+        .book(
+            &app.consultation,
+            "2026-11-30T15:00:00Z",
+            "meet@example.com",
+        )
+        .await;
+    assert_eq!(booked.status, 201, "{:?}", booked.body);
+    let meet_id = booked.body["id"].as_str().unwrap().to_owned();
+    app.run_jobs().await;
+    {
+        let g = google.state.lock().unwrap();
+        let methods: Vec<&str> = g.event_calls[8..]
+            .iter()
+            .map(|(m, _, _)| m.as_str())
+            .collect();
+        assert_eq!(methods, ["POST", "PUT"], "one event, made then updated");
+        let request = &g.event_calls[8].2["conferenceData"]["createRequest"];
+        assert_eq!(request["requestId"], meet_id.as_str());
+        assert_eq!(request["conferenceSolutionKey"]["type"], "hangoutsMeet");
+    }
+    let link = format!("https://meet.example/{meet_id}");
+    assert!(app.smtp.to("meet@example.com")[0].text().contains(&link));
+
     // invalid_grant: the connection needs the host, and says so.
     google.state.lock().unwrap().invalid_grant = true;
     google.revoke_access();
@@ -937,7 +971,102 @@ async fn google_calendar_connects_reads_writes_and_refreshes(backend: Backend) {
     assert!(day(&app, "2026-11-30").await.is_empty());
 }
 
+/// Video links made per booking, before the emails that show them: Jitsi (no account),
+/// Zoom (server-to-server OAuth) and Teams (Graph), against fakes that check every request.
+async fn video_links_are_made_before_the_emails(backend: Backend) {
+    let video = FakeVideo::start().await;
+    let base = video.base.clone();
+    let app = crate::helpers::spawn_app_with(backend, move |c| {
+        c.jitsi_url = "https://jitsi.example".into();
+        c.zoom = Some(novacrm::config::ZoomConfig {
+            account_id: "zoom-account".into(),
+            client_id: "zoom-client".into(),
+            client_secret: "zoom-secret".into(),
+            oauth_url: format!("{base}/zoom"),
+            api_url: format!("{base}/zoom/v2"),
+        });
+        c.teams = Some(novacrm::config::TeamsConfig {
+            tenant_id: "tenant-1".into(),
+            client_id: "teams-client".into(),
+            client_secret: "teams-secret".into(),
+            login_url: format!("{base}/ms"),
+            graph_url: format!("{base}/graph/v1.0"),
+        });
+    })
+    .await;
+    let starts = [
+        "2026-11-24T14:00:00Z",
+        "2026-11-24T15:00:00Z",
+        "2026-11-24T16:00:00Z",
+    ];
+    for ((provider, expected), start) in [
+        ("jitsi", "https://jitsi.example/NovaCRM-"),
+        ("zoom", "https://zoom.example/j/123?pwd=x"),
+        ("teams", "https://teams.example/l/meetup-join/1"),
+    ]
+    .into_iter()
+    .zip(starts)
+    {
+        let typed = app
+            .authed(
+                Method::PATCH,
+                &format!("/api/meeting-types/{}", app.quick_call),
+                Some(json!({"location": {"kind": "video", "provider": provider}})),
+            )
+            .await;
+        assert_eq!(typed.status, 200, "{:?}", typed.body);
+        let guest = format!("{provider}@example.com");
+        let booked = app.book(&app.quick_call, start, &guest).await;
+        assert_eq!(booked.status, 201, "{:?}", booked.body);
+        let id = booked.body["id"].as_str().unwrap().to_owned();
+        app.run_jobs().await;
+        let bookings = app.authed(Method::GET, "/api/bookings", None).await.body;
+        let link = bookings
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["id"] == id.as_str())
+            .unwrap()["meetingLink"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(link.starts_with(expected), "{provider}: {link}");
+        let mail = app.smtp.to(&guest);
+        let confirmation = mail.first().expect("a confirmation");
+        assert!(
+            confirmation.text().contains(&link),
+            "{provider}: the first email carries the link"
+        );
+        let (first, second) = confirmation.calendar();
+        let ics = if first.contains("BEGIN:VCALENDAR") {
+            first
+        } else {
+            second
+        };
+        assert!(
+            ics.replace("\r\n ", "").contains(&format!("URL:{link}")),
+            "{ics}"
+        );
+    }
+    let calls = video.calls.lock().unwrap().clone();
+    let names: Vec<&str> = calls.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "zoom token",
+            "zoom meeting",
+            "ms token",
+            "teams meeting for jane%40example.com"
+        ]
+        .map(|n| n.replace("%40", "@"))
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+    );
+}
+
 crate::on_both_backends!(
+    video_links_are_made_before_the_emails,
     google_calendar_connects_reads_writes_and_refreshes,
     caldav_calendars_block_the_page_and_receive_bookings,
     hosts_manage_integrations_in_the_dashboard,

@@ -131,6 +131,10 @@ fn render_manage(
     let title = format!("{} with {}", meeting.name, host.name);
     let details = b.meeting_notes.clone().unwrap_or_default();
     let (csrf, set_cookie) = form_token(headers, GUEST_FORM_COOKIE, "/booking");
+    let place = meeting
+        .location
+        .as_ref()
+        .map(|l| l.for_booking(b.meeting_link.as_deref()));
     let page = ManagePage {
         asset_version: &ASSET_VERSION,
         token: b.guest_token.as_deref().unwrap_or_default(),
@@ -145,15 +149,10 @@ fn render_manage(
         message: (state_name == "booked")
             .then(|| meeting.confirmation_message.clone())
             .flatten(),
-        location: meeting
-            .location
+        location: place
             .as_ref()
             .map(|l| l.describe(&host.name, b.guest_phone.as_deref())),
-        link: meeting
-            .location
-            .as_ref()
-            .and_then(|l| l.url())
-            .map(str::to_owned),
+        link: place.as_ref().and_then(|l| l.url()).map(str::to_owned),
         guest_when: when_label(b.start, &guest_zone, locale),
         guest_zone: guest_zone.name(),
         host_when: when_label(b.start, host_zone, locale),

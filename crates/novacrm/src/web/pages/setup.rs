@@ -145,6 +145,7 @@ fn location_fields(location: Option<&scheduling::Location>) -> (String, String) 
         Some(Location::HostCallsGuest) => ("phone_host".into(), String::new()),
         Some(Location::GuestCallsHost { phone }) => ("phone_guest".into(), phone.clone()),
         Some(Location::Link { url }) => ("link".into(), url.clone()),
+        Some(Location::Video { provider }) => (format!("video_{}", provider.key()), String::new()),
     }
 }
 
@@ -155,6 +156,9 @@ fn location_body(kind: &str, value: &str) -> Value {
         "phone_host" => json!({"kind": "phone", "caller": "host"}),
         "phone_guest" => json!({"kind": "phone", "caller": "guest", "phone": value}),
         "link" => json!({"kind": "link", "url": value}),
+        video if video.starts_with("video_") => {
+            json!({"kind": "video", "provider": &video["video_".len()..]})
+        }
         _ => Value::Null,
     }
 }
