@@ -7,6 +7,7 @@
 //! of the protocol, with Basic authentication (app-specific passwords).
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use quick_xml::Reader;
@@ -48,11 +49,32 @@ pub struct RemoteCalendar {
     pub writable: bool,
 }
 
-/// One `<response>` of a multistatus answer: its href and the properties found (status 200).
+/// One `<response>` of a multistatus answer: its href, the properties found (status 200),
+/// and its own status when it has one (a sync report's 404 for a removed member).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct DavResponse {
     href: String,
     props: HashMap<String, Prop>,
+    status: Option<u16>,
+}
+
+/// A multistatus answer: its responses, and the sync token a sync report ends with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Multistatus {
+    responses: Vec<DavResponse>,
+    sync_token: Option<String>,
+}
+
+/// What changed in a collection since a sync token (RFC 6578).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Changes {
+    /// Everything the collection holds (a first read, or a token the server forgot).
+    pub full: bool,
+    /// Members added or changed, by URL.
+    pub changed: Vec<String>,
+    /// Members removed, by URL.
+    pub removed: Vec<String>,
+    pub token: String,
 }
 
 /// A property's content as far as CalDAV needs it.
@@ -68,6 +90,10 @@ struct Prop {
 
 /// Reads a multistatus body by local names (DAV: and CalDAV names do not collide here).
 fn multistatus(body: &str) -> Result<Vec<DavResponse>, String> {
+    read_multistatus(body).map(|m| m.responses)
+}
+
+fn read_multistatus(body: &str) -> Result<Multistatus, String> {
     let mut reader = Reader::from_str(body);
     let mut stack: Vec<String> = Vec::new();
     let mut responses = Vec::new();
@@ -76,6 +102,7 @@ fn multistatus(body: &str) -> Result<Vec<DavResponse>, String> {
     let mut status_ok = false;
     let mut current: Option<String> = None;
     let mut text = String::new();
+    let mut sync_token = None;
     loop {
         let event = reader
             .read_event()
@@ -150,6 +177,13 @@ fn multistatus(body: &str) -> Result<Vec<DavResponse>, String> {
                     "status" if parent == Some("propstat") => {
                         status_ok = text.split_whitespace().nth(1) == Some("200");
                     }
+                    "status" if parent == Some("response") => {
+                        response.status =
+                            text.split_whitespace().nth(1).and_then(|c| c.parse().ok());
+                    }
+                    "sync-token" if parent == Some("multistatus") => {
+                        sync_token = Some(text.trim().to_owned());
+                    }
                     "propstat" => {
                         if status_ok {
                             response.props.extend(pending.drain());
@@ -174,7 +208,10 @@ fn multistatus(body: &str) -> Result<Vec<DavResponse>, String> {
             _ => {}
         }
     }
-    Ok(responses)
+    Ok(Multistatus {
+        responses,
+        sync_token,
+    })
 }
 
 const PRINCIPAL: &str = r#"<?xml version="1.0" encoding="utf-8"?>
@@ -433,6 +470,115 @@ impl CalDav {
             .collect())
     }
 
+    /// What changed in `calendar` since `token` (everything, without one), by RFC 6578
+    /// sync-collection; `None` when the server does not offer it (read by time range then).
+    /// A token the server no longer knows gives a full answer.
+    pub async fn changes(
+        &self,
+        calendar: &str,
+        token: Option<&str>,
+    ) -> Result<Option<Changes>, CalDavError> {
+        let url = Url::parse(calendar).map_err(|e| CalDavError::Failed(e.to_string()))?;
+        let report = |token: &str| {
+            format!(
+                r#"<?xml version="1.0" encoding="utf-8"?>
+<d:sync-collection xmlns:d="DAV:"><d:sync-token>{}</d:sync-token><d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>"#,
+                quick_xml::escape::escape(token)
+            )
+        };
+        let mut answer = self
+            .call(
+                "REPORT",
+                &url,
+                Some("0"),
+                Some(report(token.unwrap_or(""))),
+                &[],
+            )
+            .await;
+        let full = match (&answer, token) {
+            // 403 valid-sync-token, 409, 410: the server forgot the token; start over.
+            (Err(CalDavError::Failed(_) | CalDavError::PreconditionFailed), Some(_)) => {
+                answer = self
+                    .call("REPORT", &url, Some("0"), Some(report("")), &[])
+                    .await;
+                true
+            }
+            (_, None) => true,
+            _ => false,
+        };
+        let text = match answer {
+            Ok((_, _, text)) => text,
+            Err(CalDavError::Unauthorized(m)) => return Err(CalDavError::Unauthorized(m)),
+            Err(CalDavError::Failed(_) | CalDavError::PreconditionFailed) if full => {
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
+        let found = read_multistatus(&text).map_err(CalDavError::Failed)?;
+        let Some(token) = found.sync_token else {
+            return Ok(None);
+        };
+        let (mut changed, mut removed) = (Vec::new(), Vec::new());
+        for r in found.responses {
+            let member = url
+                .join(&r.href)
+                .map_err(|e| CalDavError::Failed(e.to_string()))?;
+            if member.path() == url.path() {
+                continue;
+            }
+            if r.status == Some(404) {
+                removed.push(member.to_string());
+            } else {
+                changed.push(member.to_string());
+            }
+        }
+        Ok(Some(Changes {
+            full,
+            changed,
+            removed,
+            token,
+        }))
+    }
+
+    /// The texts of the named members of `calendar`, as (URL, ETag, iCalendar text), 100 a
+    /// request (RFC 4791 calendar-multiget).
+    pub async fn fetch(
+        &self,
+        calendar: &str,
+        members: &[String],
+    ) -> Result<Vec<(String, Option<String>, String)>, CalDavError> {
+        let url = Url::parse(calendar).map_err(|e| CalDavError::Failed(e.to_string()))?;
+        let mut out = Vec::new();
+        for chunk in members.chunks(100) {
+            let mut hrefs = String::new();
+            for member in chunk.iter().filter_map(|m| Url::parse(m).ok()) {
+                let _ = write!(
+                    hrefs,
+                    "<d:href>{}</d:href>",
+                    quick_xml::escape::escape(member.path())
+                );
+            }
+            let body = format!(
+                r#"<?xml version="1.0" encoding="utf-8"?>
+<c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/><c:calendar-data/></d:prop>{hrefs}</c:calendar-multiget>"#
+            );
+            let (_, _, text) = self
+                .call("REPORT", &url, Some("1"), Some(body), &[])
+                .await?;
+            for r in multistatus(&text).map_err(CalDavError::Failed)? {
+                let Some(data) = r.props.get("calendar-data") else {
+                    continue;
+                };
+                let member = url
+                    .join(&r.href)
+                    .map_err(|e| CalDavError::Failed(e.to_string()))?;
+                let etag = r.props.get("getetag").map(|p| p.text.trim().to_owned());
+                out.push((member.to_string(), etag, data.text.clone()));
+            }
+        }
+        Ok(out)
+    }
+
     /// Writes the event `uid` into `calendar`: created when `etag` is `None` (refused with
     /// [`CalDavError::PreconditionFailed`] if it exists), else replaced only if unchanged.
     /// Answers the resource's URL and its new ETag when the server gives one.
@@ -527,6 +673,24 @@ mod tests {
         );
         assert_eq!(found[1].props["current-user-principal"].hrefs, ["/jane/"]);
         assert_eq!(found[1].props["calendar-data"].text, "BEGIN:VCALENDAR\r\n");
+    }
+
+    #[test]
+    fn sync_reports_name_changed_and_removed_members_and_the_new_token() {
+        let body = r#"<?xml version="1.0"?>
+<d:multistatus xmlns:d="DAV:">
+ <d:response><d:href>/jane/work/a.ics</d:href><d:propstat><d:prop><d:getetag>"1"</d:getetag></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>
+ <d:response><d:href>/jane/work/b.ics</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response>
+ <d:sync-token>http://radicale.org/ns/sync/42</d:sync-token>
+</d:multistatus>"#;
+        let found = read_multistatus(body).unwrap();
+        assert_eq!(
+            found.sync_token.as_deref(),
+            Some("http://radicale.org/ns/sync/42")
+        );
+        assert_eq!(found.responses[0].status, None);
+        assert_eq!(found.responses[0].props["getetag"].text, "\"1\"");
+        assert_eq!(found.responses[1].status, Some(404));
     }
 
     #[test]

@@ -175,6 +175,7 @@ impl Calendars {
                 busy_to: None,
                 synced_at: None,
                 sync_error: None,
+                sync_token: None,
             })
             .collect();
         self.store.add_connection(&connection, &calendars).await?;
@@ -284,8 +285,8 @@ impl Calendars {
             };
             let mut failure: Option<(String, &str)> = None;
             for cal in mine {
-                let read = client
-                    .events(&cal.remote_id, from, to)
+                let read = self
+                    .read_caldav(&client, cal, from, to)
                     .await
                     .map_err(|e| {
                         let status = if matches!(e, CalDavError::Unauthorized(_)) {
@@ -350,6 +351,37 @@ impl Calendars {
             }
         }
         Ok(())
+    }
+
+    /// A calendar's event texts: incrementally by sync-collection where the server offers it
+    /// (only what changed is fetched; the kept resources are all expanded again), else every
+    /// event in the range by a time-range query.
+    async fn read_caldav(
+        &self,
+        client: &CalDav,
+        cal: &CalendarRecord,
+        from: Instant,
+        to: Instant,
+    ) -> std::result::Result<Vec<String>, CalDavError> {
+        let kept = |e: crate::store::StoreError| CalDavError::Failed(e.to_string());
+        let Some(changes) = client
+            .changes(&cal.remote_id, cal.sync_token.as_deref())
+            .await?
+        else {
+            return client.events(&cal.remote_id, from, to).await;
+        };
+        let fetched = client.fetch(&cal.remote_id, &changes.changed).await?;
+        self.store
+            .apply_calendar_sync(
+                &cal.id,
+                changes.full,
+                &fetched,
+                &changes.removed,
+                &changes.token,
+            )
+            .await
+            .map_err(kept)?;
+        self.store.calendar_resources(&cal.id).await.map_err(kept)
     }
 
     /// Starts a background read of the host's calendars unless one is running.
@@ -553,6 +585,7 @@ impl Calendars {
                 busy_to: None,
                 synced_at: None,
                 sync_error: None,
+                sync_token: None,
             })
             .collect();
         self.store.add_connection(&connection, &calendars).await?;

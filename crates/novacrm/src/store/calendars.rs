@@ -53,6 +53,8 @@ pub struct CalendarRecord {
     pub busy_to: Option<Instant>,
     pub synced_at: Option<Instant>,
     pub sync_error: Option<String>,
+    /// The collection's RFC 6578 sync token after the last incremental read.
+    pub sync_token: Option<String>,
 }
 
 impl CalendarRecord {
@@ -74,6 +76,7 @@ impl CalendarRecord {
             busy_to: at("busy_to")?,
             synced_at: at("synced_at")?,
             sync_error: get(r, "sync_error")?,
+            sync_token: get(r, "sync_token")?,
         })
     }
 }
@@ -82,7 +85,7 @@ const CONNECTION_COLUMNS: &str = "connection_id, app_user_id, provider, url, use
      secret_sealed, status, last_error, last_sync_at, created_at FROM calendar_connection";
 const CALENDAR_COLUMNS: &str = "calendar_id, connection_id, app_user_id, remote_id, name, \
      writable, check_conflicts, add_bookings, position, busy_from, busy_to, synced_at, \
-     sync_error FROM calendar";
+     sync_error, sync_token FROM calendar";
 
 impl Store {
     /// Saves a new connection with its calendars, in one transaction.
@@ -385,6 +388,62 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         Store::refresh_busy_summary(&mut tx, &calendar.host_id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The event resources kept for a calendar (incremental reads), as iCalendar texts.
+    pub async fn calendar_resources(&self, calendar_id: &str) -> Result<Vec<String>> {
+        let rows =
+            sqlx::query("SELECT ics FROM calendar_resource WHERE calendar_id = $1 ORDER BY href")
+                .bind(calendar_id)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(|r| get(r, "ics")).collect()
+    }
+
+    /// Applies one incremental read: resources fetched (href, etag, text) and removed, and
+    /// the new sync token; `full` replaces everything kept (a first read or a token the
+    /// server no longer knows).
+    pub async fn apply_calendar_sync(
+        &self,
+        calendar_id: &str,
+        full: bool,
+        fetched: &[(String, Option<String>, String)],
+        removed: &[String],
+        token: &str,
+    ) -> Result<()> {
+        let mut tx = self.write().await?;
+        if full {
+            sqlx::query("DELETE FROM calendar_resource WHERE calendar_id = $1")
+                .bind(calendar_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for href in removed {
+            sqlx::query("DELETE FROM calendar_resource WHERE calendar_id = $1 AND href = $2")
+                .bind(calendar_id)
+                .bind(href)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (href, etag, ics) in fetched {
+            sqlx::query(
+                "INSERT INTO calendar_resource (calendar_id, href, etag, ics) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (calendar_id, href) DO UPDATE SET etag = excluded.etag, ics = excluded.ics",
+            )
+            .bind(calendar_id)
+            .bind(href)
+            .bind(etag)
+            .bind(ics)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("UPDATE calendar SET sync_token = $2 WHERE calendar_id = $1")
+            .bind(calendar_id)
+            .bind(token)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -18,6 +18,7 @@ const SQLITE: &[(i64, &str)] = &[
     (8, include_str!("../../migrations/sqlite/0008_webhooks.sql")),
     (9, include_str!("../../migrations/sqlite/0009_calendars.sql")),
     (10, include_str!("../../migrations/sqlite/0010_oauth.sql")),
+    (11, include_str!("../../migrations/sqlite/0011_calendar_sync.sql")),
 ];
 #[rustfmt::skip]
 const POSTGRES: &[(i64, &str)] = &[
@@ -31,6 +32,7 @@ const POSTGRES: &[(i64, &str)] = &[
     (8, include_str!("../../migrations/postgres/0008_webhooks.sql")),
     (9, include_str!("../../migrations/postgres/0009_calendars.sql")),
     (10, include_str!("../../migrations/postgres/0010_oauth.sql")),
+    (11, include_str!("../../migrations/postgres/0011_calendar_sync.sql")),
 ];
 
 /// An arbitrary constant naming NovaCRM's migration lock.

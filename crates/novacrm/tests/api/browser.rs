@@ -434,6 +434,43 @@ async fn guests_book_in_a_real_browser_and_hosts_see_it() {
     );
     assert_accessible(&host, &axe, "contacts").await;
 
+    // Integrations: a webhook endpoint added (its secret shown once), the feed link made.
+    host.goto(&app.url("/dashboard/integrations"))
+        .await
+        .unwrap();
+    assert_accessible(&host, &axe, "integrations").await;
+    fill(&host, "#url", "http://127.0.0.1:9/hooks/crm").await;
+    click(&host, "form[action='/dashboard/webhooks'] button").await;
+    host.wait()
+        .for_element(Locator::Css("pre code"))
+        .await
+        .unwrap();
+    assert!(body_text(&host).await.contains("whsec_"));
+    click(&host, "form[action='/dashboard/integrations/feed'] button").await;
+    host.wait()
+        .for_element(Locator::Css("a.button[href^='webcal://']"))
+        .await
+        .unwrap();
+    assert_accessible(&host, &axe, "integrations with a feed").await;
+    shot(&host, "host-6-integrations").await;
+    let scroll_to = |id: &'static str| {
+        let script = format!("document.getElementById('{id}').scrollIntoView()");
+        let host = host.clone();
+        async move { host.execute(&script, vec![]).await }
+    };
+    scroll_to("hooks").await.unwrap();
+    shot(&host, "host-6-integrations-webhooks").await;
+    host.set_window_size(375, 812).await.unwrap();
+    scroll_to("cals").await.unwrap();
+    shot(&host, "host-6-integrations-phone").await;
+    scroll_to("hooks").await.unwrap();
+    shot(&host, "host-6-integrations-webhooks-phone").await;
+    host.goto(&app.url("/dashboard/availability"))
+        .await
+        .unwrap();
+    shot(&host, "host-7-availability-phone").await;
+    host.set_window_size(1280, 800).await.unwrap();
+
     // The guest page now offers Saturdays only.
     phone
         .goto(&app.url(&format!(

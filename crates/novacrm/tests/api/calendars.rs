@@ -580,6 +580,15 @@ async fn caldav_calendars_block_the_page_and_receive_bookings(backend: Backend) 
         .set(app.clock.now_ts() + SignedDuration::from_secs(5 * 60 + 1));
     app.run_jobs().await;
     assert!(!has(&day(&app, "2026-12-02").await, "2026-12-02T19:00:00Z"));
+    // Reads are incremental where the server offers sync-collection (Radicale does): a
+    // removed event frees its time at the next read.
+    let jane = app.store.host_by_username("jane").await.unwrap().unwrap();
+    let kept = app.store.calendars(&jane.id).await.unwrap();
+    assert!(kept[0].sync_token.is_some(), "a sync token is kept");
+    radicale.delete(&work, "dentist").await;
+    app.clock.set(app.clock.now_ts() + SignedDuration::from_secs(5 * 60 + 1));
+    app.run_jobs().await;
+    assert!(has(&day(&app, "2026-12-02").await, "2026-12-02T19:00:00Z"));
 
     // Cancelling removes the event.
     let cancelled = app

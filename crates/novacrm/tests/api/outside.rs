@@ -378,6 +378,17 @@ impl Radicale {
         assert!(put.status().is_success(), "{:?}", put.text().await);
     }
 
+    /// Removes an event resource as another calendar app would.
+    pub async fn delete(&self, calendar: &str, name: &str) {
+        let gone = Self::client()
+            .delete(format!("{calendar}{name}.ics"))
+            .basic_auth(Self::USER, Some(Self::PASSWORD))
+            .send()
+            .await
+            .unwrap();
+        assert!(gone.status().is_success(), "{:?}", gone.text().await);
+    }
+
     /// The calendar's event texts, by resource name.
     pub async fn events(&self, calendar: &str) -> Vec<String> {
         let body = "<?xml version=\"1.0\"?><C:calendar-query xmlns:D=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\">\
