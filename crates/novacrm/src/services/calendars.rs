@@ -49,8 +49,9 @@ pub fn connection_json(c: &ConnectionRecord, calendars: &[CalendarRecord]) -> Va
                    "syncError": cal.sync_error})
         })
         .collect();
+    let scopes: Vec<&str> = c.scopes.split_whitespace().collect();
     json!({"id": c.id, "provider": c.provider, "status": c.status, "url": c.url,
-           "username": c.username, "lastError": c.last_error,
+           "username": c.username, "scopes": scopes, "lastError": c.last_error,
            "lastSyncAt": c.last_sync_at.map(|t| t.to_string()),
            "createdAt": c.created_at.to_string(), "calendars": calendars})
 }
@@ -152,6 +153,8 @@ impl Calendars {
             provider: "caldav".into(),
             url: url.to_owned(),
             username: username.to_owned(),
+            scopes: String::new(),
+            token_expires_at: None,
             status: "ok".into(),
             last_error: None,
             last_sync_at: None,
@@ -563,6 +566,8 @@ impl Calendars {
             provider: "google".into(),
             url: String::new(),
             username: account,
+            scopes: tokens.scopes.join(" "),
+            token_expires_at: Some(tokens.expires_at),
             status: "ok".into(),
             last_error: None,
             last_sync_at: None,
@@ -642,7 +647,7 @@ impl Calendars {
                     &secret_context(&connection.id),
                 );
                 self.store
-                    .set_connection_secret(&connection.id, &sealed)
+                    .set_connection_secret(&connection.id, &sealed, fresh.expires_at)
                     .await
                     .map_err(store_error)?;
                 Ok(fresh.access_token)

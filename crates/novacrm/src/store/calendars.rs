@@ -14,6 +14,10 @@ pub struct ConnectionRecord {
     pub url: String,
     pub username: String,
     pub secret_sealed: String,
+    /// What the provider granted (OAuth scopes, space-separated; empty for CalDAV).
+    pub scopes: String,
+    /// When the access token expires (OAuth), as last refreshed.
+    pub token_expires_at: Option<Instant>,
     pub status: String,
     pub last_error: Option<String>,
     pub last_sync_at: Option<Instant>,
@@ -29,6 +33,8 @@ impl ConnectionRecord {
             url: get(r, "url")?,
             username: get(r, "username")?,
             secret_sealed: get(r, "secret_sealed")?,
+            scopes: get(r, "scopes")?,
+            token_expires_at: get::<Option<i64>>(r, "token_expires_at")?.map(Instant::from_millis),
             status: get(r, "status")?,
             last_error: get(r, "last_error")?,
             last_sync_at: get::<Option<i64>>(r, "last_sync_at")?.map(Instant::from_millis),
@@ -82,7 +88,8 @@ impl CalendarRecord {
 }
 
 const CONNECTION_COLUMNS: &str = "connection_id, app_user_id, provider, url, username, \
-     secret_sealed, status, last_error, last_sync_at, created_at FROM calendar_connection";
+     secret_sealed, scopes, token_expires_at, status, last_error, last_sync_at, created_at \
+     FROM calendar_connection";
 const CALENDAR_COLUMNS: &str = "calendar_id, connection_id, app_user_id, remote_id, name, \
      writable, check_conflicts, add_bookings, position, busy_from, busy_to, synced_at, \
      sync_error, sync_token FROM calendar";
@@ -97,8 +104,8 @@ impl Store {
         let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO calendar_connection (connection_id, app_user_id, provider, url, \
-             username, secret_sealed, status, last_error, last_sync_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             username, secret_sealed, status, last_error, last_sync_at, created_at, scopes, \
+             token_expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(&connection.id)
         .bind(&connection.host_id)
@@ -110,6 +117,8 @@ impl Store {
         .bind(&connection.last_error)
         .bind(connection.last_sync_at.map(Instant::as_millis))
         .bind(connection.created_at.as_millis())
+        .bind(&connection.scopes)
+        .bind(connection.token_expires_at.map(Instant::as_millis))
         .execute(&mut *tx)
         .await?;
         for c in calendars {
@@ -175,13 +184,22 @@ impl Store {
         Ok(())
     }
 
-    /// Replaces a connection's sealed secret (a refreshed or rotated token).
-    pub async fn set_connection_secret(&self, id: &str, sealed: &str) -> Result<()> {
-        sqlx::query("UPDATE calendar_connection SET secret_sealed = $2 WHERE connection_id = $1")
-            .bind(id)
-            .bind(sealed)
-            .execute(&self.pool)
-            .await?;
+    /// Replaces a connection's sealed secret (a refreshed or rotated token) and its expiry.
+    pub async fn set_connection_secret(
+        &self,
+        id: &str,
+        sealed: &str,
+        expires: Instant,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE calendar_connection SET secret_sealed = $2, token_expires_at = $3 \
+             WHERE connection_id = $1",
+        )
+        .bind(id)
+        .bind(sealed)
+        .bind(expires.as_millis())
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

@@ -586,7 +586,8 @@ async fn caldav_calendars_block_the_page_and_receive_bookings(backend: Backend) 
     let kept = app.store.calendars(&jane.id).await.unwrap();
     assert!(kept[0].sync_token.is_some(), "a sync token is kept");
     radicale.delete(&work, "dentist").await;
-    app.clock.set(app.clock.now_ts() + SignedDuration::from_secs(5 * 60 + 1));
+    app.clock
+        .set(app.clock.now_ts() + SignedDuration::from_secs(5 * 60 + 1));
     app.run_jobs().await;
     assert!(has(&day(&app, "2026-12-02").await, "2026-12-02T19:00:00Z"));
 
@@ -802,6 +803,11 @@ async fn google_calendar_connects_reads_writes_and_refreshes(backend: Backend) {
     let connection = &listed.body[0];
     assert_eq!(connection["provider"], "google");
     assert_eq!(connection["username"], "jane@example.com");
+    assert_eq!(
+        connection["scopes"].as_array().unwrap().len(),
+        2,
+        "granted scopes kept"
+    );
     assert_eq!(connection["status"], "ok");
     let cals = connection["calendars"].as_array().unwrap();
     let by_name = |n: &str| cals.iter().find(|c| c["name"] == n).unwrap().clone();
