@@ -56,6 +56,15 @@ impl MeetingLinks {
         }
     }
 
+    /// Whether this server can make Zoom (`zoom`) or Teams (`teams`) links.
+    pub fn offers_zoom(&self) -> bool {
+        self.zoom.is_some()
+    }
+
+    pub fn offers_teams(&self) -> bool {
+        self.teams.is_some()
+    }
+
     /// A fresh Jitsi room: 128 random bits in its name, so nobody stumbles into it.
     pub fn jitsi(&self) -> String {
         let mut bytes = [0u8; 16];

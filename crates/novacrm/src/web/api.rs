@@ -338,6 +338,7 @@ async fn create_meeting_type(
     AuthHost(host): AuthHost,
     JsonBody(body): JsonBody,
 ) -> Result<(StatusCode, Json<Value>)> {
+    state.worker.check_video(&host.id, &body).await?;
     let m = host::create_meeting_type(&state.store, &host, &body, state.clock.now()).await?;
     Ok((StatusCode::CREATED, Json(m.to_json())))
 }
@@ -348,6 +349,7 @@ async fn update_meeting_type(
     Path(id): Path<String>,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>> {
+    state.worker.check_video(&host.id, &body).await?;
     let m = host::update_meeting_type(&state.store, &host, &id, &body, state.clock.now()).await?;
     Ok(Json(m.to_json()))
 }

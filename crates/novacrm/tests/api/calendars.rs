@@ -1009,6 +1009,16 @@ async fn video_links_are_made_before_the_emails(backend: Backend) {
         });
     })
     .await;
+    // Google Meet needs the host's Google connection: refused until there is one.
+    let meet = app
+        .authed(
+            Method::PATCH,
+            &format!("/api/meeting-types/{}", app.quick_call),
+            Some(json!({"location": {"kind": "video", "provider": "google_meet"}})),
+        )
+        .await;
+    assert_eq!(meet.status, 422, "{:?}", meet.body);
+    assert_eq!(meet.body["errors"][0]["field"], "location.provider");
     let starts = [
         "2026-11-24T14:00:00Z",
         "2026-11-24T15:00:00Z",

@@ -306,10 +306,10 @@ async fn save_type(
     };
     let body = type_body(&f);
     let now = state.clock.now();
-    let saved = if id == "new" {
-        host::create_meeting_type(&state.store, &s.host, &body, now).await
-    } else {
-        host::update_meeting_type(&state.store, &s.host, &id, &body, now).await
+    let saved = match state.worker.check_video(&s.host.id, &body).await {
+        Err(e) => Err(e.into()),
+        Ok(()) if id == "new" => host::create_meeting_type(&state.store, &s.host, &body, now).await,
+        Ok(()) => host::update_meeting_type(&state.store, &s.host, &id, &body, now).await,
     };
     match saved {
         Ok(_) => Redirect::to("/dashboard/meeting-types").into_response(),
