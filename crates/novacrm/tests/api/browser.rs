@@ -328,7 +328,7 @@ async fn guests_book_in_a_real_browser_and_hosts_see_it() {
         .await
         .unwrap();
     assert!(
-        body_text(&host).await.contains("is CONFIRMED for"),
+        body_text(&host).await.contains("is confirmed ("),
         "rescheduled"
     );
     fill(

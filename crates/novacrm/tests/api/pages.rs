@@ -527,6 +527,40 @@ pub async fn dashboard_forms_check_their_tokens(backend: Backend) {
         csp.ends_with("frame-ancestors 'self' https://www.example.com https://*.example.org"),
         "{csp}"
     );
+    // A message in a crafted link is not shown (content spoofing); one the server sent is.
+    let spoofed = client
+        .get(app.url("/dashboard/bookings?done=Your+account+is+locked.+Call+555-0100"))
+        .header("cookie", session.clone())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!spoofed.contains("Call 555-0100"), "{spoofed}");
+    let blocked = post(
+        "/dashboard/blocks",
+        session.clone(),
+        form(&[("csrf", &csrf), ("pattern", "spam.example")]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(blocked.status(), 303);
+    let back = blocked.headers()["location"].to_str().unwrap().to_owned();
+    assert!(back.contains("&seal="), "{back}");
+    let shown = client
+        .get(app.url(&back))
+        .header("cookie", session.clone())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        shown.contains("spam.example can no longer book with you."),
+        "{shown}"
+    );
     let anonymous = client
         .get(app.url("/dashboard/bookings"))
         .send()
@@ -537,6 +571,16 @@ pub async fn dashboard_forms_check_their_tokens(backend: Backend) {
 
 pub async fn every_answer_carries_security_headers(backend: Backend) {
     let app = spawn_app(backend).await;
+    let icon = app
+        .client
+        .get(app.url("/favicon.ico"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(icon.status(), 200, "no console error for the icon");
+    assert_eq!(icon.headers()["content-type"], "image/svg+xml");
+    let (_, page) = super::pages::page(&app, "/book/jane").await;
+    assert!(page.contains("<meta name=\"description\""));
     let client = no_redirects();
     let get = |path: &str| client.get(app.url(path)).send();
     let page = get("/book/jane").await.unwrap();

@@ -391,6 +391,8 @@ struct BookingsPage<'a> {
     asset_version: &'a str,
     csrf: String,
     flash: Option<String>,
+    /// What went wrong with the last action.
+    problem: Option<String>,
     tab: String,
     tabs: [(&'static str, &'static str); 3],
     types: Vec<(String, String)>,
@@ -559,6 +561,9 @@ async fn retry_message(
 struct BookingsQuery {
     tab: Option<String>,
     done: Option<String>,
+    problem: Option<String>,
+    /// [`flash_seal`] of `done` or `problem`: without it, neither is shown.
+    seal: Option<String>,
     #[serde(rename = "type")]
     meeting_type: Option<String>,
     date: Option<String>,
@@ -674,7 +679,12 @@ async fn bookings_page(
         .collect();
     let page = BookingsPage {
         asset_version: &ASSET_VERSION,
-        flash: q.done,
+        flash: q
+            .done
+            .filter(|m| q.seal.as_deref() == Some(flash_seal(&s, m).as_str())),
+        problem: q
+            .problem
+            .filter(|m| q.seal.as_deref() == Some(flash_seal(&s, m).as_str())),
         tabs: [
             ("upcoming", "Upcoming"),
             ("past", "Past"),
@@ -715,9 +725,14 @@ async fn change_booking(
     let outcome =
         match booking::update(&state.store, &s.host, id, &body(&f), state.clock.now()).await {
             Ok(b) => Ok(format!(
-                "Booking with {} is {} for {}.",
+                "The meeting with {} is {} ({}).",
                 b.guest_name,
-                b.status,
+                match b.status {
+                    scheduling::BookingStatus::Confirmed => "confirmed",
+                    scheduling::BookingStatus::Cancelled => "cancelled",
+                    scheduling::BookingStatus::Completed => "marked as held",
+                    scheduling::BookingStatus::NoShow => "marked as a no-show",
+                },
                 when_label(
                     b.start,
                     &host_zone(state, &s.host).await,
@@ -726,22 +741,34 @@ async fn change_booking(
             )),
             Err(e) => Err(e),
         };
-    to_bookings(outcome)
+    to_bookings(&s, outcome)
 }
 
-/// Back to the bookings with what happened (or what went wrong) as the message.
-fn to_bookings(outcome: Result<String, ServiceError>) -> Response {
-    let message = outcome.unwrap_or_else(|e| match e {
-        ServiceError::Conflict(m) | ServiceError::NotFound(m) => m,
-        e => problems(e)
-            .iter()
-            .map(|p| p.message.clone())
-            .collect::<Vec<_>>()
-            .join(" "),
-    });
+/// The seal on a message carried in a link back to this host's own page: only a link this
+/// session was sent shows its text (a crafted `?done=` from elsewhere shows nothing).
+fn flash_seal(s: &Session, message: &str) -> String {
+    host::hex(&sha2::Sha256::digest(format!("flash:{}:{message}", s.csrf).as_bytes())[..12])
+}
+
+/// Back to the bookings with what happened (`done`) or what went wrong (`problem`) as the
+/// message, sealed for this session.
+fn to_bookings(s: &Session, outcome: Result<String, ServiceError>) -> Response {
+    let (param, message) = match outcome {
+        Ok(message) => ("done", message),
+        Err(ServiceError::Conflict(m) | ServiceError::NotFound(m)) => ("problem", m),
+        Err(e) => (
+            "problem",
+            problems(e)
+                .iter()
+                .map(|p| p.message.clone())
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+    };
     Redirect::to(&format!(
-        "/dashboard/bookings?done={}",
-        super::encode(&message)
+        "/dashboard/bookings?{param}={}&seal={}",
+        super::encode(&message),
+        flash_seal(s, &message)
     ))
     .into_response()
 }
@@ -784,7 +811,7 @@ async fn bulk_cancel(
         })
     }
     .await;
-    to_bookings(outcome)
+    to_bookings(&s, outcome)
 }
 
 async fn add_block(
@@ -800,7 +827,7 @@ async fn add_block(
     let outcome = spam::block(&state.store, &s.host, pattern, state.clock.now())
         .await
         .map(|(pattern, _)| format!("{pattern} can no longer book with you."));
-    to_bookings(outcome)
+    to_bookings(&s, outcome)
 }
 
 async fn remove_block(
@@ -816,7 +843,7 @@ async fn remove_block(
     let outcome = spam::unblock(&state.store, &s.host, pattern)
         .await
         .map(|()| format!("{} may book with you again.", pattern.trim()));
-    to_bookings(outcome)
+    to_bookings(&s, outcome)
 }
 
 /// The host's availability settings, or the error page when they cannot be read.

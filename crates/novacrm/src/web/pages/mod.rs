@@ -24,6 +24,8 @@ use super::AppState;
 
 pub const CSS: &str = include_str!("../../../static/app.css");
 pub const JS: &str = include_str!("../../../static/app.js");
+/// The product's icon, also answered at `/favicon.ico` (browsers ask for it unprompted).
+pub const ICON: &str = include_str!("../../../static/icon.svg");
 
 /// Changes whenever an asset does, so assets can be cached for a year.
 pub static ASSET_VERSION: LazyLock<String> = LazyLock::new(|| {
@@ -44,6 +46,14 @@ pub fn router() -> Router<AppState> {
             get(|headers: HeaderMap| async move {
                 asset(&headers, JS, "text/javascript; charset=utf-8")
             }),
+        )
+        .route(
+            "/static/icon.svg",
+            get(|headers: HeaderMap| async move { asset(&headers, ICON, "image/svg+xml") }),
+        )
+        .route(
+            "/favicon.ico",
+            get(|headers: HeaderMap| async move { asset(&headers, ICON, "image/svg+xml") }),
         )
         .merge(guest::router())
         .merge(dashboard::router())
