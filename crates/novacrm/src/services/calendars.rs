@@ -321,16 +321,12 @@ impl Calendars {
                                     .map(|(s, e)| (s.as_millis(), e.as_millis())),
                             );
                         }
-                        busy.sort_unstable();
-                        busy.dedup();
                         Ok(busy)
                     });
                 match read {
                     Ok(busy) => {
-                        let before = self.store.calendar_busy(&cal.id).await?;
-                        let changed = (before != busy).then_some(busy.as_slice());
                         self.store
-                            .save_calendar_busy(cal, changed, from, to, now)
+                            .save_calendar_busy(cal, busy, from, to, now)
                             .await?;
                     }
                     Err((message, status)) => {
@@ -711,16 +707,12 @@ impl Calendars {
                 for cal in calendars {
                     match found.get(&cal.remote_id) {
                         Some(Ok(busy)) => {
-                            let mut busy: Vec<(i64, i64)> = busy
+                            let busy = busy
                                 .iter()
                                 .map(|(s, e)| (s.as_millis(), e.as_millis()))
                                 .collect();
-                            busy.sort_unstable();
-                            busy.dedup();
-                            let before = self.store.calendar_busy(&cal.id).await?;
-                            let changed = (before != busy).then_some(busy.as_slice());
                             self.store
-                                .save_calendar_busy(cal, changed, from, to, now)
+                                .save_calendar_busy(cal, busy, from, to, now)
                                 .await?;
                         }
                         Some(Err(message)) => {

@@ -117,10 +117,8 @@ pub async fn deliveries(store: &Store, host: &Host, limit: i64) -> Result<Vec<De
 /// already on its way.
 pub async fn resend(store: &Store, host: &Host, job_id: &str, now: Timestamp) -> Result<()> {
     let job = store
-        .webhook_deliveries(&host.id, 500)
+        .host_job(&host.id, WEBHOOK, job_id)
         .await?
-        .into_iter()
-        .find(|j| j.id == job_id)
         .ok_or_else(|| ServiceError::NotFound("no such delivery".into()))?;
     let now = Instant::from(now);
     if job.failed_at.is_some() {

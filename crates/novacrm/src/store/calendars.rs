@@ -351,14 +351,15 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
-    /// The busy intervals cached for a calendar, sorted.
-    pub async fn calendar_busy(&self, calendar_id: &str) -> Result<Vec<(i64, i64)>> {
+    /// The busy intervals cached for a calendar, sorted (read in the transaction that may
+    /// replace them).
+    async fn calendar_busy_in(tx: &mut Tx, calendar_id: &str) -> Result<Vec<(i64, i64)>> {
         let rows = sqlx::query(
             "SELECT start_time, end_time FROM calendar_busy WHERE calendar_id = $1 \
              ORDER BY start_time, end_time",
         )
         .bind(calendar_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut **tx)
         .await?;
         rows.iter()
             .map(|r| Ok((get(r, "start_time")?, get(r, "end_time")?)))
@@ -370,19 +371,21 @@ impl Store {
     pub async fn save_calendar_busy(
         &self,
         calendar: &CalendarRecord,
-        busy: Option<&[(i64, i64)]>,
+        mut busy: Vec<(i64, i64)>,
         from: Instant,
         to: Instant,
         now: Instant,
     ) -> Result<()> {
+        busy.sort_unstable();
+        busy.dedup();
         let mut tx = self.write().await?;
-        if let Some(busy) = busy {
+        if Store::calendar_busy_in(&mut tx, &calendar.id).await? != busy {
             Store::lock_host(&mut tx, &calendar.host_id).await?;
             sqlx::query("DELETE FROM calendar_busy WHERE calendar_id = $1")
                 .bind(&calendar.id)
                 .execute(&mut *tx)
                 .await?;
-            for (start, end) in busy {
+            for (start, end) in &busy {
                 sqlx::query(
                     "INSERT INTO calendar_busy (calendar_id, app_user_id, start_time, end_time) \
                      VALUES ($1, $2, $3, $4)",

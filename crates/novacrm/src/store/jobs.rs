@@ -248,6 +248,20 @@ impl Store {
         Ok(row.try_get::<i64, _>("n")? > 0)
     }
 
+    /// One of a host's jobs of `kind`, by id.
+    pub async fn host_job(&self, host_id: &str, kind: &str, id: &str) -> Result<Option<JobRow>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM job WHERE job_id = $1 AND app_user_id = $2 AND kind = $3"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .bind(host_id)
+            .bind(kind)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| JobRow::from_row(&r)).transpose()
+    }
+
     /// A host's latest jobs of one kind, newest first.
     pub async fn host_jobs_of_kind(
         &self,

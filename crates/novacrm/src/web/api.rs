@@ -13,7 +13,6 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::error::{ApiError, Result};
 use super::extract::{AuthHost, JsonBody};
-use crate::integrations::outbound::OutboundPolicy;
 use crate::services::host::token_hash;
 use crate::services::{
     ServiceError, availability, booking, calendars, captcha, feed, host, spam, webhooks,
@@ -523,11 +522,10 @@ async fn create_webhook(
     AuthHost(host): AuthHost,
     JsonBody(body): JsonBody,
 ) -> Result<Response> {
-    let policy = OutboundPolicy::new(state.config.outbound_allow.clone());
     let (webhook, secret) = webhooks::create(
         &state.store,
         &state.sealer,
-        &policy,
+        &state.worker.calendars().policy,
         &host,
         &body,
         state.clock.now(),

@@ -18,7 +18,6 @@ use super::dashboard::{
 };
 use super::guest::when_label;
 use super::{ASSET_VERSION, Locale, html};
-use crate::integrations::outbound::OutboundPolicy;
 use crate::jobs::EVENTS;
 use crate::services::{feed, webhooks};
 use crate::web::AppState;
@@ -105,6 +104,30 @@ struct Shown {
     form: Option<Fields>,
     /// The typed form is the CalDAV one (not the webhook one).
     connect_failed: bool,
+}
+
+impl Shown {
+    fn flash(message: impl Into<String>) -> Self {
+        Self {
+            flash: Some(message.into()),
+            ..Self::default()
+        }
+    }
+
+    fn error(message: impl Into<String>) -> Self {
+        Self {
+            errors: vec![message.into()],
+            ..Self::default()
+        }
+    }
+
+    /// What went wrong, field by field, as the dashboard words it.
+    fn problems(e: crate::services::ServiceError) -> Self {
+        Self {
+            errors: problems(e).iter().map(ToString::to_string).collect(),
+            ..Self::default()
+        }
+    }
 }
 
 async fn render(state: &AppState, headers: &HeaderMap, s: Session, shown: Shown) -> Response {
@@ -290,10 +313,7 @@ async fn issue_feed(
         Ok(_) => "Your calendar link is ready.",
         Err(_) => "Something went wrong on our side; please retry.",
     };
-    let shown = Shown {
-        flash: Some(flash.into()),
-        ..Shown::default()
-    };
+    let shown = Shown::flash(flash);
     render(&state, &headers, s, shown).await
 }
 
@@ -308,11 +328,10 @@ async fn add_webhook(
     };
     let events = f.get("events").cloned().unwrap_or_default();
     let body = json!({"url": first(&f, "url"), "events": events});
-    let policy = OutboundPolicy::new(state.config.outbound_allow.clone());
     let created = webhooks::create(
         &state.store,
         &state.sealer,
-        &policy,
+        &state.worker.calendars().policy,
         &s.host,
         &body,
         state.clock.now(),
@@ -324,9 +343,8 @@ async fn add_webhook(
             ..Shown::default()
         },
         Err(e) => Shown {
-            errors: problems(e).iter().map(ToString::to_string).collect(),
             form: Some(f),
-            ..Shown::default()
+            ..Shown::problems(e)
         },
     };
     render(&state, &headers, s, shown).await
@@ -360,10 +378,7 @@ async fn resend(
         Ok(()) => "Sent again: it is on its way.",
         Err(_) => "That delivery is no longer in the log.",
     };
-    let shown = Shown {
-        flash: Some(flash.into()),
-        ..Shown::default()
-    };
+    let shown = Shown::flash(flash);
     render(&state, &headers, s, shown).await
 }
 
@@ -384,18 +399,14 @@ async fn connect_calendar(
         .connect(&s.host, &body, state.clock.now())
         .await;
     let shown = match done {
-        Ok((_, calendars)) => Shown {
-            flash: Some(format!(
-                "Connected: {} calendar(s) now block your booking page.",
-                calendars.iter().filter(|c| c.check_conflicts).count()
-            )),
-            ..Shown::default()
-        },
+        Ok((_, calendars)) => Shown::flash(format!(
+            "Connected: {} calendar(s) now block your booking page.",
+            calendars.iter().filter(|c| c.check_conflicts).count()
+        )),
         Err(e) => Shown {
-            errors: problems(e).iter().map(ToString::to_string).collect(),
             form: Some(f),
             connect_failed: true,
-            ..Shown::default()
+            ..Shown::problems(e)
         },
     };
     render(&state, &headers, s, shown).await
@@ -432,14 +443,8 @@ async fn save_calendars(
         )
         .await;
     let shown = match done {
-        Ok(()) => Shown {
-            flash: Some("Saved.".into()),
-            ..Shown::default()
-        },
-        Err(e) => Shown {
-            errors: problems(e).iter().map(ToString::to_string).collect(),
-            ..Shown::default()
-        },
+        Ok(()) => Shown::flash("Saved."),
+        Err(e) => Shown::problems(e),
     };
     render(&state, &headers, s, shown).await
 }
@@ -472,10 +477,7 @@ async fn google_start(State(state): State<AppState>, headers: HeaderMap) -> Resp
         Err(r) => return r,
     };
     let Some(google) = state.worker.calendars().google.clone() else {
-        let shown = Shown {
-            errors: vec!["Google Calendar is not set up on this server.".into()],
-            ..Shown::default()
-        };
+        let shown = Shown::error("Google Calendar is not set up on this server.");
         return render(&state, &headers, s, shown).await;
     };
     let token = crate::services::host::random_token("");
@@ -487,10 +489,7 @@ async fn google_start(State(state): State<AppState>, headers: HeaderMap) -> Resp
         .await
         .is_err()
     {
-        let shown = Shown {
-            errors: vec!["Something went wrong on our side; please retry.".into()],
-            ..Shown::default()
-        };
+        let shown = Shown::error("Something went wrong on our side; please retry.");
         return render(&state, &headers, s, shown).await;
     }
     let url = google.authorize_url(&token, &google_redirect_uri(&state, &headers));
@@ -509,12 +508,8 @@ async fn google_callback(
         Err(r) => return r,
     };
     let now = state.clock.now();
-    let refuse = |message: &str| Shown {
-        errors: vec![message.to_owned()],
-        ..Shown::default()
-    };
     if let Some(error) = query.get("error") {
-        let shown = refuse(&format!("Google did not connect: {error}."));
+        let shown = Shown::error(format!("Google did not connect: {error}."));
         return render(&state, &headers, s, shown).await;
     }
     let given = query.get("state").map_or("", String::as_str);
@@ -524,8 +519,9 @@ async fn google_callback(
         .await
         .unwrap_or(false);
     let Some(code) = query.get("code").filter(|_| ours) else {
-        let shown =
-            refuse("This Google link has expired or was not started here; please connect again.");
+        let shown = Shown::error(
+            "This Google link has expired or was not started here; please connect again.",
+        );
         return render(&state, &headers, s, shown).await;
     };
     let redirect = google_redirect_uri(&state, &headers);
@@ -535,17 +531,11 @@ async fn google_callback(
         .connect_google(&s.host, code, &redirect, now)
         .await
     {
-        Ok(calendars) => Shown {
-            flash: Some(format!(
-                "Connected Google Calendar: {} calendar(s) now block your booking page.",
-                calendars.iter().filter(|c| c.check_conflicts).count()
-            )),
-            ..Shown::default()
-        },
-        Err(e) => Shown {
-            errors: problems(e).iter().map(ToString::to_string).collect(),
-            ..Shown::default()
-        },
+        Ok(calendars) => Shown::flash(format!(
+            "Connected Google Calendar: {} calendar(s) now block your booking page.",
+            calendars.iter().filter(|c| c.check_conflicts).count()
+        )),
+        Err(e) => Shown::problems(e),
     };
     render(&state, &headers, s, shown).await
 }
