@@ -1,18 +1,91 @@
 // Progressive enhancement only: every step works without this file.
-// On the calendar, show times in the browser's own zone unless the guest already chose one.
+// Time zone: remember the browser's zone in a cookie, so every page after the first renders
+// in it at once. A page that only guessed the zone (first visit) keeps its times hidden and,
+// if the browser's zone differs, fetches itself in that zone and swaps the picker in place.
 (function () {
-  var form = document.querySelector("[data-zone-form]");
-  if (!form || /[?&]tz=/.test(location.search)) return;
-  try {
-    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    var input = form.querySelector("[name=tz]");
-    if (zone && input && input.value !== zone) {
-      var url = new URL(location.href);
-      url.searchParams.set("tz", zone);
-      location.replace(url.toString());
-    }
-  } catch (e) { /* keep the host's zone */ }
+  var zone;
+  try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { /* none */ }
+  if (zone && !/(^|;\s*)tz=/.test(document.cookie)) rememberZone(zone);
+  var picker = document.querySelector("[data-tz-guess]");
+  function show() { if (picker) picker.removeAttribute("data-tz-guess"); }
+  if (picker && zone && zone !== picker.getAttribute("data-tz-guess") && window.fetch) {
+    var url = new URL(location.href);
+    url.searchParams.set("tz", zone);
+    fetch(url.toString(), { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) throw r;
+      return r.text();
+    }).then(function (html) {
+      var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-picker]");
+      if (!fresh) throw html;
+      picker.replaceWith(document.importNode(fresh, true));
+      picker = null;
+      history.replaceState(null, "", url.toString());
+      enhanceZones();
+    }).catch(show);
+  } else {
+    show();
+  }
+  enhanceZones();
 })();
+function rememberZone(name) {
+  document.cookie = "tz=" + name + "; path=/; max-age=31536000; samesite=lax";
+}
+// Zone selects: a search box that filters by city, country, zone name, abbreviation and the
+// zone's long name ("Berlin", "Germany", "CET", "Central European Time"); on the booking page
+// a choice applies at once and is remembered.
+function enhanceZones() {
+  var selects = document.querySelectorAll("select[data-zone-select]:not([data-enhanced])");
+  Array.prototype.forEach.call(selects, function (select) {
+    select.setAttribute("data-enhanced", "");
+    var search = document.createElement("input");
+    search.type = "search";
+    search.className = "zone-search";
+    search.placeholder = "Search a city, country or zone";
+    search.setAttribute("aria-label", "Search time zones");
+    search.setAttribute("aria-controls", select.id);
+    select.parentNode.insertBefore(search, select);
+    var all = Array.prototype.map.call(select.options, function (o) {
+      return { option: o, group: o.parentNode, text: null };
+    });
+    function names(o) {
+      var words = [o.value.replace(/_/g, " "), o.text];
+      ["en-US", "en-GB"].forEach(function (locale) {
+        ["short", "long", "longGeneric", "shortGeneric"].forEach(function (style) {
+          try {
+            var parts = new Intl.DateTimeFormat(locale, { timeZone: o.value, timeZoneName: style }).formatToParts(new Date());
+            parts.forEach(function (p) { if (p.type === "timeZoneName") words.push(p.value); });
+          } catch (e) { /* an engine without this style */ }
+        });
+      });
+      return words.join(" ").toLowerCase();
+    }
+    search.addEventListener("input", function () {
+      var q = search.value.trim().toLowerCase();
+      var shown = 0;
+      all.forEach(function (z) {
+        if (q && z.text === null) z.text = names(z.option);
+        var hit = !q || z.text.indexOf(q) !== -1;
+        if (hit) { z.group.appendChild(z.option); shown++; } else if (z.option.parentNode) { z.option.remove(); }
+      });
+      Array.prototype.forEach.call(select.querySelectorAll("optgroup"), function (g) { g.hidden = !g.children.length; });
+      select.size = q ? Math.max(2, Math.min(8, shown)) : 0;
+    });
+    search.addEventListener("keydown", function (event) {
+      if (event.key === "ArrowDown" && select.options.length) { event.preventDefault(); select.focus(); }
+      if (event.key === "Enter" && select.options.length) { event.preventDefault(); select.selectedIndex = 0; choose(); }
+    });
+    var form = select.form;
+    function choose() {
+      if (!form || !form.hasAttribute("data-zone-form") || !select.value) return;
+      rememberZone(select.value);
+      form.submit();
+    }
+    select.addEventListener("change", function () { if (select.size) choose(); });
+    select.addEventListener("keydown", function (event) { if (event.key === "Enter") { event.preventDefault(); choose(); } });
+    select.addEventListener("click", function (event) { if (select.size && event.target.tagName === "OPTION") choose(); });
+    if (form && form.hasAttribute("data-zone-form")) form.addEventListener("submit", function () { rememberZone(select.value); });
+  });
+}
 // Dashboard: copy buttons.
 document.addEventListener("click", function (event) {
   var button = event.target.closest("[data-copy]");

@@ -265,26 +265,133 @@ fn origin(value: &str) -> Option<String> {
 pub fn profile_json(host: &Host) -> Value {
     let origins: Vec<&str> = host.embed_origins.split_whitespace().collect();
     json!({"username": host.username, "name": host.name, "email": host.email,
-           "embedOrigins": origins})
+           "welcome": host.welcome, "brandColor": none_if_empty(&host.brand_color),
+           "photoUrl": photo_path(host), "embedOrigins": origins})
 }
 
-/// Applies `{"embedOrigins": [..]}` (the only field a host changes here so far).
+fn none_if_empty(text: &str) -> Option<&str> {
+    (!text.is_empty()).then_some(text)
+}
+
+/// Where the booking pages load the host's photo: named by its digest, so it can be cached
+/// for a year and a new photo is a new address.
+pub fn photo_path(host: &Host) -> Option<String> {
+    host.photo_digest
+        .as_ref()
+        .map(|d| format!("/book/{}/photo/{d}", host.username))
+}
+
+/// Applies the fields present of `{"name", "welcome", "brandColor", "embedOrigins"}`.
 pub async fn update_profile(store: &Store, host: &Host, patch: &Value) -> Result<Host> {
     let obj = Obj::new(patch, "")?;
-    let list = obj
-        .array("embedOrigins")?
-        .ok_or_else(|| FieldError::new("embedOrigins", "is required"))?;
-    let values = list
-        .iter()
-        .map(|v| v.as_str().map(str::to_owned))
-        .collect::<Option<Vec<_>>>()
-        .ok_or_else(|| FieldError::new("embedOrigins", "must be a list of site addresses"))?;
-    let origins = embed_origins(&values)?;
-    store.set_embed_origins(&host.id, &origins).await?;
-    Ok(Host {
-        embed_origins: origins,
-        ..host.clone()
-    })
+    let mut next = host.clone();
+    let mut errors = Vec::new();
+    if obj.has("name")
+        && let Some(name) = gather(&mut errors, validate::single_line(&obj, "name", 200))
+    {
+        match name {
+            Some(name) => next.name = name,
+            None => errors.push(FieldError::new("name", "is required")),
+        }
+    }
+    if obj.has("welcome")
+        && let Some(welcome) = gather(&mut errors, validate::optional_text(&obj, "welcome", 300))
+    {
+        next.welcome = welcome.unwrap_or_default();
+    }
+    if obj.has("brandColor") {
+        let color = validate::color(&obj, "brandColor").and_then(|c| match c {
+            Some(c) if !readable_on(&c) => Err(FieldError::new(
+                "brandColor",
+                format!("{c} is too light for white text on buttons; pick a darker shade"),
+            )),
+            c => Ok(c),
+        });
+        if let Some(color) = gather(&mut errors, color) {
+            next.brand_color = color.unwrap_or_default();
+        }
+    }
+    if obj.has("embedOrigins") {
+        let values = obj.array("embedOrigins").and_then(|list| {
+            list.map_or(&[][..], Vec::as_slice)
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| FieldError::new("embedOrigins", "must be a list of site addresses"))
+        });
+        if let Some(origins) = gather(&mut errors, values.and_then(|v| embed_origins(&v))) {
+            next.embed_origins = origins;
+        }
+    }
+    if obj.has("linkShared") {
+        match patch["linkShared"].as_bool() {
+            Some(shared) => next.link_shared = shared,
+            None => errors.push(FieldError::new("linkShared", "must be true or false")),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Invalid(errors));
+    }
+    store.set_profile(&next).await?;
+    Ok(next)
+}
+
+/// White text on this colour meets WCAG AA (4.5:1), so buttons in it stay readable.
+fn readable_on(hex: &str) -> bool {
+    let channel = |i: usize| {
+        let c = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap_or(0)) / 255.0;
+        if c <= 0.040_45 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+    1.05 / (luminance + 0.05) >= 4.5
+}
+
+/// The largest photo a host may upload.
+pub const PHOTO_MAX_BYTES: usize = 512 * 1024;
+
+/// Checks an uploaded photo: PNG, JPEG or WebP by its signature (whatever name or type it was
+/// sent with), at most 512 KB; answers its content type.
+pub fn check_photo(bytes: &[u8]) -> Result<&'static str> {
+    let fail = |m: &str| Err(ServiceError::Invalid(vec![FieldError::new("photo", m)]));
+    if bytes.is_empty() {
+        return fail("choose a photo to upload");
+    }
+    if bytes.len() > PHOTO_MAX_BYTES {
+        return fail("is larger than 512 KB; please upload a smaller photo");
+    }
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() > 24 && &bytes[12..16] == b"IHDR" {
+        Ok("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Ok("image/jpeg")
+    } else if bytes.len() > 16 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Ok("image/webp")
+    } else {
+        fail("must be a PNG, JPEG or WebP image")
+    }
+}
+
+/// Replaces the host's photo with a checked upload (or removes it with `None`).
+pub async fn set_photo(store: &Store, host: &Host, bytes: Option<&[u8]>) -> Result<Host> {
+    let mut next = host.clone();
+    match bytes {
+        Some(bytes) => {
+            let content_type = check_photo(bytes)?;
+            let digest = hex(&sha2::Sha256::digest(bytes)[..12]);
+            store
+                .set_photo(&host.id, Some((content_type, bytes, &digest)))
+                .await?;
+            next.photo_digest = Some(digest);
+        }
+        None => {
+            store.set_photo(&host.id, None).await?;
+            next.photo_digest = None;
+        }
+    }
+    Ok(next)
 }
 
 pub async fn update_availability(

@@ -26,6 +26,19 @@ pub use records::{
 };
 pub use webhooks::WebhookRecord;
 
+/// The columns `Host::from_row` reads, bare and qualified by the alias `u` (macros, so that
+/// statements stay literals: `concat!`).
+macro_rules! host_columns {
+    () => {
+        "app_user_id, username, name, email, booking_version, embed_origins, welcome, \
+         brand_color, photo_digest, link_shared"
+    };
+    (u) => {
+        "u.app_user_id, u.username, u.name, u.email, u.booking_version, u.embed_origins, \
+         u.welcome, u.brand_color, u.photo_digest, u.link_shared"
+    };
+}
+
 /// Which bookings a listing shows: a status, a start-time range and a meeting type, each
 /// optional; oldest first unless `newest_first`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -249,6 +262,10 @@ impl Store {
             email: email.into(),
             booking_version: 0,
             embed_origins: String::new(),
+            welcome: String::new(),
+            brand_color: String::new(),
+            photo_digest: None,
+            link_shared: false,
         })
     }
 
@@ -260,10 +277,11 @@ impl Store {
     }
 
     pub async fn host_by_username(&self, username: &str) -> Result<Option<Host>> {
-        let row = sqlx::query(
-            "SELECT app_user_id, username, name, email, booking_version, embed_origins FROM app_user \
-             WHERE username = $1",
-        )
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            host_columns!(),
+            " FROM app_user WHERE username = $1"
+        ))
         .bind(username)
         .fetch_optional(&self.pool)
         .await?;
@@ -271,10 +289,11 @@ impl Store {
     }
 
     pub async fn host_by_id(&self, id: &str) -> Result<Option<Host>> {
-        let row = sqlx::query(
-            "SELECT app_user_id, username, name, email, booking_version, embed_origins FROM app_user \
-             WHERE app_user_id = $1",
-        )
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            host_columns!(),
+            " FROM app_user WHERE app_user_id = $1"
+        ))
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
@@ -282,11 +301,12 @@ impl Store {
     }
 
     pub async fn host_by_token_hash(&self, token_hash: &str) -> Result<Option<Host>> {
-        let row = sqlx::query(
-            "SELECT u.app_user_id, u.username, u.name, u.email, u.booking_version, u.embed_origins \
-             FROM api_token t JOIN app_user u ON u.app_user_id = t.app_user_id \
-             WHERE t.token_hash = $1",
-        )
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            host_columns!(u),
+            " FROM api_token t JOIN app_user u ON u.app_user_id = t.app_user_id \
+             WHERE t.token_hash = $1"
+        ))
         .bind(token_hash)
         .fetch_optional(&self.pool)
         .await?;
@@ -295,10 +315,11 @@ impl Store {
 
     /// The host and their password hash, for logging in.
     pub async fn credentials(&self, username: &str) -> Result<Option<(Host, String)>> {
-        let row = sqlx::query(
-            "SELECT app_user_id, username, name, email, booking_version, embed_origins, password_hash \
-             FROM app_user WHERE username = $1",
-        )
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            host_columns!(),
+            ", password_hash FROM app_user WHERE username = $1"
+        ))
         .bind(username)
         .fetch_optional(&self.pool)
         .await?;
@@ -326,11 +347,12 @@ impl Store {
     }
 
     pub async fn host_by_session(&self, token_hash: &str, now: Instant) -> Result<Option<Host>> {
-        let row = sqlx::query(
-            "SELECT u.app_user_id, u.username, u.name, u.email, u.booking_version, u.embed_origins \
-             FROM session s JOIN app_user u ON u.app_user_id = s.app_user_id \
-             WHERE s.token_hash = $1 AND s.expires_at > $2",
-        )
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            host_columns!(u),
+            " FROM session s JOIN app_user u ON u.app_user_id = s.app_user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2"
+        ))
         .bind(token_hash)
         .bind(now.as_millis())
         .fetch_optional(&self.pool)
@@ -399,14 +421,67 @@ impl Store {
         .transpose()
     }
 
-    /// Saves the origins allowed to frame the host's booking pages (validated by the caller).
-    pub async fn set_embed_origins(&self, host_id: &str, origins: &str) -> Result<()> {
-        sqlx::query("UPDATE app_user SET embed_origins = $1 WHERE app_user_id = $2")
-            .bind(origins)
-            .bind(host_id)
-            .execute(&self.pool)
-            .await?;
+    /// Saves the host's booking-page profile (validated by the caller) and bumps the
+    /// version that keys the cached pages, which show it.
+    pub async fn set_profile(&self, host: &Host) -> Result<()> {
+        let mut tx = self.write().await?;
+        Self::lock_host(&mut tx, &host.id).await?;
+        sqlx::query(
+            "UPDATE app_user SET name = $1, welcome = $2, brand_color = $3, embed_origins = $4, \
+             link_shared = $5 WHERE app_user_id = $6",
+        )
+        .bind(&host.name)
+        .bind(&host.welcome)
+        .bind(&host.brand_color)
+        .bind(&host.embed_origins)
+        .bind(i64::from(host.link_shared))
+        .bind(&host.id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         Ok(())
+    }
+
+    /// Replaces (or with `None` removes) the host's photo; its digest names its URL.
+    pub async fn set_photo(&self, host_id: &str, photo: Option<(&str, &[u8], &str)>) -> Result<()> {
+        let mut tx = self.write().await?;
+        Self::lock_host(&mut tx, host_id).await?;
+        sqlx::query("DELETE FROM host_photo WHERE app_user_id = $1")
+            .bind(host_id)
+            .execute(&mut *tx)
+            .await?;
+        if let Some((content_type, bytes, _)) = photo {
+            sqlx::query(
+                "INSERT INTO host_photo (app_user_id, content_type, bytes) VALUES ($1, $2, $3)",
+            )
+            .bind(host_id)
+            .bind(content_type)
+            .bind(bytes)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("UPDATE app_user SET photo_digest = $1 WHERE app_user_id = $2")
+            .bind(photo.map(|(_, _, digest)| digest))
+            .bind(host_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The host's photo, if it still has this digest: content type and bytes.
+    pub async fn photo(&self, username: &str, digest: &str) -> Result<Option<(String, Vec<u8>)>> {
+        let row = sqlx::query(
+            "SELECT p.content_type, p.bytes FROM host_photo p \
+             JOIN app_user u ON u.app_user_id = p.app_user_id \
+             WHERE u.username = $1 AND u.photo_digest = $2",
+        )
+        .bind(username)
+        .bind(digest)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok((r.try_get("content_type")?, r.try_get("bytes")?)))
+            .transpose()
     }
 
     // ---- availability ------------------------------------------------------------------

@@ -15,6 +15,13 @@ pub struct Host {
     pub booking_version: i64,
     /// Origins allowed to frame the booking pages, space-separated (empty: this site only).
     pub embed_origins: String,
+    /// The booking page's profile: a welcome line, a brand colour (`#rrggbb`, empty for the
+    /// default) and the digest of the photo, if there is one (it names the photo's URL).
+    pub welcome: String,
+    pub brand_color: String,
+    pub photo_digest: Option<String>,
+    /// The host told us they shared their link (the onboarding checklist's last step).
+    pub link_shared: bool,
 }
 
 /// A public page's host as the cached pages key it.
@@ -38,6 +45,10 @@ impl Host {
             email: get(r, "email")?,
             booking_version: get(r, "booking_version")?,
             embed_origins: get(r, "embed_origins")?,
+            welcome: get(r, "welcome")?,
+            brand_color: get(r, "brand_color")?,
+            photo_digest: get(r, "photo_digest")?,
+            link_shared: get::<i64>(r, "link_shared")? != 0,
         })
     }
 }

@@ -34,6 +34,12 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/profile", get(get_profile).patch(patch_profile))
         .route(
+            "/api/profile/photo",
+            axum::routing::put(put_photo).delete(delete_photo).layer(
+                axum::extract::DefaultBodyLimit::max(host::PHOTO_MAX_BYTES + 1024),
+            ),
+        )
+        .route(
             "/api/meeting-types",
             get(list_meeting_types).post(create_meeting_type),
         )
@@ -312,6 +318,31 @@ async fn patch_profile(
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>> {
     let host = host::update_profile(&state.store, &host, &body).await?;
+    Ok(Json(host::profile_json(&host)))
+}
+
+/// The request body is the image itself; its type is read from its signature.
+async fn put_photo(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+    body: std::result::Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Json<Value>> {
+    let body = body.map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge(host::PHOTO_MAX_BYTES)
+        } else {
+            ApiError::BadRequest(format!("cannot read the request body: {r}"))
+        }
+    })?;
+    let host = host::set_photo(&state.store, &host, Some(&body)).await?;
+    Ok(Json(host::profile_json(&host)))
+}
+
+async fn delete_photo(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+) -> Result<Json<Value>> {
+    let host = host::set_photo(&state.store, &host, None).await?;
     Ok(Json(host::profile_json(&host)))
 }
 

@@ -848,6 +848,8 @@ async fn the_openapi_document_covers_every_route(backend: Backend) {
         ("/api/availability", "patch"),
         ("/api/profile", "get"),
         ("/api/profile", "patch"),
+        ("/api/profile/photo", "put"),
+        ("/api/profile/photo", "delete"),
         ("/api/meeting-types", "get"),
         ("/api/meeting-types", "post"),
         ("/api/meeting-types/{id}", "patch"),

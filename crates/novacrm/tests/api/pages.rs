@@ -56,7 +56,7 @@ pub async fn a_guest_books_without_javascript(backend: Backend) {
 
     let (status, types) = page(&app, "/book/jane").await;
     assert_eq!(status, 200);
-    assert!(types.contains("Schedule time with Jane Smith") && types.contains("Consultation"));
+    assert!(types.contains("Book a meeting with Jane Smith") && types.contains("Consultation"));
 
     // The first month with a free day opens on its first free day, in the guest's zone.
     let (status, calendar) = page(&app, &format!("/book/jane/{ty}?tz=Europe/Berlin")).await;

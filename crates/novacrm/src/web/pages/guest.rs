@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
             "/book/{username}/{type_id}/details",
             get(details_page).post(submit_details),
         )
+        .route("/book/{username}/photo/{digest}", get(photo))
         .route("/cal/{file}", get(super::ics::feed))
         .merge(super::manage::router())
 }
@@ -75,7 +76,7 @@ struct TypeCard {
 struct TypesPage<'a> {
     asset_version: &'a str,
     username: &'a str,
-    host_name: &'a str,
+    card: HostCard,
     types: Vec<TypeCard>,
 }
 
@@ -107,10 +108,37 @@ async fn types_page(
     let page = TypesPage {
         asset_version: &ASSET_VERSION,
         username: &username,
-        host_name: &host.name,
+        card: HostCard::new(&host, None).previewed(state.config.public_url.as_deref()),
         types,
     };
     framable(html(&headers, StatusCode::OK, &page), &host.embed_origins)
+}
+
+/// The host's photo, under its digest: the address changes with the photo, so it is cached
+/// for a year.
+async fn photo(
+    State(state): State<AppState>,
+    Path((username, digest)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    match state.store.photo(&username, &digest).await {
+        Ok(Some((content_type, bytes))) => (
+            [
+                (axum::http::header::CONTENT_TYPE, content_type),
+                (
+                    axum::http::header::CACHE_CONTROL,
+                    "public, max-age=31536000, immutable".to_owned(),
+                ),
+                (
+                    axum::http::header::CONTENT_SECURITY_POLICY,
+                    "default-src 'none'; sandbox".to_owned(),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        _ => not_found(&headers, "This photo is no longer here."),
+    }
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -127,6 +155,8 @@ struct DayCell {
     label: String,
     free: bool,
     selected: bool,
+    today: bool,
+    past: bool,
 }
 
 struct SlotLink {
@@ -143,14 +173,18 @@ struct SlotGroup {
 #[template(path = "book_calendar.html")]
 struct CalendarPage<'a> {
     asset_version: &'a str,
-    host_name: &'a str,
-    location: Option<String>,
-    type_name: &'a str,
-    duration: i64,
+    card: HostCard,
     zone: &'a str,
+    /// "Berlin, Germany · UTC+01:00 CET", and the time there now.
+    zone_place: String,
+    zone_label: String,
+    zone_now: String,
+    /// The zone shown is a guess the script checks (its name), or the guest's choice (`None`).
+    zone_guess: Option<&'a str>,
+    zone_groups: Vec<super::zones::ZoneGroup>,
     bad_zone: Option<String>,
-    taken: bool,
-    zones: &'a [String],
+    /// Why the guest is back here: a time just taken, or one never open.
+    gap: Option<&'static str>,
     month_param: String,
     month_label: String,
     prev_month: Option<String>,
@@ -173,33 +207,121 @@ pub(super) struct CalendarMode {
     pub note: Option<String>,
 }
 
-/// IANA zone names for the searchable zone lists.
-pub static ZONES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
-    let mut names: Vec<String> = jiff::tz::db()
-        .available()
-        .map(|n| n.as_str().to_owned())
-        .filter(|n| {
-            n.contains('/')
-                && !n.starts_with("Etc/")
-                && !n.starts_with("SystemV/")
-                && !n.starts_with("posix/")
-                && !n.starts_with("right/")
-        })
-        .collect();
-    names.sort();
-    names.dedup();
-    names
-});
+/// The booking pages' left pane: who the guest meets, for what, how long, where.
+pub(super) struct HostCard {
+    pub host_name: String,
+    pub initials: String,
+    pub photo_url: Option<String>,
+    pub welcome: String,
+    pub type_name: Option<String>,
+    pub duration: Option<i64>,
+    pub location: Option<String>,
+    pub description: Option<String>,
+    /// `style` of the page's body: the host's brand colour, when they chose one.
+    pub brand_style: String,
+    /// The chosen time, with its zone (the details page).
+    pub when: Option<String>,
+    /// The photo's absolute address for link previews (only with a configured public URL).
+    pub og_image: Option<String>,
+}
 
-/// The guest's zone from `?tz=`, or the host's (with the bad name, if one was given).
-fn guest_zone(tz: Option<&str>, host_zone: &Zone) -> (Zone, Option<String>) {
-    match tz.filter(|t| !t.trim().is_empty()) {
-        None => (host_zone.clone(), None),
-        Some(name) => match Zone::parse(name) {
-            Ok(zone) => (zone, None),
-            Err(_) => (host_zone.clone(), Some(name.to_owned())),
-        },
+impl HostCard {
+    pub fn new(host: &Host, meeting: Option<&MeetingTypeRecord>) -> Self {
+        Self {
+            host_name: host.name.clone(),
+            initials: initials(&host.name),
+            photo_url: crate::services::host::photo_path(host),
+            welcome: host.welcome.clone(),
+            type_name: meeting.map(|m| m.name.clone()),
+            duration: meeting.map(|m| m.duration),
+            location: meeting
+                .and_then(|m| m.location.as_ref())
+                .map(|l| l.describe(&host.name, None)),
+            description: meeting.and_then(|m| m.description.clone()),
+            brand_style: brand_style(host),
+            when: None,
+            og_image: None,
+        }
     }
+
+    /// Link previews need absolute addresses: the photo's, under the configured public URL.
+    #[must_use]
+    pub fn previewed(mut self, public_url: Option<&str>) -> Self {
+        self.og_image = public_url
+            .zip(self.photo_url.as_deref())
+            .map(|(base, path)| format!("{}{path}", base.trim_end_matches('/')));
+        self
+    }
+}
+
+/// `--brand: #0F766E` for a host's chosen colour, else nothing.
+pub(super) fn brand_style(host: &Host) -> String {
+    if host.brand_color.is_empty() {
+        String::new()
+    } else {
+        format!("--brand: {}", host.brand_color)
+    }
+}
+
+/// "Jane Smith" → "JS"; "cher" → "C".
+fn initials(name: &str) -> String {
+    let mut words = name.split_whitespace().filter_map(|w| w.chars().next());
+    let first = words.next();
+    let last = words.next_back();
+    first
+        .into_iter()
+        .chain(last)
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// How the page came to show its zone: the guest chose it (a link's `?tz=`, or the cookie
+/// the browser's zone or an earlier choice left), or it is a guess (the language's region,
+/// else the host's zone) that the page's script checks against the browser.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(super) enum ZoneChoice {
+    Chosen(String),
+    Guessed(String),
+}
+
+/// Name of the cookie that remembers the guest's zone (set by `app.js`, read here).
+pub(super) const ZONE_COOKIE: &str = "tz";
+
+impl ZoneChoice {
+    pub fn of(query_tz: Option<&str>, headers: &HeaderMap) -> Self {
+        let cookie = crate::web::extract::cookie(headers, ZONE_COOKIE);
+        match query_tz
+            .filter(|t| !t.trim().is_empty())
+            .or(cookie.filter(|c| Zone::parse(c).is_ok()))
+        {
+            Some(name) => Self::Chosen(name.to_owned()),
+            None => {
+                let language = headers
+                    .get(axum::http::header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok());
+                Self::Guessed(super::zones::guess(language).unwrap_or_default().to_owned())
+            }
+        }
+    }
+
+    /// The zone to show (the host's when the guess has none), and a bad name the guest typed.
+    pub fn resolve(&self, host_zone: &Zone) -> (Zone, Option<String>) {
+        match self {
+            Self::Chosen(name) | Self::Guessed(name) if name.is_empty() => {
+                (host_zone.clone(), None)
+            }
+            Self::Chosen(name) | Self::Guessed(name) => match Zone::parse(name) {
+                Ok(zone) => (zone, None),
+                Err(_) => (host_zone.clone(), Some(name.clone())),
+            },
+        }
+    }
+}
+
+/// The guest's zone from `?tz=`, or the host's.
+fn guest_zone(tz: Option<&str>, host_zone: &Zone) -> Zone {
+    tz.and_then(|t| Zone::parse(t).ok())
+        .unwrap_or_else(|| host_zone.clone())
 }
 
 fn parse_month(text: &str) -> Option<(i16, i8)> {
@@ -232,10 +354,10 @@ pub struct PageKey {
     version: i64,
     minute: i64,
     on_the_minute: bool,
-    tz: Option<String>,
+    zone: ZoneChoice,
     month: Option<String>,
     date: Option<String>,
-    taken: bool,
+    taken: Option<String>,
     locale: Locale,
     gzip: bool,
 }
@@ -259,10 +381,10 @@ async fn calendar_page(
         version: page_host.version,
         minute: now_ms.div_euclid(60_000),
         on_the_minute: now_ms.rem_euclid(60_000) == 0,
-        tz: query.tz.clone(),
+        zone: ZoneChoice::of(query.tz.as_deref(), &headers),
         month: query.month.clone(),
         date: query.date.clone(),
-        taken: query.taken.is_some(),
+        taken: query.taken.clone(),
         locale: Locale::from_headers(&headers),
         gzip: super::accepts_gzip(&headers),
     };
@@ -309,7 +431,8 @@ pub(super) async fn render_calendar(
             "This booking page is not available right now.",
         ));
     };
-    let (zone, bad_zone) = guest_zone(query.tz.as_deref(), &settings.zone);
+    let choice = ZoneChoice::of(query.tz.as_deref(), headers);
+    let (zone, bad_zone) = choice.resolve(&settings.zone);
     let now = state.clock.now();
     let Ok(answer) = availability::public_slots(
         &state.store,
@@ -377,6 +500,8 @@ pub(super) async fn render_calendar(
             label: date_label(date),
             free: by_date.contains_key(&date),
             selected: selected == Some(date),
+            today: date == today,
+            past: date < today,
         }));
     }
     while !cells.len().is_multiple_of(7) {
@@ -425,19 +550,24 @@ pub(super) async fn render_calendar(
         })
         .unwrap_or_default();
     let shift = |months: i8| month.checked_add(jiff::Span::new().months(months)).ok();
+    let now_local = now.to_zoned_datetime(tz.clone());
     let page = CalendarPage {
         asset_version: &ASSET_VERSION,
-        host_name: &host.name,
-        location: meeting
-            .location
-            .as_ref()
-            .map(|l| l.describe(&host.name, None)),
-        type_name: &meeting.name,
-        duration: meeting.duration,
+        card: HostCard::new(&host, Some(&meeting)).previewed(state.config.public_url.as_deref()),
         zone: zone.name(),
+        zone_place: super::zones::place(zone.name()),
+        zone_label: super::zones::zone_label(&zone, now),
+        zone_now: locale.time(now_local.hour(), now_local.minute()),
+        zone_guess: matches!(choice, ZoneChoice::Guessed(_)).then(|| zone.name()),
+        zone_groups: super::zones::groups(zone.name(), now, locale),
         bad_zone,
-        taken: query.taken.is_some(),
-        zones: &ZONES,
+        gap: match query.taken.as_deref() {
+            None => None,
+            Some("no") => {
+                Some("That time isn’t open for booking. Please pick one of the times below.")
+            }
+            Some(_) => Some("Sorry — that time was just taken. Please pick another."),
+        },
         month_param: month_key(month),
         month_label: format!("{} {}", MONTHS[month.month() as usize - 1], month.year()),
         prev_month: shift(-1).filter(|m| *m >= first_month).map(month_key),
@@ -476,12 +606,9 @@ struct FormField {
 #[template(path = "book_details.html")]
 struct DetailsPage<'a> {
     asset_version: &'a str,
-    location: Option<String>,
+    card: HostCard,
     username: &'a str,
-    host_name: &'a str,
     type_id: &'a str,
-    type_name: &'a str,
-    duration: i64,
     zone: &'a str,
     date_param: String,
     start: String,
@@ -593,7 +720,7 @@ fn calendar_url(
     zone: &str,
     start: Option<Instant>,
     zone_tz: &Zone,
-    taken: bool,
+    gap: Option<Gap>,
 ) -> String {
     let mut url = format!("/book/{username}/{type_id}?tz={}", encode(zone));
     if let Some(start) = start {
@@ -603,11 +730,41 @@ fn calendar_url(
             .date();
         url = format!("{url}&month={}&date={date}", month_key(date));
     }
-    if taken {
-        url.push_str("&taken=1");
+    match gap {
+        Some(Gap::Taken) => url.push_str("&taken=1"),
+        Some(Gap::Closed) => url.push_str("&taken=no"),
+        None => {}
     }
     url.push_str("#times");
     url
+}
+
+/// Why a time the guest asked for cannot be booked: somebody booked it meanwhile, or it
+/// was never open (an old or hand-made link, a day outside the hours).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Gap {
+    Taken,
+    Closed,
+}
+
+impl Gap {
+    /// Taken when a live booking of the host now covers the time; closed otherwise.
+    async fn of(state: &AppState, ctx: &DetailsContext) -> Self {
+        let end = ctx.start.plus_minutes(ctx.meeting.duration);
+        let day_before = ctx.start.plus_minutes(-24 * 60);
+        let filter = crate::store::BookingFilter {
+            not_cancelled: true,
+            from: Some(day_before),
+            to: Some(end),
+            ..Default::default()
+        };
+        let taken = state
+            .store
+            .bookings_page(&ctx.host.id, filter, None, 500)
+            .await
+            .is_ok_and(|found| found.iter().any(|b| b.start < end && b.end > ctx.start));
+        if taken { Self::Taken } else { Self::Closed }
+    }
 }
 
 struct DetailsContext {
@@ -634,7 +791,7 @@ async fn details_context(
         .availability(&host.id)
         .await
         .map_err(|_| not_found(headers, "This booking page is not available right now."))?;
-    let (zone, _) = guest_zone(tz, &settings.zone);
+    let zone = guest_zone(tz, &settings.zone);
     let Some(start) = start
         .and_then(|s| Instant::parse_timestamp(s).ok())
         .map(Instant::from)
@@ -645,7 +802,7 @@ async fn details_context(
             zone.name(),
             None,
             &zone,
-            false,
+            None,
         ))
         .into_response());
     };
@@ -672,22 +829,18 @@ fn render_details(
         .to_timestamp()
         .to_zoned_datetime(ctx.zone.time_zone().clone())
         .date();
+    let when = when_label(ctx.start, &ctx.zone, locale);
+    let mut card = HostCard::new(&ctx.host, Some(&ctx.meeting));
+    card.when = Some(format!("{when} ({})", super::zones::place(ctx.zone.name())));
     let page = DetailsPage {
         asset_version: &ASSET_VERSION,
-        location: ctx
-            .meeting
-            .location
-            .as_ref()
-            .map(|l| l.describe(&ctx.host.name, None)),
+        card,
         username,
-        host_name: &ctx.host.name,
         type_id: &ctx.meeting.id,
-        type_name: &ctx.meeting.name,
-        duration: ctx.meeting.duration,
         zone: ctx.zone.name(),
         date_param: date.to_string(),
         start: ctx.start.to_string(),
-        when: when_label(ctx.start, &ctx.zone, locale),
+        when,
         fields: fields(&ctx.meeting, typed, &errors),
         captcha_error: errors
             .iter()
@@ -736,7 +889,7 @@ async fn details_page(
             ctx.zone.name(),
             Some(ctx.start),
             &ctx.zone,
-            true,
+            Some(Gap::of(&state, &ctx).await),
         );
         return Redirect::to(&url).into_response();
     }
@@ -858,7 +1011,7 @@ async fn submit_details(
                 ctx.zone.name(),
                 Some(ctx.start),
                 &ctx.zone,
-                true,
+                Some(Gap::Taken),
             );
             Redirect::to(&url).into_response()
         }

@@ -8,6 +8,7 @@ pub mod ics;
 pub mod integrations;
 pub mod manage;
 pub mod setup;
+pub mod zones;
 
 use std::io::Write;
 use std::sync::LazyLock;
@@ -24,12 +25,14 @@ use super::AppState;
 
 pub const CSS: &str = include_str!("../../../static/app.css");
 pub const JS: &str = include_str!("../../../static/app.js");
+/// Loaded only with JavaScript off (`<noscript>`): shows what waits for the script.
+pub const NOJS_CSS: &str = include_str!("../../../static/nojs.css");
 /// The product's icon, also answered at `/favicon.ico` (browsers ask for it unprompted).
 pub const ICON: &str = include_str!("../../../static/icon.svg");
 
 /// Changes whenever an asset does, so assets can be cached for a year.
 pub static ASSET_VERSION: LazyLock<String> = LazyLock::new(|| {
-    let digest = sha2::Sha256::digest([CSS, JS].concat().as_bytes());
+    let digest = sha2::Sha256::digest([CSS, JS, NOJS_CSS].concat().as_bytes());
     crate::services::host::hex(&digest[..6])
 });
 
@@ -40,6 +43,12 @@ pub fn router() -> Router<AppState> {
             get(
                 |headers: HeaderMap| async move { asset(&headers, CSS, "text/css; charset=utf-8") },
             ),
+        )
+        .route(
+            "/static/nojs.css",
+            get(|headers: HeaderMap| async move {
+                asset(&headers, NOJS_CSS, "text/css; charset=utf-8")
+            }),
         )
         .route(
             "/static/app.js",
