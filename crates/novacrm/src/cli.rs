@@ -363,7 +363,7 @@ fn run_async(command: Command) -> Result<(), String> {
                     .await
                     .map_err(|e| e.to_string())?;
                 let created =
-                    host::create_host(&store, &username, &name, &email, &password, now).await;
+                    host::create_host(&store, &username, &name, &email, &password, None, now).await;
                 store.close().await;
                 let created = created.map_err(|e| describe(&e))?;
                 println!("created host {} ({})", created.username, created.email);

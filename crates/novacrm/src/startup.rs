@@ -152,6 +152,7 @@ pub async fn seed_demo(store: &Store, now: Timestamp) -> anyhow::Result<()> {
         "Jane Smith",
         "jane@example.com",
         "demo-password-jane",
+        None,
         now,
     )
     .await

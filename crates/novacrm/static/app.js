@@ -37,6 +37,11 @@ function enhanceZones() {
   var selects = document.querySelectorAll("select[data-zone-select]:not([data-enhanced])");
   Array.prototype.forEach.call(selects, function (select) {
     select.setAttribute("data-enhanced", "");
+    // Sign-up: start from the browser's zone.
+    try {
+      var own = Intl.DateTimeFormat().resolvedOptions().timeZone;
+      if (select.hasAttribute("data-prefill") && own && select.querySelector('option[value="' + own + '"]')) select.value = own;
+    } catch (e) { /* keep the server's guess */ }
     var search = document.createElement("input");
     search.type = "search";
     search.className = "zone-search";
@@ -86,6 +91,18 @@ function enhanceZones() {
     if (form && form.hasAttribute("data-zone-form")) form.addEventListener("submit", function () { rememberZone(select.value); });
   });
 }
+// Dashboard: the menu is open in the page (so it works without this file); on a phone it
+// starts folded behind its "Menu" button.
+(function () {
+  var menu = document.querySelector("details.menu");
+  if (menu && window.matchMedia && window.matchMedia("(max-width: 47.99rem)").matches) menu.open = false;
+})();
+// Profile: picking a colour means not using the default one.
+document.addEventListener("input", function (event) {
+  if (event.target.type !== "color" || !event.target.form) return;
+  var fallback = event.target.form.querySelector("[name=defaultBrand]");
+  if (fallback) fallback.checked = false;
+});
 // Dashboard: copy buttons.
 document.addEventListener("click", function (event) {
   var button = event.target.closest("[data-copy]");
@@ -95,6 +112,14 @@ document.addEventListener("click", function (event) {
   field.select();
   if (navigator.clipboard) navigator.clipboard.writeText(field.value);
   button.textContent = "Copied";
+  // In a form (the home page's link), copying also tells the server, without leaving.
+  var form = button.form;
+  if (form && window.fetch) {
+    event.preventDefault();
+    var body = new URLSearchParams(new FormData(form));
+    body.set("copied", "1");
+    fetch(form.action, { method: "POST", body: body, credentials: "same-origin" });
+  }
 });
 // Booking form: solve the proof-of-work challenge (ALTCHA v2, SHA-256) while the guest types;
 // a press of "Book" before it is done waits for it. Without Web Crypto the form is sent as is

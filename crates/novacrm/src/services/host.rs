@@ -12,7 +12,7 @@ use sha2::Digest;
 
 use super::validate::{self, gather};
 use super::{Result, ServiceError};
-use crate::store::{BlockedRecord, Host, MeetingTypeRecord, Store, new_id};
+use crate::store::{BlockedRecord, Host, MeetingTypeRecord, OnboardingStep, Store, new_id};
 
 /// Usernames are the booking link: lowercase letters, digits and dashes, 3–32 long.
 pub fn check_username(username: &str) -> Result<(), FieldError> {
@@ -51,6 +51,7 @@ pub async fn create_host(
     name: &str,
     email: &str,
     password: &str,
+    zone: Option<&str>,
     now: Timestamp,
 ) -> Result<Host> {
     let body = json!({"name": name, "email": email});
@@ -61,7 +62,16 @@ pub async fn create_host(
     let name = gather(&mut errors, validate::required_text(&obj, "name", 200));
     let email = gather(&mut errors, validate::email(&obj, "email"));
     let hash = gather(&mut errors, hash_password(password));
-    let (Some(name), Some(email), Some(hash), true) = (name, email, hash, errors.is_empty()) else {
+    // The seed's hours (Mon–Fri 09–17) in the host's own zone.
+    let settings = gather(
+        &mut errors,
+        AvailabilitySettings::read(&zone.map_or_else(|| json!({}), |z| json!({"timezone": z})), "").map_err(|_| {
+            FieldError::new("timezone", "choose the time zone you work in")
+        }),
+    );
+    let (Some(name), Some(email), Some(hash), Some(settings), true) =
+        (name, email, hash, settings, errors.is_empty())
+    else {
         return Err(ServiceError::Invalid(errors));
     };
     if store.host_by_username(username).await?.is_some() {
@@ -70,7 +80,7 @@ pub async fn create_host(
         )));
     }
     Ok(store
-        .create_host(username, &name, &email, &hash, Instant::from(now))
+        .create_host(username, &name, &email, &hash, &settings, Instant::from(now))
         .await?)
 }
 
@@ -405,6 +415,7 @@ pub async fn update_availability(
     let current = Store::availability_in(&mut tx, &host.id).await?;
     let next = current.patched(patch)?;
     Store::save_availability(&mut tx, &host.id, &next, Instant::from(now)).await?;
+    Store::tick_onboarding(&mut tx, &host.id, OnboardingStep::Hours).await?;
     tx.commit().await?;
     Ok(next)
 }
@@ -501,6 +512,7 @@ pub async fn create_meeting_type(
     let mut tx = store.write().await?;
     Store::lock_host(&mut tx, &host.id).await?;
     Store::insert_meeting_type(&mut tx, &m, Instant::from(now)).await?;
+    Store::tick_onboarding(&mut tx, &host.id, OnboardingStep::Types).await?;
     tx.commit().await?;
     Ok(m)
 }
@@ -520,6 +532,7 @@ pub async fn update_meeting_type(
         .ok_or_else(|| ServiceError::NotFound("no such meeting type".into()))?;
     apply_meeting_type(&mut m, body, false)?;
     Store::update_meeting_type(&mut tx, &m, Instant::from(now)).await?;
+    Store::tick_onboarding(&mut tx, &host.id, OnboardingStep::Types).await?;
     tx.commit().await?;
     Ok(m)
 }

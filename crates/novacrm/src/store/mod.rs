@@ -26,16 +26,23 @@ pub use records::{
 };
 pub use webhooks::WebhookRecord;
 
+/// A step of the onboarding checklist the host ticks by doing it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnboardingStep {
+    Hours,
+    Types,
+}
+
 /// The columns `Host::from_row` reads, bare and qualified by the alias `u` (macros, so that
 /// statements stay literals: `concat!`).
 macro_rules! host_columns {
     () => {
         "app_user_id, username, name, email, booking_version, embed_origins, welcome, \
-         brand_color, photo_digest, link_shared"
+         brand_color, photo_digest, hours_set, types_set, link_shared"
     };
     (u) => {
         "u.app_user_id, u.username, u.name, u.email, u.booking_version, u.embed_origins, \
-         u.welcome, u.brand_color, u.photo_digest, u.link_shared"
+         u.welcome, u.brand_color, u.photo_digest, u.hours_set, u.types_set, u.link_shared"
     };
 }
 
@@ -237,6 +244,7 @@ impl Store {
         name: &str,
         email: &str,
         password_hash: &str,
+        settings: &AvailabilitySettings,
         now: Instant,
     ) -> Result<Host> {
         let mut tx = self.write().await?;
@@ -253,7 +261,7 @@ impl Store {
         .bind(now.as_millis())
         .execute(&mut *tx)
         .await?;
-        save_availability(&mut tx, &id, &AvailabilitySettings::seed_default(), now).await?;
+        save_availability(&mut tx, &id, settings, now).await?;
         tx.commit().await?;
         Ok(Host {
             id,
@@ -265,6 +273,8 @@ impl Store {
             welcome: String::new(),
             brand_color: String::new(),
             photo_digest: None,
+            hours_set: false,
+            types_set: false,
             link_shared: false,
         })
     }
@@ -439,6 +449,16 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// Ticks a step of the host's onboarding checklist (`hours_set` or `types_set`).
+    pub async fn tick_onboarding(tx: &mut Tx, host_id: &str, step: OnboardingStep) -> Result<()> {
+        let sql = match step {
+            OnboardingStep::Hours => "UPDATE app_user SET hours_set = 1 WHERE app_user_id = $1",
+            OnboardingStep::Types => "UPDATE app_user SET types_set = 1 WHERE app_user_id = $1",
+        };
+        sqlx::query(sql).bind(host_id).execute(&mut **tx).await?;
         Ok(())
     }
 
@@ -768,13 +788,71 @@ impl Store {
     /// The host's CRM contacts, by name.
     pub async fn contacts(&self, host_id: &str) -> Result<Vec<ContactRecord>> {
         let rows = sqlx::query(
-            "SELECT contact_id, name, email, phone, company FROM contact WHERE app_user_id = $1 \
-             ORDER BY name, email",
+            "SELECT contact_id, name, email, phone, company, notes FROM contact \
+             WHERE app_user_id = $1 ORDER BY name, email",
         )
         .bind(host_id)
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(ContactRecord::from_row).collect()
+    }
+
+    /// One of the host's contacts (another host's id finds nothing).
+    pub async fn contact(&self, host_id: &str, contact_id: &str) -> Result<Option<ContactRecord>> {
+        let row = sqlx::query(
+            "SELECT contact_id, name, email, phone, company, notes FROM contact \
+             WHERE app_user_id = $1 AND contact_id = $2",
+        )
+        .bind(host_id)
+        .bind(contact_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| ContactRecord::from_row(&r)).transpose()
+    }
+
+    /// Saves the host's notes on a contact; false when the host has no such contact.
+    pub async fn set_contact_notes(&self, host_id: &str, contact_id: &str, notes: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE contact SET notes = $1 WHERE app_user_id = $2 AND contact_id = $3",
+        )
+        .bind(notes)
+        .bind(host_id)
+        .bind(contact_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Leaves a message for the session's next dashboard page (replacing one not yet shown).
+    pub async fn set_flash(&self, session_hash: &str, kind: &str, body: &str, now: Instant) -> Result<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM flash_message WHERE session_hash = $1")
+            .bind(session_hash)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO flash_message (session_hash, kind, body, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(session_hash)
+        .bind(kind)
+        .bind(body)
+        .bind(now.as_millis())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The session's waiting message (kind, text), taken: it shows once.
+    pub async fn take_flash(&self, session_hash: &str) -> Result<Option<(String, String)>> {
+        let row = sqlx::query(
+            "DELETE FROM flash_message WHERE session_hash = $1 RETURNING kind, body",
+        )
+        .bind(session_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok((r.try_get("kind")?, r.try_get("body")?)))
+            .transpose()
     }
 
     pub async fn insert_booking(tx: &mut Tx, b: &BookingRecord) -> Result<()> {

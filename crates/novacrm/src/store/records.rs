@@ -20,7 +20,10 @@ pub struct Host {
     pub welcome: String,
     pub brand_color: String,
     pub photo_digest: Option<String>,
-    /// The host told us they shared their link (the onboarding checklist's last step).
+    /// The onboarding checklist: hours saved, a meeting type created or edited, the link
+    /// shared (the host said so, or copied it).
+    pub hours_set: bool,
+    pub types_set: bool,
     pub link_shared: bool,
 }
 
@@ -48,6 +51,8 @@ impl Host {
             welcome: get(r, "welcome")?,
             brand_color: get(r, "brand_color")?,
             photo_digest: get(r, "photo_digest")?,
+            hours_set: get::<i64>(r, "hours_set")? != 0,
+            types_set: get::<i64>(r, "types_set")? != 0,
             link_shared: get::<i64>(r, "link_shared")? != 0,
         })
     }
@@ -241,6 +246,8 @@ pub struct ContactRecord {
     pub email: String,
     pub phone: Option<String>,
     pub company: Option<String>,
+    /// The host's own notes.
+    pub notes: String,
 }
 
 impl ContactRecord {
@@ -251,6 +258,7 @@ impl ContactRecord {
             email: get(r, "email")?,
             phone: get(r, "phone")?,
             company: get(r, "company")?,
+            notes: get(r, "notes")?,
         })
     }
 }

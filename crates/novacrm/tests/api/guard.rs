@@ -96,6 +96,7 @@ pub async fn the_api_asks_for_proof_of_work(backend: Backend) {
         "Sam Host",
         "sam@example.com",
         "a-long-password",
+        None,
         app.clock.now_ts(),
     )
     .await

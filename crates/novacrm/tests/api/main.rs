@@ -615,6 +615,7 @@ async fn tokens_are_required_and_hosts_are_isolated(backend: Backend) {
         "Bob",
         "bob@example.com",
         "bob-password-123",
+        None,
         now,
     )
     .await

@@ -418,7 +418,7 @@ pub async fn dashboard_forms_check_their_tokens(backend: Backend) {
     .unwrap();
     assert_eq!(bad.status(), 422);
     let bad = bad.text().await.unwrap();
-    for field in ["username", "name", "email", "password"] {
+    for field in ["username", "name", "email", "password", "timezone"] {
         assert!(
             bad.contains(&format!("id=\"{field}-error\"")),
             "{field} error shown"
@@ -433,6 +433,7 @@ pub async fn dashboard_forms_check_their_tokens(backend: Backend) {
             ("name", "Sam Host"),
             ("email", "sam@example.com"),
             ("password", "a-long-password"),
+            ("timezone", "Europe/Paris"),
         ]),
     )
     .await
@@ -452,7 +453,12 @@ pub async fn dashboard_forms_check_their_tokens(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(availability.status(), 200);
-    let csrf = hidden_csrf(&availability.text().await.unwrap());
+    let availability = availability.text().await.unwrap();
+    assert!(
+        availability.contains(r#"<option value="Europe/Paris" selected>"#),
+        "the zone chosen at sign-up is the host's"
+    );
+    let csrf = hidden_csrf(&availability);
     let forged = post(
         "/dashboard/availability",
         session.clone(),

@@ -26,6 +26,7 @@ use crate::web::extract::{ClientIp, session_cookie};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/dashboard", get(home))
+        .route("/dashboard/onboarding/shared", post(link_shared))
         .route("/dashboard/signup", get(signup_page).post(signup))
         .route("/dashboard/login", get(login_page).post(login))
         .route("/dashboard/logout", post(logout))
@@ -33,9 +34,24 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/bookings/cancel", post(bulk_cancel))
         .route("/dashboard/blocks", post(add_block))
         .route("/dashboard/blocks/remove", post(remove_block))
-        .route("/dashboard/bookings/{id}", post(booking_action))
+        .route(
+            "/dashboard/bookings/{id}",
+            get(super::host_booking::detail).post(booking_action),
+        )
+        .route(
+            "/dashboard/bookings/{id}/cancel",
+            get(super::host_booking::cancel_step),
+        )
+        .route(
+            "/dashboard/bookings/{id}/move",
+            get(super::host_booking::move_step),
+        )
+        .route("/dashboard/calendar", get(super::host_booking::week))
         .route("/dashboard/messages/{id}/retry", post(retry_message))
-        .route("/dashboard/bookings/{id}/reschedule", post(reschedule))
+        .route(
+            "/dashboard/bookings/{id}/reschedule",
+            get(super::host_booking::reschedule_picker).post(reschedule),
+        )
         .route(
             "/dashboard/availability",
             get(availability_page).post(save_availability),
@@ -51,6 +67,8 @@ fn csrf_for(session_token: &str) -> String {
 pub(super) struct Session {
     pub(super) host: Host,
     pub(super) csrf: String,
+    /// The hash of the session's cookie: what its waiting message is filed under.
+    pub(super) key: String,
 }
 
 /// The logged-in host, or a redirect to the login page.
@@ -58,9 +76,10 @@ pub(super) async fn session(state: &AppState, headers: &HeaderMap) -> Result<Ses
     let to_login = || Redirect::to("/dashboard/login").into_response();
     let token = session_cookie(headers).ok_or_else(to_login)?;
     let now = Instant::from(state.clock.now());
+    let key = host::token_hash(token);
     let host = state
         .store
-        .host_by_session(&host::token_hash(token), now)
+        .host_by_session(&key, now)
         .await
         .ok()
         .flatten()
@@ -68,7 +87,105 @@ pub(super) async fn session(state: &AppState, headers: &HeaderMap) -> Result<Ses
     Ok(Session {
         host,
         csrf: csrf_for(token),
+        key,
     })
+}
+
+/// A message on a dashboard page: what was done, what went wrong, or something to know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Notice {
+    pub kind: NoticeKind,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum NoticeKind {
+    Done,
+    Problem,
+    Info,
+}
+
+impl NoticeKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Done => "done",
+            Self::Problem => "problem",
+            Self::Info => "info",
+        }
+    }
+}
+
+impl Notice {
+    /// The page's CSS class: green for done, amber for a problem, blue for information.
+    pub fn class(&self) -> &'static str {
+        match self.kind {
+            NoticeKind::Done => "ok",
+            NoticeKind::Problem => "notice",
+            NoticeKind::Info => "info",
+        }
+    }
+
+    /// Problems interrupt (`alert`); the rest wait their turn (`status`).
+    pub fn role(&self) -> &'static str {
+        if self.kind == NoticeKind::Problem {
+            "alert"
+        } else {
+            "status"
+        }
+    }
+
+    /// What a use case's outcome tells the host.
+    pub fn of(outcome: Result<String, ServiceError>) -> Self {
+        match outcome {
+            Ok(text) => Self {
+                kind: NoticeKind::Done,
+                text,
+            },
+            Err(ServiceError::Conflict(m) | ServiceError::NotFound(m)) => Self {
+                kind: NoticeKind::Problem,
+                text: m,
+            },
+            Err(e) => Self {
+                kind: NoticeKind::Problem,
+                text: problems(e)
+                    .iter()
+                    .map(|p| p.message.clone())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            },
+        }
+    }
+}
+
+/// Redirects to `path` with the outcome kept on the server for the session's next page
+/// (no text rides in the link, so a crafted link cannot put words on the host's page).
+pub(super) async fn tell(
+    state: &AppState,
+    s: &Session,
+    outcome: Result<String, ServiceError>,
+    path: &str,
+) -> Response {
+    let notice = Notice::of(outcome);
+    let now = Instant::from(state.clock.now());
+    if let Err(e) = state
+        .store
+        .set_flash(&s.key, notice.kind.as_str(), &notice.text, now)
+        .await
+    {
+        tracing::warn!(error = %e, "cannot keep a dashboard message");
+    }
+    Redirect::to(path).into_response()
+}
+
+/// The message waiting for this session, if any (shown once).
+pub(super) async fn waiting_notice(state: &AppState, s: &Session) -> Option<Notice> {
+    let (kind, text) = state.store.take_flash(&s.key).await.ok().flatten()?;
+    let kind = match kind.as_str() {
+        "done" => NoticeKind::Done,
+        "problem" => NoticeKind::Problem,
+        _ => NoticeKind::Info,
+    };
+    Some(Notice { kind, text })
 }
 
 pub(super) type Fields = HashMap<String, Vec<String>>;
@@ -138,6 +255,11 @@ struct AuthPage<'a> {
     signup: bool,
     general_error: Option<String>,
     fields: Vec<AuthField>,
+    /// Sign-up asks for the host's zone: the select, and what was wrong with it.
+    zone_groups: Option<Vec<super::zones::ZoneGroup>>,
+    zone_error: Option<String>,
+    /// Nothing typed yet: the script may start the select from the browser's zone.
+    prefill: bool,
 }
 
 /// Before there is a session, forms carry a token that must match a `SameSite=Strict`
@@ -195,8 +317,28 @@ fn auth_page(
         .collect();
     let general_error = errors
         .iter()
-        .find(|e| !specs.iter().any(|s| s.0 == e.field))
+        .find(|e| !specs.iter().any(|s| s.0 == e.field) && e.field != "timezone")
         .map(ToString::to_string);
+    // The zone: as typed, else the browser's (the cookie the booking pages' script leaves),
+    // else a guess from the language; the script also sets the browser's zone.
+    let zone_groups = signup.then(|| {
+        let typed_zone = first(typed, "timezone");
+        let chosen = if typed_zone.is_empty() {
+            crate::web::extract::cookie(headers, super::guest::ZONE_COOKIE)
+                .filter(|z| Zone::parse(z).is_ok())
+                .or_else(|| {
+                    super::zones::guess(
+                        headers
+                            .get(header::ACCEPT_LANGUAGE)
+                            .and_then(|v| v.to_str().ok()),
+                    )
+                })
+                .unwrap_or(scheduling::AvailabilitySettings::DEFAULT_ZONE)
+        } else {
+            typed_zone
+        };
+        super::zones::groups(chosen, Timestamp::now(), Locale::from_headers(headers))
+    });
     let title = if signup {
         "Create your account"
     } else {
@@ -213,6 +355,12 @@ fn auth_page(
             signup,
             general_error,
             fields,
+            zone_groups,
+            prefill: first(typed, "timezone").is_empty(),
+            zone_error: errors
+                .iter()
+                .find(|e| e.field == "timezone")
+                .map(|e| e.message.clone()),
         },
     );
     if let Some(cookie) = set_cookie {
@@ -280,19 +428,20 @@ async fn signup(
     }
     let now = state.clock.now();
     let (username, password) = (first(&f, "username").trim(), first(&f, "password"));
-    let created = host::create_host(
-        &state.store,
-        username,
-        first(&f, "name"),
-        first(&f, "email"),
-        password,
-        now,
-    )
+    let result = async {
+        host::create_host(
+            &state.store,
+            username,
+            first(&f, "name"),
+            first(&f, "email"),
+            password,
+            Some(first(&f, "timezone")),
+            now,
+        )
+        .await?;
+        start_session(&state, username, password, client, now).await
+    }
     .await;
-    let result = match created {
-        Ok(_) => start_session(&state, username, password, client, now).await,
-        Err(e) => Err(e),
-    };
     result.unwrap_or_else(|e| {
         auth_page(
             &headers,
@@ -363,16 +512,12 @@ struct BookingRow {
     phone: Option<String>,
     company: Option<String>,
     notes: Option<String>,
-    answers: Vec<(String, String)>,
     status: &'static str,
     confirmed: bool,
     /// Begun already: only then can it be marked held or a no-show.
     started: bool,
-    has_contact: bool,
-    meeting_type_id: String,
-    start: Instant,
-    /// Free starts this booking could move to: (instant, label).
-    alternatives: Vec<(String, String)>,
+    contact_id: Option<String>,
+    zone_label: String,
 }
 
 #[derive(Template)]
@@ -385,6 +530,17 @@ struct HomePage<'a> {
     link: String,
     upcoming: Vec<BookingRow>,
     failed: Vec<FailedMessage>,
+    /// The onboarding checklist, until every step is done.
+    steps: Vec<Step>,
+    notice: Option<Notice>,
+}
+
+/// A step of the onboarding checklist.
+struct Step {
+    label: &'static str,
+    hint: String,
+    href: &'static str,
+    done: bool,
 }
 
 #[derive(Template)]
@@ -393,8 +549,8 @@ struct BookingsPage<'a> {
     asset_version: &'a str,
     csrf: String,
     flash: Option<String>,
-    /// What went wrong with the last action.
-    problem: Option<String>,
+    /// What the last action did, or what went wrong.
+    notice: Option<Notice>,
     tab: String,
     tabs: [(&'static str, &'static str); 3],
     types: Vec<(String, String)>,
@@ -426,28 +582,6 @@ async fn rows(
             types.insert(b.meeting_type_id.clone(), found);
         }
         let meeting = types[&b.meeting_type_id].as_ref();
-        // Answers under their question's label, in the question's order.
-        let questions = meeting
-            .and_then(|m| m.questions.as_array())
-            .cloned()
-            .unwrap_or_default();
-        let answers = questions
-            .iter()
-            .filter_map(|q| {
-                let answer = b.answers.get(q["id"].as_str()?)?;
-                let text = match answer {
-                    Value::String(s) => s.clone(),
-                    Value::Bool(true) => "yes".into(),
-                    Value::Array(items) => items
-                        .iter()
-                        .filter_map(Value::as_str)
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    other => other.to_string(),
-                };
-                Some((q["label"].as_str().unwrap_or_default().to_owned(), text))
-            })
-            .collect();
         out.push(BookingRow {
             when: when_label(b.start, &zone, locale),
             type_name: meeting.map_or_else(|| "Meeting".into(), |m| m.name.clone()),
@@ -456,23 +590,52 @@ async fn rows(
             phone: b.guest_phone,
             company: b.guest_company,
             notes: b.meeting_notes,
-            answers,
-            status: match b.status {
-                BookingStatus::Confirmed => "Confirmed",
-                BookingStatus::Cancelled => "Cancelled",
-                BookingStatus::Completed => "Held",
-                BookingStatus::NoShow => "No-show",
-            },
+            status: status_label(b.status),
             confirmed: b.status == BookingStatus::Confirmed,
             started: b.start <= Instant::from(state.clock.now()),
-            has_contact: b.contact_id.is_some(),
-            meeting_type_id: b.meeting_type_id.clone(),
-            start: b.start,
-            alternatives: Vec::new(),
+            contact_id: b.contact_id,
+            zone_label: super::zones::zone_label(&zone, b.start.to_timestamp()),
             id: b.id,
         });
     }
     out
+}
+
+/// A status as the host reads it.
+pub(super) fn status_label(status: BookingStatus) -> &'static str {
+    match status {
+        BookingStatus::Confirmed => "Confirmed",
+        BookingStatus::Cancelled => "Cancelled",
+        BookingStatus::Completed => "Held",
+        BookingStatus::NoShow => "No-show",
+    }
+}
+
+/// The guest's answers under their question's label, in the question's order.
+pub(super) fn answers_of(
+    meeting: &crate::store::MeetingTypeRecord,
+    b: &crate::store::BookingRecord,
+) -> Vec<(String, String)> {
+    meeting
+        .questions
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|q| {
+            let answer = b.answers.get(q["id"].as_str()?)?;
+            let text = match answer {
+                Value::String(s) => s.clone(),
+                Value::Bool(true) => "yes".into(),
+                Value::Array(items) => items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                other => other.to_string(),
+            };
+            Some((q["label"].as_str().unwrap_or_default().to_owned(), text))
+        })
+        .collect()
 }
 
 pub(super) fn public_base(state: &AppState, headers: &HeaderMap) -> String {
@@ -483,6 +646,26 @@ pub(super) fn public_base(state: &AppState, headers: &HeaderMap) -> String {
             .unwrap_or("localhost");
         format!("http://{host}")
     })
+}
+
+/// "Copy link" on the home page (or "I've shared it"): the checklist's last step is done.
+async fn link_shared(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let (s, f) = match posted(&state, &headers, pairs).await {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
+    let outcome = host::update_profile(&state.store, &s.host, &json!({"linkShared": true}))
+        .await
+        .map(|_| "Ticked. Copy the link from the box whenever you need it.".to_owned());
+    // The copy button's script already said "Copied" on the page.
+    if first(&f, "copied") == "1" {
+        return StatusCode::NO_CONTENT.into_response();
+    }
+    tell(&state, &s, outcome, "/dashboard#share").await
 }
 
 async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -520,8 +703,43 @@ async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
             id: job.id,
         })
         .collect();
+    let booked_once = !state
+        .store
+        .bookings_page(&s.host.id, BookingFilter::default(), None, 1)
+        .await
+        .unwrap_or_default()
+        .is_empty();
+    let steps = vec![
+        Step {
+            label: "Set your hours",
+            hint: format!(
+                "Until you do, guests can book Mon–Fri 9:00–17:00 in {}.",
+                super::zones::place(zone.name())
+            ),
+            href: "/dashboard/availability",
+            done: s.host.hours_set,
+        },
+        Step {
+            label: "Create or review a meeting type",
+            hint: "Name, length, place and the questions guests answer.".into(),
+            href: "/dashboard/meeting-types",
+            done: s.host.types_set,
+        },
+        Step {
+            label: "Share your link",
+            hint: "Copy it below into your email signature, website or a message.".into(),
+            href: "#share",
+            done: s.host.link_shared || booked_once,
+        },
+    ];
     let page = HomePage {
         asset_version: &ASSET_VERSION,
+        steps: if steps.iter().all(|st| st.done) {
+            Vec::new()
+        } else {
+            steps
+        },
+        notice: waiting_notice(&state, &s).await,
         link: format!("{}/book/{}", public_base(&state, &headers), s.host.username),
         name: s.host.name.clone(),
         upcoming: rows(&state, &s.host, week, locale).await,
@@ -568,10 +786,6 @@ async fn retry_message(
 #[derive(Debug, serde::Deserialize)]
 struct BookingsQuery {
     tab: Option<String>,
-    done: Option<String>,
-    problem: Option<String>,
-    /// [`flash_seal`] of `done` or `problem`: without it, neither is shown.
-    seal: Option<String>,
     #[serde(rename = "type")]
     meeting_type: Option<String>,
     date: Option<String>,
@@ -644,39 +858,7 @@ async fn bookings_page(
             encode(&last.cursor())
         )
     });
-    let mut bookings = rows(&state, &s.host, list, locale).await;
-    // Reschedule choices: the next free starts of each type (real slots, same rules).
-    let mut free: HashMap<String, Vec<(Instant, String)>> = HashMap::new();
-    for b in bookings
-        .iter_mut()
-        .filter(|b| b.confirmed && b.start >= now)
-    {
-        if !free.contains_key(&b.meeting_type_id) {
-            let slots = availability::public_slots(
-                &state.store,
-                &state.cache,
-                &s.host.username,
-                &b.meeting_type_id,
-                None,
-                None,
-                state.clock.now(),
-            )
-            .await
-            .map(|a| {
-                a.slots
-                    .iter()
-                    .take(60)
-                    .map(|sl| (sl.start, when_label(sl.start, &zone, locale)))
-                    .collect()
-            })
-            .unwrap_or_default();
-            free.insert(b.meeting_type_id.clone(), slots);
-        }
-        b.alternatives = free[&b.meeting_type_id]
-            .iter()
-            .map(|(at, label)| (at.to_string(), label.clone()))
-            .collect();
-    }
+    let bookings = rows(&state, &s.host, list, locale).await;
     let types = state
         .store
         .meeting_types(&s.host.id)
@@ -687,12 +869,8 @@ async fn bookings_page(
         .collect();
     let page = BookingsPage {
         asset_version: &ASSET_VERSION,
-        flash: q
-            .done
-            .filter(|m| q.seal.as_deref() == Some(flash_seal(&s, m).as_str())),
-        problem: q
-            .problem
-            .filter(|m| q.seal.as_deref() == Some(flash_seal(&s, m).as_str())),
+        flash: None,
+        notice: waiting_notice(&state, &s).await,
         tabs: [
             ("upcoming", "Upcoming"),
             ("past", "Past"),
@@ -749,36 +927,17 @@ async fn change_booking(
             )),
             Err(e) => Err(e),
         };
-    to_bookings(&s, outcome)
-}
-
-/// The seal on a message carried in a link back to this host's own page: only a link this
-/// session was sent shows its text (a crafted `?done=` from elsewhere shows nothing).
-fn flash_seal(s: &Session, message: &str) -> String {
-    host::hex(&sha2::Sha256::digest(format!("flash:{}:{message}", s.csrf).as_bytes())[..12])
-}
-
-/// Back to the bookings with what happened (`done`) or what went wrong (`problem`) as the
-/// message, sealed for this session.
-fn to_bookings(s: &Session, outcome: Result<String, ServiceError>) -> Response {
-    let (param, message) = match outcome {
-        Ok(message) => ("done", message),
-        Err(ServiceError::Conflict(m) | ServiceError::NotFound(m)) => ("problem", m),
-        Err(e) => (
-            "problem",
-            problems(e)
-                .iter()
-                .map(|p| p.message.clone())
-                .collect::<Vec<_>>()
-                .join(" "),
-        ),
+    let back = if first(&f, "back") == "detail" {
+        format!("/dashboard/bookings/{}", encode(id))
+    } else {
+        "/dashboard/bookings".to_owned()
     };
-    Redirect::to(&format!(
-        "/dashboard/bookings?{param}={}&seal={}",
-        super::encode(&message),
-        flash_seal(s, &message)
-    ))
-    .into_response()
+    tell(state, &s, outcome, &back).await
+}
+
+/// Back to the bookings with what happened, or what went wrong.
+async fn to_bookings(state: &AppState, s: &Session, outcome: Result<String, ServiceError>) -> Response {
+    tell(state, s, outcome, "/dashboard/bookings").await
 }
 
 /// The bulk form: the ticked bookings (or all from an address or domain), as spam or not.
@@ -819,7 +978,7 @@ async fn bulk_cancel(
         })
     }
     .await;
-    to_bookings(&s, outcome)
+    to_bookings(&state, &s, outcome).await
 }
 
 async fn add_block(
@@ -835,7 +994,7 @@ async fn add_block(
     let outcome = spam::block(&state.store, &s.host, pattern, state.clock.now())
         .await
         .map(|(pattern, _)| format!("{pattern} can no longer book with you."));
-    to_bookings(&s, outcome)
+    to_bookings(&state, &s, outcome).await
 }
 
 async fn remove_block(
@@ -851,7 +1010,7 @@ async fn remove_block(
     let outcome = spam::unblock(&state.store, &s.host, pattern)
         .await
         .map(|()| format!("{} may book with you again.", pattern.trim()));
-    to_bookings(&s, outcome)
+    to_bookings(&state, &s, outcome).await
 }
 
 /// The host's availability settings, or the error page when they cannot be read.
@@ -1095,7 +1254,11 @@ async fn save_embed(
                     host.embed_origins.replace(' ', ", ")
                 )
             };
-            let s = Session { host, csrf: s.csrf };
+            let s = Session {
+                host,
+                csrf: s.csrf,
+                key: s.key,
+            };
             render_availability(&state, &headers, s, None, Some(flash)).await
         }
         Err(e) => {

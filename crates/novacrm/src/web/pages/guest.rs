@@ -264,7 +264,7 @@ pub(super) fn brand_style(host: &Host) -> String {
 }
 
 /// "Jane Smith" → "JS"; "cher" → "C".
-fn initials(name: &str) -> String {
+pub(super) fn initials(name: &str) -> String {
     let mut words = name.split_whitespace().filter_map(|w| w.chars().next());
     let first = words.next();
     let last = words.next_back();

@@ -2,11 +2,14 @@
 //! without JavaScript; `static/app.js` only picks the browser's time zone. HTML is sent
 //! gzip-compressed when the browser accepts it.
 
+pub mod contacts;
 pub mod dashboard;
 pub mod guest;
+pub mod host_booking;
 pub mod ics;
 pub mod integrations;
 pub mod manage;
+pub mod profile;
 pub mod setup;
 pub mod zones;
 
@@ -68,6 +71,8 @@ pub fn router() -> Router<AppState> {
         .merge(dashboard::router())
         .merge(setup::router())
         .merge(integrations::router())
+        .merge(profile::router())
+        .merge(contacts::router())
 }
 
 fn asset(headers: &HeaderMap, body: &'static str, content_type: &'static str) -> Response {

@@ -1,7 +1,6 @@
 //! The host's setup pages: meeting types (with the intake-question editor), blocked time
-//! (one-off or recurring, written as an RRULE), and the CRM contacts with their bookings.
+//! (one-off or recurring, written as an RRULE, shown in words with its next occurrences).
 
-use std::collections::HashMap;
 
 use askama::Template;
 use axum::Router;
@@ -32,7 +31,6 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/meeting-types/{id}/delete", post(delete_type))
         .route("/dashboard/blocked", get(blocked_page).post(add_blocked))
         .route("/dashboard/blocked/{id}/delete", post(delete_blocked))
-        .route("/dashboard/contacts", get(contacts_page))
 }
 
 macro_rules! logged_in {
@@ -570,69 +568,3 @@ async fn delete_blocked(
     Redirect::to("/dashboard/blocked").into_response()
 }
 
-// ---- contacts --------------------------------------------------------------------------
-
-struct ContactRow {
-    name: String,
-    email: String,
-    phone: Option<String>,
-    company: Option<String>,
-    history: Vec<String>,
-}
-
-#[derive(Template)]
-#[template(path = "dash_contacts.html")]
-struct ContactsPage<'a> {
-    asset_version: &'a str,
-    csrf: String,
-    flash: Option<String>,
-    contacts: Vec<ContactRow>,
-}
-
-async fn contacts_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let s = logged_in!(state, headers);
-    let locale = Locale::from_headers(&headers);
-    let zone = match host_settings(&state, &s.host).await {
-        Ok(settings) => settings.zone,
-        Err(r) => return r,
-    };
-    let bookings = state
-        .store
-        .bookings(&s.host.id, None, None, None)
-        .await
-        .unwrap_or_default();
-    let mut by_contact: HashMap<String, Vec<String>> = HashMap::new();
-    for b in &bookings {
-        if let Some(c) = &b.contact_id {
-            by_contact.entry(c.clone()).or_default().push(format!(
-                "{} · {}",
-                when_label(b.start, &zone, locale),
-                b.status
-            ));
-        }
-    }
-    let contacts = state
-        .store
-        .contacts(&s.host.id)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|c| ContactRow {
-            history: by_contact.remove(&c.id).unwrap_or_default(),
-            name: c.name,
-            email: c.email,
-            phone: c.phone,
-            company: c.company,
-        })
-        .collect();
-    html(
-        &headers,
-        StatusCode::OK,
-        &ContactsPage {
-            asset_version: &ASSET_VERSION,
-            csrf: s.csrf,
-            flash: None,
-            contacts,
-        },
-    )
-}
