@@ -307,6 +307,36 @@ impl RecurrenceRule {
         self.end
     }
 
+    /// `INTERVAL` (1 when absent).
+    pub fn interval(&self) -> u32 {
+        self.interval
+    }
+
+    /// `BYDAY` as `(weekday Mon=0, ordinal)`, ordinal 0 for a plain weekday.
+    pub fn by_day(&self) -> &[(u32, i32)] {
+        &self.by_day
+    }
+
+    /// `BYMONTHDAY`.
+    pub fn by_month_day(&self) -> &[i32] {
+        &self.by_month_day
+    }
+
+    /// Whether the rule uses only FREQ, INTERVAL, BYDAY, BYMONTHDAY and its end: the forms
+    /// people write ("every Wed and Thu", "monthly on the 15th"), which a sentence can say.
+    pub fn is_plain(&self) -> bool {
+        [
+            &self.by_month,
+            &self.by_hour,
+            &self.by_minute,
+            &self.by_second,
+        ]
+        .iter()
+        .all(|v| v.is_empty())
+            && self.by_year_day.is_empty()
+            && self.by_set_pos.is_empty()
+    }
+
     /// Calls `emit` with the instant of every occurrence whose local date (in `zone`) lies in
     /// `first_day ..= last_day`, in order. DTSTART is wall-clock `start_second` on local day
     /// `start_day`.

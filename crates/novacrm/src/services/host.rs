@@ -65,9 +65,11 @@ pub async fn create_host(
     // The seed's hours (Mon–Fri 09–17) in the host's own zone.
     let settings = gather(
         &mut errors,
-        AvailabilitySettings::read(&zone.map_or_else(|| json!({}), |z| json!({"timezone": z})), "").map_err(|_| {
-            FieldError::new("timezone", "choose the time zone you work in")
-        }),
+        AvailabilitySettings::read(
+            &zone.map_or_else(|| json!({}), |z| json!({"timezone": z})),
+            "",
+        )
+        .map_err(|_| FieldError::new("timezone", "choose the time zone you work in")),
     );
     let (Some(name), Some(email), Some(hash), Some(settings), true) =
         (name, email, hash, settings, errors.is_empty())
@@ -80,7 +82,14 @@ pub async fn create_host(
         )));
     }
     Ok(store
-        .create_host(username, &name, &email, &hash, &settings, Instant::from(now))
+        .create_host(
+            username,
+            &name,
+            &email,
+            &hash,
+            &settings,
+            Instant::from(now),
+        )
         .await?)
 }
 

@@ -811,20 +811,30 @@ impl Store {
     }
 
     /// Saves the host's notes on a contact; false when the host has no such contact.
-    pub async fn set_contact_notes(&self, host_id: &str, contact_id: &str, notes: &str) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE contact SET notes = $1 WHERE app_user_id = $2 AND contact_id = $3",
-        )
-        .bind(notes)
-        .bind(host_id)
-        .bind(contact_id)
-        .execute(&self.pool)
-        .await?;
+    pub async fn set_contact_notes(
+        &self,
+        host_id: &str,
+        contact_id: &str,
+        notes: &str,
+    ) -> Result<bool> {
+        let done =
+            sqlx::query("UPDATE contact SET notes = $1 WHERE app_user_id = $2 AND contact_id = $3")
+                .bind(notes)
+                .bind(host_id)
+                .bind(contact_id)
+                .execute(&self.pool)
+                .await?;
         Ok(done.rows_affected() == 1)
     }
 
     /// Leaves a message for the session's next dashboard page (replacing one not yet shown).
-    pub async fn set_flash(&self, session_hash: &str, kind: &str, body: &str, now: Instant) -> Result<()> {
+    pub async fn set_flash(
+        &self,
+        session_hash: &str,
+        kind: &str,
+        body: &str,
+        now: Instant,
+    ) -> Result<()> {
         let mut tx = self.write().await?;
         sqlx::query("DELETE FROM flash_message WHERE session_hash = $1")
             .bind(session_hash)
@@ -845,12 +855,11 @@ impl Store {
 
     /// The session's waiting message (kind, text), taken: it shows once.
     pub async fn take_flash(&self, session_hash: &str) -> Result<Option<(String, String)>> {
-        let row = sqlx::query(
-            "DELETE FROM flash_message WHERE session_hash = $1 RETURNING kind, body",
-        )
-        .bind(session_hash)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row =
+            sqlx::query("DELETE FROM flash_message WHERE session_hash = $1 RETURNING kind, body")
+                .bind(session_hash)
+                .fetch_optional(&self.pool)
+                .await?;
         row.map(|r| Ok((r.try_get("kind")?, r.try_get("body")?)))
             .transpose()
     }

@@ -5,6 +5,7 @@ mod calendars;
 mod cli;
 mod guard;
 mod helpers;
+mod hosts;
 mod messages;
 mod outside;
 mod pages;

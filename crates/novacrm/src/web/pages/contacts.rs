@@ -160,5 +160,11 @@ async fn save_notes(
             Err(e) => Err(e.into()),
         }
     };
-    tell(&state, &s, outcome, &format!("/dashboard/contacts/{}", encode(&id))).await
+    tell(
+        &state,
+        &s,
+        outcome,
+        &format!("/dashboard/contacts/{}", encode(&id)),
+    )
+    .await
 }

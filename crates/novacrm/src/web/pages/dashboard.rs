@@ -936,7 +936,11 @@ async fn change_booking(
 }
 
 /// Back to the bookings with what happened, or what went wrong.
-async fn to_bookings(state: &AppState, s: &Session, outcome: Result<String, ServiceError>) -> Response {
+async fn to_bookings(
+    state: &AppState,
+    s: &Session,
+    outcome: Result<String, ServiceError>,
+) -> Response {
     tell(state, s, outcome, "/dashboard/bookings").await
 }
 

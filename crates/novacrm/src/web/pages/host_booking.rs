@@ -10,7 +10,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use jiff::civil::Date;
 use scheduling::{BookingStatus, Instant, Zone};
 
-use super::dashboard::{Notice, Session, answers_of, host_settings, session, status_label, waiting_notice};
+use super::dashboard::{
+    Notice, Session, answers_of, host_settings, session, status_label, waiting_notice,
+};
 use super::guest::{CalendarMode, CalendarQuery, render_calendar};
 use super::{ASSET_VERSION, HTML, Locale, encode, html, respond};
 use crate::format::{span_label, when_label};
@@ -90,9 +92,14 @@ pub(super) async fn detail(
     let (b, meeting) = or_return!(own_booking(&state, &s, &id).await);
     let zone = or_return!(host_settings(&state, &s.host).await).zone;
     let locale = Locale::from_headers(&headers);
-    let guest_zone = Zone::parse(&b.timezone).ok().filter(|g| g.name() != zone.name());
+    let guest_zone = Zone::parse(&b.timezone)
+        .ok()
+        .filter(|g| g.name() != zone.name());
     let type_name = meeting.as_ref().map_or("Meeting", |m| m.name.as_str());
-    let mut history = vec![format!("Booked {}", when_label(b.created_at, &zone, locale))];
+    let mut history = vec![format!(
+        "Booked {}",
+        when_label(b.created_at, &zone, locale)
+    )];
     if b.reschedule_count > 0 {
         history.push(format!(
             "Moved {} time{}",
@@ -128,7 +135,10 @@ pub(super) async fn detail(
             .and_then(|m| m.location.as_ref())
             .map(|l| l.describe(&s.host.name, b.guest_phone.as_deref())),
         link: b.meeting_link.clone(),
-        answers: meeting.as_ref().map(|m| answers_of(m, &b)).unwrap_or_default(),
+        answers: meeting
+            .as_ref()
+            .map(|m| answers_of(m, &b))
+            .unwrap_or_default(),
         confirmed: b.status == BookingStatus::Confirmed,
         started: b.start <= Instant::from(state.clock.now()),
         guest: b.guest_name,
@@ -183,7 +193,10 @@ pub(super) async fn cancel_step(
             (format!("{type_name} with {}", b.guest_name), true),
             (span_label(b.start, b.end, &zone, locale), false),
             (
-                format!("{} is emailed that you cancelled, with your reason.", b.guest_name),
+                format!(
+                    "{} is emailed that you cancelled, with your reason.",
+                    b.guest_name
+                ),
                 false,
             ),
         ],
@@ -228,8 +241,15 @@ pub(super) async fn reschedule_picker(
             b.guest_name
         )),
     };
-    match render_calendar(&state, &s.host.username, &b.meeting_type_id, &query, &headers, mode)
-        .await
+    match render_calendar(
+        &state,
+        &s.host.username,
+        &b.meeting_type_id,
+        &query,
+        &headers,
+        mode,
+    )
+    .await
     {
         Ok((body, gzip)) => respond(StatusCode::OK, body, gzip, HTML),
         Err(response) => response,
@@ -274,8 +294,14 @@ pub(super) async fn move_step(
         title: format!("Move the meeting with {}?", b.guest_name),
         lines: vec![
             (format!("{type_name} with {}", b.guest_name), true),
-            (format!("From {}", span_label(b.start, b.end, &shown, locale)), false),
-            (format!("To {}", span_label(start, end, &shown, locale)), true),
+            (
+                format!("From {}", span_label(b.start, b.end, &shown, locale)),
+                false,
+            ),
+            (
+                format!("To {}", span_label(start, end, &shown, locale)),
+                true,
+            ),
         ],
         action: picker.clone(),
         hidden: vec![("start", start.to_string()), ("back", "detail".into())],
@@ -446,11 +472,7 @@ pub(super) async fn week(
                 .collect();
             WeekDay {
                 label: crate::format::date_label(date),
-                short: format!(
-                    "{} {}",
-                    &crate::format::date_label(date)[..3],
-                    date.day()
-                ),
+                short: format!("{} {}", &crate::format::date_label(date)[..3], date.day()),
                 today: date == today,
                 events,
             }

@@ -172,11 +172,13 @@ async fn upload_photo(
     }
     let outcome = match (read, photo) {
         (Err(()), _) => unreadable(),
-        (Ok(()), photo) => {
-            host::set_photo(&state.store, &s.host, Some(photo.as_deref().unwrap_or_default()))
-                .await
-                .map(|_| "Your new photo is on your booking page.".to_owned())
-        }
+        (Ok(()), photo) => host::set_photo(
+            &state.store,
+            &s.host,
+            Some(photo.as_deref().unwrap_or_default()),
+        )
+        .await
+        .map(|_| "Your new photo is on your booking page.".to_owned()),
     };
     tell(&state, &s, outcome, "/dashboard/profile").await
 }

@@ -1,7 +1,6 @@
 //! The host's setup pages: meeting types (with the intake-question editor), blocked time
 //! (one-off or recurring, written as an RRULE, shown in words with its next occurrences).
 
-
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, State};
@@ -412,15 +411,22 @@ async fn render_blocked(
                 .filter(|_| b.rule.is_some())
                 .map(|at| when_label(at, &settings.zone, locale))
                 .collect();
+            let tz = settings.zone.time_zone().clone();
+            let local = |at: Instant| at.to_timestamp().to_zoned_datetime(tz.clone());
+            let rule = b
+                .rule
+                .as_deref()
+                .and_then(|r| scheduling::RecurrenceRule::parse(r).ok())
+                .map(|r| crate::format::rule_label(&r, (&local(b.start), &local(b.end)), locale));
             BlockRow {
                 id: b.id.clone(),
-                when: format!(
-                    "{} – {}",
-                    when_label(b.start, &settings.zone, locale),
-                    when_label(b.end, &settings.zone, locale)
-                ),
+                when: if rule.is_some() {
+                    format!("From {}", when_label(b.start, &settings.zone, locale))
+                } else {
+                    crate::format::span_label(b.start, b.end, &settings.zone, locale)
+                },
                 reason: b.reason.clone(),
-                rule: b.rule.clone(),
+                rule,
                 next,
             }
         })
@@ -567,4 +573,3 @@ async fn delete_blocked(
     let _ = host::delete_blocked_time(&state.store, &s.host, &id).await;
     Redirect::to("/dashboard/blocked").into_response()
 }
-
