@@ -215,13 +215,15 @@ async fn guests_book_in_a_real_browser_and_hosts_see_it() {
         .for_element(Locator::Css(".slots a"))
         .await
         .unwrap();
+    // The browser's zone, remembered from the first page: rendered at once, no reload.
     assert!(
-        phone
-            .current_url()
+        !phone.current_url().await.unwrap().as_str().contains("tz="),
+        "no redirect to name the zone"
+    );
+    assert!(
+        body_text(&phone)
             .await
-            .unwrap()
-            .as_str()
-            .contains("tz=Europe%2FBerlin"),
+            .contains("Berlin, Germany · UTC+01:00 CET"),
         "zone detected"
     );
     assert_accessible(&phone, &axe, "calendar").await;
@@ -259,6 +261,46 @@ async fn guests_book_in_a_real_browser_and_hosts_see_it() {
     );
     let text = book_through_pages(&desk, &app, "Dee Desk", "dee@example.com", "desktop").await;
     assert!(text.contains("You're booked!"));
+
+    // The zone picker finds zones by city and by name, and a choice applies at once.
+    desk.goto(&app.url(&format!("/book/jane/{}", app.consultation)))
+        .await
+        .unwrap();
+    fill(&desk, ".zone-search", "Central European Time").await;
+    let found = desk
+        .execute(
+            "return Array.from(document.querySelectorAll('#tz option')).map(o => o.value)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let found: Vec<String> = serde_json::from_value(found).unwrap();
+    assert!(found.contains(&"Europe/Berlin".to_owned()), "{found:?}");
+    assert!(!found.contains(&"Asia/Tokyo".to_owned()), "{found:?}");
+    fill(&desk, ".zone-search", "Tokyo").await;
+    shot(&desk, "desktop-2b-zone-search").await;
+    desk.find(Locator::Css(".zone-search"))
+        .await
+        .unwrap()
+        .send_keys("\u{E007}")
+        .await
+        .unwrap();
+    desk.wait()
+        .for_url(
+            &url::Url::parse(&app.url(&format!(
+                "/book/jane/{}?month=2026-11&tz=Asia%2FTokyo",
+                app.consultation
+            )))
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        body_text(&desk)
+            .await
+            .contains("Tokyo, Japan · UTC+09:00 JST")
+    );
+    shot(&desk, "desktop-2c-tokyo").await;
 
     // Two guests race for one slot: the second is sent back with a message.
     let first = browser(&webdriver, 1280, 800, true).await;
@@ -299,6 +341,36 @@ async fn guests_book_in_a_real_browser_and_hosts_see_it() {
     let plain = browser(&webdriver, 375, 812, false).await;
     let text = book_through_pages(&plain, &app, "No Script", "nojs@example.com", "nojs").await;
     assert!(text.contains("You're booked!"), "{text}");
+    // Without JavaScript the zone is a plain grouped select; the page names the zone it shows.
+    plain
+        .goto(&app.url(&format!("/book/jane/{}", app.consultation)))
+        .await
+        .unwrap();
+    assert!(
+        body_text(&plain)
+            .await
+            .contains("New York, United States · UTC−05:00 EST"),
+        "en-US guesses New York"
+    );
+    plain
+        .find(Locator::Css("#tz"))
+        .await
+        .unwrap()
+        .select_by_value("Asia/Kolkata")
+        .await
+        .unwrap();
+    click(&plain, ".zone-pick button").await;
+    plain
+        .wait()
+        .for_element(Locator::Css("#tz option[value='Asia/Kolkata'][selected]"))
+        .await
+        .unwrap();
+    assert!(
+        body_text(&plain)
+            .await
+            .contains("Kolkata, India · UTC+05:30 IST")
+    );
+    shot(&plain, "nojs-6-zone-chosen").await;
 
     // The host logs in and finds the bookings; then changes working days.
     let host = browser(&webdriver, 1280, 800, true).await;
@@ -312,6 +384,14 @@ async fn guests_book_in_a_real_browser_and_hosts_see_it() {
         .await
         .unwrap();
     shot(&host, "host-1-home").await;
+    assert!(
+        host.find(Locator::Css(
+            ".checklist li:not(.done) a[href='/dashboard/availability']"
+        ))
+        .await
+        .is_ok(),
+        "the checklist asks for the hours first"
+    );
     assert_accessible(&host, &axe, "dashboard home").await;
     host.goto(&app.url("/dashboard/bookings")).await.unwrap();
     let bookings = body_text(&host).await;
@@ -319,38 +399,81 @@ async fn guests_book_in_a_real_browser_and_hosts_see_it() {
     for guest in ["Ann Mobile", "Dee Desk", "Racer", "No Script"] {
         assert!(bookings.contains(guest), "{guest} in {bookings}");
     }
-    assert!(bookings.contains("Main goal: Growth"));
     assert!(
         !bookings.contains("Mark no-show") && !bookings.contains("Mark held"),
         "meetings still ahead cannot be marked held or missed"
     );
     assert_accessible(&host, &axe, "dashboard bookings").await;
-    // Move a meeting to another real free slot, then cancel one with a reason.
-    click(&host, "form[action$='/reschedule'] button").await;
+    // A booking's own page: everything the guest said.
+    click(&host, ".row strong a").await;
+    host.wait()
+        .for_element(Locator::Css(".detail"))
+        .await
+        .unwrap();
+    assert!(body_text(&host).await.contains("Main goal"));
+    shot(&host, "host-2a-detail").await;
+    assert_accessible(&host, &axe, "booking detail").await;
+    // Move it through the guests' calendar, confirming the new time.
+    click(&host, "a.button[href$='/reschedule']").await;
+    host.wait()
+        .for_element(Locator::Css(".slots a"))
+        .await
+        .unwrap();
+    shot(&host, "host-2b-reschedule-picker").await;
+    assert_accessible(&host, &axe, "host reschedule picker").await;
+    click(&host, ".slots a").await;
+    host.wait()
+        .for_element(Locator::Css("form.confirm"))
+        .await
+        .unwrap();
+    shot(&host, "host-2c-move-confirm").await;
+    assert_accessible(&host, &axe, "move confirmation").await;
+    click(&host, "form.confirm button.solid").await;
     host.wait()
         .for_element(Locator::Css("[role=status]"))
         .await
         .unwrap();
+    let moved = body_text(&host).await;
     assert!(
-        body_text(&host).await.contains("is confirmed ("),
-        "rescheduled"
+        moved.contains("is confirmed (") && moved.contains("Moved 1 time"),
+        "{moved}"
     );
-    fill(
-        &host,
-        ".booking input[name=reason]",
-        "Double-booked elsewhere",
-    )
-    .await;
-    click(&host, "button[value=CANCELLED]").await;
+    // Cancel it: a confirmation step with a reason.
+    click(&host, "a.button.danger[href$='/cancel']").await;
+    host.wait()
+        .for_element(Locator::Css("#reason"))
+        .await
+        .unwrap();
+    fill(&host, "#reason", "Double-booked elsewhere").await;
+    shot(&host, "host-2d-cancel-confirm").await;
+    assert_accessible(&host, &axe, "cancel confirmation").await;
+    click(&host, "form.confirm button.danger").await;
     host.wait()
         .for_element(Locator::Css("[role=status]"))
         .await
         .unwrap();
+    let cancelled = body_text(&host).await;
+    assert!(
+        cancelled.contains("Cancelled by you") && cancelled.contains("Double-booked elsewhere"),
+        "{cancelled}"
+    );
     host.goto(&app.url("/dashboard/bookings?tab=cancelled"))
         .await
         .unwrap();
-    assert!(body_text(&host).await.contains("· Cancelled"));
-    shot(&host, "host-2b-cancelled").await;
+    assert!(body_text(&host).await.contains("Cancelled"));
+    shot(&host, "host-2e-cancelled").await;
+    // The week at a glance.
+    host.goto(&app.url("/dashboard/calendar")).await.unwrap();
+    let week = body_text(&host).await;
+    assert!(
+        week.contains("This week") && week.contains("Consultation"),
+        "{week}"
+    );
+    shot(&host, "host-2f-week").await;
+    assert_accessible(&host, &axe, "week").await;
+    host.set_window_size(375, 812).await.unwrap();
+    shot(&host, "host-2f-week-phone").await;
+    host.set_window_size(1280, 800).await.unwrap();
     host.goto(&app.url("/dashboard/availability"))
         .await
         .unwrap();
@@ -371,6 +494,11 @@ async fn guests_book_in_a_real_browser_and_hosts_see_it() {
         .await
         .unwrap();
     shot(&host, "host-3-saturdays-only").await;
+    host.goto(&app.url("/dashboard")).await.unwrap();
+    assert!(
+        !body_text(&host).await.contains("Get set up"),
+        "hours saved, types made, bookings in: the checklist is done"
+    );
 
     // Meeting types: create one with an intake question through the form.
     host.goto(&app.url("/dashboard/meeting-types/new"))
@@ -418,10 +546,13 @@ async fn guests_book_in_a_real_browser_and_hosts_see_it() {
         .unwrap();
     click(&host, "input[name=on][value=sat]").await;
     click(&host, "form button.primary").await;
-    host.wait().for_element(Locator::Css("code")).await.unwrap();
+    host.wait()
+        .for_element(Locator::Css("ul.next"))
+        .await
+        .unwrap();
     let blocked = body_text(&host).await;
     assert!(
-        blocked.contains("FREQ=WEEKLY;BYDAY=SA") && blocked.contains("Family lunch"),
+        blocked.contains("Every Sat, 12:00 PM–1:00 PM") && blocked.contains("Family lunch"),
         "{blocked}"
     );
     assert!(
@@ -437,6 +568,66 @@ async fn guests_book_in_a_real_browser_and_hosts_see_it() {
         "{contacts}"
     );
     assert_accessible(&host, &axe, "contacts").await;
+    click(&host, ".list a[href^='/dashboard/contacts/']").await;
+    host.wait()
+        .for_element(Locator::Css("#notes"))
+        .await
+        .unwrap();
+    fill(&host, "#notes", "Met at the fair; prefers mornings").await;
+    click(&host, "form button.solid").await;
+    host.wait()
+        .for_element(Locator::Css("[role=status]"))
+        .await
+        .unwrap();
+    shot(&host, "host-5b-contact").await;
+    assert_accessible(&host, &axe, "contact").await;
+
+    // The profile: a photo, a welcome line and a colour, seen on the booking page.
+    host.goto(&app.url("/dashboard/profile")).await.unwrap();
+    assert_accessible(&host, &axe, "profile").await;
+    let photo = std::env::temp_dir().join(format!("novacrm-photo-{}.png", uuid::Uuid::now_v7()));
+    std::fs::write(&photo, crate::hosts::PNG).unwrap();
+    host.find(Locator::Css("#photo"))
+        .await
+        .unwrap()
+        .send_keys(&photo.display().to_string())
+        .await
+        .unwrap();
+    click(&host, "form[action='/dashboard/profile/photo'] button").await;
+    host.wait()
+        .for_element(Locator::Css("img.avatar"))
+        .await
+        .unwrap();
+    fill(
+        &host,
+        "#welcome",
+        "Happy to help: pick any time that suits you.",
+    )
+    .await;
+    host.execute(
+        "const c = document.getElementById('brandColor'); c.value = '#0f766e'; \
+         c.dispatchEvent(new Event('input', {bubbles: true}));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    click(&host, "form[action='/dashboard/profile'] button.solid").await;
+    host.wait()
+        .for_element(Locator::Css("[role=status]"))
+        .await
+        .unwrap();
+    shot(&host, "host-5c-profile").await;
+    desk.goto(&app.url(&format!("/book/jane/{}", app.consultation)))
+        .await
+        .unwrap();
+    let card = body_text(&desk).await;
+    assert!(card.contains("Happy to help"), "{card}");
+    assert!(
+        desk.find(Locator::Css(".host-card img.avatar"))
+            .await
+            .is_ok()
+    );
+    shot(&desk, "desktop-7-branded").await;
 
     // Integrations: a webhook endpoint added (its secret shown once), the feed link made.
     host.goto(&app.url("/dashboard/integrations"))
@@ -574,7 +765,66 @@ async fn guests_book_in_a_real_browser_and_hosts_see_it() {
         "{subjects:?}"
     );
 
-    for c in [phone, desk, first, second, plain, host] {
+    // Every page at 320, 375 and 1280 px: no sideways scrolling, a screenshot of each.
+    let narrow = browser(&webdriver, 320, 640, true).await;
+    narrow.goto(&app.url("/dashboard/login")).await.unwrap();
+    fill(&narrow, "#username", "jane").await;
+    fill(&narrow, "#password", "demo-password-jane").await;
+    click(&narrow, "form button.primary").await;
+    narrow
+        .wait()
+        .for_element(Locator::Css("#link"))
+        .await
+        .unwrap();
+    let booking = app.authed(Method::GET, "/api/bookings", None).await.body[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let pages = [
+        "/book/jane".to_owned(),
+        format!("/book/jane/{}", app.consultation),
+        "/dashboard".to_owned(),
+        "/dashboard/bookings".to_owned(),
+        format!("/dashboard/bookings/{booking}"),
+        format!("/dashboard/bookings/{booking}/reschedule"),
+        "/dashboard/calendar".to_owned(),
+        "/dashboard/availability".to_owned(),
+        "/dashboard/meeting-types".to_owned(),
+        "/dashboard/blocked".to_owned(),
+        "/dashboard/contacts".to_owned(),
+        "/dashboard/profile".to_owned(),
+        "/dashboard/integrations".to_owned(),
+    ];
+    for (width, height) in [(320, 640), (375, 812), (1280, 800)] {
+        narrow.set_window_size(width, height).await.unwrap();
+        for path in &pages {
+            narrow.goto(&app.url(path)).await.unwrap();
+            let overflow = narrow
+                .execute(
+                    "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            let name: String = path
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                .collect();
+            shot(&narrow, &format!("w{width}{name}")).await;
+            if overflow != json!(0) {
+                let wide = narrow
+                    .execute(
+                        "return Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth).map(e => e.tagName + '.' + e.className + '#' + e.id).slice(0, 8)",
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
+                panic!("{path} scrolls sideways at {width} px by {overflow}: {wide}");
+            }
+        }
+    }
+
+    for c in [phone, desk, first, second, plain, host, narrow] {
         c.close().await.unwrap();
     }
 }
