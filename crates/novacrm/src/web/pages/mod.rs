@@ -16,7 +16,9 @@ use std::sync::LazyLock;
 use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sha2::Digest;
@@ -152,15 +154,117 @@ pub fn html(headers: &HeaderMap, status: StatusCode, page: &impl Template) -> Re
 }
 
 pub use crate::format::Locale;
+pub use crate::i18n::Lang;
+
+fn accept_language(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+}
 
 impl Locale {
-    /// How the guest reads dates and times, from `Accept-Language`.
+    /// How a dashboard reader reads dates and times, from `Accept-Language` (in English).
     pub fn from_headers(headers: &HeaderMap) -> Self {
-        Self::from_accept_language(
-            headers
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok()),
-        )
+        Self::from_accept_language(accept_language(headers))
+    }
+}
+
+/// Who reads a guest page: its language — `?lang=` (from the switcher's links), else the
+/// first of `Accept-Language` we speak, else English — with the reader's conventions, and
+/// the page's address for the switcher.
+///
+/// A language chosen with `?lang=` travels in the URL, not in a cookie: the pages' own links,
+/// forms and redirects carry it on (`carry`), so it works without JavaScript and the cached
+/// calendar pages never set a cookie. Entering anew (an email's link) goes by the browser's
+/// language again.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Reader {
+    pub lang: Lang,
+    pub locale: Locale,
+    /// The language came from `?lang=`: the pages' links carry it on.
+    pub chosen: bool,
+    path: String,
+    query: Option<String>,
+}
+
+/// One link of the language switcher.
+#[derive(Debug)]
+pub struct LangLink {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub href: String,
+    pub current: bool,
+}
+
+impl Reader {
+    pub fn of(uri: &Uri, headers: &HeaderMap) -> Self {
+        let asked = uri.query().and_then(|q| {
+            q.split('&')
+                .filter_map(|pair| pair.strip_prefix("lang="))
+                .find_map(Lang::parse)
+        });
+        let header = accept_language(headers);
+        let lang = asked
+            .or_else(|| Lang::negotiate(header))
+            .unwrap_or_default();
+        Self {
+            lang,
+            locale: Locale::for_guest(lang, header),
+            chosen: asked.is_some(),
+            path: uri.path().to_owned(),
+            query: uri.query().map(str::to_owned),
+        }
+    }
+
+    /// `&lang=de` to append to a link's query when the reader chose the language, else "".
+    pub fn carry(&self) -> String {
+        if self.chosen {
+            format!("&lang={}", self.lang.code())
+        } else {
+            String::new()
+        }
+    }
+
+    /// `?lang=de` for a link without a query when the reader chose the language, else "".
+    pub fn carry_alone(&self) -> String {
+        if self.chosen {
+            format!("?lang={}", self.lang.code())
+        } else {
+            String::new()
+        }
+    }
+
+    /// The switcher: this page in every language, its other query parameters kept.
+    pub fn switcher(&self) -> Vec<LangLink> {
+        let kept: Vec<&str> = self
+            .query
+            .as_deref()
+            .unwrap_or_default()
+            .split('&')
+            .filter(|pair| !pair.is_empty() && !pair.starts_with("lang="))
+            .collect();
+        Lang::ALL
+            .into_iter()
+            .map(|lang| {
+                let mut pairs = kept.clone();
+                let own = format!("lang={}", lang.code());
+                pairs.push(&own);
+                LangLink {
+                    code: lang.code(),
+                    name: lang.name(),
+                    href: format!("{}?{}", self.path, pairs.join("&")),
+                    current: lang == self.lang,
+                }
+            })
+            .collect()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Reader {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self::of(&parts.uri, &parts.headers))
     }
 }
 
@@ -199,6 +303,8 @@ pub fn encode(text: &str) -> String {
 pub struct NotFound<'a> {
     pub asset_version: &'a str,
     pub message: &'a str,
+    pub t: Lang,
+    pub reader: Option<&'a Reader>,
 }
 
 /// Lets the sites a host listed frame this page of theirs (see `web::headers`).
@@ -213,6 +319,7 @@ pub fn framable(mut response: Response, embed_origins: &str) -> Response {
     response
 }
 
+/// A friendly 404 in English (pages outside the guest flow).
 pub fn not_found(headers: &HeaderMap, message: &str) -> Response {
     html(
         headers,
@@ -220,6 +327,22 @@ pub fn not_found(headers: &HeaderMap, message: &str) -> Response {
         &NotFound {
             asset_version: &ASSET_VERSION,
             message,
+            t: Lang::En,
+            reader: None,
+        },
+    )
+}
+
+/// A friendly 404 in the guest's language, with the switcher; `message` is already theirs.
+pub fn not_found_for(reader: &Reader, headers: &HeaderMap, message: &str) -> Response {
+    html(
+        headers,
+        StatusCode::NOT_FOUND,
+        &NotFound {
+            asset_version: &ASSET_VERSION,
+            message,
+            t: reader.lang,
+            reader: Some(reader),
         },
     )
 }
