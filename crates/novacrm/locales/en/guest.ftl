@@ -106,8 +106,8 @@ booking-unknown = We could not find this booking. The link may be incomplete or 
 form-expired = This form has expired. Please try again.
 error-ours = Something went wrong on our side and nothing was changed. Please try again.
 changes-closed = { $hours ->
-    [one] Changes are closed 1 hour before the meeting; please contact the host directly.
-   *[other] Changes are closed { $hours } hours before the meeting; please contact the host directly.
+    [one] changes are closed { $hours } hour before the meeting; please contact the host directly
+   *[other] changes are closed { $hours } hours before the meeting; please contact the host directly
 }
 
 ## Moving a booking
