@@ -151,6 +151,10 @@ pub(super) struct CalendarQuery {
     pub taken: Option<String>,
 }
 
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "a day's four independent marks, read by the template"
+)]
 struct DayCell {
     day: i8,
     date: Date,
@@ -316,17 +320,16 @@ pub(super) const ZONE_COOKIE: &str = "tz";
 impl ZoneChoice {
     pub fn of(query_tz: Option<&str>, headers: &HeaderMap) -> Self {
         let cookie = crate::web::extract::cookie(headers, ZONE_COOKIE);
-        match query_tz
+        let chosen = query_tz
             .filter(|t| !t.trim().is_empty())
-            .or(cookie.filter(|c| Zone::parse(c).is_ok()))
-        {
-            Some(name) => Self::Chosen(name.to_owned()),
-            None => {
-                let language = headers
-                    .get(axum::http::header::ACCEPT_LANGUAGE)
-                    .and_then(|v| v.to_str().ok());
-                Self::Guessed(super::zones::guess(language).unwrap_or_default().to_owned())
-            }
+            .or(cookie.filter(|c| Zone::parse(c).is_ok()));
+        if let Some(name) = chosen {
+            Self::Chosen(name.to_owned())
+        } else {
+            let language = headers
+                .get(axum::http::header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok());
+            Self::Guessed(super::zones::guess(language).unwrap_or_default().to_owned())
         }
     }
 
@@ -848,7 +851,6 @@ fn render_details(
     reader: &Reader,
     headers: &HeaderMap,
     status: StatusCode,
-    username: &str,
     ctx: &DetailsContext,
     typed: &Typed,
     errors: Vec<FieldError>,
@@ -867,7 +869,7 @@ fn render_details(
         t,
         reader,
         card,
-        username,
+        username: &ctx.host.username,
         type_id: &ctx.meeting.id,
         zone: ctx.zone.name(),
         date_param: date.to_string(),
@@ -933,7 +935,6 @@ async fn details_page(
         &reader,
         &headers,
         StatusCode::OK,
-        &username,
         &ctx,
         &Typed::new(),
         Vec::new(),
@@ -1060,7 +1061,6 @@ async fn submit_details(
                 &reader,
                 &headers,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &username,
                 &ctx,
                 &typed,
                 errors,
