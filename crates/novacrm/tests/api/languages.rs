@@ -205,6 +205,8 @@ pub async fn the_switcher_overrides_the_browser_language(backend: Backend) {
 
     // The same address without ?lang= is German for this reader, English for another: the
     // page cache keeps them apart.
+    let vary = app.client.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(vary.headers()["vary"], "accept-encoding, accept-language");
     let again = page_in(&app, &path, german).await;
     assert!(again.contains("<html lang=\"de\">") && again.contains("Dienstag, 24. November"));
     let english = page_in(&app, &path, Some("en-US")).await;

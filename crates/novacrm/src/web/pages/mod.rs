@@ -115,7 +115,13 @@ pub fn respond(
         h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
     }
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    // Pages speak the reader's language and write times their way (`Reader`).
+    let vary = if content_type == HTML {
+        "accept-encoding, accept-language"
+    } else {
+        "accept-encoding"
+    };
+    h.insert(header::VARY, HeaderValue::from_static(vary));
     response
 }
 
