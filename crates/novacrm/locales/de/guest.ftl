@@ -21,8 +21,8 @@ types-none = { $host } bietet derzeit keine buchbaren Termine an.
 ## Calendar
 calendar-heading = Datum und Uhrzeit auswählen
 calendar-description = Wählen Sie eine Zeit für { $type } mit { $host } und buchen Sie in Sekunden.
-gap-closed = Diese Zeit ist nicht buchbar. Bitte wählen Sie eine der Zeiten unten.
-gap-taken = Leider wurde diese Zeit gerade gebucht. Bitte wählen Sie eine andere.
+gap-closed = Diese Zeit ist nicht buchbar. Bitte wählen Sie eine der folgenden Zeiten.
+gap-taken = Diese Zeit wurde leider gerade gebucht. Bitte wählen Sie eine andere.
 zone-unknown = „{ $zone }“ ist keine uns bekannte Zeitzone; angezeigt wird { $place }.
 month-previous = Vorheriger Monat
 month-next = Nächster Monat

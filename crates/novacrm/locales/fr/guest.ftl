@@ -38,7 +38,7 @@ part-evening = Soir
 pick-day = Choisissez un jour avec des créneaux libres.
 no-times-month = Aucun créneau libre ce mois-ci.
 zone-label = Fuseau horaire
-zone-now = actuellement { $time }
+zone-now = il est { $time }
 zone-show = Afficher les créneaux
 zone-search = Rechercher une ville, un pays ou un fuseau
 zone-search-label = Rechercher un fuseau horaire
@@ -75,7 +75,7 @@ location-link = Appel vidéo : { $url }
 location-video = Appel vidéo sur { $provider } : le lien vous parviendra avec la confirmation
 
 ## The guest's booking page
-manage-booked = C’est réservé !
+manage-booked = Votre rendez-vous est confirmé !
 manage-moved = Votre rendez-vous a un nouvel horaire
 manage-cancelled = Ce rendez-vous est annulé
 manage-passed = Ce rendez-vous a eu lieu
@@ -116,7 +116,7 @@ move-heading = Choisissez un nouvel horaire pour { $type }
 move-note = Actuellement : { $when } ({ $zone }). Votre horaire actuel reste réservé jusqu’à ce que vous en confirmiez un nouveau.
 move-title = Déplacer votre rendez-vous — { $type } avec { $host }
 move-question = Déplacer votre rendez-vous ?
-move-submit = Passer à cet horaire
+move-submit = Confirmer ce nouvel horaire
 
 ## Not found, too many requests
 no-page = Il n’y a pas de page de réservation à l’adresse /book/{ $name }.

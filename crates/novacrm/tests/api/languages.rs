@@ -232,7 +232,10 @@ pub async fn the_switcher_overrides_the_browser_language(backend: Backend) {
     let location = booked.headers()["location"].to_str().unwrap().to_owned();
     assert!(location.ends_with("?lang=fr"), "{location}");
     let confirmed = page_in(&app, &location, german).await;
-    assert!(confirmed.contains("C’est réservé"), "{confirmed}");
+    assert!(
+        confirmed.contains("Votre rendez-vous est confirmé"),
+        "{confirmed}"
+    );
     assert!(confirmed.contains("mardi 24 novembre 2026 à 15:00"));
 
     // A page we cannot find says so in the reader's language too.

@@ -352,3 +352,37 @@ pub fn not_found_for(reader: &Reader, headers: &HeaderMap, message: &str) -> Res
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_switcher_keeps_the_address_and_the_choice_travels_in_links() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT_LANGUAGE, HeaderValue::from_static("de-DE"));
+        let uri: Uri = "/book/jane/t1?tz=Europe/Paris&lang=fr&month=2026-12"
+            .parse()
+            .unwrap();
+        let reader = Reader::of(&uri, &headers);
+        assert_eq!((reader.lang, reader.chosen), (Lang::Fr, true));
+        assert_eq!(reader.carry(), "&lang=fr");
+        let links = reader.switcher();
+        assert_eq!(
+            links[1].href,
+            "/book/jane/t1?tz=Europe/Paris&month=2026-12&lang=de"
+        );
+        assert!(links[2].current && !links[1].current);
+
+        let plain = Reader::of(&"/booking/nvb_x".parse().unwrap(), &headers);
+        assert_eq!((plain.lang, plain.chosen), (Lang::De, false));
+        assert_eq!(
+            plain.carry_alone(),
+            "",
+            "nothing to carry: the browser chose"
+        );
+        assert_eq!(plain.switcher()[0].href, "/booking/nvb_x?lang=en");
+        let unknown = Reader::of(&"/book/jane?lang=pt".parse().unwrap(), &HeaderMap::new());
+        assert_eq!((unknown.lang, unknown.chosen), (Lang::En, false));
+    }
+}
