@@ -387,7 +387,7 @@ pub struct PageKey {
     month: Option<String>,
     date: Option<String>,
     taken: Option<String>,
-    /// The language, conventions and the address (the switcher's links) of the page.
+    /// The language, conventions and query (the switcher's links) of the page.
     reader: Reader,
     gzip: bool,
 }

@@ -110,6 +110,9 @@ fn render_manage(
         host_zone,
     } = found;
     let (t, locale) = (reader.lang, reader.locale);
+    // Also the answer to a refused POST: the switcher leads back to the page itself.
+    let token = b.guest_token.as_deref().unwrap_or_default();
+    let reader = &reader.at(&format!("/booking/{token}"));
     let guest_zone = Zone::parse(&b.timezone).unwrap_or_else(|_| host_zone.clone());
     let now = Instant::from(state.clock.now());
     let passed = now >= b.start;
@@ -163,7 +166,7 @@ fn render_manage(
                 ("host", &host.name as &dyn Arg),
             ],
         ),
-        token: b.guest_token.as_deref().unwrap_or_default(),
+        token,
         csrf: &csrf,
         state: state_name,
         heading,

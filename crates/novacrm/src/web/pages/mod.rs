@@ -177,7 +177,7 @@ impl Locale {
 
 /// Who reads a guest page: its language — `?lang=` (from the switcher's links), else the
 /// first of `Accept-Language` we speak, else English — with the reader's conventions, and
-/// the page's address for the switcher.
+/// the page's query for the switcher.
 ///
 /// A language chosen with `?lang=` travels in the URL, not in a cookie: the pages' own links,
 /// forms and redirects carry it on (`carry`), so it works without JavaScript and the cached
@@ -189,8 +189,10 @@ pub struct Reader {
     pub locale: Locale,
     /// The language came from `?lang=`: the pages' links carry it on.
     pub chosen: bool,
-    path: String,
+    /// The page's query, for the switcher's links.
     query: Option<String>,
+    /// Where the switcher's links lead: this page (empty), or another (see `at`).
+    base: String,
 }
 
 /// One link of the language switcher.
@@ -217,8 +219,19 @@ impl Reader {
             lang,
             locale: Locale::for_guest(lang, header),
             chosen: asked.is_some(),
-            path: uri.path().to_owned(),
             query: uri.query().map(str::to_owned),
+            base: String::new(),
+        }
+    }
+
+    /// The reader of a page answering a form's POST: the switcher leads to `path` instead,
+    /// the page to GET.
+    #[must_use]
+    pub fn at(&self, path: &str) -> Self {
+        Self {
+            query: None,
+            base: path.to_owned(),
+            ..self.clone()
         }
     }
 
@@ -240,7 +253,9 @@ impl Reader {
         }
     }
 
-    /// The switcher: this page in every language, its other query parameters kept.
+    /// The switcher: this page in every language, its other query parameters kept. The links
+    /// are query-only (`?tz=…&lang=de`), relative to the page itself, so nothing in the
+    /// request's path can lead them elsewhere.
     pub fn switcher(&self) -> Vec<LangLink> {
         let kept: Vec<&str> = self
             .query
@@ -258,7 +273,7 @@ impl Reader {
                 LangLink {
                     code: lang.code(),
                     name: lang.name(),
-                    href: format!("{}?{}", self.path, pairs.join("&")),
+                    href: format!("{}?{}", self.base, pairs.join("&")),
                     current: lang == self.lang,
                 }
             })
@@ -368,10 +383,7 @@ mod tests {
         assert_eq!((reader.lang, reader.chosen), (Lang::Fr, true));
         assert_eq!(reader.carry(), "&lang=fr");
         let links = reader.switcher();
-        assert_eq!(
-            links[1].href,
-            "/book/jane/t1?tz=Europe/Paris&month=2026-12&lang=de"
-        );
+        assert_eq!(links[1].href, "?tz=Europe/Paris&month=2026-12&lang=de");
         assert!(links[2].current && !links[1].current);
 
         let plain = Reader::of(&"/booking/nvb_x".parse().unwrap(), &headers);
@@ -381,7 +393,12 @@ mod tests {
             "",
             "nothing to carry: the browser chose"
         );
-        assert_eq!(plain.switcher()[0].href, "/booking/nvb_x?lang=en");
+        assert_eq!(plain.switcher()[0].href, "?lang=en");
+        let posted = Reader::of(&"/booking/nvb_x/cancel?lang=fr".parse().unwrap(), &headers);
+        assert_eq!(
+            posted.at("/booking/nvb_x").switcher()[3].href,
+            "/booking/nvb_x?lang=es"
+        );
         let unknown = Reader::of(&"/book/jane?lang=pt".parse().unwrap(), &HeaderMap::new());
         assert_eq!((unknown.lang, unknown.chosen), (Lang::En, false));
     }
