@@ -1,66 +1,192 @@
 //! Dates and times as people read them, shared by the pages and the emails: "Wednesday,
-//! November 25, 2026 at 9:00 AM", 12- or 24-hour clocks, the zone named.
+//! November 25, 2026 at 9:00 AM", "Mittwoch, 25. November 2026 um 09:00", 12- or 24-hour
+//! clocks, the zone named. Weekday and month names per language are small tables here (no
+//! ICU); the words around them are the pages' (`i18n`).
 
 use jiff::civil::Date;
-use scheduling::{Instant, Weekday, Zone};
+use scheduling::{Instant, Zone};
 
-pub const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
+use crate::i18n::Lang;
+
+/// Month names, January first, per language (French and Spanish write them in lower case).
+const MONTHS: [[&str; 12]; 4] = [
+    [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    [
+        "Januar",
+        "Februar",
+        "März",
+        "April",
+        "Mai",
+        "Juni",
+        "Juli",
+        "August",
+        "September",
+        "Oktober",
+        "November",
+        "Dezember",
+    ],
+    [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ],
+    [
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ],
 ];
 
-/// How a reader reads dates and times.
+/// Weekday names, Monday first, per language.
+const WEEKDAYS: [[&str; 7]; 4] = [
+    [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ],
+    [
+        "Montag",
+        "Dienstag",
+        "Mittwoch",
+        "Donnerstag",
+        "Freitag",
+        "Samstag",
+        "Sonntag",
+    ],
+    [
+        "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+    ],
+    [
+        "lunes",
+        "martes",
+        "miércoles",
+        "jueves",
+        "viernes",
+        "sábado",
+        "domingo",
+    ],
+];
+
+/// The calendar's column heads, Monday first, per language.
+const WEEKDAYS_SHORT: [[&str; 7]; 4] = [
+    ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+    ["Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"],
+    ["lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."],
+    ["lun", "mar", "mié", "jue", "vie", "sáb", "dom"],
+];
+
+/// The month's name ("November", "novembre").
+pub fn month_name(lang: Lang, month: i8) -> &'static str {
+    MONTHS[lang as usize][month as usize - 1]
+}
+
+/// A weekday's name and short name, counted from Monday (0).
+pub fn weekday_names(lang: Lang, monday_zero: usize) -> (&'static str, &'static str) {
+    (
+        WEEKDAYS[lang as usize][monday_zero],
+        WEEKDAYS_SHORT[lang as usize][monday_zero],
+    )
+}
+
+/// How a reader reads dates and times: the language of the words, the first day of the
+/// week and the clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Locale {
+    pub lang: Lang,
     pub sunday_first: bool,
     pub hour12: bool,
 }
 
+/// The first tag of an `Accept-Language` value as (language, region), lower case; `None`
+/// when there is no header or no tag.
+fn first_tag(value: Option<&str>) -> Option<(String, String)> {
+    let first = value?.split(',').next()?.split(';').next()?.trim();
+    if first.is_empty() {
+        return None;
+    }
+    let first = first.to_ascii_lowercase();
+    let mut parts = first.split(['-', '_']);
+    let lang = parts.next().unwrap_or_default().to_owned();
+    let region = parts.find(|p| p.len() == 2).unwrap_or_default().to_owned();
+    Some((lang, region))
+}
+
 impl Locale {
-    /// From an `Accept-Language` value (US English when there is none).
+    /// English words with the conventions of the reader's first `Accept-Language` tag (US
+    /// English when there is none): the dashboard's, which speaks English.
     pub fn from_accept_language(value: Option<&str>) -> Self {
-        let first = value.and_then(|v| v.split(',').next()).map_or_else(
-            || "en-us".into(),
-            |t| {
-                t.split(';')
-                    .next()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_ascii_lowercase()
-            },
-        );
-        let mut parts = first.split(['-', '_']);
-        let lang = parts.next().unwrap_or("en").to_owned();
-        let region = parts.find(|p| p.len() == 2).map(str::to_owned);
-        let region = region
-            .as_deref()
-            .unwrap_or(if lang == "en" { "us" } else { "" });
+        let (tag_lang, region) = first_tag(value).unwrap_or_else(|| ("en".into(), "us".into()));
+        Self::with_conventions(Lang::En, &tag_lang, &region)
+    }
+
+    /// A guest page's: the words of `lang`, the week and clock of the reader's region (the
+    /// first `Accept-Language` tag's), the clock also by the page's language (AM/PM in
+    /// English and Spanish only). Without a region, `lang`'s own: US for English.
+    pub fn for_guest(lang: Lang, accept_language: Option<&str>) -> Self {
+        let region = first_tag(accept_language).map(|(_, region)| region);
+        Self::with_conventions(lang, lang.code(), region.as_deref().unwrap_or_default())
+    }
+
+    /// `clock_lang` picks the clock with the region (CLDR, simplified); English without a
+    /// region reads as US English.
+    fn with_conventions(lang: Lang, clock_lang: &str, region: &str) -> Self {
+        let region = if region.is_empty() && clock_lang == "en" {
+            "us"
+        } else {
+            region
+        };
         // Where weeks start on Sunday and clocks show AM/PM (CLDR, simplified).
         let sunday_first = [
             "us", "ca", "mx", "br", "jp", "kr", "tw", "hk", "il", "ph", "in", "za",
         ]
         .contains(&region)
-            || ["ja", "ko", "he"].contains(&lang.as_str());
+            || ["ja", "ko", "he"].contains(&clock_lang);
         let hour12 = ["us", "ca", "au", "nz", "in", "ph", "pk", "eg", "sa", "mx"].contains(&region)
-            && ["en", "es", "ar", "hi"].contains(&lang.as_str());
+            && ["en", "es", "ar", "hi"].contains(&clock_lang);
         Self {
+            lang,
             sunday_first,
             hour12,
         }
     }
 
-    /// For a reader known only by their time zone (an email's recipient): AM/PM in the
-    /// Americas and Australia, 24-hour elsewhere.
+    /// For a reader known only by their time zone (an email's recipient): English, AM/PM in
+    /// the Americas and Australia, 24-hour elsewhere.
     pub fn for_zone(zone: &Zone) -> Self {
         let name = zone.name();
         let hour12 = [
@@ -73,47 +199,84 @@ impl Locale {
         .iter()
         .any(|p| name.starts_with(p));
         Self {
+            lang: Lang::En,
             sunday_first: name.starts_with("America/") || name.starts_with("US/"),
             hour12,
         }
     }
 
+    /// "9:00 AM", "9:00 a. m."; "09:00" (Spanish: "9:00").
     pub fn time(self, hour: i8, minute: i8) -> String {
         if self.hour12 {
-            let (h, suffix) = match hour {
-                0 => (12, "AM"),
-                1..=11 => (hour, "AM"),
-                12 => (12, "PM"),
-                _ => (hour - 12, "PM"),
+            let (h, morning) = match hour {
+                0 => (12, true),
+                1..=11 => (hour, true),
+                12 => (12, false),
+                _ => (hour - 12, false),
+            };
+            let suffix = match (self.lang, morning) {
+                (Lang::Es, true) => "a.\u{a0}m.",
+                (Lang::Es, false) => "p.\u{a0}m.",
+                (_, true) => "AM",
+                (_, false) => "PM",
             };
             format!("{h}:{minute:02} {suffix}")
+        } else if self.lang == Lang::Es {
+            format!("{hour}:{minute:02}")
         } else {
             format!("{hour:02}:{minute:02}")
         }
     }
+
+    /// "November 2026", "novembre 2026", "noviembre de 2026": a calendar's title.
+    pub fn month_title(self, month: Date) -> String {
+        let name = month_name(self.lang, month.month());
+        match self.lang {
+            Lang::Es => format!("{name} de {}", month.year()),
+            _ => format!("{name} {}", month.year()),
+        }
+    }
 }
 
-/// "Wednesday, November 25".
-pub fn date_label(date: Date) -> String {
-    let weekday = Weekday::from_index(date.weekday().to_monday_zero_offset() as u32).name();
-    format!(
-        "{weekday}, {} {}",
-        MONTHS[date.month() as usize - 1],
-        date.day()
-    )
+/// "Wednesday, November 25"; "Mittwoch, 25. November"; "mercredi 25 novembre"; "miércoles,
+/// 25 de noviembre".
+pub fn date_label(date: Date, lang: Lang) -> String {
+    let weekday = weekday_names(lang, date.weekday().to_monday_zero_offset() as usize).0;
+    let month = month_name(lang, date.month());
+    let day = date.day();
+    match lang {
+        Lang::En => format!("{weekday}, {month} {day}"),
+        Lang::De => format!("{weekday}, {day}. {month}"),
+        Lang::Fr => format!("{weekday} {day} {month}"),
+        Lang::Es => format!("{weekday}, {day} de {month}"),
+    }
 }
 
-/// "Wednesday, November 25, 2026 at 9:00 AM".
+/// The date with its year: "Wednesday, November 25, 2026"; "Mittwoch, 25. November 2026";
+/// "mercredi 25 novembre 2026"; "miércoles, 25 de noviembre de 2026".
+fn dated_label(date: Date, lang: Lang) -> String {
+    let day = date_label(date, lang);
+    match lang {
+        Lang::En => format!("{day}, {}", date.year()),
+        Lang::De | Lang::Fr => format!("{day} {}", date.year()),
+        Lang::Es => format!("{day} de {}", date.year()),
+    }
+}
+
+/// "Wednesday, November 25, 2026 at 9:00 AM"; "Mittwoch, 25. November 2026 um 09:00";
+/// "mercredi 25 novembre 2026 à 09:00"; "miércoles, 25 de noviembre de 2026, 9:00".
 pub fn when_label(at: Instant, zone: &Zone, locale: Locale) -> String {
     let z = at
         .to_timestamp()
         .to_zoned_datetime(zone.time_zone().clone());
-    format!(
-        "{}, {} at {}",
-        date_label(z.date()),
-        z.year(),
-        locale.time(z.hour(), z.minute())
-    )
+    let date = dated_label(z.date(), locale.lang);
+    let time = locale.time(z.hour(), z.minute());
+    match locale.lang {
+        Lang::En => format!("{date} at {time}"),
+        Lang::De => format!("{date} um {time}"),
+        Lang::Fr => format!("{date} à {time}"),
+        Lang::Es => format!("{date}, {time}"),
+    }
 }
 
 /// "Wednesday, November 25, 2026, 9:00 AM – 9:30 AM (Europe/Berlin, CET)": a meeting's
@@ -133,13 +296,13 @@ pub fn span_label(start: Instant, end: Instant, zone: &Zone, locale: Locale) -> 
     } else {
         format!(
             "{}, {}",
-            date_label(e.date()),
+            date_label(e.date(), locale.lang),
             locale.time(e.hour(), e.minute())
         )
     };
     format!(
         "{}, {}, {} – {end_label} ({zone_label})",
-        date_label(s.date()),
+        date_label(s.date(), locale.lang),
         s.year(),
         locale.time(s.hour(), s.minute()),
     )
@@ -161,7 +324,7 @@ fn ordinal(n: i32) -> String {
 fn weekday_list(days: &[(u32, i32)]) -> String {
     let names: Vec<&str> = days
         .iter()
-        .map(|(d, _)| &Weekday::from_index(*d).name()[..3])
+        .map(|(d, _)| &weekday_names(Lang::En, *d as usize).0[..3])
         .collect();
     match names.split_last() {
         None => String::new(),
@@ -189,10 +352,8 @@ pub fn rule_label(
             format!("Every {n} {many}")
         }
     };
-    let start_day = Weekday::from_index(start.weekday().to_monday_zero_offset() as u32).name();
-    let pattern = if !rule.is_plain() {
-        "Repeats on a custom rule".to_owned()
-    } else {
+    let start_day = weekday_names(Lang::En, start.weekday().to_monday_zero_offset() as usize).0;
+    let pattern = if rule.is_plain() {
         match rule.frequency() {
             Frequency::Daily => every("day", "days"),
             Frequency::Weekly if rule.by_day().is_empty() => {
@@ -203,7 +364,7 @@ pub fn rule_label(
             Frequency::Monthly => {
                 let on = match (rule.by_day(), rule.by_month_day()) {
                     ([(d, k)], []) if *k != 0 => {
-                        let day = Weekday::from_index(*d).name();
+                        let day = weekday_names(Lang::En, *d as usize).0;
                         if *k == -1 {
                             format!("the last {day}")
                         } else {
@@ -219,7 +380,7 @@ pub fn rule_label(
                     _ => {
                         return format!(
                             "Repeats monthly (custom rule), from {}",
-                            date_label(start.date())
+                            date_label(start.date(), Lang::En)
                         );
                     }
                 };
@@ -228,10 +389,12 @@ pub fn rule_label(
             Frequency::Yearly => format!(
                 "{} on {} {}",
                 every("year", "years"),
-                MONTHS[start.month() as usize - 1],
+                month_name(Lang::En, start.month()),
                 start.day()
             ),
         }
+    } else {
+        "Repeats on a custom rule".to_owned()
     };
     let times = format!(
         "{}–{}",
@@ -242,7 +405,7 @@ pub fn rule_label(
         format!(
             "{} {} {}",
             d.day(),
-            &MONTHS[d.month() as usize - 1][..3],
+            &month_name(Lang::En, d.month())[..3],
             d.year()
         )
     };
@@ -338,5 +501,70 @@ mod tests {
             say("FREQ=DAILY;BYHOUR=9,10"),
             "Repeats on a custom rule, 12:00–13:00"
         );
+    }
+
+    fn at(text: &str) -> Instant {
+        Instant::from(text.parse::<jiff::Timestamp>().unwrap())
+    }
+
+    #[test]
+    fn each_language_writes_dates_its_own_way() {
+        let berlin = Zone::parse("Europe/Berlin").unwrap();
+        let start = at("2026-11-30T08:00:00Z");
+        let cases = [
+            (
+                Lang::En,
+                "en-US",
+                "Monday, November 30, 2026 at 9:00 AM",
+                "November 2026",
+            ),
+            (
+                Lang::De,
+                "de-DE",
+                "Montag, 30. November 2026 um 09:00",
+                "November 2026",
+            ),
+            (
+                Lang::Fr,
+                "fr-FR",
+                "lundi 30 novembre 2026 à 09:00",
+                "novembre 2026",
+            ),
+            (
+                Lang::Es,
+                "es-ES",
+                "lunes, 30 de noviembre de 2026, 9:00",
+                "noviembre de 2026",
+            ),
+        ];
+        for (lang, header, when, title) in cases {
+            let locale = Locale::for_guest(lang, Some(header));
+            assert_eq!(when_label(start, &berlin, locale), when);
+            assert_eq!(locale.month_title("2026-11-01".parse().unwrap()), title);
+            assert_eq!(locale.sunday_first, lang == Lang::En);
+        }
+        let date: Date = "2026-11-30".parse().unwrap();
+        assert_eq!(date_label(date, Lang::De), "Montag, 30. November");
+        assert_eq!(date_label(date, Lang::Es), "lunes, 30 de noviembre");
+    }
+
+    #[test]
+    fn the_clock_and_week_come_from_the_region() {
+        let mexico = Locale::for_guest(Lang::Es, Some("es-MX,es;q=0.9"));
+        assert!(mexico.hour12 && mexico.sunday_first);
+        assert_eq!(mexico.time(15, 0), "3:00 p.\u{a0}m.");
+        let french_in_germany = Locale::for_guest(Lang::Fr, Some("de-DE"));
+        assert!(!french_in_germany.hour12 && !french_in_germany.sunday_first);
+        assert_eq!(french_in_germany.time(9, 5), "09:05");
+        let english = Locale::for_guest(Lang::En, None);
+        assert!(
+            english.hour12 && english.sunday_first,
+            "US English by default"
+        );
+        assert_eq!(english, Locale::from_accept_language(None));
+        let german = Locale::for_guest(Lang::De, None);
+        assert!(!german.hour12 && !german.sunday_first);
+        // The dashboard stays English whatever the browser speaks.
+        assert_eq!(Locale::from_accept_language(Some("de-DE")).lang, Lang::En);
     }
 }

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod format;
+pub mod i18n;
 pub mod integrations;
 pub mod jobs;
 pub mod services;

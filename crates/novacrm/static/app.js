@@ -45,8 +45,10 @@ function enhanceZones() {
     var search = document.createElement("input");
     search.type = "search";
     search.className = "zone-search";
-    search.placeholder = "Search a city, country or zone";
-    search.setAttribute("aria-label", "Search time zones");
+    // The page's words when it gives them (guest pages, in the guest's language).
+    var words = select.closest("[data-search]");
+    search.placeholder = words ? words.getAttribute("data-search") : "Search a city, country or zone";
+    search.setAttribute("aria-label", words ? words.getAttribute("data-search-label") : "Search time zones");
     search.setAttribute("aria-controls", select.id);
     select.parentNode.insertBefore(search, select);
     var all = Array.prototype.map.call(select.options, function (o) {
@@ -54,7 +56,7 @@ function enhanceZones() {
     });
     function names(o) {
       var words = [o.value.replace(/_/g, " "), o.text];
-      ["en-US", "en-GB"].forEach(function (locale) {
+      [document.documentElement.lang || "en", "en-US", "en-GB"].forEach(function (locale) {
         ["short", "long", "longGeneric", "shortGeneric"].forEach(function (style) {
           try {
             var parts = new Intl.DateTimeFormat(locale, { timeZone: o.value, timeZoneName: style }).formatToParts(new Date());

@@ -12,6 +12,7 @@ use scheduling::{BookingStatus, Instant, Zone};
 
 use super::payload::{EmailJob, Message, Recipient, SmsJob, SmsText};
 use crate::format::{Locale, date_label, span_label, when_label};
+use crate::i18n::Lang;
 use crate::integrations::{Address, Email, Invite, SendError, Sms};
 use crate::store::{Actor, BookingRecord, Host, MeetingTypeRecord, Store};
 
@@ -391,6 +392,7 @@ fn day_label(at: Instant, zone: &Zone) -> String {
         at.to_timestamp()
             .to_zoned_datetime(zone.time_zone().clone())
             .date(),
+        Lang::En,
     )
 }
 

@@ -396,19 +396,16 @@ pub fn check_photo(bytes: &[u8]) -> Result<&'static str> {
 /// Replaces the host's photo with a checked upload (or removes it with `None`).
 pub async fn set_photo(store: &Store, host: &Host, bytes: Option<&[u8]>) -> Result<Host> {
     let mut next = host.clone();
-    match bytes {
-        Some(bytes) => {
-            let content_type = check_photo(bytes)?;
-            let digest = hex(&sha2::Sha256::digest(bytes)[..12]);
-            store
-                .set_photo(&host.id, Some((content_type, bytes, &digest)))
-                .await?;
-            next.photo_digest = Some(digest);
-        }
-        None => {
-            store.set_photo(&host.id, None).await?;
-            next.photo_digest = None;
-        }
+    if let Some(bytes) = bytes {
+        let content_type = check_photo(bytes)?;
+        let digest = hex(&sha2::Sha256::digest(bytes)[..12]);
+        store
+            .set_photo(&host.id, Some((content_type, bytes, &digest)))
+            .await?;
+        next.photo_digest = Some(digest);
+    } else {
+        store.set_photo(&host.id, None).await?;
+        next.photo_digest = None;
     }
     Ok(next)
 }

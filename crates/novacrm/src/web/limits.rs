@@ -193,9 +193,12 @@ pub fn refuse(limiter: &Limiter, trusted: &TrustedProxies, request: &Request) ->
             .into_response(),
         );
     }
+    let reader = super::pages::Reader::of(request.uri(), request.headers());
     let page = TooMany {
         asset_version: &super::pages::ASSET_VERSION,
         seconds,
+        t: reader.lang,
+        reader: &reader,
     };
     let mut response = super::pages::html(request.headers(), StatusCode::TOO_MANY_REQUESTS, &page);
     response.headers_mut().insert(
@@ -210,6 +213,8 @@ pub fn refuse(limiter: &Limiter, trusted: &TrustedProxies, request: &Request) ->
 struct TooMany<'a> {
     asset_version: &'a str,
     seconds: u64,
+    t: crate::i18n::Lang,
+    reader: &'a super::pages::Reader,
 }
 
 #[cfg(test)]

@@ -6,12 +6,18 @@ mod cli;
 mod guard;
 mod helpers;
 mod hosts;
+mod languages;
 mod messages;
 mod outside;
 mod pages;
 mod processes;
 
 use helpers::{Backend, TestApp, assert_no_overlaps, spawn_app};
+use languages::{
+    english_stays_the_default_with_us_conventions, french_guests_read_french,
+    german_guests_read_german, spanish_guests_read_spanish,
+    the_switcher_overrides_the_browser_language,
+};
 use pages::{
     a_guest_books_without_javascript, booking_pages_are_framed_only_where_the_host_allows,
     dashboard_forms_check_their_tokens, every_answer_carries_security_headers,
@@ -1243,4 +1249,9 @@ on_both_backends!(
     one_guest_cannot_fill_the_calendar,
     floods_get_429_and_spoofed_addresses_do_not_help,
     dashboard_forms_check_their_tokens,
+    german_guests_read_german,
+    french_guests_read_french,
+    spanish_guests_read_spanish,
+    english_stays_the_default_with_us_conventions,
+    the_switcher_overrides_the_browser_language,
 );

@@ -1,6 +1,8 @@
 //! The guest's booking flow: meeting types → month calendar → the day's times in the guest's
 //! zone → details form → confirmation with an `.ics` file. Plain links and forms, so it all
 //! works with JavaScript off; a slot taken meanwhile sends the guest back to the times.
+//! Every page speaks the guest's language (`Reader`); field errors from the booking service
+//! stay in English.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -11,11 +13,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use jiff::civil::Date;
-use scheduling::{FieldError, Instant, Slot, Weekday, Zone};
+use scheduling::{FieldError, Instant, Location, Slot, Zone};
 use serde_json::{Map, Value, json};
 
-use super::{ASSET_VERSION, HTML, Locale, encode, framable, html, not_found, respond};
-pub use crate::format::{MONTHS, date_label, when_label};
+use super::{ASSET_VERSION, HTML, Lang, Reader, encode, framable, html, not_found_for, respond};
+pub use crate::format::{date_label, when_label};
 use crate::services::cache::Cache;
 use crate::services::{ServiceError, availability, booking, captcha};
 use crate::store::{BookingRecord, Host, MeetingTypeRecord};
@@ -39,6 +41,7 @@ async fn host_and_type(
     state: &AppState,
     username: &str,
     type_id: &str,
+    t: Lang,
 ) -> Result<(Host, MeetingTypeRecord), String> {
     let host = state
         .store
@@ -46,7 +49,7 @@ async fn host_and_type(
         .await
         .ok()
         .flatten()
-        .ok_or_else(|| format!("There is no booking page at /book/{username}."))?;
+        .ok_or_else(|| t.msg1("no-page", "name", username))?;
     let meeting = state
         .store
         .meeting_type(&host.id, type_id)
@@ -54,12 +57,7 @@ async fn host_and_type(
         .ok()
         .flatten()
         .filter(|m| m.active && !m.archived)
-        .ok_or_else(|| {
-            format!(
-                "This meeting type of {} is not open for booking.",
-                host.name
-            )
-        })?;
+        .ok_or_else(|| t.msg1("type-closed", "host", &host.name))?;
     Ok((host, meeting))
 }
 
@@ -75,6 +73,8 @@ struct TypeCard {
 #[template(path = "book_types.html")]
 struct TypesPage<'a> {
     asset_version: &'a str,
+    t: Lang,
+    reader: &'a Reader,
     username: &'a str,
     card: HostCard,
     types: Vec<TypeCard>,
@@ -83,16 +83,15 @@ struct TypesPage<'a> {
 async fn types_page(
     State(state): State<AppState>,
     Path(username): Path<String>,
+    reader: Reader,
     headers: HeaderMap,
 ) -> Response {
+    let t = reader.lang;
     let Ok(Some(host)) = state.store.host_by_username(&username).await else {
-        return not_found(
-            &headers,
-            &format!("There is no booking page at /book/{username}."),
-        );
+        return not_found_for(&reader, &headers, &t.msg1("no-page", "name", &username));
     };
     let Ok(types) = state.store.meeting_types(&host.id).await else {
-        return not_found(&headers, "This booking page is not available right now.");
+        return not_found_for(&reader, &headers, &t.msg("page-unavailable"));
     };
     let types = types
         .into_iter()
@@ -107,8 +106,10 @@ async fn types_page(
         .collect();
     let page = TypesPage {
         asset_version: &ASSET_VERSION,
+        t,
+        reader: &reader,
         username: &username,
-        card: HostCard::new(&host, None).previewed(state.config.public_url.as_deref()),
+        card: HostCard::new(&host, None, t).previewed(state.config.public_url.as_deref()),
         types,
     };
     framable(html(&headers, StatusCode::OK, &page), &host.embed_origins)
@@ -119,6 +120,7 @@ async fn types_page(
 async fn photo(
     State(state): State<AppState>,
     Path((username, digest)): Path<(String, String)>,
+    reader: Reader,
     headers: HeaderMap,
 ) -> Response {
     match state.store.photo(&username, &digest).await {
@@ -137,7 +139,7 @@ async fn photo(
             bytes,
         )
             .into_response(),
-        _ => not_found(&headers, "This photo is no longer here."),
+        _ => not_found_for(&reader, &headers, &reader.lang.msg("photo-gone")),
     }
 }
 
@@ -149,6 +151,10 @@ pub(super) struct CalendarQuery {
     pub taken: Option<String>,
 }
 
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "a day's four independent marks, read by the template"
+)]
 struct DayCell {
     day: i8,
     date: Date,
@@ -165,7 +171,7 @@ struct SlotLink {
 }
 
 struct SlotGroup {
-    name: &'static str,
+    name: String,
     slots: Vec<SlotLink>,
 }
 
@@ -173,6 +179,8 @@ struct SlotGroup {
 #[template(path = "book_calendar.html")]
 struct CalendarPage<'a> {
     asset_version: &'a str,
+    t: Lang,
+    reader: &'a Reader,
     card: HostCard,
     zone: &'a str,
     /// "Berlin, Germany · UTC+01:00 CET", and the time there now.
@@ -184,12 +192,13 @@ struct CalendarPage<'a> {
     zone_groups: Vec<super::zones::ZoneGroup>,
     bad_zone: Option<String>,
     /// Why the guest is back here: a time just taken, or one never open.
-    gap: Option<&'static str>,
+    gap: Option<String>,
     month_param: String,
     month_label: String,
     prev_month: Option<String>,
     next_month: Option<String>,
-    weekday_names: Vec<&'static str>,
+    /// Each column's weekday, in full and short.
+    weekday_names: Vec<(&'static str, &'static str)>,
     weeks: Vec<Vec<Option<DayCell>>>,
     any_free: bool,
     selected_label: Option<String>,
@@ -226,7 +235,7 @@ pub(super) struct HostCard {
 }
 
 impl HostCard {
-    pub fn new(host: &Host, meeting: Option<&MeetingTypeRecord>) -> Self {
+    pub fn new(host: &Host, meeting: Option<&MeetingTypeRecord>, t: Lang) -> Self {
         Self {
             host_name: host.name.clone(),
             initials: initials(&host.name),
@@ -236,7 +245,7 @@ impl HostCard {
             duration: meeting.map(|m| m.duration),
             location: meeting
                 .and_then(|m| m.location.as_ref())
-                .map(|l| l.describe(&host.name, None)),
+                .map(|l| location_text(l, &host.name, None, t)),
             description: meeting.and_then(|m| m.description.clone()),
             brand_style: brand_style(host),
             when: None,
@@ -251,6 +260,27 @@ impl HostCard {
             .zip(self.photo_url.as_deref())
             .map(|(base, path)| format!("{}{path}", base.trim_end_matches('/')));
         self
+    }
+}
+
+/// Where the meeting happens, in the guest's words (`Location::describe`, translated).
+pub(super) fn location_text(
+    location: &Location,
+    host_name: &str,
+    guest_phone: Option<&str>,
+    t: Lang,
+) -> String {
+    match location {
+        Location::InPerson { address } => t.msg1("location-in-person", "address", address),
+        Location::HostCallsGuest => match guest_phone {
+            Some(phone) => t.msg2("location-host-calls-at", "host", host_name, "phone", phone),
+            None => t.msg1("location-host-calls", "host", host_name),
+        },
+        Location::GuestCallsHost { phone } => {
+            t.msg2("location-guest-calls", "host", host_name, "phone", phone)
+        }
+        Location::Link { url } => t.msg1("location-link", "url", url),
+        Location::Video { provider } => t.msg1("location-video", "provider", provider.name()),
     }
 }
 
@@ -290,17 +320,16 @@ pub(super) const ZONE_COOKIE: &str = "tz";
 impl ZoneChoice {
     pub fn of(query_tz: Option<&str>, headers: &HeaderMap) -> Self {
         let cookie = crate::web::extract::cookie(headers, ZONE_COOKIE);
-        match query_tz
+        let chosen = query_tz
             .filter(|t| !t.trim().is_empty())
-            .or(cookie.filter(|c| Zone::parse(c).is_ok()))
-        {
-            Some(name) => Self::Chosen(name.to_owned()),
-            None => {
-                let language = headers
-                    .get(axum::http::header::ACCEPT_LANGUAGE)
-                    .and_then(|v| v.to_str().ok());
-                Self::Guessed(super::zones::guess(language).unwrap_or_default().to_owned())
-            }
+            .or(cookie.filter(|c| Zone::parse(c).is_ok()));
+        if let Some(name) = chosen {
+            Self::Chosen(name.to_owned())
+        } else {
+            let language = headers
+                .get(axum::http::header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok());
+            Self::Guessed(super::zones::guess(language).unwrap_or_default().to_owned())
         }
     }
 
@@ -358,7 +387,8 @@ pub struct PageKey {
     month: Option<String>,
     date: Option<String>,
     taken: Option<String>,
-    locale: Locale,
+    /// The language, conventions and query (the switcher's links) of the page.
+    reader: Reader,
     gzip: bool,
 }
 
@@ -366,13 +396,12 @@ async fn calendar_page(
     State(state): State<AppState>,
     Path((username, type_id)): Path<(String, String)>,
     Query(query): Query<CalendarQuery>,
+    reader: Reader,
     headers: HeaderMap,
 ) -> Response {
     let Ok(Some(page_host)) = state.store.host_version(&username).await else {
-        return not_found(
-            &headers,
-            &format!("There is no booking page at /book/{username}."),
-        );
+        let message = reader.lang.msg1("no-page", "name", &username);
+        return not_found_for(&reader, &headers, &message);
     };
     let now_ms = Instant::ceil(state.clock.now()).as_millis();
     let key = PageKey {
@@ -385,7 +414,7 @@ async fn calendar_page(
         month: query.month.clone(),
         date: query.date.clone(),
         taken: query.taken.clone(),
-        locale: Locale::from_headers(&headers),
+        reader: reader.clone(),
         gzip: super::accepts_gzip(&headers),
     };
     let embed = page_host.embed_origins;
@@ -394,12 +423,13 @@ async fn calendar_page(
     }
     let mode = CalendarMode {
         slot_base: format!("/book/{username}/{type_id}/details"),
-        back_href: format!("/book/{username}"),
+        back_href: format!("/book/{username}{}", reader.carry_alone()),
         back_label: String::new(),
         heading: None,
         note: None,
     };
-    let response = render_calendar(&state, &username, &type_id, &query, &headers, mode).await;
+    let response =
+        render_calendar(&state, &username, &type_id, &query, &reader, &headers, mode).await;
     match response {
         Ok((body, gzip)) => {
             state.pages.0.put(key, body.clone());
@@ -415,21 +445,20 @@ pub(super) async fn render_calendar(
     username: &str,
     type_id: &str,
     query: &CalendarQuery,
+    reader: &Reader,
     headers: &HeaderMap,
     mut mode: CalendarMode,
 ) -> Result<(Bytes, bool), Response> {
-    let (host, meeting) = match host_and_type(state, username, type_id).await {
+    let t = reader.lang;
+    let (host, meeting) = match host_and_type(state, username, type_id, t).await {
         Ok(found) => found,
-        Err(message) => return Err(not_found(headers, &message)),
+        Err(message) => return Err(not_found_for(reader, headers, &message)),
     };
     if mode.back_label.is_empty() {
         mode.back_label.clone_from(&host.name);
     }
     let Ok(settings) = state.store.availability(&host.id).await else {
-        return Err(not_found(
-            headers,
-            "This booking page is not available right now.",
-        ));
+        return Err(not_found_for(reader, headers, &t.msg("page-unavailable")));
     };
     let choice = ZoneChoice::of(query.tz.as_deref(), headers);
     let (zone, bad_zone) = choice.resolve(&settings.zone);
@@ -445,12 +474,9 @@ pub(super) async fn render_calendar(
     )
     .await
     else {
-        return Err(not_found(
-            headers,
-            "This booking page is not available right now.",
-        ));
+        return Err(not_found_for(reader, headers, &t.msg("page-unavailable")));
     };
-    let locale = Locale::from_headers(headers);
+    let locale = reader.locale;
     let tz = zone.time_zone().clone();
     let mut by_date: BTreeMap<Date, Vec<Slot>> = BTreeMap::new();
     for slot in &answer.slots {
@@ -497,7 +523,7 @@ pub(super) async fn render_calendar(
         cells.push(Some(DayCell {
             day,
             date,
-            label: date_label(date),
+            label: date_label(date, t),
             free: by_date.contains_key(&date),
             selected: selected == Some(date),
             today: date == today,
@@ -512,27 +538,21 @@ pub(super) async fn render_calendar(
     while iter.peek().is_some() {
         weeks.push(iter.by_ref().take(7).collect());
     }
-    let mut weekday_names: Vec<&'static str> = Weekday::ALL.iter().map(|d| d.name()).collect();
+    let mut weekday_names: Vec<(&str, &str)> =
+        (0..7).map(|d| crate::format::weekday_names(t, d)).collect();
     if locale.sunday_first {
         weekday_names.rotate_right(1);
     }
     let groups = selected
         .and_then(|d| by_date.get(&d))
         .map(|slots| {
-            let mut groups = vec![
-                SlotGroup {
-                    name: "Morning",
+            let mut groups: Vec<SlotGroup> = ["part-morning", "part-afternoon", "part-evening"]
+                .into_iter()
+                .map(|id| SlotGroup {
+                    name: t.msg(id),
                     slots: Vec::new(),
-                },
-                SlotGroup {
-                    name: "Afternoon",
-                    slots: Vec::new(),
-                },
-                SlotGroup {
-                    name: "Evening",
-                    slots: Vec::new(),
-                },
-            ];
+                })
+                .collect();
             for slot in slots {
                 let local = slot.start.to_timestamp().to_zoned_datetime(tz.clone());
                 let index = match local.hour() {
@@ -553,7 +573,9 @@ pub(super) async fn render_calendar(
     let now_local = now.to_zoned_datetime(tz.clone());
     let page = CalendarPage {
         asset_version: &ASSET_VERSION,
-        card: HostCard::new(&host, Some(&meeting)).previewed(state.config.public_url.as_deref()),
+        t,
+        reader,
+        card: HostCard::new(&host, Some(&meeting), t).previewed(state.config.public_url.as_deref()),
         zone: zone.name(),
         zone_place: super::zones::place(zone.name()),
         zone_label: super::zones::zone_label(&zone, now),
@@ -563,19 +585,17 @@ pub(super) async fn render_calendar(
         bad_zone,
         gap: match query.taken.as_deref() {
             None => None,
-            Some("no") => {
-                Some("That time isn’t open for booking. Please pick one of the times below.")
-            }
-            Some(_) => Some("Sorry — that time was just taken. Please pick another."),
+            Some("no") => Some(t.msg("gap-closed")),
+            Some(_) => Some(t.msg("gap-taken")),
         },
         month_param: month_key(month),
-        month_label: format!("{} {}", MONTHS[month.month() as usize - 1], month.year()),
+        month_label: locale.month_title(month),
         prev_month: shift(-1).filter(|m| *m >= first_month).map(month_key),
         next_month: shift(1).filter(|m| *m <= last_month).map(month_key),
         weekday_names,
         weeks,
         any_free: by_date.keys().any(in_month),
-        selected_label: selected.map(date_label),
+        selected_label: selected.map(|d| date_label(d, t)),
         groups,
         mode,
     };
@@ -606,6 +626,8 @@ struct FormField {
 #[template(path = "book_details.html")]
 struct DetailsPage<'a> {
     asset_version: &'a str,
+    t: Lang,
+    reader: &'a Reader,
     card: HostCard,
     username: &'a str,
     type_id: &'a str,
@@ -628,7 +650,8 @@ fn question_field_name(id: &str) -> String {
     format!("q_{id}")
 }
 
-/// A fixed field of the form: name, label, kind, input type, autocomplete, required.
+/// A fixed field of the form: name, label (a message id), kind, input type, autocomplete,
+/// required.
 struct Fixed(
     &'static str,
     &'static str,
@@ -640,14 +663,19 @@ struct Fixed(
 
 #[rustfmt::skip]
 const FIXED_FIELDS: [Fixed; 5] = [
-    Fixed("guestName", "Name", "short_text", "text", Some("name"), true),
-    Fixed("guestEmail", "Email", "short_text", "email", Some("email"), true),
-    Fixed("guestPhone", "Phone (optional, with country code)", "short_text", "tel", Some("tel"), false),
-    Fixed("guestCompany", "Company (optional)", "short_text", "text", Some("organization"), false),
-    Fixed("meetingNotes", "What would you like to discuss?", "long_text", "text", None, false),
+    Fixed("guestName", "field-name", "short_text", "text", Some("name"), true),
+    Fixed("guestEmail", "field-email", "short_text", "email", Some("email"), true),
+    Fixed("guestPhone", "field-phone", "short_text", "tel", Some("tel"), false),
+    Fixed("guestCompany", "field-company", "short_text", "text", Some("organization"), false),
+    Fixed("meetingNotes", "field-notes", "long_text", "text", None, false),
 ];
 
-fn fields(meeting: &MeetingTypeRecord, typed: &Typed, errors: &[FieldError]) -> Vec<FormField> {
+fn fields(
+    meeting: &MeetingTypeRecord,
+    typed: &Typed,
+    errors: &[FieldError],
+    t: Lang,
+) -> Vec<FormField> {
     let phone_needed = meeting.needs_guest_phone();
     let first = |name: &str| {
         typed
@@ -668,9 +696,9 @@ fn fields(meeting: &MeetingTypeRecord, typed: &Typed, errors: &[FieldError]) -> 
             |&Fixed(name, label, kind, input_type, autocomplete, required)| FormField {
                 name: name.into(),
                 label: if name == "guestPhone" && phone_needed {
-                    "Phone, with country code (the host will call you)".into()
+                    t.msg("field-phone-needed")
                 } else {
-                    label.into()
+                    t.msg(label)
                 },
                 kind: kind.into(),
                 input_type,
@@ -721,6 +749,7 @@ fn calendar_url(
     start: Option<Instant>,
     zone_tz: &Zone,
     gap: Option<Gap>,
+    reader: &Reader,
 ) -> String {
     let mut url = format!("/book/{username}/{type_id}?tz={}", encode(zone));
     if let Some(start) = start {
@@ -735,6 +764,7 @@ fn calendar_url(
         Some(Gap::Closed) => url.push_str("&taken=no"),
         None => {}
     }
+    url.push_str(&reader.carry());
     url.push_str("#times");
     url
 }
@@ -781,16 +811,17 @@ async fn details_context(
     type_id: &str,
     start: Option<&str>,
     tz: Option<&str>,
+    reader: &Reader,
     headers: &HeaderMap,
 ) -> Result<DetailsContext, Response> {
-    let (host, meeting) = host_and_type(state, username, type_id)
+    let (host, meeting) = host_and_type(state, username, type_id, reader.lang)
         .await
-        .map_err(|m| not_found(headers, &m))?;
+        .map_err(|m| not_found_for(reader, headers, &m))?;
     let settings = state
         .store
         .availability(&host.id)
         .await
-        .map_err(|_| not_found(headers, "This booking page is not available right now."))?;
+        .map_err(|_| not_found_for(reader, headers, &reader.lang.msg("page-unavailable")))?;
     let zone = guest_zone(tz, &settings.zone);
     let Some(start) = start
         .and_then(|s| Instant::parse_timestamp(s).ok())
@@ -803,6 +834,7 @@ async fn details_context(
             None,
             &zone,
             None,
+            reader,
         ))
         .into_response());
     };
@@ -816,32 +848,34 @@ async fn details_context(
 
 fn render_details(
     state: &AppState,
+    reader: &Reader,
     headers: &HeaderMap,
     status: StatusCode,
-    username: &str,
     ctx: &DetailsContext,
     typed: &Typed,
     errors: Vec<FieldError>,
 ) -> Response {
-    let locale = Locale::from_headers(headers);
+    let (t, locale) = (reader.lang, reader.locale);
     let date = ctx
         .start
         .to_timestamp()
         .to_zoned_datetime(ctx.zone.time_zone().clone())
         .date();
     let when = when_label(ctx.start, &ctx.zone, locale);
-    let mut card = HostCard::new(&ctx.host, Some(&ctx.meeting));
+    let mut card = HostCard::new(&ctx.host, Some(&ctx.meeting), t);
     card.when = Some(format!("{when} ({})", super::zones::place(ctx.zone.name())));
     let page = DetailsPage {
         asset_version: &ASSET_VERSION,
+        t,
+        reader,
         card,
-        username,
+        username: &ctx.host.username,
         type_id: &ctx.meeting.id,
         zone: ctx.zone.name(),
         date_param: date.to_string(),
         start: ctx.start.to_string(),
         when,
-        fields: fields(&ctx.meeting, typed, &errors),
+        fields: fields(&ctx.meeting, typed, &errors, t),
         captcha_error: errors
             .iter()
             .find(|e| e.field == captcha::FIELD)
@@ -856,6 +890,7 @@ async fn details_page(
     State(state): State<AppState>,
     Path((username, type_id)): Path<(String, String)>,
     Query(query): Query<DetailsQuery>,
+    reader: Reader,
     headers: HeaderMap,
 ) -> Response {
     let ctx = match details_context(
@@ -864,6 +899,7 @@ async fn details_page(
         &type_id,
         query.start.as_deref(),
         query.tz.as_deref(),
+        &reader,
         &headers,
     )
     .await
@@ -890,14 +926,15 @@ async fn details_page(
             Some(ctx.start),
             &ctx.zone,
             Some(Gap::of(&state, &ctx).await),
+            &reader,
         );
         return Redirect::to(&url).into_response();
     }
     let page = render_details(
         &state,
+        &reader,
         &headers,
         StatusCode::OK,
-        &username,
         &ctx,
         &Typed::new(),
         Vec::new(),
@@ -941,6 +978,7 @@ fn booking_body(meeting: &MeetingTypeRecord, ctx: &DetailsContext, typed: &Typed
 async fn submit_details(
     State(state): State<AppState>,
     Path((username, type_id)): Path<(String, String)>,
+    reader: Reader,
     headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -955,6 +993,7 @@ async fn submit_details(
         &type_id,
         get("start"),
         get("tz"),
+        &reader,
         &headers,
     )
     .await
@@ -1002,7 +1041,7 @@ async fn submit_details(
     match result {
         Ok(record) => {
             let token = record.guest_token.unwrap_or_default();
-            Redirect::to(&format!("/booking/{token}")).into_response()
+            Redirect::to(&format!("/booking/{token}{}", reader.carry_alone())).into_response()
         }
         Err(ServiceError::Conflict(_)) => {
             let url = calendar_url(
@@ -1012,22 +1051,23 @@ async fn submit_details(
                 Some(ctx.start),
                 &ctx.zone,
                 Some(Gap::Taken),
+                &reader,
             );
             Redirect::to(&url).into_response()
         }
         Err(ServiceError::Invalid(errors)) => framable(
             render_details(
                 &state,
+                &reader,
                 &headers,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &username,
                 &ctx,
                 &typed,
                 errors,
             ),
             &ctx.host.embed_origins,
         ),
-        Err(ServiceError::NotFound(message)) => not_found(&headers, &message),
+        Err(ServiceError::NotFound(message)) => not_found_for(&reader, &headers, &message),
         Err(ServiceError::Throttled { message, .. }) => {
             (StatusCode::TOO_MANY_REQUESTS, message).into_response()
         }
@@ -1035,7 +1075,7 @@ async fn submit_details(
             tracing::error!(error = %e, "booking from the page failed");
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "something went wrong on our side; nothing was booked, please retry",
+                reader.lang.msg("booking-failed"),
             )
                 .into_response()
         }

@@ -14,7 +14,7 @@ use super::dashboard::{
     Notice, Session, answers_of, host_settings, session, status_label, waiting_notice,
 };
 use super::guest::{CalendarMode, CalendarQuery, render_calendar};
-use super::{ASSET_VERSION, HTML, Locale, encode, html, respond};
+use super::{ASSET_VERSION, HTML, Locale, Reader, encode, html, respond};
 use crate::format::{span_label, when_label};
 use crate::store::{BookingFilter, BookingRecord, MeetingTypeRecord};
 use crate::web::AppState;
@@ -218,6 +218,7 @@ pub(super) async fn reschedule_picker(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Query(mut query): Query<CalendarQuery>,
+    uri: axum::http::Uri,
     headers: HeaderMap,
 ) -> Response {
     let s = or_return!(session(&state, &headers).await);
@@ -241,11 +242,13 @@ pub(super) async fn reschedule_picker(
             b.guest_name
         )),
     };
+    let reader = Reader::of(&uri, &headers);
     match render_calendar(
         &state,
         &s.host.username,
         &b.meeting_type_id,
         &query,
+        &reader,
         &headers,
         mode,
     )
@@ -471,8 +474,12 @@ pub(super) async fn week(
                 })
                 .collect();
             WeekDay {
-                label: crate::format::date_label(date),
-                short: format!("{} {}", &crate::format::date_label(date)[..3], date.day()),
+                label: crate::format::date_label(date, crate::i18n::Lang::En),
+                short: format!(
+                    "{} {}",
+                    &crate::format::date_label(date, crate::i18n::Lang::En)[..3],
+                    date.day()
+                ),
                 today: date == today,
                 events,
             }
@@ -488,7 +495,7 @@ pub(super) async fn week(
         flash: None,
         heading: format!(
             "Week of {}, {}",
-            crate::format::date_label(first),
+            crate::format::date_label(first, crate::i18n::Lang::En),
             first.year()
         ),
         relative: week_relation(first, this_first),

@@ -5,6 +5,9 @@
 //! Opening any of these links never changes anything — mail scanners open links. Only the
 //! buttons' POSTs do, each with a double-submit form token; the rules (cut-off, a meeting
 //! that started, the slot check) are the booking service's, the same as the host's API.
+//!
+//! The pages speak the guest's language (`Reader`); a refusal the booking service words
+//! (a conflict, a field error, a throttle) stays in English.
 
 use askama::Template;
 use axum::Router;
@@ -14,11 +17,15 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use scheduling::{BookingStatus, Instant, Zone, reminders};
 
-use super::guest::{CalendarMode, CalendarQuery, GuestBooking, guest_booking, render_calendar};
+use super::guest::{
+    CalendarMode, CalendarQuery, GuestBooking, guest_booking, location_text, render_calendar,
+};
 use super::{
-    ASSET_VERSION, HTML, Locale, encode, form_token, form_token_matches, html, not_found, respond,
+    ASSET_VERSION, HTML, Lang, Reader, encode, form_token, form_token_matches, html, not_found_for,
+    respond,
 };
 use crate::format::when_label;
+use crate::i18n::Arg;
 use crate::services::ServiceError;
 use crate::services::booking::{self, GuestAction};
 use crate::store::Actor;
@@ -38,17 +45,23 @@ pub fn router() -> Router<AppState> {
         .route("/booking/{token}/invite.ics", get(super::ics::download))
 }
 
-const UNKNOWN: &str = "We could not find this booking. The link may be incomplete or mistyped.";
+/// The 404 for a token we do not know.
+fn unknown(reader: &Reader, headers: &HeaderMap) -> Response {
+    not_found_for(reader, headers, &reader.lang.msg("booking-unknown"))
+}
 
 #[derive(Template)]
 #[template(path = "booking_manage.html")]
 struct ManagePage<'a> {
     asset_version: &'a str,
+    t: Lang,
+    reader: &'a Reader,
+    title: String,
     token: &'a str,
     csrf: &'a str,
     state: &'static str,
     heading: String,
-    flash: Option<&'static str>,
+    flash: Option<String>,
     error: Option<String>,
     host_name: &'a str,
     type_name: &'a str,
@@ -79,9 +92,11 @@ fn utc_basic(at: Instant) -> String {
     at.to_timestamp().strftime("%Y%m%dT%H%M%SZ").to_string()
 }
 
-/// Renders the booking page as it is now, with an optional error from a refused action.
+/// Renders the booking page as it is now, with an optional message (its id) after an
+/// action, or the error of a refused one.
 fn render_manage(
     state: &AppState,
+    reader: &Reader,
     headers: &HeaderMap,
     status: StatusCode,
     found: &GuestBooking,
@@ -94,41 +109,45 @@ fn render_manage(
         meeting,
         host_zone,
     } = found;
-    let locale = Locale::from_headers(headers);
+    let (t, locale) = (reader.lang, reader.locale);
+    // Also the answer to a refused POST: the switcher leads back to the page itself.
+    let token = b.guest_token.as_deref().unwrap_or_default();
+    let reader = &reader.at(&format!("/booking/{token}"));
     let guest_zone = Zone::parse(&b.timezone).unwrap_or_else(|_| host_zone.clone());
     let now = Instant::from(state.clock.now());
     let passed = now >= b.start;
     let (state_name, heading) = match b.status {
-        BookingStatus::Cancelled => ("cancelled", "This meeting is cancelled".to_owned()),
-        BookingStatus::Completed | BookingStatus::NoShow => {
-            ("passed", "This meeting has taken place".to_owned())
-        }
-        BookingStatus::Confirmed if passed => ("passed", "This meeting has taken place".into()),
-        BookingStatus::Confirmed if b.reschedule_count > 0 => {
-            ("moved", "Your meeting has a new time".into())
-        }
-        BookingStatus::Confirmed => ("booked", "You're booked!".into()),
+        BookingStatus::Cancelled => ("cancelled", "manage-cancelled"),
+        BookingStatus::Completed | BookingStatus::NoShow => ("passed", "manage-passed"),
+        BookingStatus::Confirmed if passed => ("passed", "manage-passed"),
+        BookingStatus::Confirmed if b.reschedule_count > 0 => ("moved", "manage-moved"),
+        BookingStatus::Confirmed => ("booked", "manage-booked"),
     };
-    let closed_reason = (b.status == BookingStatus::Confirmed)
+    let heading = t.msg(heading);
+    // Before the meeting, the only reason left is the cut-off (said in the guest's words).
+    let closed_reason = (b.status == BookingStatus::Confirmed && !passed)
         .then(|| reminders::guest_may_change(b.start, now, meeting.guest_cutoff_hours).err())
         .flatten()
-        .filter(|_| !passed);
+        .map(|_| t.msg1("changes-closed", "hours", &meeting.guest_cutoff_hours));
     let can_change = b.status == BookingStatus::Confirmed && !passed && closed_reason.is_none();
     let cancelled_line = (b.status == BookingStatus::Cancelled).then(|| {
         let who = match b.cancelled_by {
-            Some(Actor::Guest) => "you".to_owned(),
-            Some(Actor::Host) => host.name.clone(),
-            _ => "the system".to_owned(),
+            Some(Actor::Guest) => "guest",
+            Some(Actor::Host) => "host",
+            _ => "system",
         };
-        match b.cancelled_at {
-            Some(at) => format!(
-                "Cancelled by {who} on {}.",
-                when_label(at, &guest_zone, locale)
-            ),
-            None => format!("Cancelled by {who}."),
+        let mut args: Vec<(&'static str, &dyn Arg)> =
+            vec![("who", &who as &dyn Arg), ("host", &host.name as &dyn Arg)];
+        let when = b.cancelled_at.map(|at| when_label(at, &guest_zone, locale));
+        match &when {
+            Some(when) => {
+                args.push(("when", when as &dyn Arg));
+                t.msg_args("cancelled-by-on", &args)
+            }
+            None => t.msg_args("cancelled-by", &args),
         }
     });
-    let title = format!("{} with {}", meeting.name, host.name);
+    let title = t.msg2("type-with-host", "type", &meeting.name, "host", &host.name);
     let details = b.meeting_notes.clone().unwrap_or_default();
     let (csrf, set_cookie) = form_token(headers, GUEST_FORM_COOKIE, "/booking");
     let place = meeting
@@ -137,11 +156,21 @@ fn render_manage(
         .map(|l| l.for_booking(b.meeting_link.as_deref()));
     let page = ManagePage {
         asset_version: &ASSET_VERSION,
-        token: b.guest_token.as_deref().unwrap_or_default(),
+        t,
+        reader,
+        title: t.msg_args(
+            "manage-title",
+            &[
+                ("heading", &heading as &dyn Arg),
+                ("type", &meeting.name as &dyn Arg),
+                ("host", &host.name as &dyn Arg),
+            ],
+        ),
+        token,
         csrf: &csrf,
         state: state_name,
         heading,
-        flash,
+        flash: flash.map(|id| t.msg(id)),
         error,
         host_name: &host.name,
         type_name: &meeting.name,
@@ -151,7 +180,7 @@ fn render_manage(
             .flatten(),
         location: place
             .as_ref()
-            .map(|l| l.describe(&host.name, b.guest_phone.as_deref())),
+            .map(|l| location_text(l, &host.name, b.guest_phone.as_deref(), t)),
         link: place.as_ref().and_then(|l| l.url()).map(str::to_owned),
         guest_when: when_label(b.start, &guest_zone, locale),
         guest_zone: guest_zone.name(),
@@ -162,7 +191,12 @@ fn render_manage(
         reason: b.cancel_reason.clone(),
         can_change,
         closed_reason,
-        book_again: format!("/book/{}/{}", host.username, meeting.id),
+        book_again: format!(
+            "/book/{}/{}{}",
+            host.username,
+            meeting.id,
+            reader.carry_alone()
+        ),
         google_url: format!(
             "https://calendar.google.com/calendar/render?action=TEMPLATE&text={}&dates={}/{}&details={}",
             encode(&title),
@@ -193,18 +227,27 @@ async fn booking_page(
     State(state): State<AppState>,
     Path(token): Path<String>,
     Query(query): Query<ManageQuery>,
+    reader: Reader,
     headers: HeaderMap,
 ) -> Response {
     let Some(found) = guest_booking(&state, &token).await else {
-        return not_found(&headers, UNKNOWN);
+        return unknown(&reader, &headers);
     };
     // Only fixed messages: nothing from the URL is shown as text.
     let flash = match query.done.as_deref() {
-        Some("cancelled") => Some("Your meeting is cancelled. We let the host know."),
-        Some("moved") => Some("Done — your meeting has a new time. We let the host know."),
+        Some("cancelled") => Some("flash-cancelled"),
+        Some("moved") => Some("flash-moved"),
         _ => None,
     };
-    render_manage(&state, &headers, StatusCode::OK, &found, flash, None)
+    render_manage(
+        &state,
+        &reader,
+        &headers,
+        StatusCode::OK,
+        &found,
+        flash,
+        None,
+    )
 }
 
 type Fields = Vec<(String, String)>;
@@ -216,12 +259,11 @@ fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
         .map_or("", |(_, v)| v.as_str())
 }
 
-const EXPIRED: &str = "This form has expired. Please try again.";
-
 /// Runs a guest action and answers: back to the booking page with a fixed message, or the
 /// page again with the reason it was refused.
 async fn act(
     state: &AppState,
+    reader: &Reader,
     headers: &HeaderMap,
     token: &str,
     fields: &Fields,
@@ -229,16 +271,17 @@ async fn act(
     done: &str,
 ) -> Response {
     let Some(found) = guest_booking(state, token).await else {
-        return not_found(headers, UNKNOWN);
+        return unknown(reader, headers);
     };
     if !form_token_matches(headers, GUEST_FORM_COOKIE, field(fields, "csrf")) {
         return render_manage(
             state,
+            reader,
             headers,
             StatusCode::FORBIDDEN,
             &found,
             None,
-            Some(EXPIRED.into()),
+            Some(reader.lang.msg("form-expired")),
         );
     }
     let result = booking::guest_change(&state.store, token, action, None, state.clock.now()).await;
@@ -246,6 +289,7 @@ async fn act(
         let fresh = guest_booking(state, token).await;
         render_manage(
             state,
+            reader,
             headers,
             status,
             fresh.as_ref().unwrap_or(&found),
@@ -254,7 +298,9 @@ async fn act(
         )
     };
     match result {
-        Ok(_) => Redirect::to(&format!("/booking/{token}?done={done}")).into_response(),
+        Ok(_) => {
+            Redirect::to(&format!("/booking/{token}?done={done}{}", reader.carry())).into_response()
+        }
         Err(ServiceError::Conflict(message)) => refused(StatusCode::CONFLICT, message).await,
         Err(ServiceError::Invalid(errors)) => {
             let message = errors
@@ -264,7 +310,7 @@ async fn act(
                 .join(" ");
             refused(StatusCode::UNPROCESSABLE_ENTITY, message).await
         }
-        Err(ServiceError::NotFound(_)) => not_found(headers, UNKNOWN),
+        Err(ServiceError::NotFound(_)) => unknown(reader, headers),
         Err(ServiceError::Throttled { message, .. }) => {
             refused(StatusCode::TOO_MANY_REQUESTS, message).await
         }
@@ -272,8 +318,7 @@ async fn act(
             tracing::error!(error = %e, "a guest's change failed");
             refused(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "Something went wrong on our side and nothing was changed. Please try again."
-                    .into(),
+                reader.lang.msg("error-ours"),
             )
             .await
         }
@@ -283,6 +328,7 @@ async fn act(
 async fn cancel(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    reader: Reader,
     headers: HeaderMap,
     Form(fields): Form<Fields>,
 ) -> Response {
@@ -290,6 +336,7 @@ async fn cancel(
     let reason = (!reason.is_empty()).then(|| reason.chars().take(1000).collect::<String>());
     act(
         &state,
+        &reader,
         &headers,
         &token,
         &fields,
@@ -312,6 +359,8 @@ struct RescheduleQuery {
 #[template(path = "booking_move.html")]
 struct MovePage<'a> {
     asset_version: &'a str,
+    t: Lang,
+    reader: &'a Reader,
     token: &'a str,
     csrf: &'a str,
     zone: &'a str,
@@ -328,24 +377,25 @@ async fn reschedule_page(
     State(state): State<AppState>,
     Path(token): Path<String>,
     Query(query): Query<RescheduleQuery>,
+    reader: Reader,
     headers: HeaderMap,
 ) -> Response {
     let Some(found) = guest_booking(&state, &token).await else {
-        return not_found(&headers, UNKNOWN);
+        return unknown(&reader, &headers);
     };
     let b = &found.booking;
     let now = Instant::from(state.clock.now());
     let allowed = b.status == BookingStatus::Confirmed
         && reminders::guest_may_change(b.start, now, found.meeting.guest_cutoff_hours).is_ok();
     if !allowed {
-        return Redirect::to(&format!("/booking/{token}")).into_response();
+        return Redirect::to(&format!("/booking/{token}{}", reader.carry_alone())).into_response();
     }
     let tz = query.tz.clone().or_else(|| Some(b.timezone.clone()));
     let zone = tz
         .as_deref()
         .and_then(|t| Zone::parse(t).ok())
         .unwrap_or_else(|| found.host_zone.clone());
-    let locale = Locale::from_headers(&headers);
+    let (t, locale) = (reader.lang, reader.locale);
     if let Some(start) = query
         .start
         .as_deref()
@@ -355,6 +405,8 @@ async fn reschedule_page(
         let (csrf, set_cookie) = form_token(&headers, GUEST_FORM_COOKIE, "/booking");
         let page = MovePage {
             asset_version: &ASSET_VERSION,
+            t,
+            reader: &reader,
             token: &token,
             csrf: &csrf,
             zone: zone.name(),
@@ -378,13 +430,15 @@ async fn reschedule_page(
     };
     let mode = CalendarMode {
         slot_base: format!("/booking/{token}/reschedule"),
-        back_href: format!("/booking/{token}"),
-        back_label: "Your booking".into(),
-        heading: Some(format!("Pick a new time for {}", found.meeting.name)),
-        note: Some(format!(
-            "Now: {} ({}). Your current time stays booked until you confirm a new one.",
-            when_label(b.start, &zone, locale),
-            zone.name()
+        back_href: format!("/booking/{token}{}", reader.carry_alone()),
+        back_label: t.msg("back-your-booking"),
+        heading: Some(t.msg1("move-heading", "type", &found.meeting.name)),
+        note: Some(t.msg2(
+            "move-note",
+            "when",
+            &when_label(b.start, &zone, locale),
+            "zone",
+            zone.name(),
         )),
     };
     match render_calendar(
@@ -392,6 +446,7 @@ async fn reschedule_page(
         &found.host.username,
         &found.meeting.id,
         &calendar_query,
+        &reader,
         &headers,
         mode,
     )
@@ -405,6 +460,7 @@ async fn reschedule_page(
 async fn reschedule(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    reader: Reader,
     headers: HeaderMap,
     Form(fields): Form<Fields>,
 ) -> Response {
@@ -412,10 +468,15 @@ async fn reschedule(
         .ok()
         .map(Instant::from)
     else {
-        return Redirect::to(&format!("/booking/{token}/reschedule")).into_response();
+        return Redirect::to(&format!(
+            "/booking/{token}/reschedule{}",
+            reader.carry_alone()
+        ))
+        .into_response();
     };
     let response = act(
         &state,
+        &reader,
         &headers,
         &token,
         &fields,
@@ -435,7 +496,8 @@ async fn reschedule(
     {
         let tz = encode(field(&fields, "tz"));
         return Redirect::to(&format!(
-            "/booking/{token}/reschedule?tz={tz}&taken=1#times"
+            "/booking/{token}/reschedule?tz={tz}&taken=1{}#times",
+            reader.carry()
         ))
         .into_response();
     }

@@ -19,7 +19,9 @@ use std::sync::LazyLock;
 use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sha2::Digest;
@@ -118,7 +120,13 @@ pub fn respond(
         h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
     }
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    // Pages speak the reader's language and write times their way (`Reader`).
+    let vary = if content_type == HTML {
+        "accept-encoding, accept-language"
+    } else {
+        "accept-encoding"
+    };
+    h.insert(header::VARY, HeaderValue::from_static(vary));
     response
 }
 
@@ -157,15 +165,132 @@ pub fn html(headers: &HeaderMap, status: StatusCode, page: &impl Template) -> Re
 }
 
 pub use crate::format::Locale;
+pub use crate::i18n::Lang;
+
+fn accept_language(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+}
 
 impl Locale {
-    /// How the guest reads dates and times, from `Accept-Language`.
+    /// How a dashboard reader reads dates and times, from `Accept-Language` (in English).
     pub fn from_headers(headers: &HeaderMap) -> Self {
-        Self::from_accept_language(
-            headers
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok()),
-        )
+        Self::from_accept_language(accept_language(headers))
+    }
+}
+
+/// Who reads a guest page: its language — `?lang=` (from the switcher's links), else the
+/// first of `Accept-Language` we speak, else English — with the reader's conventions, and
+/// the page's query for the switcher.
+///
+/// A language chosen with `?lang=` travels in the URL, not in a cookie: the pages' own links,
+/// forms and redirects carry it on (`carry`), so it works without JavaScript and the cached
+/// calendar pages never set a cookie. Entering anew (an email's link) goes by the browser's
+/// language again.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Reader {
+    pub lang: Lang,
+    pub locale: Locale,
+    /// The language came from `?lang=`: the pages' links carry it on.
+    pub chosen: bool,
+    /// The page's query, for the switcher's links.
+    query: Option<String>,
+    /// Where the switcher's links lead: this page (empty), or another (see `at`).
+    base: String,
+}
+
+/// One link of the language switcher.
+#[derive(Debug)]
+pub struct LangLink {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub href: String,
+    pub current: bool,
+}
+
+impl Reader {
+    pub fn of(uri: &Uri, headers: &HeaderMap) -> Self {
+        let asked = uri.query().and_then(|q| {
+            q.split('&')
+                .filter_map(|pair| pair.strip_prefix("lang="))
+                .find_map(Lang::parse)
+        });
+        let header = accept_language(headers);
+        let lang = asked
+            .or_else(|| Lang::negotiate(header))
+            .unwrap_or_default();
+        Self {
+            lang,
+            locale: Locale::for_guest(lang, header),
+            chosen: asked.is_some(),
+            query: uri.query().map(str::to_owned),
+            base: String::new(),
+        }
+    }
+
+    /// The reader of a page answering a form's POST: the switcher leads to `path` instead,
+    /// the page to GET.
+    #[must_use]
+    pub fn at(&self, path: &str) -> Self {
+        Self {
+            query: None,
+            base: path.to_owned(),
+            ..self.clone()
+        }
+    }
+
+    /// `&lang=de` to append to a link's query when the reader chose the language, else "".
+    pub fn carry(&self) -> String {
+        if self.chosen {
+            format!("&lang={}", self.lang.code())
+        } else {
+            String::new()
+        }
+    }
+
+    /// `?lang=de` for a link without a query when the reader chose the language, else "".
+    pub fn carry_alone(&self) -> String {
+        if self.chosen {
+            format!("?lang={}", self.lang.code())
+        } else {
+            String::new()
+        }
+    }
+
+    /// The switcher: this page in every language, its other query parameters kept. The links
+    /// are query-only (`?tz=…&lang=de`), relative to the page itself, so nothing in the
+    /// request's path can lead them elsewhere.
+    pub fn switcher(&self) -> Vec<LangLink> {
+        let kept: Vec<&str> = self
+            .query
+            .as_deref()
+            .unwrap_or_default()
+            .split('&')
+            .filter(|pair| !pair.is_empty() && !pair.starts_with("lang="))
+            .collect();
+        Lang::ALL
+            .into_iter()
+            .map(|lang| {
+                let mut pairs = kept.clone();
+                let own = format!("lang={}", lang.code());
+                pairs.push(&own);
+                LangLink {
+                    code: lang.code(),
+                    name: lang.name(),
+                    href: format!("{}?{}", self.base, pairs.join("&")),
+                    current: lang == self.lang,
+                }
+            })
+            .collect()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Reader {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self::of(&parts.uri, &parts.headers))
     }
 }
 
@@ -204,6 +329,8 @@ pub fn encode(text: &str) -> String {
 pub struct NotFound<'a> {
     pub asset_version: &'a str,
     pub message: &'a str,
+    pub t: Lang,
+    pub reader: Option<&'a Reader>,
 }
 
 /// Lets the sites a host listed frame this page of theirs (see `web::headers`).
@@ -218,6 +345,7 @@ pub fn framable(mut response: Response, embed_origins: &str) -> Response {
     response
 }
 
+/// A friendly 404 in English (pages outside the guest flow).
 pub fn not_found(headers: &HeaderMap, message: &str) -> Response {
     html(
         headers,
@@ -225,6 +353,58 @@ pub fn not_found(headers: &HeaderMap, message: &str) -> Response {
         &NotFound {
             asset_version: &ASSET_VERSION,
             message,
+            t: Lang::En,
+            reader: None,
         },
     )
+}
+
+/// A friendly 404 in the guest's language, with the switcher; `message` is already theirs.
+pub fn not_found_for(reader: &Reader, headers: &HeaderMap, message: &str) -> Response {
+    html(
+        headers,
+        StatusCode::NOT_FOUND,
+        &NotFound {
+            asset_version: &ASSET_VERSION,
+            message,
+            t: reader.lang,
+            reader: Some(reader),
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_switcher_keeps_the_address_and_the_choice_travels_in_links() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT_LANGUAGE, HeaderValue::from_static("de-DE"));
+        let uri: Uri = "/book/jane/t1?tz=Europe/Paris&lang=fr&month=2026-12"
+            .parse()
+            .unwrap();
+        let reader = Reader::of(&uri, &headers);
+        assert_eq!((reader.lang, reader.chosen), (Lang::Fr, true));
+        assert_eq!(reader.carry(), "&lang=fr");
+        let links = reader.switcher();
+        assert_eq!(links[1].href, "?tz=Europe/Paris&month=2026-12&lang=de");
+        assert!(links[2].current && !links[1].current);
+
+        let plain = Reader::of(&"/booking/nvb_x".parse().unwrap(), &headers);
+        assert_eq!((plain.lang, plain.chosen), (Lang::De, false));
+        assert_eq!(
+            plain.carry_alone(),
+            "",
+            "nothing to carry: the browser chose"
+        );
+        assert_eq!(plain.switcher()[0].href, "?lang=en");
+        let posted = Reader::of(&"/booking/nvb_x/cancel?lang=fr".parse().unwrap(), &headers);
+        assert_eq!(
+            posted.at("/booking/nvb_x").switcher()[3].href,
+            "/booking/nvb_x?lang=es"
+        );
+        let unknown = Reader::of(&"/book/jane?lang=pt".parse().unwrap(), &HeaderMap::new());
+        assert_eq!((unknown.lang, unknown.chosen), (Lang::En, false));
+    }
 }

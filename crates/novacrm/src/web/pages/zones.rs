@@ -103,10 +103,28 @@ pub struct ZoneOption {
 #[derive(Debug)]
 pub struct ZoneGroup {
     pub region: &'static str,
+    /// The region's name in the reader's language.
+    pub label: String,
     pub options: Vec<ZoneOption>,
 }
 
-/// The select's groups, each zone labelled for the instant `now`, the chosen one selected.
+/// The message naming a region of the catalogue.
+fn region_message(region: &str) -> &'static str {
+    match region {
+        "Americas" => "region-americas",
+        "Europe" => "region-europe",
+        "Africa" => "region-africa",
+        "Asia" => "region-asia",
+        "Australia and Pacific" => "region-pacific",
+        "Atlantic" => "region-atlantic",
+        "Indian Ocean" => "region-indian",
+        "Antarctica" => "region-antarctica",
+        _ => "region-other",
+    }
+}
+
+/// The select's groups, each zone labelled for the instant `now`, the chosen one selected,
+/// regions named in the reader's language (places stay in English: the catalogue's).
 pub fn groups(chosen: &str, now: Timestamp, locale: Locale) -> Vec<ZoneGroup> {
     const REGIONS: [&str; 9] = [
         "Americas",
@@ -142,7 +160,11 @@ pub fn groups(chosen: &str, now: Timestamp, locale: Locale) -> Vec<ZoneGroup> {
                     })
                 })
                 .collect();
-            ZoneGroup { region, options }
+            ZoneGroup {
+                region,
+                label: locale.lang.msg(region_message(region)),
+                options,
+            }
         })
         .map(|mut group| {
             // A zone outside the catalogue (an alias such as `US/Eastern`) stays choosable.
@@ -311,6 +333,14 @@ mod tests {
         let chosen: Vec<_> = all.iter().filter(|o| o.selected).collect();
         assert_eq!(chosen.len(), 1);
         assert_eq!(chosen[0].label, "Berlin, Germany — UTC+01:00 CET · 14:05");
+        assert_eq!(groups[1].label, "Europe");
+        let german = super::super::Locale::for_guest(super::super::Lang::De, Some("de-DE"));
+        let labels: Vec<String> = super::groups("Europe/Berlin", now, german)
+            .into_iter()
+            .map(|g| g.label)
+            .collect();
+        assert_eq!(labels[0], "Amerika");
+        assert_eq!(labels[6], "Indischer Ozean");
     }
 
     #[test]
