@@ -1096,6 +1096,8 @@ struct AvailabilityPage<'a> {
     days: Vec<(&'static str, &'static str, bool)>,
     buffer: String,
     zone_groups: Vec<super::zones::ZoneGroup>,
+    /// The saved zone as people say it ("Paris, France"), for the preview.
+    zone_place: String,
     notice: String,
     advance: String,
     advanced: bool,
@@ -1207,6 +1209,7 @@ async fn render_availability(
         end: pick("endTime", text("endTime")),
         days,
         buffer: pick("bufferTime", text("bufferTime")),
+        zone_place: super::zones::place(settings.zone.name()),
         zone_groups: super::zones::groups(
             &pick("timezone", text("timezone")),
             state.clock.now(),
