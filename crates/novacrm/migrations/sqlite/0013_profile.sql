@@ -9,6 +9,14 @@ ALTER TABLE app_user ADD COLUMN photo_digest TEXT;
 ALTER TABLE app_user ADD COLUMN hours_set INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE app_user ADD COLUMN types_set INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE app_user ADD COLUMN link_shared INTEGER NOT NULL DEFAULT 0;
+-- Hosts from before the checklist: what they have already done counts.
+UPDATE app_user SET types_set = 1
+    WHERE EXISTS (SELECT 1 FROM meeting_type m WHERE m.app_user_id = app_user.app_user_id);
+UPDATE app_user SET hours_set = 1
+    WHERE EXISTS (SELECT 1 FROM availability a WHERE a.app_user_id = app_user.app_user_id
+                  AND a.updated_at > app_user.created_at);
+UPDATE app_user SET link_shared = 1
+    WHERE EXISTS (SELECT 1 FROM booking b WHERE b.app_user_id = app_user.app_user_id);
 CREATE TABLE host_photo (
     app_user_id TEXT PRIMARY KEY REFERENCES app_user(app_user_id) ON DELETE CASCADE,
     content_type TEXT NOT NULL,
