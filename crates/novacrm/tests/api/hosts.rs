@@ -133,7 +133,10 @@ async fn zones_are_guessed_remembered_and_chosen(backend: Backend) {
     // First visit, German browser: Berlin is the guess the script checks.
     let (_, page) = get(&app, &calendar, &[("accept-language", "de-DE,de;q=0.9")]).await;
     assert!(page.contains("data-tz-guess=\"Europe/Berlin\""), "{page}");
-    assert!(page.contains("<optgroup label=\"Europa\">"), "regions in German");
+    assert!(
+        page.contains("<optgroup label=\"Europa\">"),
+        "regions in German"
+    );
     assert!(
         page.contains("<option value=\"Europe/Berlin\" selected>Berlin, Germany — UTC+01:00 CET")
     );
