@@ -265,24 +265,54 @@ fn origin(value: &str) -> Option<String> {
 pub fn profile_json(host: &Host) -> Value {
     let origins: Vec<&str> = host.embed_origins.split_whitespace().collect();
     json!({"username": host.username, "name": host.name, "email": host.email,
-           "embedOrigins": origins})
+           "embedOrigins": origins, "pageAnalytics": host.page_analytics,
+           "weekStart": host.week_start.key()})
 }
 
-/// Applies `{"embedOrigins": [..]}` (the only field a host changes here so far).
+/// Applies the fields present of `{"embedOrigins": [..], "pageAnalytics": bool,
+/// "weekStart": "mon"|…|"sun"}` (at least one).
 pub async fn update_profile(store: &Store, host: &Host, patch: &Value) -> Result<Host> {
     let obj = Obj::new(patch, "")?;
-    let list = obj
-        .array("embedOrigins")?
-        .ok_or_else(|| FieldError::new("embedOrigins", "is required"))?;
-    let values = list
+    if !["embedOrigins", "pageAnalytics", "weekStart"]
         .iter()
-        .map(|v| v.as_str().map(str::to_owned))
-        .collect::<Option<Vec<_>>>()
-        .ok_or_else(|| FieldError::new("embedOrigins", "must be a list of site addresses"))?;
-    let origins = embed_origins(&values)?;
-    store.set_embed_origins(&host.id, &origins).await?;
+        .any(|k| obj.has(k))
+    {
+        return Err(FieldError::new(
+            "embedOrigins",
+            "give embedOrigins, pageAnalytics or weekStart",
+        )
+        .into());
+    }
+    let origins = match obj.array("embedOrigins")? {
+        Some(list) => {
+            let values = list
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| {
+                    FieldError::new("embedOrigins", "must be a list of site addresses")
+                })?;
+            Some(embed_origins(&values)?)
+        }
+        None => None,
+    };
+    let page_analytics = obj.bool("pageAnalytics")?.unwrap_or(host.page_analytics);
+    let week_start = obj
+        .parse_str("weekStart", |t| {
+            scheduling::Weekday::from_key(t)
+                .ok_or_else(|| "must be one of mon, tue, wed, thu, fri, sat, sun".to_owned())
+        })?
+        .unwrap_or(host.week_start);
+    if let Some(origins) = &origins {
+        store.set_embed_origins(&host.id, origins).await?;
+    }
+    store
+        .set_insight_settings(&host.id, page_analytics, week_start)
+        .await?;
     Ok(Host {
-        embed_origins: origins,
+        embed_origins: origins.unwrap_or_else(|| host.embed_origins.clone()),
+        page_analytics,
+        week_start,
         ..host.clone()
     })
 }

@@ -7,6 +7,7 @@
 
 mod calendars;
 mod guard;
+mod insights;
 mod jobs;
 mod migrate;
 mod records;
@@ -19,10 +20,11 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row, Transaction};
 
 pub use calendars::{CalendarRecord, ConnectionRecord};
+pub use insights::{BookingFact, VISIT_KEYS_KEPT_MS, VisitedHost};
 pub use jobs::{JobFilter, JobRecord, JobRow};
 pub use records::{
     Actor, BlockedRecord, BookingRecord, ContactRecord, Host, MeetingTypeRecord, NewBooking,
-    PageHost,
+    PageHost, Source,
 };
 pub use webhooks::WebhookRecord;
 
@@ -249,6 +251,8 @@ impl Store {
             email: email.into(),
             booking_version: 0,
             embed_origins: String::new(),
+            page_analytics: true,
+            week_start: scheduling::Weekday::Mon,
         })
     }
 
@@ -261,7 +265,7 @@ impl Store {
 
     pub async fn host_by_username(&self, username: &str) -> Result<Option<Host>> {
         let row = sqlx::query(
-            "SELECT app_user_id, username, name, email, booking_version, embed_origins FROM app_user \
+            "SELECT app_user_id, username, name, email, booking_version, embed_origins, page_analytics, week_start FROM app_user \
              WHERE username = $1",
         )
         .bind(username)
@@ -272,7 +276,7 @@ impl Store {
 
     pub async fn host_by_id(&self, id: &str) -> Result<Option<Host>> {
         let row = sqlx::query(
-            "SELECT app_user_id, username, name, email, booking_version, embed_origins FROM app_user \
+            "SELECT app_user_id, username, name, email, booking_version, embed_origins, page_analytics, week_start FROM app_user \
              WHERE app_user_id = $1",
         )
         .bind(id)
@@ -283,7 +287,7 @@ impl Store {
 
     pub async fn host_by_token_hash(&self, token_hash: &str) -> Result<Option<Host>> {
         let row = sqlx::query(
-            "SELECT u.app_user_id, u.username, u.name, u.email, u.booking_version, u.embed_origins \
+            "SELECT u.app_user_id, u.username, u.name, u.email, u.booking_version, u.embed_origins, u.page_analytics, u.week_start \
              FROM api_token t JOIN app_user u ON u.app_user_id = t.app_user_id \
              WHERE t.token_hash = $1",
         )
@@ -296,7 +300,7 @@ impl Store {
     /// The host and their password hash, for logging in.
     pub async fn credentials(&self, username: &str) -> Result<Option<(Host, String)>> {
         let row = sqlx::query(
-            "SELECT app_user_id, username, name, email, booking_version, embed_origins, password_hash \
+            "SELECT app_user_id, username, name, email, booking_version, embed_origins, page_analytics, week_start, password_hash \
              FROM app_user WHERE username = $1",
         )
         .bind(username)
@@ -327,7 +331,7 @@ impl Store {
 
     pub async fn host_by_session(&self, token_hash: &str, now: Instant) -> Result<Option<Host>> {
         let row = sqlx::query(
-            "SELECT u.app_user_id, u.username, u.name, u.email, u.booking_version, u.embed_origins \
+            "SELECT u.app_user_id, u.username, u.name, u.email, u.booking_version, u.embed_origins, u.page_analytics, u.week_start \
              FROM session s JOIN app_user u ON u.app_user_id = s.app_user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2",
         )
@@ -707,9 +711,9 @@ impl Store {
             "INSERT INTO booking (booking_id, app_user_id, meeting_type_id, contact_id, guest_name, \
              guest_email, guest_phone, guest_company, start_time, end_time, timezone, meeting_notes, \
              answers, status, cancel_reason, calendar_event_id, meeting_link, created_at, updated_at, \
-             guest_token, sequence, reschedule_count, cancelled_at, cancelled_by) VALUES ($1, $2, $3, \
-             $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, \
-             $23, $24)",
+             guest_token, sequence, reschedule_count, cancelled_at, cancelled_by, source, \
+             first_start_at, late_cancel) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+             $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)",
         )
         .bind(&b.id)
         .bind(&b.host_id)
@@ -735,6 +739,9 @@ impl Store {
         .bind(b.reschedule_count)
         .bind(b.cancelled_at.map(Instant::as_millis))
         .bind(b.cancelled_by.map(records::Actor::as_str))
+        .bind(b.source.as_str())
+        .bind(b.first_start.as_millis())
+        .bind(i64::from(b.late_cancel))
         .execute(&mut **tx)
         .await?;
         Ok(())
@@ -849,7 +856,7 @@ impl Store {
         sqlx::query(
             "UPDATE booking SET start_time = $3, end_time = $4, status = $5, cancel_reason = $6, \
              updated_at = $7, sequence = $8, reschedule_count = $9, cancelled_at = $10, \
-             cancelled_by = $11 WHERE booking_id = $1 AND app_user_id = $2",
+             cancelled_by = $11, late_cancel = $12 WHERE booking_id = $1 AND app_user_id = $2",
         )
         .bind(&b.id)
         .bind(&b.host_id)
@@ -862,6 +869,7 @@ impl Store {
         .bind(b.reschedule_count)
         .bind(b.cancelled_at.map(Instant::as_millis))
         .bind(b.cancelled_by.map(records::Actor::as_str))
+        .bind(i64::from(b.late_cancel))
         .execute(&mut **tx)
         .await?;
         Ok(())

@@ -15,6 +15,10 @@ pub struct Host {
     pub booking_version: i64,
     /// Origins allowed to frame the booking pages, space-separated (empty: this site only).
     pub embed_origins: String,
+    /// Whether the booking pages count visitors for the host's funnel (on by default).
+    pub page_analytics: bool,
+    /// The first day of the host's week in insights (Monday by default).
+    pub week_start: scheduling::Weekday,
 }
 
 /// A public page's host as the cached pages key it.
@@ -38,6 +42,9 @@ impl Host {
             email: get(r, "email")?,
             booking_version: get(r, "booking_version")?,
             embed_origins: get(r, "embed_origins")?,
+            page_analytics: get::<i64>(r, "page_analytics")? != 0,
+            week_start: scheduling::Weekday::from_key(&get::<String>(r, "week_start")?)
+                .ok_or_else(|| StoreError::Corrupt("app_user.week_start".into()))?,
         })
     }
 }
@@ -286,6 +293,51 @@ pub struct BookingRecord {
     pub reschedule_count: i64,
     pub cancelled_at: Option<Instant>,
     pub cancelled_by: Option<Actor>,
+    /// Where the booking was made.
+    pub source: Source,
+    /// The start it was booked for (a reschedule moves `start`, never this).
+    pub first_start: Instant,
+    /// Cancelled inside the type's guest cut-off, or inside 24 h of the start without one.
+    pub late_cancel: bool,
+}
+
+/// Where a booking was made: the insights tell public bookings from the host's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The guest's booking pages (`/book/…`).
+    PublicPage,
+    /// `POST /api/public/booking/…/book` without the host's token.
+    PublicApi,
+    /// The host's dashboard.
+    HostDashboard,
+    /// The API with the host's token, and every booking older than these facts.
+    Api,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PublicPage => "public_page",
+            Self::PublicApi => "public_api",
+            Self::HostDashboard => "host_dashboard",
+            Self::Api => "api",
+        }
+    }
+
+    /// Unknown values read as `Api`, as the migration backfills them.
+    pub fn parse(text: &str) -> Self {
+        match text {
+            "public_page" => Self::PublicPage,
+            "public_api" => Self::PublicApi,
+            "host_dashboard" => Self::HostDashboard,
+            _ => Self::Api,
+        }
+    }
+
+    /// Whether a guest made the booking through the public pages or API.
+    pub fn is_public(self) -> bool {
+        matches!(self, Self::PublicPage | Self::PublicApi)
+    }
 }
 
 /// Who made a change to a booking.
@@ -320,7 +372,7 @@ macro_rules! booking_columns {
         "SELECT booking_id, app_user_id, meeting_type_id, contact_id, guest_name, guest_email, \
          guest_phone, guest_company, start_time, end_time, timezone, meeting_notes, answers, status, \
          cancel_reason, calendar_event_id, meeting_link, created_at, updated_at, guest_token, sequence, \
-         reschedule_count, cancelled_at, cancelled_by FROM booking "
+         reschedule_count, cancelled_at, cancelled_by, source, first_start_at, late_cancel FROM booking "
     };
 }
 
@@ -405,6 +457,9 @@ impl BookingRecord {
                 .map(|a| Actor::parse(&a))
                 .transpose()
                 .map_err(StoreError::Corrupt)?,
+            source: Source::parse(&get::<String>(r, "source")?),
+            first_start: Instant::from_millis(get(r, "first_start_at")?),
+            late_cancel: get::<i64>(r, "late_cancel")? != 0,
         })
     }
 
@@ -433,6 +488,9 @@ impl BookingRecord {
             "rescheduleCount": self.reschedule_count,
             "cancelledAt": self.cancelled_at.map(|at| at.to_string()),
             "cancelledBy": self.cancelled_by.map(Actor::as_str),
+            "source": self.source.as_str(),
+            "firstStartTime": self.first_start.to_string(),
+            "lateCancel": self.late_cancel,
         })
     }
 }

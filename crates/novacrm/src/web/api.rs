@@ -15,9 +15,9 @@ use super::error::{ApiError, Result};
 use super::extract::{AuthHost, JsonBody};
 use crate::services::host::token_hash;
 use crate::services::{
-    ServiceError, availability, booking, calendars, captcha, feed, host, spam, webhooks,
+    ServiceError, availability, booking, calendars, captcha, feed, host, insights, spam, webhooks,
 };
-use crate::store::{BookingFilter, Store};
+use crate::store::{BookingFilter, Source, Store};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -66,6 +66,7 @@ pub fn router() -> Router<AppState> {
             "/api/calendar-connections/{id}",
             patch(patch_connection).delete(delete_connection),
         )
+        .route("/api/insights", get(get_insights))
         .route("/api/calendar-feed", get(calendar_feed))
         .route("/api/calendar-feed/rotate", post(rotate_calendar_feed))
         .route(
@@ -206,12 +207,17 @@ async fn book(
         return Ok(replay);
     }
     let now = state.clock.now();
-    let prepared = booking::prepare(&state.store, &username, &body, now).await?;
+    let mut prepared = booking::prepare(&state.store, &username, &body, now).await?;
     let host_id = prepared.host().id.clone();
     let own_host = match bearer_host(&state, &headers).await? {
         Some(host) => host.id == host_id,
         None => false,
     };
+    prepared.made_through(if own_host {
+        Source::Api
+    } else {
+        Source::PublicApi
+    });
     if state.captcha.required && !own_host {
         let solution = body.get(captcha::FIELD).and_then(Value::as_str);
         state
@@ -428,6 +434,22 @@ async fn list_bookings(
         );
     }
     Ok(response)
+}
+
+async fn get_insights(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>> {
+    let report = insights::insights(
+        &state.store,
+        &host,
+        query.get("from").map(String::as_str),
+        query.get("to").map(String::as_str),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(Json(report.to_json()))
 }
 
 async fn update_booking(

@@ -5,6 +5,7 @@ mod calendars;
 mod cli;
 mod guard;
 mod helpers;
+mod insights;
 mod messages;
 mod outside;
 mod pages;
@@ -276,6 +277,17 @@ async fn cancel_frees_the_slot_and_statuses_follow_the_state_machine(backend: Ba
     assert_eq!(fields(&refused), ["status"]);
     let other = app.book(&app.consultation, TUE_9, "b@example.com").await;
     let other_path = format!("/api/bookings/{}", other.body["id"].as_str().unwrap());
+    // Held or a no-show only once the meeting has begun.
+    let early = app
+        .authed(
+            Method::PATCH,
+            &other_path,
+            Some(json!({"status": "NO_SHOW"})),
+        )
+        .await;
+    assert_problem(&early, 422);
+    assert_eq!(fields(&early), ["status"]);
+    app.set_now("2026-11-24T14:05:00Z");
     assert_eq!(
         app.authed(
             Method::PATCH,
@@ -572,6 +584,7 @@ async fn tokens_are_required_and_hosts_are_isolated(backend: Backend) {
         "/api/meeting-types",
         "/api/bookings",
         "/api/blocked-time",
+        "/api/insights",
     ] {
         let none = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(none.status(), 401);
@@ -679,6 +692,13 @@ async fn tokens_are_required_and_hosts_are_isolated(backend: Backend) {
             .await
             .body,
         json!([])
+    );
+    assert_eq!(
+        bob_app
+            .authed(Method::GET, "/api/insights", None)
+            .await
+            .body["bookings"]["total"],
+        0
     );
     assert_problem(
         &bob_app
@@ -871,6 +891,7 @@ async fn the_openapi_document_covers_every_route(backend: Backend) {
         ("/api/calendar-connections/{id}", "delete"),
         ("/api/calendar-feed", "get"),
         ("/api/calendar-feed/rotate", "post"),
+        ("/api/insights", "get"),
         ("/api/session", "post"),
         ("/api/session", "delete"),
     ];

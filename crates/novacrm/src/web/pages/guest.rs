@@ -17,9 +17,11 @@ use serde_json::{Map, Value, json};
 use super::{ASSET_VERSION, HTML, Locale, encode, framable, html, not_found, respond};
 pub use crate::format::{MONTHS, date_label, when_label};
 use crate::services::cache::Cache;
+use crate::services::insights::Step;
 use crate::services::{ServiceError, availability, booking, captcha};
 use crate::store::{BookingRecord, Host, MeetingTypeRecord};
 use crate::web::AppState;
+use crate::web::visit::Visit;
 use axum::body::Bytes;
 
 pub fn router() -> Router<AppState> {
@@ -83,7 +85,9 @@ async fn types_page(
     State(state): State<AppState>,
     Path(username): Path<String>,
     headers: HeaderMap,
+    visit: Visit,
 ) -> Response {
+    visit.count(&state, &username, Step::View);
     let Ok(Some(host)) = state.store.host_by_username(&username).await else {
         return not_found(
             &headers,
@@ -245,7 +249,9 @@ async fn calendar_page(
     Path((username, type_id)): Path<(String, String)>,
     Query(query): Query<CalendarQuery>,
     headers: HeaderMap,
+    visit: Visit,
 ) -> Response {
+    visit.count(&state, &username, Step::Type);
     let Ok(Some(page_host)) = state.store.host_version(&username).await else {
         return not_found(
             &headers,
@@ -704,7 +710,9 @@ async fn details_page(
     Path((username, type_id)): Path<(String, String)>,
     Query(query): Query<DetailsQuery>,
     headers: HeaderMap,
+    visit: Visit,
 ) -> Response {
+    visit.count(&state, &username, Step::Slot);
     let ctx = match details_context(
         &state,
         &username,
@@ -789,8 +797,10 @@ async fn submit_details(
     State(state): State<AppState>,
     Path((username, type_id)): Path<(String, String)>,
     headers: HeaderMap,
+    visit: Visit,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
+    visit.count(&state, &username, Step::Submit);
     let mut typed = Typed::new();
     for (name, value) in pairs {
         typed.entry(name).or_default().push(value);
@@ -848,6 +858,7 @@ async fn submit_details(
     .await;
     match result {
         Ok(record) => {
+            visit.count(&state, &username, Step::Booked);
             let token = record.guest_token.unwrap_or_default();
             Redirect::to(&format!("/booking/{token}")).into_response()
         }
