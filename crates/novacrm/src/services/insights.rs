@@ -83,10 +83,15 @@ pub fn local_day(at: Instant, zone: &Zone) -> i32 {
     zone.instant_to_local(at).0
 }
 
+/// The weekday of a day number.
+pub fn weekday_of(day: i32) -> Weekday {
+    Weekday::from_index(weekday(day))
+}
+
 /// The host-local weekday and hour (0–23) of `at`.
 pub fn weekday_hour(at: Instant, zone: &Zone) -> (Weekday, u8) {
     let (day, second) = zone.instant_to_local(at);
-    (Weekday::from_index(weekday(day)), (second / 3600) as u8)
+    (weekday_of(day), (second / 3600) as u8)
 }
 
 /// The first day of the week holding `day`, for weeks that begin on `first`.
@@ -222,6 +227,8 @@ pub struct Summary {
     /// Non-empty `(weekday, hour)` cells, in week order.
     pub peak: Vec<(Weekday, u8, i64)>,
     pub funnel: [(Step, i64); 5],
+    /// Each day's visitors per step (in [`Step::ALL`] order), beside `by_day`.
+    pub daily_funnel: Vec<[i64; 5]>,
 }
 
 #[allow(clippy::cast_precision_loss, reason = "counts stay far below 2^52")]
@@ -271,6 +278,7 @@ pub fn summarize(
         late_cancels: 0,
         peak: Vec::new(),
         funnel: Step::ALL.map(|step| (step, 0)),
+        daily_funnel: vec![[0; 5]; period.days() as usize],
     };
     for f in facts {
         let cancelled = f.status == BookingStatus::Cancelled;
@@ -314,6 +322,7 @@ pub fn summarize(
     }
     for v in visits.iter().filter(|v| period.contains(v.day)) {
         s.funnel[v.step as usize].1 += v.visitors;
+        s.daily_funnel[(v.day - period.from) as usize][v.step as usize] += v.visitors;
     }
     s.visitors = s.funnel[Step::View as usize].1;
     s.conversion = ratio(s.public_bookings, s.visitors);

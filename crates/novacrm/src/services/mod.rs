@@ -6,6 +6,7 @@ pub mod booking;
 pub mod cache;
 pub mod calendars;
 pub mod captcha;
+pub mod exports;
 pub mod feed;
 pub mod funnel;
 pub mod host;

@@ -15,7 +15,8 @@ use super::error::{ApiError, Result};
 use super::extract::{AuthHost, JsonBody};
 use crate::services::host::token_hash;
 use crate::services::{
-    ServiceError, availability, booking, calendars, captcha, feed, host, insights, spam, webhooks,
+    ServiceError, availability, booking, calendars, captcha, exports, feed, host, insights, spam,
+    webhooks,
 };
 use crate::store::{BookingFilter, Source, Store};
 
@@ -67,6 +68,8 @@ pub fn router() -> Router<AppState> {
             patch(patch_connection).delete(delete_connection),
         )
         .route("/api/insights", get(get_insights))
+        .route("/api/exports/bookings.csv", get(export_bookings))
+        .route("/api/exports/daily.csv", get(export_daily))
         .route("/api/calendar-feed", get(calendar_feed))
         .route("/api/calendar-feed/rotate", post(rotate_calendar_feed))
         .route(
@@ -450,6 +453,52 @@ async fn get_insights(
     )
     .await?;
     Ok(Json(report.to_json()))
+}
+
+/// A CSV download named `file`.
+fn csv(file: &str, body: axum::body::Body) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/csv; charset=utf-8; header=present".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn export_bookings(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+) -> Result<Response> {
+    let rows = exports::bookings_csv(&state.store, &host).await?;
+    let rows = futures_util::TryStreamExt::inspect_err(rows, |e| {
+        tracing::error!(error = %e, "the bookings export stopped");
+    });
+    Ok(csv("bookings.csv", axum::body::Body::from_stream(rows)))
+}
+
+async fn export_daily(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response> {
+    let body = exports::daily_csv(
+        &state.store,
+        &host,
+        query.get("from").map(String::as_str),
+        query.get("to").map(String::as_str),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(csv("daily.csv", body.into()))
 }
 
 async fn update_booking(

@@ -585,6 +585,8 @@ async fn tokens_are_required_and_hosts_are_isolated(backend: Backend) {
         "/api/bookings",
         "/api/blocked-time",
         "/api/insights",
+        "/api/exports/bookings.csv",
+        "/api/exports/daily.csv",
     ] {
         let none = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(none.status(), 401);
@@ -699,6 +701,15 @@ async fn tokens_are_required_and_hosts_are_isolated(backend: Backend) {
             .await
             .body["bookings"]["total"],
         0
+    );
+    let bob_csv = bob_app
+        .authed(Method::GET, "/api/exports/bookings.csv", None)
+        .await
+        .body;
+    assert_eq!(
+        bob_csv.as_str().unwrap().lines().count(),
+        1,
+        "only the header"
     );
     assert_problem(
         &bob_app
@@ -892,6 +903,8 @@ async fn the_openapi_document_covers_every_route(backend: Backend) {
         ("/api/calendar-feed", "get"),
         ("/api/calendar-feed/rotate", "post"),
         ("/api/insights", "get"),
+        ("/api/exports/bookings.csv", "get"),
+        ("/api/exports/daily.csv", "get"),
         ("/api/session", "post"),
         ("/api/session", "delete"),
     ];
