@@ -466,3 +466,63 @@ pub async fn report(
         previous: summarize(&facts, &visits, &types, previous, zone, now),
     })
 }
+
+/// What the dashboard's Insights page shows: the period's report, and the weeks up to this
+/// one (weeks beginning on the host's first weekday) for the "This week" card.
+#[derive(Debug, Clone)]
+pub struct Overview {
+    pub report: Report,
+    /// Eight weeks of days, the last one ending today.
+    pub weeks: Summary,
+    pub today: i32,
+    pub week_start: Weekday,
+}
+
+impl Overview {
+    /// This week so far, and the same days of the week before.
+    pub fn this_week(&self) -> (i64, i64) {
+        let first = week_of(self.today, self.week_start);
+        let days = self.today - first + 1;
+        let count = |from: i32| {
+            self.weeks
+                .by_day
+                .iter()
+                .filter(|(day, _)| (from..from + days).contains(day))
+                .map(|(_, n)| n)
+                .sum()
+        };
+        (count(first), count(first - 7))
+    }
+
+    /// Bookings per week for the last eight weeks, this one (so far) last.
+    pub fn weekly(&self) -> Vec<(i32, i64)> {
+        weekly(&self.weeks.by_day, self.week_start)
+    }
+}
+
+/// The Insights page's numbers: `from`/`to` as in [`insights`] (a bad period is an error
+/// the page shows).
+pub async fn overview(
+    store: &Store,
+    host: &Host,
+    period: Option<(&str, &str)>,
+    now: Timestamp,
+) -> Result<Overview> {
+    let (zone, today) = host_today(store, host, now).await?;
+    let period = match period {
+        Some((from, to)) => Period::read(Some(from), Some(to), today)?,
+        None => Period::ending(today, DEFAULT_DAYS),
+    };
+    let numbers = report(store, host, &zone, period, now).await?;
+    let weeks = Period {
+        from: week_of(today, host.week_start) - 7 * 7,
+        to: today + 1,
+    };
+    let weeks = report(store, host, &zone, weeks, now).await?.current;
+    Ok(Overview {
+        report: numbers,
+        weeks,
+        today,
+        week_start: host.week_start,
+    })
+}

@@ -534,6 +534,99 @@ async fn the_bookings_export_streams_page_after_page(backend: Backend) {
     assert_eq!(starts[0], TUE_9);
 }
 
+// ---- the dashboard page ------------------------------------------------------------------
+
+async fn dashboard(app: &TestApp, query: &str) -> String {
+    let login = app
+        .client
+        .post(app.url("/api/session"))
+        .json(&json!({"username": "jane", "password": "demo-password-jane"}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = login.headers()["set-cookie"].to_str().unwrap();
+    let page = no_redirects()
+        .get(app.url(&format!("/dashboard/insights{query}")))
+        .header("cookie", cookie.split(';').next().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    page.text().await.unwrap()
+}
+
+async fn the_insights_page_draws_accessible_charts_without_script(backend: Backend) {
+    let app = spawn_app(backend).await;
+    // Monday of last week: one booking; this Monday: two.
+    app.set_now("2026-11-16T15:00:00Z");
+    id(&app
+        .book(&app.quick_call, "2026-11-18T14:00:00Z", "old@example.com")
+        .await);
+    app.set_now(crate::helpers::NOW);
+    id(&app.book(&app.quick_call, TUE_9, "a@example.com").await);
+    id(&app.book(&app.consultation, WED_9, "b@example.com").await);
+
+    let page = dashboard(&app, "").await;
+    assert!(
+        !page.contains("<script>") && !page.contains("<script type"),
+        "no inline script"
+    );
+    assert!(
+        page.contains("<a href=\"/dashboard/insights\">Insights</a>"),
+        "in the nav"
+    );
+    assert!(page.contains("This week&#39;s bookings") || page.contains("This week's bookings"));
+    assert!(page.contains("<p class=\"big\">2</p>"));
+    assert!(
+        page.contains("+100%") && page.contains("trend up"),
+        "two against one"
+    );
+    // Five charts, each an image with a title, a description and a table.
+    assert_eq!(page.matches("role=\"img\"").count(), 5);
+    assert_eq!(page.matches("<desc id=").count(), 5);
+    assert_eq!(page.matches("<details>").count(), 5);
+    // Every day of the 28 is a bar with its own title, zero days as hairlines.
+    assert!(page.contains("<title>Monday, November 23: 2 bookings</title>"));
+    assert!(
+        !page.contains("November 24:"),
+        "tomorrow is not in the period"
+    );
+    assert!(page.contains("<title>Sunday, November 22: 0 bookings</title>"));
+    assert!(page.contains("<title>Monday, November 16: 1 booking</title>"));
+    let bars = page
+        .split("id=\"days-desc\"")
+        .nth(1)
+        .unwrap()
+        .split("</svg>")
+        .next()
+        .unwrap();
+    assert_eq!(bars.matches("<rect").count(), 28);
+    assert_eq!(bars.matches("<title>").count(), 28);
+    // The heatmap has a cell per weekday and hour; the funnel a bar per step.
+    assert!(page.contains("Wednesday 9:00 AM–10:00 AM: 1 meeting"));
+    assert!(page.contains("Viewed your page: 0 visitors"));
+    assert!(page.contains("href=\"/api/exports/bookings.csv\""));
+    assert!(page.contains("/api/exports/daily.csv?from=2026-10-27&#38;to=2026-11-24"));
+
+    // Weeks that begin on Sunday put Sunday first in the heatmap and the week card.
+    app.authed(
+        Method::PATCH,
+        "/api/profile",
+        Some(json!({"weekStart": "sun"})),
+    )
+    .await;
+    let sunday = dashboard(&app, "?from=2026-11-01&to=2026-11-30").await;
+    let heat = sunday.split("id=\"peak-desc\"").nth(1).unwrap();
+    assert!(heat.find(">Sun<").unwrap() < heat.find(">Mon<").unwrap());
+    assert!(
+        sunday.contains("<title>Monday, November 30: 0 bookings</title>"),
+        "to is the last day shown"
+    );
+    // A period the service refuses is said, and the default shown.
+    let bad = dashboard(&app, "?from=2020-01-01&to=2026-11-30").await;
+    assert!(bad.contains("role=\"alert\"") && bad.contains("13 months"));
+}
+
 #[test]
 fn cells_that_look_like_formulas_are_defused() {
     use novacrm::services::exports::cell;
@@ -554,6 +647,7 @@ fn cells_that_look_like_formulas_are_defused() {
 crate::on_both_backends!(
     exports_are_rfc_4180_with_local_columns_and_no_formulas,
     the_bookings_export_streams_page_after_page,
+    the_insights_page_draws_accessible_charts_without_script,
     bookings_record_their_facts_and_insights_follow_the_definitions,
     periods_are_host_local_days_and_bad_ones_are_refused,
     empty_periods_have_no_rates,

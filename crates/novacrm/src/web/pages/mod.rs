@@ -5,6 +5,7 @@
 pub mod dashboard;
 pub mod guest;
 pub mod ics;
+pub mod insights;
 pub mod integrations;
 pub mod manage;
 pub mod setup;
@@ -59,6 +60,7 @@ pub fn router() -> Router<AppState> {
         .merge(dashboard::router())
         .merge(setup::router())
         .merge(integrations::router())
+        .merge(insights::router())
 }
 
 fn asset(headers: &HeaderMap, body: &'static str, content_type: &'static str) -> Response {
