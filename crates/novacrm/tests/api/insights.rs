@@ -334,18 +334,10 @@ async fn the_funnel_counts_each_visitor_once_a_day_and_never_the_host(backend: B
     assert_eq!(head.status(), 200);
 
     // The host, logged in, looks at their own page.
-    let login = app
-        .client
-        .post(app.url("/api/session"))
-        .json(&json!({"username": "jane", "password": "demo-password-jane"}))
-        .send()
-        .await
-        .unwrap();
-    let cookie = login.headers()["set-cookie"].to_str().unwrap();
     let host = Guest {
         app: &app,
         agent: "Mozilla/5.0 (Jane's browser)",
-        cookie: Some(cookie.split(';').next().unwrap().to_owned()),
+        cookie: Some(login_cookie(&app).await),
     };
     host.get("/book/jane").await;
 
@@ -536,7 +528,7 @@ async fn the_bookings_export_streams_page_after_page(backend: Backend) {
 
 // ---- the dashboard page ------------------------------------------------------------------
 
-async fn dashboard(app: &TestApp, query: &str) -> String {
+async fn login_cookie(app: &TestApp) -> String {
     let login = app
         .client
         .post(app.url("/api/session"))
@@ -545,9 +537,17 @@ async fn dashboard(app: &TestApp, query: &str) -> String {
         .await
         .unwrap();
     let cookie = login.headers()["set-cookie"].to_str().unwrap();
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+async fn dashboard(app: &TestApp, query: &str) -> String {
+    dashboard_as(app, &login_cookie(app).await, query).await
+}
+
+async fn dashboard_as(app: &TestApp, cookie: &str, query: &str) -> String {
     let page = no_redirects()
         .get(app.url(&format!("/dashboard/insights{query}")))
-        .header("cookie", cookie.split(';').next().unwrap())
+        .header("cookie", cookie)
         .send()
         .await
         .unwrap();
@@ -622,6 +622,32 @@ async fn the_insights_page_draws_accessible_charts_without_script(backend: Backe
         sunday.contains("<title>Monday, November 30: 0 bookings</title>"),
         "to is the last day shown"
     );
+    // The settings form: CSRF-checked, then saved.
+    let cookie = login_cookie(&app).await;
+    let form = dashboard_as(&app, &cookie, "").await;
+    let csrf = form
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(form.contains("<option value=\"sun\" selected>"));
+    let save = |csrf: String| {
+        no_redirects()
+            .post(app.url("/dashboard/insights/settings"))
+            .header("cookie", cookie.clone())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("csrf={csrf}&weekStart=tue"))
+            .send()
+    };
+    assert_eq!(save("forged".into()).await.unwrap().status(), 403);
+    let saved = save(csrf).await.unwrap();
+    assert_eq!(saved.status(), 303);
+    let profile = app.authed(Method::GET, "/api/profile", None).await.body;
+    assert_eq!(profile["weekStart"], "tue");
+    assert_eq!(profile["pageAnalytics"], false, "the box was not ticked");
     // A period the service refuses is said, and the default shown.
     let bad = dashboard(&app, "?from=2020-01-01&to=2026-11-30").await;
     assert!(bad.contains("role=\"alert\"") && bad.contains("13 months"));

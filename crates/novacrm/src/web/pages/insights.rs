@@ -15,22 +15,24 @@ use std::fmt::Write as _;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use scheduling::Weekday;
 use scheduling::civil::civil_from_days;
 
-use super::dashboard::session;
+use super::dashboard::{first, posted, problems, session};
 use super::{ASSET_VERSION, Locale, encode, html};
 use crate::format::date_label;
-use crate::services::ServiceError;
 use crate::services::insights::{self, Overview, Step, Summary, date_text};
+use crate::services::{ServiceError, host};
 use crate::web::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/dashboard/insights", get(insights_page))
+    Router::new()
+        .route("/dashboard/insights", get(insights_page))
+        .route("/dashboard/insights/settings", post(save_settings))
 }
 
 /// One mark of a chart (a bar, a heatmap cell or a dot), with its own `<title>`.
@@ -408,6 +410,9 @@ struct InsightsPage<'a> {
     daily_csv: String,
     range: String,
     week: Week,
+    /// `(key, name, selected)` for the first-day-of-the-week choice.
+    weekdays: Vec<(&'static str, &'static str, bool)>,
+    page_analytics: bool,
     cards: Vec<Card>,
     by_day: Chart,
     funnel: Chart,
@@ -419,6 +424,7 @@ struct InsightsPage<'a> {
 struct PeriodQuery {
     from: Option<String>,
     to: Option<String>,
+    saved: Option<String>,
 }
 
 async fn insights_page(
@@ -450,8 +456,36 @@ async fn insights_page(
         Err(e) => return failed(&e),
     };
     let locale = Locale::from_headers(&headers);
-    let page = render(&overview, locale, s.csrf, error);
+    let mut page = render(&overview, locale, s.csrf, error);
+    page.page_analytics = s.host.page_analytics;
+    page.flash = query.saved.map(|_| "Insight settings saved.".to_owned());
     html(&headers, StatusCode::OK, &page)
+}
+
+/// The page's settings form: the first day of the week, and whether visitors are counted.
+async fn save_settings(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let (s, f) = match posted(&state, &headers, pairs).await {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
+    let patch = serde_json::json!({
+        "weekStart": first(&f, "weekStart"),
+        "pageAnalytics": first(&f, "pageAnalytics") == "on",
+    });
+    match host::update_profile(&state.store, &s.host, &patch).await {
+        Ok(_) => Redirect::to("/dashboard/insights?saved=1").into_response(),
+        Err(e) => {
+            let message = problems(e)
+                .into_iter()
+                .map(|p| p.message)
+                .collect::<Vec<_>>();
+            (StatusCode::UNPROCESSABLE_ENTITY, message.join(" ")).into_response()
+        }
+    }
 }
 
 fn failed(e: &ServiceError) -> Response {
@@ -559,6 +593,11 @@ fn render(
         ),
         range,
         week: week_card(o),
+        weekdays: Weekday::ALL
+            .iter()
+            .map(|d| (d.key(), d.name(), *d == o.week_start))
+            .collect(),
+        page_analytics: true,
         cards,
         by_day,
         funnel,
