@@ -15,6 +15,7 @@ WHERE status = 'CANCELLED' AND cancelled_at IS NOT NULL
       (SELECT NULLIF(m.guest_cutoff_hours, 0) FROM meeting_type m
        WHERE m.meeting_type_id = booking.meeting_type_id), 24);
 CREATE INDEX booking_app_user_created ON booking (app_user_id, created_at);
+CREATE INDEX booking_app_user_cancelled ON booking (app_user_id, cancelled_at);
 
 ALTER TABLE app_user ADD COLUMN page_analytics BIGINT NOT NULL DEFAULT 1;
 ALTER TABLE app_user ADD COLUMN week_start TEXT NOT NULL DEFAULT 'mon';

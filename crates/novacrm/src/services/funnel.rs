@@ -30,6 +30,9 @@ use crate::store::Store;
 const QUEUE: usize = 4096;
 /// Visits written in one transaction at most.
 const BATCH: usize = 256;
+/// Visitors remembered in memory at most; past this the memory starts afresh (the
+/// database's unique key still counts each one once).
+const REMEMBERED: usize = 100_000;
 
 /// Words in a user agent that mark a bot or a link preview (compared in lower case).
 const BOTS: &[&str] = &[
@@ -235,6 +238,9 @@ async fn visit_row(
     let day = date_text(local_day(seen.at, &zone));
     let visitor = visitor_key(&salt, &host.id, &seen.visitor.network, &seen.visitor.agent);
     let step = seen.step.as_str();
+    if memory.seen.len() >= REMEMBERED {
+        memory.seen.clear();
+    }
     if !memory.seen.insert(format!("{visitor}/{day}/{step}")) {
         return Ok(None);
     }
