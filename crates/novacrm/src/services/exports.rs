@@ -19,7 +19,7 @@ use scheduling::{Instant, Zone};
 
 use super::Result;
 use super::insights::{self, Period, Step, date_text};
-use crate::store::{BookingFilter, BookingRecord, Host, Store};
+use crate::store::{BookingRecord, Host, Store};
 
 /// Bookings read (and written) per chunk.
 pub const PAGE: i64 = 500;
@@ -165,10 +165,7 @@ async fn next_page(mut c: Cursor) -> Result<Option<(Bytes, Cursor)>> {
         return Ok(None);
     }
     let after = c.after.as_ref().map(|(at, id)| (*at, id.as_str()));
-    let page = c
-        .store
-        .bookings_page(&c.host_id, BookingFilter::default(), after, PAGE)
-        .await?;
+    let page = c.store.bookings_after(&c.host_id, after, PAGE).await?;
     let mut out = writer();
     if std::mem::take(&mut c.header) {
         record(&mut out, BOOKINGS_HEADER);

@@ -7,28 +7,19 @@ use scheduling::{BookingStatus, Instant, Weekday};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::records::{Actor, Source};
+use super::records::{Actor, BookingRecord, Source};
 use super::{Result, Store, StoreError, get};
 
 /// Salts and seen-visitor rows are kept this long, then deleted.
 pub const VISIT_KEYS_KEPT_MS: i64 = 48 * 3_600_000;
 
-macro_rules! facts {
-    () => {
-        "SELECT booking_id, meeting_type_id, status, source, created_at, start_time, end_time, \
-         first_start_at, cancelled_at, cancelled_by, late_cancel FROM booking \
-         WHERE app_user_id = $1 "
-    };
-}
-/// `$1` host, `$2..$3` the instant range.
-const BOOKING_FACTS: &str = concat!(
-    facts!(),
-    "AND created_at >= $2 AND created_at < $3 UNION ",
-    facts!(),
-    "AND start_time >= $2 AND start_time < $3 UNION ",
-    facts!(),
-    "AND cancelled_at >= $2 AND cancelled_at < $3"
-);
+/// `$1` host, `$2..$3` the instant range. One `OR` over the host's rows measured faster than
+/// a `UNION` of three index ranges on SQLite (whose de-duplication sorts every row), and
+/// PostgreSQL combines the three indexes by itself.
+const BOOKING_FACTS: &str = "SELECT meeting_type_id, status, source, created_at, start_time, \
+     end_time, first_start_at, cancelled_at, cancelled_by, late_cancel FROM booking \
+     WHERE app_user_id = $1 AND ((created_at >= $2 AND created_at < $3) \
+     OR (start_time >= $2 AND start_time < $3) OR (cancelled_at >= $2 AND cancelled_at < $3))";
 
 /// The facts of one booking that the insights count.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,9 +66,8 @@ pub struct VisitedHost {
 }
 
 impl Store {
-    /// The facts of every booking of the host created, starting or cancelled in `[from, to)`:
-    /// three index ranges joined (an `OR` of them would scan all the host's bookings), read
-    /// row by row into small facts rather than held as rows.
+    /// The facts of every booking of the host created, starting or cancelled in `[from, to)`,
+    /// read row by row into small records rather than held as rows.
     pub async fn booking_facts(
         &self,
         host_id: &str,
@@ -94,6 +84,25 @@ impl Store {
             facts.push(BookingFact::from_row(&row)?);
         }
         Ok(facts)
+    }
+
+    /// The host's bookings after the `(start, id)` cursor (from the first without one), oldest
+    /// first, `limit` at most.
+    pub async fn bookings_after(
+        &self,
+        host_id: &str,
+        after: Option<(Instant, &str)>,
+        limit: i64,
+    ) -> Result<Vec<BookingRecord>> {
+        let (at, id) = after.map_or((i64::MIN, ""), |(at, id)| (at.as_millis(), id));
+        let rows = sqlx::query(super::records::BOOKING_SELECT_AFTER)
+            .bind(host_id)
+            .bind(at)
+            .bind(id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(BookingRecord::from_row).collect()
     }
 
     /// Daily-unique visitors of the host as `(day, step, visitors)`, days `YYYY-MM-DD` in

@@ -410,6 +410,13 @@ pub const BOOKING_SELECT_FROM_GUEST: &str = concat!(
     "WHERE app_user_id = $1 AND status = 'CONFIRMED' AND end_time > $2 \
      AND (LOWER(guest_email) = $3 OR LOWER(guest_email) LIKE $4) ORDER BY start_time, booking_id"
 );
+/// Host `$1`'s bookings after the `($2 start, $3 id)` cursor, `$4` at most: one index range
+/// (the exports walk every booking this way).
+pub const BOOKING_SELECT_AFTER: &str = concat!(
+    booking_columns!(),
+    "WHERE app_user_id = $1 AND (start_time, booking_id) > ($2, $3) \
+     ORDER BY start_time, booking_id LIMIT $4"
+);
 pub const BOOKING_SELECT_BY_ID: &str = concat!(booking_columns!(), "WHERE booking_id = $1");
 pub const BOOKING_SELECT_NEXT_BY_PHONE: &str = concat!(
     booking_columns!(),

@@ -207,6 +207,37 @@ async fn periods_are_host_local_days_and_bad_ones_are_refused(backend: Backend) 
     insights(&app, "?from=2025-01-01&to=2026-02-01").await;
 }
 
+async fn cancelling_after_the_start_is_a_late_cancellation_not_a_no_show(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let booked = id(&app.book(&app.quick_call, TUE_9, "a@example.com").await);
+    app.set_now("2026-11-24T14:20:00Z");
+    let cancelled = patch(&app, &booked, json!({"status": "CANCELLED"})).await;
+    assert_eq!(cancelled["status"], "CANCELLED");
+    assert_eq!(cancelled["lateCancel"], true);
+    let body = insights(&app, "").await;
+    assert_eq!(
+        body["noShow"],
+        json!({"noShow": 0, "completed": 0, "awaitingOutcome": 0, "rate": null})
+    );
+    assert_eq!(
+        body["cancellations"],
+        json!({"byGuest": 0, "byHost": 1, "late": 1})
+    );
+    assert_eq!(
+        body["bookings"]["total"], 0,
+        "a cancelled booking is not counted"
+    );
+    // And a cancelled booking can never be marked a no-show.
+    let marked = app
+        .authed(
+            Method::PATCH,
+            &format!("/api/bookings/{booked}"),
+            Some(json!({"status": "NO_SHOW"})),
+        )
+        .await;
+    assert_eq!(marked.status, 422);
+}
+
 async fn empty_periods_have_no_rates(backend: Backend) {
     let app = spawn_app(backend).await;
     let body = insights(&app, "").await;
@@ -676,6 +707,7 @@ crate::on_both_backends!(
     the_insights_page_draws_accessible_charts_without_script,
     bookings_record_their_facts_and_insights_follow_the_definitions,
     periods_are_host_local_days_and_bad_ones_are_refused,
+    cancelling_after_the_start_is_a_late_cancellation_not_a_no_show,
     empty_periods_have_no_rates,
     the_funnel_counts_each_visitor_once_a_day_and_never_the_host,
 );
