@@ -143,11 +143,16 @@ impl Period {
     /// Reads `from` and `to` (`YYYY-MM-DD`, `to` exclusive, both optional): `to` defaults
     /// to tomorrow, `from` to 28 days before `to`.
     pub fn read(from: Option<&str>, to: Option<&str>, today: i32) -> Result<Self, FieldError> {
+        // Years 1900–8999, as the API's instants: the previous period stays in jiff's range.
+        let years = days_from_civil(1900, 1, 1)..=days_from_civil(8999, 12, 31);
         let date = |key: &str, text: Option<&str>| {
             text.filter(|t| !t.is_empty())
                 .map(|t| {
-                    parse_date(t).ok_or_else(|| {
-                        FieldError::new(key, format!("{t:?} is not a date like 2026-11-23"))
+                    parse_date(t).filter(|d| years.contains(d)).ok_or_else(|| {
+                        FieldError::new(
+                            key,
+                            format!("{t:?} is not a date like 2026-11-23 (years 1900 to 8999)"),
+                        )
                     })
                 })
                 .transpose()
