@@ -273,15 +273,17 @@ pub fn profile_json(host: &Host) -> Value {
 /// "weekStart": "mon"|…|"sun"}` (at least one).
 pub async fn update_profile(store: &Store, host: &Host, patch: &Value) -> Result<Host> {
     let obj = Obj::new(patch, "")?;
-    if !["embedOrigins", "pageAnalytics", "weekStart"]
-        .iter()
-        .any(|k| obj.has(k))
-    {
+    let keys = ["embedOrigins", "pageAnalytics", "weekStart"];
+    if !keys.iter().any(|k| obj.has(k)) {
         return Err(FieldError::new(
             "embedOrigins",
             "give embedOrigins, pageAnalytics or weekStart",
         )
         .into());
+    }
+    // None of these can be cleared: `null` is a mistake, not "leave as it is".
+    if let Some(key) = keys.iter().find(|k| obj.has(k) && obj.get(k).is_none()) {
+        return Err(FieldError::new(*key, "must not be null").into());
     }
     let origins = match obj.array("embedOrigins")? {
         Some(list) => {

@@ -146,16 +146,15 @@ impl Period {
         // Years 1900–8999, as the API's instants: the previous period stays in jiff's range.
         let years = days_from_civil(1900, 1, 1)..=days_from_civil(8999, 12, 31);
         let date = |key: &str, text: Option<&str>| {
-            text.filter(|t| !t.is_empty())
-                .map(|t| {
-                    parse_date(t).filter(|d| years.contains(d)).ok_or_else(|| {
-                        FieldError::new(
-                            key,
-                            format!("{t:?} is not a date like 2026-11-23 (years 1900 to 8999)"),
-                        )
-                    })
+            text.map(|t| {
+                parse_date(t).filter(|d| years.contains(d)).ok_or_else(|| {
+                    FieldError::new(
+                        key,
+                        format!("{t:?} is not a date like 2026-11-23 (years 1900 to 8999)"),
+                    )
                 })
-                .transpose()
+            })
+            .transpose()
         };
         let to = date("to", to)?.unwrap_or(today + 1);
         let from = date("from", from)?.unwrap_or(to - DEFAULT_DAYS);

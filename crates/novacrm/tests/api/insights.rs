@@ -197,6 +197,7 @@ async fn periods_are_host_local_days_and_bad_ones_are_refused(backend: Backend) 
         ("?from=2025-01-01&to=2026-02-02", "to"),
         ("?from=-9999-01-01&to=2026-01-01", "from"),
         ("?from=9999-11-01", "from"),
+        ("?to=", "to"),
     ] {
         let answer = app
             .authed(Method::GET, &format!("/api/insights{query}"), None)
