@@ -270,7 +270,7 @@ pub fn profile_json(host: &Host) -> Value {
 }
 
 /// Applies the fields present of `{"embedOrigins": [..], "pageAnalytics": bool,
-/// "weekStart": "mon"|…|"sun"}` (at least one).
+/// "weekStart": "mon"|…|"sun"}` (at least one; `null` leaves a field as it is).
 pub async fn update_profile(store: &Store, host: &Host, patch: &Value) -> Result<Host> {
     let obj = Obj::new(patch, "")?;
     let keys = ["embedOrigins", "pageAnalytics", "weekStart"];
@@ -280,10 +280,6 @@ pub async fn update_profile(store: &Store, host: &Host, patch: &Value) -> Result
             "give embedOrigins, pageAnalytics or weekStart",
         )
         .into());
-    }
-    // None of these can be cleared: `null` is a mistake, not "leave as it is".
-    if let Some(key) = keys.iter().find(|k| obj.has(k) && obj.get(k).is_none()) {
-        return Err(FieldError::new(*key, "must not be null").into());
     }
     let origins = match obj.array("embedOrigins")? {
         Some(list) => {
