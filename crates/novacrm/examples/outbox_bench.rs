@@ -99,6 +99,9 @@ fn booking(host_id: &str, meeting_type_id: &str, i: usize, start: Instant) -> Bo
         reschedule_count: 0,
         cancelled_at: None,
         cancelled_by: None,
+        source: novacrm::store::Source::Api,
+        first_start: start,
+        late_cancel: false,
     }
 }
 

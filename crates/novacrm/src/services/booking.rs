@@ -9,6 +9,11 @@
 //! Every change also enqueues, in the same transaction, the messages it calls for
 //! (`jobs::booking_changed`): a change that rolls back tells no one, a committed one always
 //! does. `sequence` counts the changes a guest's calendar must follow (moves, cancellation).
+//!
+//! The facts the insights read are recorded here as they happen: where a booking was made
+//! (`source`), the start it was first booked for, how often it moved, and who cancelled it
+//! and whether late. A reschedule moves the same booking (never a cancel plus a create); a
+//! meeting is marked held or a no-show only once it has begun, and a cancelled one never.
 
 use jiff::Timestamp;
 use scheduling::{
@@ -19,7 +24,9 @@ use serde_json::Value;
 use super::validate::{self, gather};
 use super::{Result, ServiceError};
 use crate::jobs::{self, Change, SmsText};
-use crate::store::{Actor, BookingRecord, Host, MeetingTypeRecord, NewBooking, Store, Tx, new_id};
+use crate::store::{
+    Actor, BookingRecord, Host, MeetingTypeRecord, NewBooking, Source, Store, Tx, new_id,
+};
 
 /// Upcoming meetings one guest (by email) may hold with one host.
 pub const MAX_UPCOMING_PER_GUEST: i64 = 3;
@@ -94,6 +101,7 @@ pub struct Prepared {
     host: Host,
     schedule: Schedule,
     request: NewBooking,
+    source: Source,
 }
 
 impl Prepared {
@@ -106,6 +114,11 @@ impl Prepared {
             .meeting
             .as_ref()
             .expect("prepare checked the meeting type")
+    }
+
+    /// Records where the request came from (the booking pages unless said otherwise).
+    pub fn made_through(&mut self, source: Source) {
+        self.source = source;
     }
 }
 
@@ -158,6 +171,7 @@ pub async fn prepare(
         host,
         schedule,
         request,
+        source: Source::PublicPage,
     })
 }
 
@@ -265,6 +279,7 @@ pub async fn book(
         host,
         schedule: early,
         request,
+        source,
     } = prepared;
     let request = &request;
     let mut tx = store.write().await?;
@@ -317,6 +332,9 @@ pub async fn book(
         reschedule_count: 0,
         cancelled_at: None,
         cancelled_by: None,
+        source,
+        first_start: request.start,
+        late_cancel: false,
     };
     Store::insert_booking(&mut tx, &booking).await?;
     jobs::booking_changed(&mut tx, &booking, Change::Booked, at).await?;
@@ -366,17 +384,29 @@ pub(super) async fn set_status(
     now: Timestamp,
 ) -> Result<()> {
     let before = booking.status;
-    booking.status = before
+    let next = before
         .transition(next)
         .map_err(|m| FieldError::new("status", m))?;
     if before == next {
         return Ok(());
     }
     let at = Instant::from(now);
+    if matches!(next, BookingStatus::Completed | BookingStatus::NoShow) && booking.start > at {
+        return Err(FieldError::new(
+            "status",
+            "a meeting can be marked held or a no-show only once it has begun",
+        )
+        .into());
+    }
+    booking.status = next;
     let change = if next == BookingStatus::Cancelled {
+        let cutoff = Store::meeting_type_in(tx, &booking.host_id, &booking.meeting_type_id)
+            .await?
+            .map_or(0, |m| m.guest_cutoff_hours);
         booking.cancel_reason = reason.or(booking.cancel_reason.take());
         booking.cancelled_at = Some(at);
         booking.cancelled_by = Some(by);
+        booking.late_cancel = is_late_cancel(booking.start, at, cutoff);
         booking.sequence += 1;
         if quiet {
             Change::Closed
@@ -390,6 +420,14 @@ pub(super) async fn set_status(
     Store::update_booking(tx, booking).await?;
     jobs::booking_changed(tx, booking, change, at).await?;
     Ok(())
+}
+
+/// Whether a cancellation at `at` is late: inside the type's guest cut-off (`cutoff_hours`),
+/// or inside 24 h of the start for a type without one. After the start is late too: it is
+/// still a cancellation, never a no-show.
+pub fn is_late_cancel(start: Instant, at: Instant, cutoff_hours: i64) -> bool {
+    let hours = if cutoff_hours > 0 { cutoff_hours } else { 24 };
+    at >= start.plus_minutes(-hours * 60)
 }
 
 /// Moves a confirmed booking to `start` in `tx` (the host is locked): the same slot check

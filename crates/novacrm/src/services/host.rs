@@ -285,7 +285,8 @@ pub fn profile_json(host: &Host) -> Value {
     let origins: Vec<&str> = host.embed_origins.split_whitespace().collect();
     json!({"username": host.username, "name": host.name, "email": host.email,
            "welcome": host.welcome, "brandColor": none_if_empty(&host.brand_color),
-           "photoUrl": photo_path(host), "embedOrigins": origins})
+           "photoUrl": photo_path(host), "embedOrigins": origins,
+           "pageAnalytics": host.page_analytics, "weekStart": host.week_start.key()})
 }
 
 fn none_if_empty(text: &str) -> Option<&str> {
@@ -300,7 +301,8 @@ pub fn photo_path(host: &Host) -> Option<String> {
         .map(|d| format!("/book/{}/photo/{d}", host.username))
 }
 
-/// Applies the fields present of `{"name", "welcome", "brandColor", "embedOrigins"}`.
+/// Applies the fields present of `{"name", "welcome", "brandColor", "embedOrigins",
+/// "linkShared", "pageAnalytics", "weekStart"}` (`null` leaves a field as it is).
 pub async fn update_profile(store: &Store, host: &Host, patch: &Value) -> Result<Host> {
     let obj = Obj::new(patch, "")?;
     let mut next = host.clone();
@@ -342,9 +344,19 @@ pub async fn update_profile(store: &Store, host: &Host, patch: &Value) -> Result
             next.embed_origins = origins;
         }
     }
+    if let Some(on) = gather(&mut errors, obj.bool("pageAnalytics")).flatten() {
+        next.page_analytics = on;
+    }
+    let week_start = obj.parse_str("weekStart", |t| {
+        scheduling::Weekday::from_key(t)
+            .ok_or_else(|| "must be one of mon, tue, wed, thu, fri, sat, sun".to_owned())
+    });
+    if let Some(day) = gather(&mut errors, week_start).flatten() {
+        next.week_start = day;
+    }
     if obj.has("linkShared") {
         match patch["linkShared"].as_bool() {
-            Some(shared) => next.link_shared = shared,
+            Some(shared) => next.onboarding.shared = shared,
             None => errors.push(FieldError::new("linkShared", "must be true or false")),
         }
     }

@@ -19,6 +19,7 @@ const SQLITE: &[(i64, &str)] = &[
     (9, include_str!("../../migrations/sqlite/0009_calendars.sql")),
     (10, include_str!("../../migrations/sqlite/0010_oauth.sql")),
     (11, include_str!("../../migrations/sqlite/0011_calendar_sync.sql")),
+    (12, include_str!("../../migrations/sqlite/0012_insights.sql")),
     (13, include_str!("../../migrations/sqlite/0013_profile.sql")),
 ];
 #[rustfmt::skip]
@@ -34,6 +35,7 @@ const POSTGRES: &[(i64, &str)] = &[
     (9, include_str!("../../migrations/postgres/0009_calendars.sql")),
     (10, include_str!("../../migrations/postgres/0010_oauth.sql")),
     (11, include_str!("../../migrations/postgres/0011_calendar_sync.sql")),
+    (12, include_str!("../../migrations/postgres/0012_insights.sql")),
     (13, include_str!("../../migrations/postgres/0013_profile.sql")),
 ];
 

@@ -7,6 +7,7 @@
 
 mod calendars;
 mod guard;
+mod insights;
 mod jobs;
 mod migrate;
 mod records;
@@ -19,10 +20,11 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row, Transaction};
 
 pub use calendars::{CalendarRecord, ConnectionRecord};
+pub use insights::{BookingFact, VISIT_KEYS_KEPT_MS, VisitedHost};
 pub use jobs::{JobFilter, JobRecord, JobRow};
 pub use records::{
     Actor, BlockedRecord, BookingRecord, ContactRecord, Host, MeetingTypeRecord, NewBooking,
-    PageHost,
+    Onboarding, PageHost, Source,
 };
 pub use webhooks::WebhookRecord;
 
@@ -38,11 +40,12 @@ pub enum OnboardingStep {
 macro_rules! host_columns {
     () => {
         "app_user_id, username, name, email, booking_version, embed_origins, welcome, \
-         brand_color, photo_digest, hours_set, types_set, link_shared"
+         brand_color, photo_digest, hours_set, types_set, link_shared, page_analytics, week_start"
     };
     (u) => {
         "u.app_user_id, u.username, u.name, u.email, u.booking_version, u.embed_origins, \
-         u.welcome, u.brand_color, u.photo_digest, u.hours_set, u.types_set, u.link_shared"
+         u.welcome, u.brand_color, u.photo_digest, u.hours_set, u.types_set, u.link_shared, \
+         u.page_analytics, u.week_start"
     };
 }
 
@@ -273,9 +276,9 @@ impl Store {
             welcome: String::new(),
             brand_color: String::new(),
             photo_digest: None,
-            hours_set: false,
-            types_set: false,
-            link_shared: false,
+            onboarding: Onboarding::default(),
+            page_analytics: true,
+            week_start: scheduling::Weekday::Mon,
         })
     }
 
@@ -438,13 +441,15 @@ impl Store {
         Self::lock_host(&mut tx, &host.id).await?;
         sqlx::query(
             "UPDATE app_user SET name = $1, welcome = $2, brand_color = $3, embed_origins = $4, \
-             link_shared = $5 WHERE app_user_id = $6",
+             link_shared = $5, page_analytics = $6, week_start = $7 WHERE app_user_id = $8",
         )
         .bind(&host.name)
         .bind(&host.welcome)
         .bind(&host.brand_color)
         .bind(&host.embed_origins)
-        .bind(i64::from(host.link_shared))
+        .bind(i64::from(host.onboarding.shared))
+        .bind(i64::from(host.page_analytics))
+        .bind(host.week_start.key())
         .bind(&host.id)
         .execute(&mut *tx)
         .await?;
@@ -869,9 +874,9 @@ impl Store {
             "INSERT INTO booking (booking_id, app_user_id, meeting_type_id, contact_id, guest_name, \
              guest_email, guest_phone, guest_company, start_time, end_time, timezone, meeting_notes, \
              answers, status, cancel_reason, calendar_event_id, meeting_link, created_at, updated_at, \
-             guest_token, sequence, reschedule_count, cancelled_at, cancelled_by) VALUES ($1, $2, $3, \
-             $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, \
-             $23, $24)",
+             guest_token, sequence, reschedule_count, cancelled_at, cancelled_by, source, \
+             first_start_at, late_cancel) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+             $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)",
         )
         .bind(&b.id)
         .bind(&b.host_id)
@@ -897,6 +902,9 @@ impl Store {
         .bind(b.reschedule_count)
         .bind(b.cancelled_at.map(Instant::as_millis))
         .bind(b.cancelled_by.map(records::Actor::as_str))
+        .bind(b.source.as_str())
+        .bind(b.first_start.as_millis())
+        .bind(i64::from(b.late_cancel))
         .execute(&mut **tx)
         .await?;
         Ok(())
@@ -1011,7 +1019,7 @@ impl Store {
         sqlx::query(
             "UPDATE booking SET start_time = $3, end_time = $4, status = $5, cancel_reason = $6, \
              updated_at = $7, sequence = $8, reschedule_count = $9, cancelled_at = $10, \
-             cancelled_by = $11 WHERE booking_id = $1 AND app_user_id = $2",
+             cancelled_by = $11, late_cancel = $12 WHERE booking_id = $1 AND app_user_id = $2",
         )
         .bind(&b.id)
         .bind(&b.host_id)
@@ -1024,6 +1032,7 @@ impl Store {
         .bind(b.reschedule_count)
         .bind(b.cancelled_at.map(Instant::as_millis))
         .bind(b.cancelled_by.map(records::Actor::as_str))
+        .bind(i64::from(b.late_cancel))
         .execute(&mut **tx)
         .await?;
         Ok(())

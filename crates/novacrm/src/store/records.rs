@@ -20,11 +20,20 @@ pub struct Host {
     pub welcome: String,
     pub brand_color: String,
     pub photo_digest: Option<String>,
-    /// The onboarding checklist: hours saved, a meeting type created or edited, the link
-    /// shared (the host said so, or copied it).
-    pub hours_set: bool,
-    pub types_set: bool,
-    pub link_shared: bool,
+    pub onboarding: Onboarding,
+    /// Whether the booking pages count visitors for the host's funnel (on by default).
+    pub page_analytics: bool,
+    /// The first day of the host's week in insights (Monday by default).
+    pub week_start: scheduling::Weekday,
+}
+
+/// The onboarding checklist: hours saved, a meeting type created or edited, the link shared
+/// (the host said so, or copied it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Onboarding {
+    pub hours: bool,
+    pub types: bool,
+    pub shared: bool,
 }
 
 /// A public page's host as the cached pages key it.
@@ -51,9 +60,14 @@ impl Host {
             welcome: get(r, "welcome")?,
             brand_color: get(r, "brand_color")?,
             photo_digest: get(r, "photo_digest")?,
-            hours_set: get::<i64>(r, "hours_set")? != 0,
-            types_set: get::<i64>(r, "types_set")? != 0,
-            link_shared: get::<i64>(r, "link_shared")? != 0,
+            onboarding: Onboarding {
+                hours: get::<i64>(r, "hours_set")? != 0,
+                types: get::<i64>(r, "types_set")? != 0,
+                shared: get::<i64>(r, "link_shared")? != 0,
+            },
+            page_analytics: get::<i64>(r, "page_analytics")? != 0,
+            week_start: scheduling::Weekday::from_key(&get::<String>(r, "week_start")?)
+                .ok_or_else(|| StoreError::Corrupt("app_user.week_start".into()))?,
         })
     }
 }
@@ -305,6 +319,51 @@ pub struct BookingRecord {
     pub reschedule_count: i64,
     pub cancelled_at: Option<Instant>,
     pub cancelled_by: Option<Actor>,
+    /// Where the booking was made.
+    pub source: Source,
+    /// The start it was booked for (a reschedule moves `start`, never this).
+    pub first_start: Instant,
+    /// Cancelled inside the type's guest cut-off, or inside 24 h of the start without one.
+    pub late_cancel: bool,
+}
+
+/// Where a booking was made: the insights tell public bookings from the host's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The guest's booking pages (`/book/…`).
+    PublicPage,
+    /// `POST /api/public/booking/…/book` without the host's token.
+    PublicApi,
+    /// The host's dashboard.
+    HostDashboard,
+    /// The API with the host's token, and every booking older than these facts.
+    Api,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PublicPage => "public_page",
+            Self::PublicApi => "public_api",
+            Self::HostDashboard => "host_dashboard",
+            Self::Api => "api",
+        }
+    }
+
+    /// Unknown values read as `Api`, as the migration backfills them.
+    pub fn parse(text: &str) -> Self {
+        match text {
+            "public_page" => Self::PublicPage,
+            "public_api" => Self::PublicApi,
+            "host_dashboard" => Self::HostDashboard,
+            _ => Self::Api,
+        }
+    }
+
+    /// Whether a guest made the booking through the public pages or API.
+    pub fn is_public(self) -> bool {
+        matches!(self, Self::PublicPage | Self::PublicApi)
+    }
 }
 
 /// Who made a change to a booking.
@@ -339,7 +398,7 @@ macro_rules! booking_columns {
         "SELECT booking_id, app_user_id, meeting_type_id, contact_id, guest_name, guest_email, \
          guest_phone, guest_company, start_time, end_time, timezone, meeting_notes, answers, status, \
          cancel_reason, calendar_event_id, meeting_link, created_at, updated_at, guest_token, sequence, \
-         reschedule_count, cancelled_at, cancelled_by FROM booking "
+         reschedule_count, cancelled_at, cancelled_by, source, first_start_at, late_cancel FROM booking "
     };
 }
 
@@ -376,6 +435,13 @@ pub const BOOKING_SELECT_FROM_GUEST: &str = concat!(
     booking_columns!(),
     "WHERE app_user_id = $1 AND status = 'CONFIRMED' AND end_time > $2 \
      AND (LOWER(guest_email) = $3 OR LOWER(guest_email) LIKE $4) ORDER BY start_time, booking_id"
+);
+/// Host `$1`'s bookings after the `($2 start, $3 id)` cursor, `$4` at most: one index range
+/// (the exports walk every booking this way).
+pub const BOOKING_SELECT_AFTER: &str = concat!(
+    booking_columns!(),
+    "WHERE app_user_id = $1 AND (start_time, booking_id) > ($2, $3) \
+     ORDER BY start_time, booking_id LIMIT $4"
 );
 pub const BOOKING_SELECT_BY_ID: &str = concat!(booking_columns!(), "WHERE booking_id = $1");
 pub const BOOKING_SELECT_NEXT_BY_PHONE: &str = concat!(
@@ -424,6 +490,9 @@ impl BookingRecord {
                 .map(|a| Actor::parse(&a))
                 .transpose()
                 .map_err(StoreError::Corrupt)?,
+            source: Source::parse(&get::<String>(r, "source")?),
+            first_start: Instant::from_millis(get(r, "first_start_at")?),
+            late_cancel: get::<i64>(r, "late_cancel")? != 0,
         })
     }
 
@@ -452,6 +521,9 @@ impl BookingRecord {
             "rescheduleCount": self.reschedule_count,
             "cancelledAt": self.cancelled_at.map(|at| at.to_string()),
             "cancelledBy": self.cancelled_by.map(Actor::as_str),
+            "source": self.source.as_str(),
+            "firstStartTime": self.first_start.to_string(),
+            "lateCancel": self.late_cancel,
         })
     }
 }

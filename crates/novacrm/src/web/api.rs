@@ -15,9 +15,10 @@ use super::error::{ApiError, Result};
 use super::extract::{AuthHost, JsonBody};
 use crate::services::host::token_hash;
 use crate::services::{
-    ServiceError, availability, booking, calendars, captcha, feed, host, spam, webhooks,
+    ServiceError, availability, booking, calendars, captcha, exports, feed, host, insights, spam,
+    webhooks,
 };
-use crate::store::{BookingFilter, Store};
+use crate::store::{BookingFilter, Source, Store};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -72,6 +73,9 @@ pub fn router() -> Router<AppState> {
             "/api/calendar-connections/{id}",
             patch(patch_connection).delete(delete_connection),
         )
+        .route("/api/insights", get(get_insights))
+        .route("/api/exports/bookings.csv", get(export_bookings))
+        .route("/api/exports/daily.csv", get(export_daily))
         .route("/api/calendar-feed", get(calendar_feed))
         .route("/api/calendar-feed/rotate", post(rotate_calendar_feed))
         .route(
@@ -212,12 +216,17 @@ async fn book(
         return Ok(replay);
     }
     let now = state.clock.now();
-    let prepared = booking::prepare(&state.store, &username, &body, now).await?;
+    let mut prepared = booking::prepare(&state.store, &username, &body, now).await?;
     let host_id = prepared.host().id.clone();
     let own_host = match bearer_host(&state, &headers).await? {
         Some(host) => host.id == host_id,
         None => false,
     };
+    prepared.made_through(if own_host {
+        Source::Api
+    } else {
+        Source::PublicApi
+    });
     if state.captcha.required && !own_host {
         let solution = body.get(captcha::FIELD).and_then(Value::as_str);
         state
@@ -459,6 +468,68 @@ async fn list_bookings(
         );
     }
     Ok(response)
+}
+
+async fn get_insights(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>> {
+    let report = insights::insights(
+        &state.store,
+        &host,
+        query.get("from").map(String::as_str),
+        query.get("to").map(String::as_str),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(Json(report.to_json()))
+}
+
+/// A CSV download named `file`.
+fn csv(file: &str, body: axum::body::Body) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/csv; charset=utf-8; header=present".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn export_bookings(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+) -> Result<Response> {
+    let rows = exports::bookings_csv(&state.store, &host).await?;
+    let rows = futures_util::TryStreamExt::inspect_err(rows, |e| {
+        tracing::error!(error = %e, "the bookings export stopped");
+    });
+    Ok(csv("bookings.csv", axum::body::Body::from_stream(rows)))
+}
+
+async fn export_daily(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response> {
+    let body = exports::daily_csv(
+        &state.store,
+        &host,
+        query.get("from").map(String::as_str),
+        query.get("to").map(String::as_str),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(csv("daily.csv", body.into()))
 }
 
 async fn update_booking(

@@ -8,6 +8,7 @@ pub mod headers;
 pub mod limits;
 pub mod pages;
 pub mod session;
+pub mod visit;
 pub mod webhooks;
 
 use std::sync::Arc;
@@ -37,6 +38,8 @@ pub struct AppState {
     pub captcha: Arc<crate::services::captcha::Captcha>,
     /// Seals the secrets the service keeps (webhook keys, calendar credentials).
     pub sealer: Arc<crate::services::sealed::Sealer>,
+    /// Counts booking-page visitors for the insights' funnel, in the background.
+    pub funnel: crate::services::funnel::Funnel,
 }
 
 /// What the edge of the service checks and adds on every request, in one layer: rate limits

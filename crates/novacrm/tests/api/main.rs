@@ -6,6 +6,7 @@ mod cli;
 mod guard;
 mod helpers;
 mod hosts;
+mod insights;
 mod languages;
 mod messages;
 mod outside;
@@ -283,6 +284,17 @@ async fn cancel_frees_the_slot_and_statuses_follow_the_state_machine(backend: Ba
     assert_eq!(fields(&refused), ["status"]);
     let other = app.book(&app.consultation, TUE_9, "b@example.com").await;
     let other_path = format!("/api/bookings/{}", other.body["id"].as_str().unwrap());
+    // Held or a no-show only once the meeting has begun.
+    let early = app
+        .authed(
+            Method::PATCH,
+            &other_path,
+            Some(json!({"status": "NO_SHOW"})),
+        )
+        .await;
+    assert_problem(&early, 422);
+    assert_eq!(fields(&early), ["status"]);
+    app.set_now("2026-11-24T14:05:00Z");
     assert_eq!(
         app.authed(
             Method::PATCH,
@@ -579,6 +591,9 @@ async fn tokens_are_required_and_hosts_are_isolated(backend: Backend) {
         "/api/meeting-types",
         "/api/bookings",
         "/api/blocked-time",
+        "/api/insights",
+        "/api/exports/bookings.csv",
+        "/api/exports/daily.csv",
     ] {
         let none = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(none.status(), 401);
@@ -687,6 +702,22 @@ async fn tokens_are_required_and_hosts_are_isolated(backend: Backend) {
             .await
             .body,
         json!([])
+    );
+    assert_eq!(
+        bob_app
+            .authed(Method::GET, "/api/insights", None)
+            .await
+            .body["bookings"]["total"],
+        0
+    );
+    let bob_csv = bob_app
+        .authed(Method::GET, "/api/exports/bookings.csv", None)
+        .await
+        .body;
+    assert_eq!(
+        bob_csv.as_str().unwrap().lines().count(),
+        1,
+        "only the header"
     );
     assert_problem(
         &bob_app
@@ -881,6 +912,9 @@ async fn the_openapi_document_covers_every_route(backend: Backend) {
         ("/api/calendar-connections/{id}", "delete"),
         ("/api/calendar-feed", "get"),
         ("/api/calendar-feed/rotate", "post"),
+        ("/api/insights", "get"),
+        ("/api/exports/bookings.csv", "get"),
+        ("/api/exports/daily.csv", "get"),
         ("/api/session", "post"),
         ("/api/session", "delete"),
     ];

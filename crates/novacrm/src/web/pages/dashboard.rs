@@ -717,19 +717,19 @@ async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
                 super::zones::place(zone.name())
             ),
             href: "/dashboard/availability",
-            done: s.host.hours_set,
+            done: s.host.onboarding.hours,
         },
         Step {
             label: "Create or review a meeting type",
             hint: "Name, length, place and the questions guests answer.".into(),
             href: "/dashboard/meeting-types",
-            done: s.host.types_set,
+            done: s.host.onboarding.types,
         },
         Step {
             label: "Share your link",
             hint: "Copy it below into your email signature, website or a message.".into(),
             href: "#share",
-            done: s.host.link_shared || booked_once,
+            done: s.host.onboarding.shared || booked_once,
         },
     ];
     let page = HomePage {

@@ -19,9 +19,11 @@ use serde_json::{Map, Value, json};
 use super::{ASSET_VERSION, HTML, Lang, Reader, encode, framable, html, not_found_for, respond};
 pub use crate::format::{date_label, when_label};
 use crate::services::cache::Cache;
+use crate::services::insights::Step;
 use crate::services::{ServiceError, availability, booking, captcha};
 use crate::store::{BookingRecord, Host, MeetingTypeRecord};
 use crate::web::AppState;
+use crate::web::visit::Visit;
 use axum::body::Bytes;
 
 pub fn router() -> Router<AppState> {
@@ -85,8 +87,10 @@ async fn types_page(
     Path(username): Path<String>,
     reader: Reader,
     headers: HeaderMap,
+    visit: Visit,
 ) -> Response {
     let t = reader.lang;
+    visit.count(&state, &username, Step::View);
     let Ok(Some(host)) = state.store.host_by_username(&username).await else {
         return not_found_for(&reader, &headers, &t.msg1("no-page", "name", &username));
     };
@@ -398,7 +402,9 @@ async fn calendar_page(
     Query(query): Query<CalendarQuery>,
     reader: Reader,
     headers: HeaderMap,
+    visit: Visit,
 ) -> Response {
+    visit.count(&state, &username, Step::Type);
     let Ok(Some(page_host)) = state.store.host_version(&username).await else {
         let message = reader.lang.msg1("no-page", "name", &username);
         return not_found_for(&reader, &headers, &message);
@@ -892,7 +898,9 @@ async fn details_page(
     Query(query): Query<DetailsQuery>,
     reader: Reader,
     headers: HeaderMap,
+    visit: Visit,
 ) -> Response {
+    visit.count(&state, &username, Step::Slot);
     let ctx = match details_context(
         &state,
         &username,
@@ -980,8 +988,10 @@ async fn submit_details(
     Path((username, type_id)): Path<(String, String)>,
     reader: Reader,
     headers: HeaderMap,
+    visit: Visit,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
+    visit.count(&state, &username, Step::Submit);
     let mut typed = Typed::new();
     for (name, value) in pairs {
         typed.entry(name).or_default().push(value);
@@ -1040,6 +1050,7 @@ async fn submit_details(
     .await;
     match result {
         Ok(record) => {
+            visit.count(&state, &username, Step::Booked);
             let token = record.guest_token.unwrap_or_default();
             Redirect::to(&format!("/booking/{token}{}", reader.carry_alone())).into_response()
         }

@@ -7,6 +7,7 @@ pub mod dashboard;
 pub mod guest;
 pub mod host_booking;
 pub mod ics;
+pub mod insights;
 pub mod integrations;
 pub mod manage;
 pub mod profile;
@@ -75,6 +76,7 @@ pub fn router() -> Router<AppState> {
         .merge(integrations::router())
         .merge(profile::router())
         .merge(contacts::router())
+        .merge(insights::router())
 }
 
 fn asset(headers: &HeaderMap, body: &'static str, content_type: &'static str) -> Response {

@@ -1,0 +1,870 @@
+//! Insights (issue 10): the facts a booking records, every definition of `GET /api/insights`
+//! on a fixed clock, the bucketing's properties over zones and DST weeks, and the funnel
+//! counted without cookies.
+
+use std::time::Duration;
+
+use novacrm::services::booking::{self, GuestAction};
+use novacrm::services::insights::{
+    Period, Step, Visitors, date_text, local_day, parse_date, summarize, week_of, weekly,
+};
+use novacrm::store::{Actor, BookingFact, Source};
+use proptest::prelude::*;
+use reqwest::Method;
+use scheduling::{BookingStatus, Instant, Weekday, Zone};
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, NowTs, TestApp, no_redirects, spawn_app};
+
+/// Tuesday 2026-11-24, New York: 09:00, 10:00 and 11:00.
+const TUE_9: &str = "2026-11-24T14:00:00Z";
+const TUE_10: &str = "2026-11-24T15:00:00Z";
+const TUE_11: &str = "2026-11-24T16:00:00Z";
+/// Wednesday 2026-11-25 and Friday 2026-11-27, 09:00 New York.
+const WED_9: &str = "2026-11-25T14:00:00Z";
+const FRI_9: &str = "2026-11-27T14:00:00Z";
+
+async fn insights(app: &TestApp, query: &str) -> Value {
+    let answer = app
+        .authed(Method::GET, &format!("/api/insights{query}"), None)
+        .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    answer.body
+}
+
+fn sum(list: &Value) -> i64 {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["count"].as_i64().unwrap())
+        .sum()
+}
+
+async fn patch(app: &TestApp, id: &str, body: Value) -> Value {
+    let answer = app
+        .authed(Method::PATCH, &format!("/api/bookings/{id}"), Some(body))
+        .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    answer.body
+}
+
+fn id(answer: &crate::helpers::Answer) -> String {
+    assert_eq!(answer.status, 201, "{:?}", answer.body);
+    answer.body["id"].as_str().unwrap().to_owned()
+}
+
+async fn bookings_record_their_facts_and_insights_follow_the_definitions(backend: Backend) {
+    let app = spawn_app(backend).await;
+    // Monday 07:00 New York: a guest books Tuesday 09:00 through the public API …
+    let public = id(&app.book(&app.quick_call, TUE_9, "a@example.com").await);
+    // … the host books Tuesday 10:00 with their own token …
+    let own = id(&app
+        .authed(
+            Method::POST,
+            "/api/public/booking/jane/book",
+            Some(
+                json!({"meetingTypeId": app.consultation, "startTime": TUE_10,
+                "timezone": "UTC", "guestName": "Own", "guestEmail": "own@example.com"}),
+            ),
+        )
+        .await);
+    // … and two more guests book Wednesday and Friday.
+    let late = id(&app.book(&app.consultation, WED_9, "c@example.com").await);
+    let early = id(&app.book(&app.consultation, FRI_9, "d@example.com").await);
+    // No outcome before the meeting has begun.
+    let too_soon = app
+        .authed(
+            Method::PATCH,
+            &format!("/api/bookings/{own}"),
+            Some(json!({"status": "COMPLETED"})),
+        )
+        .await;
+    assert_eq!(too_soon.status, 422, "{:?}", too_soon.body);
+
+    // A reschedule moves the same booking: its first start stays.
+    let moved = patch(&app, &public, json!({"startTime": TUE_11})).await;
+    assert_eq!(moved["id"], public.as_str());
+    assert_eq!(moved["source"], "public_api");
+    assert_eq!(moved["firstStartTime"], TUE_9);
+    assert_eq!(moved["startTime"], TUE_11);
+    assert_eq!(moved["rescheduleCount"], 1);
+    let listed = app.authed(Method::GET, "/api/bookings", None).await.body;
+    assert_eq!(listed.as_array().unwrap().len(), 4, "no new booking");
+    let own_row = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["id"] == own.as_str());
+    assert_eq!(own_row.unwrap()["source"], "api");
+
+    // The host cancels Friday's three days ahead: not late.
+    let cancelled = patch(&app, &early, json!({"status": "CANCELLED"})).await;
+    assert_eq!(cancelled["cancelledBy"], "host");
+    assert_eq!(cancelled["lateCancel"], false);
+    // The guest cancels Wednesday's 22 h before it: late (no cut-off, so 24 h).
+    app.set_now("2026-11-24T16:00:00Z");
+    let token = app
+        .store
+        .booking_by_id(&late)
+        .await
+        .unwrap()
+        .unwrap()
+        .guest_token
+        .unwrap();
+    let action = GuestAction::Cancel { reason: None };
+    let by_guest = booking::guest_change(&app.store, &token, action, None, app.clock.now_ts())
+        .await
+        .unwrap();
+    assert_eq!(by_guest.cancelled_by, Some(Actor::Guest));
+    assert!(by_guest.late_cancel);
+
+    // Afterwards one no-show, one held.
+    app.set_now("2026-11-26T12:00:00Z");
+    patch(&app, &public, json!({"status": "NO_SHOW"})).await;
+    patch(&app, &own, json!({"status": "COMPLETED"})).await;
+    // A marked meeting cannot be cancelled afterwards: no-shows are never cancellations.
+    let refused = app
+        .authed(
+            Method::PATCH,
+            &format!("/api/bookings/{public}"),
+            Some(json!({"status": "CANCELLED"})),
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+
+    // Thursday: the last 28 days of New York dates, today included.
+    let body = insights(&app, "").await;
+    assert_eq!(body["from"], "2026-10-30");
+    assert_eq!(body["to"], "2026-11-27");
+    assert_eq!(body["timezone"], "America/New_York");
+    assert_eq!(body["bookings"], json!({"total": 2, "previous": 0}));
+    let days = body["byDay"].as_array().unwrap();
+    assert_eq!(days.len(), 28, "every day, zeros included");
+    assert_eq!(days[24], json!({"date": "2026-11-23", "count": 2}));
+    assert_eq!(sum(&body["byDay"]), 2);
+    assert_eq!(sum(&body["byType"]), 2);
+    assert_eq!(
+        body["conversion"],
+        json!({"visitors": 0, "bookings": 3, "rate": null}),
+        "three public bookings (two later cancelled), no counted visitor"
+    );
+    // Lead times of the public bookings: 26 h (to the first start, not the moved one), 50 h
+    // and 98 h; nearest-rank median and 90th percentile.
+    assert_eq!(
+        body["leadTime"],
+        json!({"medianMinutes": 3000, "p90Minutes": 5880})
+    );
+    assert_eq!(
+        body["noShow"],
+        json!({"noShow": 1, "completed": 1, "awaitingOutcome": 0, "rate": 0.5})
+    );
+    assert_eq!(
+        body["cancellations"],
+        json!({"byGuest": 1, "byHost": 1, "late": 1})
+    );
+    assert_eq!(
+        body["peak"],
+        json!([{"weekday": "tue", "hour": 10, "count": 1},
+               {"weekday": "tue", "hour": 11, "count": 1}])
+    );
+    let funnel: Vec<&str> = body["funnel"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(funnel, ["view", "type", "slot", "submit", "booked"]);
+
+    // The next period sees them as the previous one.
+    let next = insights(&app, "?from=2026-11-27&to=2026-12-25").await;
+    assert_eq!(next["bookings"], json!({"total": 0, "previous": 2}));
+}
+
+async fn periods_are_host_local_days_and_bad_ones_are_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    // 23:30 on Monday in New York is already Tuesday in UTC.
+    app.set_now("2026-11-24T04:30:00Z");
+    id(&app.book(&app.quick_call, WED_9, "late@example.com").await);
+    let body = insights(&app, "?from=2026-11-23&to=2026-11-25").await;
+    assert_eq!(
+        body["byDay"],
+        json!([{"date": "2026-11-23", "count": 1}, {"date": "2026-11-24", "count": 0}])
+    );
+    for (query, field) in [
+        ("?from=yesterday", "from"),
+        ("?to=2026-13-01", "to"),
+        ("?from=2026-11-25&to=2026-11-25", "to"),
+        ("?from=2025-01-01&to=2026-02-02", "to"),
+        ("?from=-9999-01-01&to=2026-01-01", "from"),
+        ("?from=9999-11-01", "from"),
+        ("?to=", "to"),
+    ] {
+        let answer = app
+            .authed(Method::GET, &format!("/api/insights{query}"), None)
+            .await;
+        assert_eq!(answer.status, 422, "{query}: {:?}", answer.body);
+        assert_eq!(answer.content_type, "application/problem+json");
+        assert_eq!(answer.body["errors"][0]["field"], field, "{query}");
+    }
+    // Exactly 13 months is allowed.
+    insights(&app, "?from=2025-01-01&to=2026-02-01").await;
+}
+
+async fn cancelling_after_the_start_is_a_late_cancellation_not_a_no_show(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let booked = id(&app.book(&app.quick_call, TUE_9, "a@example.com").await);
+    app.set_now("2026-11-24T14:20:00Z");
+    let cancelled = patch(&app, &booked, json!({"status": "CANCELLED"})).await;
+    assert_eq!(cancelled["status"], "CANCELLED");
+    assert_eq!(cancelled["lateCancel"], true);
+    let body = insights(&app, "").await;
+    assert_eq!(
+        body["noShow"],
+        json!({"noShow": 0, "completed": 0, "awaitingOutcome": 0, "rate": null})
+    );
+    assert_eq!(
+        body["cancellations"],
+        json!({"byGuest": 0, "byHost": 1, "late": 1})
+    );
+    assert_eq!(
+        body["bookings"]["total"], 0,
+        "a cancelled booking is not counted"
+    );
+    // And a cancelled booking can never be marked a no-show.
+    let marked = app
+        .authed(
+            Method::PATCH,
+            &format!("/api/bookings/{booked}"),
+            Some(json!({"status": "NO_SHOW"})),
+        )
+        .await;
+    assert_eq!(marked.status, 422);
+}
+
+async fn empty_periods_have_no_rates(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let body = insights(&app, "").await;
+    assert_eq!(body["bookings"], json!({"total": 0, "previous": 0}));
+    assert_eq!(body["byDay"].as_array().unwrap().len(), 28);
+    assert_eq!(body["byType"], json!([]));
+    assert_eq!(body["conversion"]["rate"], Value::Null);
+    assert_eq!(
+        body["leadTime"],
+        json!({"medianMinutes": null, "p90Minutes": null})
+    );
+    assert_eq!(body["noShow"]["rate"], Value::Null);
+    assert_eq!(body["peak"], json!([]));
+}
+
+// ---- the funnel ------------------------------------------------------------------------
+
+/// A browser of its own (user agent), optionally logged in as the host (cookie).
+struct Guest<'a> {
+    app: &'a TestApp,
+    agent: &'a str,
+    cookie: Option<String>,
+}
+
+impl Guest<'_> {
+    async fn get(&self, path: &str) -> u16 {
+        let mut request = no_redirects()
+            .get(self.app.url(path))
+            .header("user-agent", self.agent);
+        if let Some(cookie) = &self.cookie {
+            request = request.header("cookie", cookie);
+        }
+        request.send().await.unwrap().status().as_u16()
+    }
+
+    /// Walks every step and books `start`.
+    async fn walk(&self, start: &str, email: &str) {
+        let ty = &self.app.quick_call;
+        assert_eq!(self.get("/book/jane").await, 200);
+        assert_eq!(self.get(&format!("/book/jane/{ty}")).await, 200);
+        let details = format!("/book/jane/{ty}/details?start={start}&tz=UTC");
+        assert_eq!(self.get(&details).await, 200);
+        let form = crate::pages::form(&[
+            ("start", start),
+            ("tz", "UTC"),
+            ("guestName", "Guest"),
+            ("guestEmail", email),
+        ]);
+        let sent = no_redirects()
+            .post(self.app.url(&format!("/book/jane/{ty}/details")))
+            .header("user-agent", self.agent)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(sent.status(), 303, "booked and sent to the booking's page");
+    }
+}
+
+fn funnel_of(body: &Value) -> Vec<i64> {
+    body["funnel"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["visitors"].as_i64().unwrap())
+        .collect()
+}
+
+/// The funnel once the background writer has caught up with `expected` (it writes in order).
+async fn funnel_reaches(app: &TestApp, expected: &[i64]) -> Value {
+    for _ in 0..100 {
+        let body = insights(app, "").await;
+        if funnel_of(&body) == expected {
+            return body;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "the funnel stayed at {:?}, expected {expected:?}",
+        funnel_of(&insights(app, "").await)
+    );
+}
+
+async fn the_funnel_counts_each_visitor_once_a_day_and_never_the_host(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let ann = Guest {
+        app: &app,
+        agent: "Mozilla/5.0 (Ann's browser)",
+        cookie: None,
+    };
+    ann.walk(TUE_9, "ann@example.com").await;
+    funnel_reaches(&app, &[1, 1, 1, 1, 1]).await;
+
+    // Ann again the same day, robots, previews, prefetches and HEAD: nothing more.
+    ann.walk(TUE_10, "ann@example.com").await;
+    for agent in [
+        "Googlebot/2.1",
+        "Slackbot-LinkExpanding 1.0",
+        "facebookexternalhit/1.1",
+        "WhatsApp/2.23",
+        "",
+    ] {
+        let robot = Guest {
+            app: &app,
+            agent,
+            cookie: None,
+        };
+        robot.get("/book/jane").await;
+    }
+    let prefetch = no_redirects()
+        .get(app.url("/book/jane"))
+        .header("user-agent", "Mozilla/5.0 (Prefetcher)")
+        .header("sec-purpose", "prefetch")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(prefetch.status(), 200);
+    let head = no_redirects()
+        .head(app.url("/book/jane"))
+        .header("user-agent", "Mozilla/5.0 (Head)")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 200);
+
+    // The host, logged in, looks at their own page.
+    let host = Guest {
+        app: &app,
+        agent: "Mozilla/5.0 (Jane's browser)",
+        cookie: Some(login_cookie(&app).await),
+    };
+    host.get("/book/jane").await;
+
+    // A new visitor who only looks: written after everything above, in order.
+    let bob = Guest {
+        app: &app,
+        agent: "Mozilla/5.0 (Bob's browser)",
+        cookie: None,
+    };
+    bob.get("/book/jane").await;
+    let body = funnel_reaches(&app, &[2, 1, 1, 1, 1]).await;
+    assert_eq!(
+        body["conversion"],
+        json!({"visitors": 2, "bookings": 2, "rate": 1.0}),
+        "two page bookings over two visitors"
+    );
+    let listed = app.authed(Method::GET, "/api/bookings", None).await.body;
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|b| b["source"] == "public_page")
+    );
+
+    // Switched off, nobody is counted; the next day counts Ann afresh.
+    let off = app
+        .authed(
+            Method::PATCH,
+            "/api/profile",
+            Some(json!({"pageAnalytics": false})),
+        )
+        .await;
+    assert_eq!(off.status, 200, "{:?}", off.body);
+    assert_eq!(off.body["pageAnalytics"], false);
+    Guest {
+        app: &app,
+        agent: "Mozilla/5.0 (Carol's browser)",
+        cookie: None,
+    }
+    .get("/book/jane")
+    .await;
+    // Another host's page, counted after Carol's visit was dropped (the writer keeps order).
+    let now = app.clock.now_ts();
+    let bob = novacrm::services::host::create_host(
+        &app.store,
+        "bob",
+        "Bob",
+        "bob@example.com",
+        "bob-password-123",
+        None,
+        now,
+    )
+    .await
+    .unwrap();
+    Guest {
+        app: &app,
+        agent: "Mozilla/5.0 (Carol's browser)",
+        cookie: None,
+    }
+    .get("/book/bob")
+    .await;
+    for _ in 0..100 {
+        let seen = app
+            .store
+            .visitors(&bob.id, "2026-11-23", "2026-11-24")
+            .await
+            .unwrap();
+        if !seen.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    funnel_reaches(&app, &[2, 1, 1, 1, 1]).await;
+    let on = app
+        .authed(
+            Method::PATCH,
+            "/api/profile",
+            Some(json!({"pageAnalytics": true, "weekStart": "sun"})),
+        )
+        .await;
+    assert_eq!(on.body["weekStart"], "sun");
+    app.set_now("2026-11-24T12:00:00Z");
+    ann.get("/book/jane").await;
+    funnel_reaches(&app, &[3, 1, 1, 1, 1]).await;
+    let days = insights(&app, "?from=2026-11-23&to=2026-11-25").await;
+    assert_eq!(days["conversion"]["visitors"], 3, "Ann on two days, Bob");
+}
+
+// ---- exports -------------------------------------------------------------------------
+
+async fn download(app: &TestApp, path: &str) -> String {
+    let response = app
+        .client
+        .get(app.url(path))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let headers = response.headers();
+    assert_eq!(
+        headers["content-type"],
+        "text/csv; charset=utf-8; header=present"
+    );
+    assert!(
+        headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment; filename=")
+    );
+    response.text().await.unwrap()
+}
+
+async fn exports_are_rfc_4180_with_local_columns_and_no_formulas(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let booked = app
+        .post_booking(json!({
+            "meetingTypeId": app.quick_call, "startTime": TUE_9, "timezone": "Europe/Berlin",
+            "guestName": "=HYPERLINK(\"http://evil.example\")", "guestEmail": "eve@example.com",
+            "guestCompany": "+1 Corp", "meetingNotes": "@SUM(A1)\n-2, said \"Eve\"",
+        }))
+        .await;
+    let id = id(&booked);
+    let text = download(&app, "/api/exports/bookings.csv").await;
+    let expected = format!(
+        "id,status,source,meeting_type,guest_name,guest_email,guest_phone,guest_company,\
+         guest_timezone,start_utc,end_utc,start_local_date,start_local_time,created_utc,\
+         created_local_date,created_local_time,first_start_utc,reschedule_count,cancelled_utc,\
+         cancelled_by,late_cancel,cancel_reason,meeting_notes,host_timezone\r\n\
+         {id},CONFIRMED,public_api,Quick Call,\"'=HYPERLINK(\"\"http://evil.example\"\")\",\
+         eve@example.com,,'+1 Corp,Europe/Berlin,2026-11-24T14:00:00Z,2026-11-24T14:15:00Z,\
+         2026-11-24,09:00,2026-11-23T12:00:00Z,2026-11-23,07:00,2026-11-24T14:00:00Z,0,,,false,,\
+         \"'@SUM(A1)\n-2, said \"\"Eve\"\"\",America/New_York\r\n"
+    );
+    assert_eq!(text, expected);
+
+    let daily = download(&app, "/api/exports/daily.csv?from=2026-11-23&to=2026-11-25").await;
+    assert_eq!(
+        daily,
+        "date,weekday,bookings,view,type,slot,submit,booked\r\n\
+         2026-11-23,mon,1,0,0,0,0,0\r\n2026-11-24,tue,0,0,0,0,0,0\r\n"
+    );
+    let bad = app
+        .authed(Method::GET, "/api/exports/daily.csv?from=soon", None)
+        .await;
+    assert_eq!(bad.status, 422);
+}
+
+/// Copies the host's one booking `n` times, a minute apart (straight in SQL, both engines).
+async fn copy_booking(app: &TestApp, n: i64) {
+    sqlx::query(
+        "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < $1) \
+         INSERT INTO booking (booking_id, app_user_id, meeting_type_id, contact_id, guest_name, \
+         guest_email, start_time, end_time, timezone, answers, status, created_at, updated_at, \
+         source, first_start_at) SELECT b.booking_id || '-' || CAST(k.i AS TEXT), b.app_user_id, \
+         b.meeting_type_id, b.contact_id, b.guest_name, b.guest_email, b.start_time + k.i * 60000, \
+         b.end_time + k.i * 60000, b.timezone, b.answers, b.status, b.created_at, b.updated_at, \
+         b.source, b.first_start_at FROM booking b, k",
+    )
+    .bind(n)
+    .execute(app.store.pool())
+    .await
+    .unwrap();
+}
+
+async fn the_bookings_export_streams_page_after_page(backend: Backend) {
+    let app = spawn_app(backend).await;
+    id(&app.book(&app.quick_call, TUE_9, "a@example.com").await);
+    let pages = novacrm::services::exports::PAGE;
+    copy_booking(&app, 2 * pages).await;
+    let text = download(&app, "/api/exports/bookings.csv").await;
+    let lines: Vec<&str> = text.split_terminator("\r\n").collect();
+    assert_eq!(
+        lines.len() as i64,
+        1 + 1 + 2 * pages,
+        "the header and every booking once"
+    );
+    let starts: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l.split(',').nth(9).unwrap())
+        .collect();
+    assert!(
+        starts.windows(2).all(|w| w[0] <= w[1]),
+        "oldest start first"
+    );
+    assert_eq!(starts[0], TUE_9);
+}
+
+// ---- the dashboard page ------------------------------------------------------------------
+
+async fn login_cookie(app: &TestApp) -> String {
+    let login = app
+        .client
+        .post(app.url("/api/session"))
+        .json(&json!({"username": "jane", "password": "demo-password-jane"}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = login.headers()["set-cookie"].to_str().unwrap();
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+async fn dashboard(app: &TestApp, query: &str) -> String {
+    dashboard_as(app, &login_cookie(app).await, query).await
+}
+
+async fn dashboard_as(app: &TestApp, cookie: &str, query: &str) -> String {
+    let page = no_redirects()
+        .get(app.url(&format!("/dashboard/insights{query}")))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    page.text().await.unwrap()
+}
+
+async fn the_insights_page_draws_accessible_charts_without_script(backend: Backend) {
+    let app = spawn_app(backend).await;
+    // Monday of last week: one booking; this Monday: two.
+    app.set_now("2026-11-16T15:00:00Z");
+    id(&app
+        .book(&app.quick_call, "2026-11-18T14:00:00Z", "old@example.com")
+        .await);
+    app.set_now(crate::helpers::NOW);
+    id(&app.book(&app.quick_call, TUE_9, "a@example.com").await);
+    id(&app.book(&app.consultation, WED_9, "b@example.com").await);
+
+    let page = dashboard(&app, "").await;
+    assert!(
+        !page.contains("<script>") && !page.contains("<script type"),
+        "no inline script"
+    );
+    assert!(
+        page.contains("<a href=\"/dashboard/insights\">Insights</a>"),
+        "in the nav"
+    );
+    assert!(page.contains("This week&#39;s bookings") || page.contains("This week's bookings"));
+    assert!(page.contains("<p class=\"big\">2</p>"));
+    assert!(
+        page.contains("+100%") && page.contains("trend up"),
+        "two against one"
+    );
+    // Five charts, each an image with a title, a description and a table.
+    assert_eq!(page.matches("role=\"img\"").count(), 5);
+    assert_eq!(page.matches("<desc id=").count(), 5);
+    assert_eq!(page.matches("<details>").count(), 5);
+    // Every day of the 28 is a bar with its own title, zero days as hairlines.
+    assert!(page.contains("<title>Monday, November 23: 2 bookings</title>"));
+    assert!(
+        !page.contains("November 24:"),
+        "tomorrow is not in the period"
+    );
+    assert!(page.contains("<title>Sunday, November 22: 0 bookings</title>"));
+    assert!(page.contains("<title>Monday, November 16: 1 booking</title>"));
+    let bars = page
+        .split("id=\"days-desc\"")
+        .nth(1)
+        .unwrap()
+        .split("</svg>")
+        .next()
+        .unwrap();
+    assert_eq!(bars.matches("<rect").count(), 28);
+    assert_eq!(bars.matches("<title>").count(), 28);
+    // The heatmap has a cell per weekday and hour; the funnel a bar per step.
+    assert!(page.contains("Wednesday 9:00 AM–10:00 AM: 1 meeting"));
+    assert!(page.contains("Viewed your page: 0 visitors"));
+    assert!(page.contains("href=\"/api/exports/bookings.csv\""));
+    assert!(page.contains("/api/exports/daily.csv?from=2026-10-27&#38;to=2026-11-24"));
+
+    // Weeks that begin on Sunday put Sunday first in the heatmap and the week card.
+    app.authed(
+        Method::PATCH,
+        "/api/profile",
+        Some(json!({"weekStart": "sun"})),
+    )
+    .await;
+    let sunday = dashboard(&app, "?from=2026-11-01&to=2026-11-30").await;
+    let heat = sunday.split("id=\"peak-desc\"").nth(1).unwrap();
+    assert!(heat.find(">Sun<").unwrap() < heat.find(">Mon<").unwrap());
+    assert!(
+        sunday.contains("<title>Monday, November 30: 0 bookings</title>"),
+        "to is the last day shown"
+    );
+    // The settings form: CSRF-checked, then saved.
+    let cookie = login_cookie(&app).await;
+    let form = dashboard_as(&app, &cookie, "").await;
+    let csrf = form
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(form.contains("<option value=\"sun\" selected>"));
+    let save = |csrf: String| {
+        no_redirects()
+            .post(app.url("/dashboard/insights/settings"))
+            .header("cookie", cookie.clone())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("csrf={csrf}&weekStart=tue"))
+            .send()
+    };
+    assert_eq!(save("forged".into()).await.unwrap().status(), 403);
+    let saved = save(csrf).await.unwrap();
+    assert_eq!(saved.status(), 303);
+    let profile = app.authed(Method::GET, "/api/profile", None).await.body;
+    assert_eq!(profile["weekStart"], "tue");
+    assert_eq!(profile["pageAnalytics"], false, "the box was not ticked");
+    // A period the service refuses is said, and the default shown.
+    let bad = dashboard(&app, "?from=2020-01-01&to=2026-11-30").await;
+    assert!(bad.contains("role=\"alert\"") && bad.contains("13 months"));
+}
+
+#[test]
+fn cells_that_look_like_formulas_are_defused() {
+    use novacrm::services::exports::cell;
+    for (typed, written) in [
+        ("=1+1", "'=1+1"),
+        ("+49 30 1234", "'+49 30 1234"),
+        ("-2", "'-2"),
+        ("@cmd", "'@cmd"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("Ann = Bob", "Ann = Bob"),
+        ("", ""),
+    ] {
+        assert_eq!(cell(typed), written);
+    }
+}
+
+crate::on_both_backends!(
+    exports_are_rfc_4180_with_local_columns_and_no_formulas,
+    the_bookings_export_streams_page_after_page,
+    the_insights_page_draws_accessible_charts_without_script,
+    bookings_record_their_facts_and_insights_follow_the_definitions,
+    periods_are_host_local_days_and_bad_ones_are_refused,
+    cancelling_after_the_start_is_a_late_cancellation_not_a_no_show,
+    empty_periods_have_no_rates,
+    the_funnel_counts_each_visitor_once_a_day_and_never_the_host,
+);
+
+// ---- properties of the bucketing ---------------------------------------------------------
+
+const ZONES: &[&str] = &[
+    "America/New_York",
+    "Europe/Berlin",
+    "Australia/Sydney",
+    "Australia/Lord_Howe",
+    "America/Havana",
+    "Asia/Kathmandu",
+    "Pacific/Chatham",
+    "America/Santiago",
+    "UTC",
+];
+
+/// The local date and hour of `at` as jiff says, independently of the code under test.
+fn jiff_local(at: Instant, zone: &Zone) -> (String, i8, jiff::civil::Weekday) {
+    let dt = zone.time_zone().to_datetime(at.to_timestamp());
+    (dt.date().to_string(), dt.hour(), dt.weekday())
+}
+
+fn fact(created: i64, start: i64, status: usize, ty: usize) -> BookingFact {
+    let status = BookingStatus::ALL[status];
+    BookingFact {
+        meeting_type_id: format!("type-{ty}"),
+        status,
+        source: if ty == 0 {
+            Source::PublicPage
+        } else {
+            Source::Api
+        },
+        created_at: Instant::from_millis(created),
+        start: Instant::from_millis(start),
+        end: Instant::from_millis(start + 1_800_000),
+        first_start: Instant::from_millis(start),
+        cancelled_at: (status == BookingStatus::Cancelled).then(|| Instant::from_millis(start)),
+        cancelled_by: None,
+        late_cancel: false,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Around DST changes of 2026 (March, April, October, November), every booking lands in
+    /// exactly one day, hour and week, the one jiff names; cards equal chart totals.
+    #[test]
+    fn every_booking_lands_in_exactly_one_bucket(
+        zone in 0..ZONES.len(),
+        month in prop::sample::select(vec![3_u32, 4, 9, 10, 11]),
+        first_day in 1_u32..20,
+        days in 1_i32..40,
+        first_weekday in 0_u32..7,
+        bookings in prop::collection::vec((0_i64..50 * 86_400, 0_i64..50 * 86_400, 0_usize..4, 0_usize..3), 0..60),
+    ) {
+        let zone = Zone::parse(ZONES[zone]).unwrap();
+        let from = parse_date(&format!("2026-{month:02}-{first_day:02}")).unwrap();
+        let period = Period { from, to: from + days };
+        // Instants from two days before the period to well after it.
+        let base = zone.start_of_day(from - 2).as_millis();
+        let facts: Vec<BookingFact> = bookings
+            .iter()
+            .map(|&(c, s, status, ty)| fact(base + c * 1000, base + s * 1000, status, ty))
+            .collect();
+        let types = vec![("type-0".to_owned(), "Zero".to_owned())];
+        let now = Instant::from_millis(base + 60 * 86_400_000);
+        let s = summarize(&facts, &[], &types, period, &zone, now);
+
+        let in_period = |at: Instant| {
+            let (date, _, _) = jiff_local(at, &zone);
+            let day = parse_date(&date).unwrap();
+            period.contains(day).then_some(day)
+        };
+        let mut expected = vec![0_i64; days as usize];
+        let mut starts = 0;
+        for f in facts.iter().filter(|f| f.status != BookingStatus::Cancelled) {
+            if let Some(day) = in_period(f.created_at) {
+                expected[(day - from) as usize] += 1;
+            }
+            if in_period(f.start).is_some() {
+                starts += 1;
+                let (_, hour, weekday) = jiff_local(f.start, &zone);
+                let key = Weekday::from_index(weekday.to_monday_zero_offset() as u32);
+                prop_assert!(s.peak.iter().any(|&(d, h, _)| d == key && i16::from(h) == i16::from(hour)));
+            }
+        }
+        let by_day: Vec<i64> = s.by_day.iter().map(|&(_, n)| n).collect();
+        prop_assert_eq!(&by_day, &expected);
+        prop_assert_eq!(s.by_day.len(), days as usize);
+        prop_assert_eq!(s.total, expected.iter().sum::<i64>());
+        prop_assert_eq!(s.by_type.iter().map(|t| t.count).sum::<i64>(), s.total);
+        prop_assert_eq!(s.peak.iter().map(|p| p.2).sum::<i64>(), starts);
+        let first = Weekday::from_index(first_weekday);
+        let weeks = weekly(&s.by_day, first);
+        prop_assert_eq!(weeks.iter().map(|w| w.1).sum::<i64>(), s.total);
+        for (i, &(week, _)) in weeks.iter().enumerate() {
+            prop_assert_eq!(week_of(week, first), week);
+            if i > 0 {
+                prop_assert_eq!(week - weeks[i - 1].0, 7);
+            }
+        }
+        for &(day, _) in &s.by_day {
+            prop_assert_eq!(parse_date(&date_text(day)), Some(day));
+        }
+    }
+
+    /// The previous period is the same number of days, right before.
+    #[test]
+    fn the_previous_period_touches_the_current_one(from in -20_000_i32..40_000, days in 1_i32..400) {
+        let period = Period { from, to: from + days };
+        let previous = period.previous();
+        prop_assert_eq!(previous.to, period.from);
+        prop_assert_eq!(previous.days(), period.days());
+    }
+}
+
+#[test]
+fn visitors_count_only_inside_their_period() {
+    let zone = Zone::parse("Europe/Berlin").unwrap();
+    let from = parse_date("2026-03-28").unwrap();
+    let period = Period { from, to: from + 2 };
+    let visits = [
+        Visitors {
+            day: from - 1,
+            step: Step::View,
+            visitors: 5,
+        },
+        Visitors {
+            day: from,
+            step: Step::View,
+            visitors: 2,
+        },
+        Visitors {
+            day: from + 1,
+            step: Step::View,
+            visitors: 3,
+        },
+        Visitors {
+            day: from + 1,
+            step: Step::Booked,
+            visitors: 1,
+        },
+    ];
+    let now = Instant::from_millis(0);
+    let s = summarize(&[], &visits, &[], period, &zone, now);
+    assert_eq!(s.visitors, 5);
+    assert_eq!(s.funnel[Step::Booked as usize], (Step::Booked, 1));
+    assert_eq!(s.conversion, Some(0.0));
+    // 2026-03-29 02:30 Berlin does not exist; the day still starts at its midnight.
+    let sunday = zone.start_of_day(from + 1);
+    assert_eq!(local_day(sunday, &zone), from + 1);
+    assert_eq!(date_text(local_day(sunday, &zone)), "2026-03-29");
+}
