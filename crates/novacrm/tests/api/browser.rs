@@ -58,6 +58,8 @@ async fn browser(webdriver: &str, width: u32, height: u32, javascript: bool) -> 
         "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-dev-shm-usage", "--disable-quic", "--no-first-run", "--disable-component-update",
                  "--disable-sync", "--lang=en-US", format!("--window-size={width},{height}"),
+                 // A person's browser, not "HeadlessChrome" (which the funnel leaves out as a bot).
+                 "--user-agent=Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
                  format!("--user-data-dir={}", profile.display())],
     });
     if !javascript {
@@ -204,8 +206,11 @@ async fn guests_book_in_a_real_browser_and_hosts_see_it() {
     let text = book_through_pages(&phone, &app, "Ann Mobile", "ann@example.com", "mobile").await;
     assert!(text.contains("Thanks, see you soon!"), "{text}");
     assert!(text.contains("Europe/Berlin") && text.contains("America/New_York"));
+    // The funnel: that walk moved each step by exactly one; a second visit today moves none.
+    crate::insights::funnel_reaches(&app, &[1, 1, 1, 1, 1]).await;
     phone.goto(&app.url("/book/jane")).await.unwrap();
     assert_accessible(&phone, &axe, "meeting types").await;
+    crate::insights::funnel_reaches(&app, &[1, 1, 1, 1, 1]).await;
     phone
         .goto(&app.url(&format!("/book/jane/{}", app.consultation)))
         .await
@@ -582,6 +587,13 @@ async fn guests_book_in_a_real_browser_and_hosts_see_it() {
     shot(&host, "host-5b-contact").await;
     assert_accessible(&host, &axe, "contact").await;
 
+    // Insights: the charts and their tables, accessible.
+    host.goto(&app.url("/dashboard/insights")).await.unwrap();
+    let insights = body_text(&host).await;
+    assert!(insights.contains("This week"), "{insights}");
+    shot(&host, "host-5d-insights").await;
+    assert_accessible(&host, &axe, "insights").await;
+
     // The profile: a photo, a welcome line and a colour, seen on the booking page.
     host.goto(&app.url("/dashboard/profile")).await.unwrap();
     assert_accessible(&host, &axe, "profile").await;
@@ -794,6 +806,7 @@ async fn guests_book_in_a_real_browser_and_hosts_see_it() {
         "/dashboard/contacts".to_owned(),
         "/dashboard/profile".to_owned(),
         "/dashboard/integrations".to_owned(),
+        "/dashboard/insights".to_owned(),
     ];
     for (width, height) in [(320, 640), (375, 812), (1280, 800)] {
         narrow.set_window_size(width, height).await.unwrap();

@@ -311,7 +311,7 @@ fn funnel_of(body: &Value) -> Vec<i64> {
 }
 
 /// The funnel once the background writer has caught up with `expected` (it writes in order).
-async fn funnel_reaches(app: &TestApp, expected: &[i64]) -> Value {
+pub async fn funnel_reaches(app: &TestApp, expected: &[i64]) -> Value {
     for _ in 0..100 {
         let body = insights(app, "").await;
         if funnel_of(&body) == expected {
