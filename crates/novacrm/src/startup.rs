@@ -78,6 +78,7 @@ impl Application {
         .map_err(|e| anyhow::anyhow!("cannot load the CAPTCHA secret: {e}"))?;
         let state = AppState {
             funnel: crate::services::funnel::Funnel::start(store.clone()),
+            insights: Arc::default(),
             store,
             cache: Arc::new(SlotCache::default()),
             pages: Arc::new(crate::web::pages::guest::PageCache::default()),

@@ -187,6 +187,7 @@ async fn next_page(mut c: Cursor) -> Result<Option<(Bytes, Cursor)>> {
 /// cancelled) and the funnel's daily-unique visitors per step.
 pub async fn daily_csv(
     store: &Store,
+    cache: &insights::FactsCache,
     host: &Host,
     from: Option<&str>,
     to: Option<&str>,
@@ -194,7 +195,7 @@ pub async fn daily_csv(
 ) -> Result<Bytes> {
     let (zone, today) = insights::host_today(store, host, now).await?;
     let period = Period::read(from, to, today)?;
-    let report = insights::report(store, host, &zone, period, now).await?;
+    let report = insights::report(store, cache, host, &zone, period, now).await?;
     let s = &report.current;
     let mut out = writer();
     let mut header = vec!["date", "weekday", "bookings"];

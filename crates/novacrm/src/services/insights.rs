@@ -25,12 +25,14 @@
 //! property-tested on its own; this module must not read the clock or the database there.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use scheduling::civil::{civil_from_days, days_from_civil, days_in_month, weekday};
 use scheduling::{BookingStatus, FieldError, Instant, Weekday, Zone};
 use serde_json::{Value, json};
 
+use super::cache::{Cache, Weight};
 use super::{Result, ServiceError};
 use crate::store::{Actor, BookingFact, Host, Store};
 
@@ -422,6 +424,7 @@ pub async fn host_today(store: &Store, host: &Host, now: Timestamp) -> Result<(Z
 /// `GET /api/insights?from=&to=`: the period read from host-local dates (422 when bad).
 pub async fn insights(
     store: &Store,
+    cache: &FactsCache,
     host: &Host,
     from: Option<&str>,
     to: Option<&str>,
@@ -429,12 +432,59 @@ pub async fn insights(
 ) -> Result<Report> {
     let (zone, today) = host_today(store, host, now).await?;
     let period = Period::read(from, to, today).map_err(ServiceError::from)?;
-    report(store, host, &zone, period, now).await
+    report(store, cache, host, &zone, period, now).await
+}
+
+/// Booking facts read for a range, kept by (host, booking version, range): every change to a
+/// host's bookings bumps the version, so an entry is never stale; a dashboard reloaded, the
+/// API polled or an export made after a look at the page read no row again.
+#[derive(Debug)]
+pub struct FactsCache(Cache<(String, i64, i64, i64), Arc<Facts>>);
+
+impl Default for FactsCache {
+    fn default() -> Self {
+        Self(Cache::new(64 * 1024 * 1024))
+    }
+}
+
+/// The facts of a range, weighed for the cache's budget.
+#[derive(Debug)]
+pub struct Facts(Vec<BookingFact>);
+
+impl Weight for Facts {
+    fn weight(&self) -> usize {
+        // The struct and its meeting type id (a 36-byte UUID) on the heap.
+        self.0.len() * (std::mem::size_of::<BookingFact>() + 36)
+    }
+}
+
+impl FactsCache {
+    async fn facts(
+        &self,
+        store: &Store,
+        host: &Host,
+        from: Instant,
+        to: Instant,
+    ) -> Result<Arc<Facts>> {
+        let key = (
+            host.id.clone(),
+            host.booking_version,
+            from.as_millis(),
+            to.as_millis(),
+        );
+        if let Some(found) = self.0.get(&key) {
+            return Ok(found);
+        }
+        let facts = Arc::new(Facts(store.booking_facts(&host.id, from, to).await?));
+        self.0.put(key, facts.clone());
+        Ok(facts)
+    }
 }
 
 /// The numbers of `period` and of the one before it.
 pub async fn report(
     store: &Store,
+    cache: &FactsCache,
     host: &Host,
     zone: &Zone,
     period: Period,
@@ -444,7 +494,8 @@ pub async fn report(
     // A day's padding either side: a zone may (rarely) step back over midnight.
     let from = zone.start_of_day(previous.from - 1);
     let to = zone.start_of_day(period.to + 1);
-    let facts = store.booking_facts(&host.id, from, to).await?;
+    let facts = cache.facts(store, host, from, to).await?;
+    let facts = &facts.0;
     let visits = store
         .visitors(&host.id, &date_text(previous.from), &date_text(period.to))
         .await?
@@ -466,8 +517,8 @@ pub async fn report(
     let now = Instant::floor(now);
     Ok(Report {
         timezone: zone.name().to_owned(),
-        current: summarize(&facts, &visits, &types, period, zone, now),
-        previous: summarize(&facts, &visits, &types, previous, zone, now),
+        current: summarize(facts, &visits, &types, period, zone, now),
+        previous: summarize(facts, &visits, &types, previous, zone, now),
     })
 }
 
@@ -508,6 +559,7 @@ impl Overview {
 /// the page shows).
 pub async fn overview(
     store: &Store,
+    cache: &FactsCache,
     host: &Host,
     period: Option<(&str, &str)>,
     now: Timestamp,
@@ -517,12 +569,12 @@ pub async fn overview(
         Some((from, to)) => Period::read(Some(from), Some(to), today)?,
         None => Period::ending(today, DEFAULT_DAYS),
     };
-    let numbers = report(store, host, &zone, period, now).await?;
+    let numbers = report(store, cache, host, &zone, period, now).await?;
     let weeks = Period {
         from: week_of(today, host.week_start) - 7 * 7,
         to: today + 1,
     };
-    let weeks = report(store, host, &zone, weeks, now).await?.current;
+    let weeks = report(store, cache, host, &zone, weeks, now).await?.current;
     Ok(Overview {
         report: numbers,
         weeks,

@@ -477,6 +477,7 @@ async fn get_insights(
 ) -> Result<Json<Value>> {
     let report = insights::insights(
         &state.store,
+        &state.insights,
         &host,
         query.get("from").map(String::as_str),
         query.get("to").map(String::as_str),
@@ -523,6 +524,7 @@ async fn export_daily(
 ) -> Result<Response> {
     let body = exports::daily_csv(
         &state.store,
+        &state.insights,
         &host,
         query.get("from").map(String::as_str),
         query.get("to").map(String::as_str),

@@ -40,6 +40,8 @@ pub struct AppState {
     pub sealer: Arc<crate::services::sealed::Sealer>,
     /// Counts booking-page visitors for the insights' funnel, in the background.
     pub funnel: crate::services::funnel::Funnel,
+    /// Booking facts behind the insights, by host, booking version and range.
+    pub insights: Arc<crate::services::insights::FactsCache>,
 }
 
 /// What the edge of the service checks and adds on every request, in one layer: rate limits

@@ -705,7 +705,29 @@ fn cells_that_look_like_formulas_are_defused() {
     }
 }
 
+/// Insights read their facts from a cache keyed by the host's booking version: every change
+/// shows on the next read, never an old answer.
+async fn cached_insights_follow_every_change(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let total = |body: &Value| body["bookings"]["total"].as_i64().unwrap();
+    assert_eq!(total(&insights(&app, "").await), 0);
+    assert_eq!(total(&insights(&app, "").await), 0, "served again");
+    let booked = app.book(&app.consultation, TUE_9, "a@example.com").await;
+    assert_eq!(total(&insights(&app, "").await), 1);
+    let id = booked.body["id"].as_str().unwrap();
+    app.authed(
+        Method::PATCH,
+        &format!("/api/bookings/{id}"),
+        Some(json!({"status": "CANCELLED"})),
+    )
+    .await;
+    let body = insights(&app, "").await;
+    assert_eq!(total(&body), 0, "a cancelled booking leaves the total");
+    assert_eq!(body["cancellations"]["byHost"], 1);
+}
+
 crate::on_both_backends!(
+    cached_insights_follow_every_change,
     exports_are_rfc_4180_with_local_columns_and_no_formulas,
     the_bookings_export_streams_page_after_page,
     the_insights_page_draws_accessible_charts_without_script,

@@ -447,17 +447,18 @@ async fn insights_page(
         .map(|d| date_text(d + 1));
     let asked = query.from.as_deref().zip(to.as_deref());
     let now = state.clock.now();
-    let (overview, error) = match insights::overview(&state.store, &s.host, asked, now).await {
-        Ok(o) => (o, None),
-        Err(ServiceError::Invalid(errors)) => {
-            let message = errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>();
-            match insights::overview(&state.store, &s.host, None, now).await {
-                Ok(o) => (o, Some(message.join("; "))),
-                Err(e) => return failed(&e),
+    let (overview, error) =
+        match insights::overview(&state.store, &state.insights, &s.host, asked, now).await {
+            Ok(o) => (o, None),
+            Err(ServiceError::Invalid(errors)) => {
+                let message = errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>();
+                match insights::overview(&state.store, &state.insights, &s.host, None, now).await {
+                    Ok(o) => (o, Some(message.join("; "))),
+                    Err(e) => return failed(&e),
+                }
             }
-        }
-        Err(e) => return failed(&e),
-    };
+            Err(e) => return failed(&e),
+        };
     let locale = Locale::from_headers(&headers);
     let mut page = render(&overview, locale, s.csrf, error);
     page.page_analytics = s.host.page_analytics;
