@@ -307,7 +307,10 @@ pub async fn update_profile(store: &Store, host: &Host, patch: &Value) -> Result
     let obj = Obj::new(patch, "")?;
     let mut next = host.clone();
     let mut errors = Vec::new();
-    if obj.has("name")
+    // `null` leaves a field as it is (as everywhere in the API), except `brandColor`, where
+    // it asks for the default colour.
+    let given = |key: &str| obj.has(key) && !patch[key].is_null();
+    if given("name")
         && let Some(name) = gather(&mut errors, validate::single_line(&obj, "name", 200))
     {
         match name {
@@ -315,7 +318,7 @@ pub async fn update_profile(store: &Store, host: &Host, patch: &Value) -> Result
             None => errors.push(FieldError::new("name", "is required")),
         }
     }
-    if obj.has("welcome")
+    if given("welcome")
         && let Some(welcome) = gather(&mut errors, validate::optional_text(&obj, "welcome", 300))
     {
         next.welcome = welcome.unwrap_or_default();
@@ -332,7 +335,7 @@ pub async fn update_profile(store: &Store, host: &Host, patch: &Value) -> Result
             next.brand_color = color.unwrap_or_default();
         }
     }
-    if obj.has("embedOrigins") {
+    if given("embedOrigins") {
         let values = obj.array("embedOrigins").and_then(|list| {
             list.map_or(&[][..], Vec::as_slice)
                 .iter()
@@ -354,7 +357,7 @@ pub async fn update_profile(store: &Store, host: &Host, patch: &Value) -> Result
     if let Some(day) = gather(&mut errors, week_start).flatten() {
         next.week_start = day;
     }
-    if obj.has("linkShared") {
+    if given("linkShared") {
         match patch["linkShared"].as_bool() {
             Some(shared) => next.onboarding.shared = shared,
             None => errors.push(FieldError::new("linkShared", "must be true or false")),
