@@ -14,7 +14,7 @@
 //! writes new ones in batches; the database's unique key keeps counts exact across
 //! processes. A visitor crossing the host's midnight counts on both days.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 
 use axum::http::{HeaderMap, header};
@@ -24,7 +24,7 @@ use tokio::sync::mpsc;
 
 use super::host::{hex, token_hash};
 use super::insights::{Step, date_text, local_day};
-use crate::store::Store;
+use crate::store::{Store, VisitedHost};
 
 /// Visits waiting to be written; past this, new ones are dropped rather than waited for.
 const QUEUE: usize = 4096;
@@ -185,8 +185,10 @@ async fn write_visits(store: Store, mut rx: mpsc::Receiver<Seen>) {
         }
         let at = batch.last().map_or(Instant::from_millis(0), |s| s.at);
         let mut rows = Vec::new();
+        // Each host read once a batch (a switch of page analytics counts from the next).
+        let mut hosts = HashMap::new();
         for seen in batch {
-            match visit_row(&store, &mut memory, seen).await {
+            match visit_row(&store, &mut memory, &mut hosts, seen).await {
                 Ok(Some(row)) => rows.push(row),
                 Ok(None) => {}
                 Err(e) => tracing::warn!(error = %e, "a funnel visit was not counted"),
@@ -204,9 +206,14 @@ async fn write_visits(store: Store, mut rx: mpsc::Receiver<Seen>) {
 async fn visit_row(
     store: &Store,
     memory: &mut Memory,
+    hosts: &mut HashMap<String, Option<VisitedHost>>,
     seen: Seen,
 ) -> crate::store::Result<Option<(String, String, String, &'static str)>> {
-    let Some(host) = store.visited_host(&seen.username).await? else {
+    if !hosts.contains_key(&seen.username) {
+        let found = store.visited_host(&seen.username).await?;
+        hosts.insert(seen.username.clone(), found);
+    }
+    let Some(host) = hosts.get(&seen.username).cloned().flatten() else {
         return Ok(None);
     };
     if !host.page_analytics {
