@@ -640,6 +640,17 @@ async fn the_insights_page_draws_accessible_charts_without_script(backend: Backe
     // The heatmap has a cell per weekday and hour; the funnel a bar per step.
     assert!(page.contains("Wednesday 9:00 AM–10:00 AM: 1 meeting"));
     assert!(page.contains("Viewed your page: 0 visitors"));
+    // The bookings-by-day chart as drawn, against its snapshot (`UPDATE_SNAPSHOTS=1` rewrites it).
+    let at = page
+        .find("<svg role=\"img\" aria-labelledby=\"days-title")
+        .unwrap();
+    let svg = &page[at..at + page[at..].find("</svg>").unwrap() + 6];
+    let snapshot =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/api/snapshots/days.svg");
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&snapshot, svg).unwrap();
+    }
+    assert_eq!(svg, std::fs::read_to_string(&snapshot).unwrap().trim_end());
     assert!(page.contains("href=\"/api/exports/bookings.csv\""));
     assert!(page.contains("/api/exports/daily.csv?from=2026-10-27&#38;to=2026-11-24"));
 
