@@ -38,10 +38,7 @@ struct ListPage<'a> {
 }
 
 async fn list(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let s = match session(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let s = or_return!(session(&state, &headers).await);
     let contacts = state
         .store
         .contacts(&s.host.id)
@@ -95,17 +92,11 @@ async fn detail(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let s = match session(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let s = or_return!(session(&state, &headers).await);
     let Ok(Some(contact)) = state.store.contact(&s.host.id, &id).await else {
         return (StatusCode::NOT_FOUND, "There is no such contact.").into_response();
     };
-    let zone = match host_settings(&state, &s.host).await {
-        Ok(settings) => settings.zone,
-        Err(r) => return r,
-    };
+    let zone = or_return!(host_settings(&state, &s.host).await).zone;
     let locale = Locale::from_headers(&headers);
     let bookings = state
         .store

@@ -48,15 +48,6 @@ async fn own_booking(
     Ok((booking, meeting))
 }
 
-macro_rules! or_return {
-    ($result:expr) => {
-        match $result {
-            Ok(found) => found,
-            Err(response) => return response,
-        }
-    };
-}
-
 #[derive(Template)]
 #[template(path = "dash_booking.html")]
 struct DetailPage<'a> {

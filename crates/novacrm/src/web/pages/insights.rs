@@ -435,10 +435,7 @@ async fn insights_page(
     Query(query): Query<PeriodQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let s = match session(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let s = or_return!(session(&state, &headers).await);
     // The form asks for the last day shown; the service takes the first day left out.
     let to = query
         .to

@@ -2,6 +2,17 @@
 //! without JavaScript; `static/app.js` only picks the browser's time zone. HTML is sent
 //! gzip-compressed when the browser accepts it.
 
+/// The page's value, or the response a page handler returns instead (a redirect to the
+/// log-in page, a 404, an error page): `let s = or_return!(session(&state, &headers).await);`.
+macro_rules! or_return {
+    ($result:expr) => {
+        match $result {
+            Ok(found) => found,
+            Err(response) => return response,
+        }
+    };
+}
+
 pub mod contacts;
 pub mod dashboard;
 pub mod guest;

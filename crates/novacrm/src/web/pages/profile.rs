@@ -83,10 +83,7 @@ fn render(
 }
 
 async fn profile_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let s = match session(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let s = or_return!(session(&state, &headers).await);
     let notice = waiting_notice(&state, &s).await;
     render(&headers, s, notice, None, Vec::new())
 }
@@ -137,10 +134,7 @@ async fn upload_photo(
     headers: HeaderMap,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
-    let s = match session(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let s = or_return!(session(&state, &headers).await);
     let unreadable = || {
         Err(crate::services::ServiceError::Invalid(vec![
             scheduling::FieldError::new(

@@ -32,15 +32,6 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/blocked/{id}/delete", post(delete_blocked))
 }
 
-macro_rules! logged_in {
-    ($state:expr, $headers:expr) => {
-        match session(&$state, &$headers).await {
-            Ok(s) => s,
-            Err(r) => return r,
-        }
-    };
-}
-
 // ---- meeting types ---------------------------------------------------------------------
 
 struct TypeRow {
@@ -62,7 +53,7 @@ struct TypesPage<'a> {
 }
 
 async fn types_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let s = logged_in!(state, headers);
+    let s = or_return!(session(&state, &headers).await);
     let base = public_base(&state, &headers);
     let types = state
         .store
@@ -234,7 +225,7 @@ async fn type_form(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let s = logged_in!(state, headers);
+    let s = or_return!(session(&state, &headers).await);
     if id == "new" {
         let blank = MeetingTypeRecord::with_defaults(String::new(), &s.host.id);
         return type_form_page(&headers, s, true, &blank, None, Vec::new());
@@ -452,7 +443,7 @@ async fn render_blocked(
 }
 
 async fn blocked_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let s = logged_in!(state, headers);
+    let s = or_return!(session(&state, &headers).await);
     let form = BlockForm {
         repeat: "none".into(),
         every: "1".into(),
