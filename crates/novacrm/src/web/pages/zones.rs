@@ -14,11 +14,25 @@ use super::Locale;
 #[derive(Debug)]
 pub struct ZoneEntry {
     pub name: &'static str,
+    /// The zone, parsed once with the catalogue.
+    pub zone: Zone,
     /// ISO 3166 code of the zone's country (`""` for UTC).
     pub country_code: &'static str,
     pub country: &'static str,
     pub city: String,
     pub region: &'static str,
+}
+
+impl ZoneEntry {
+    /// "Berlin, Germany"; the city alone where there is no country or it is the country
+    /// ("Singapore").
+    pub fn place(&self) -> String {
+        if self.country_code.is_empty() || self.city == self.country {
+            self.city.clone()
+        } else {
+            format!("{}, {}", self.city, self.country)
+        }
+    }
 }
 
 /// The catalogue, read once from `data/zones.tsv` (zone, country code, country).
@@ -29,9 +43,9 @@ pub static CATALOGUE: LazyLock<Vec<ZoneEntry>> = LazyLock::new(|| {
         .filter_map(|line| {
             let mut fields = line.split('\t');
             let (name, country_code, country) = (fields.next()?, fields.next()?, fields.next()?);
-            Zone::parse(name).ok()?;
             Some(ZoneEntry {
                 name,
+                zone: Zone::parse(name).ok()?,
                 country_code,
                 country,
                 city: city_of(name),
@@ -41,6 +55,7 @@ pub static CATALOGUE: LazyLock<Vec<ZoneEntry>> = LazyLock::new(|| {
         .collect();
     entries.push(ZoneEntry {
         name: "UTC",
+        zone: Zone::parse("UTC").expect("the tz database has UTC"),
         country_code: "",
         country: "Coordinated Universal Time",
         city: "UTC".into(),
@@ -137,69 +152,57 @@ pub fn groups(chosen: &str, now: Timestamp, locale: Locale) -> Vec<ZoneGroup> {
         "Antarctica",
         "Other",
     ];
+    // A zone outside the catalogue (an alias such as `US/Eastern`) stays choosable, first
+    // among "Other".
+    let unlisted = Some(chosen)
+        .filter(|c| !CATALOGUE.iter().any(|z| z.name == *c))
+        .and_then(|c| Zone::parse(c).ok());
     REGIONS
         .iter()
         .map(|&region| {
             let mut zones: Vec<(i32, &ZoneEntry)> = CATALOGUE
                 .iter()
                 .filter(|z| z.region == region)
-                .filter_map(|z| {
-                    let zone = Zone::parse(z.name).ok()?;
-                    Some((zone.time_zone().to_offset(now).seconds(), z))
-                })
+                .map(|z| (z.zone.time_zone().to_offset(now).seconds(), z))
                 .collect();
             zones.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.city.cmp(&b.1.city)));
-            let options = zones
+            let mut options: Vec<ZoneOption> = zones
                 .into_iter()
-                .filter_map(|(_, entry)| {
-                    let zone = Zone::parse(entry.name).ok()?;
-                    Some(ZoneOption {
-                        name: entry.name.to_owned(),
-                        label: option_label(entry, &zone, now, locale),
-                        selected: entry.name == chosen,
-                    })
+                .map(|(_, entry)| ZoneOption {
+                    name: entry.name.to_owned(),
+                    label: option_label(entry, now, locale),
+                    selected: entry.name == chosen,
                 })
                 .collect();
-            ZoneGroup {
-                region,
-                label: locale.lang.msg(region_message(region)),
-                options,
-            }
-        })
-        .map(|mut group| {
-            // A zone outside the catalogue (an alias such as `US/Eastern`) stays choosable.
-            let listed = CATALOGUE.iter().any(|z| z.name == chosen);
-            if group.region == "Other"
-                && !listed
-                && let Ok(zone) = Zone::parse(chosen)
-            {
+            if let Some(zone) = unlisted.as_ref().filter(|_| region == "Other") {
                 let local = now.to_zoned_datetime(zone.time_zone().clone());
-                group.options.insert(
+                options.insert(
                     0,
                     ZoneOption {
                         name: zone.name().to_owned(),
                         label: format!(
                             "{} — {} · {}",
                             zone.name(),
-                            zone_label(&zone, now),
+                            zone_label(zone, now),
                             locale.time(local.hour(), local.minute())
                         ),
                         selected: true,
                     },
                 );
             }
-            group
+            ZoneGroup {
+                region,
+                label: locale.lang.msg(region_message(region)),
+                options,
+            }
         })
         .collect()
 }
 
-fn option_label(entry: &ZoneEntry, zone: &Zone, now: Timestamp, locale: Locale) -> String {
+fn option_label(entry: &ZoneEntry, now: Timestamp, locale: Locale) -> String {
+    let zone = &entry.zone;
     let local = now.to_zoned_datetime(zone.time_zone().clone());
-    let place = if entry.country_code.is_empty() || entry.city == entry.country {
-        entry.city.clone()
-    } else {
-        format!("{}, {}", entry.city, entry.country)
-    };
+    let place = entry.place();
     let label = zone_label(zone, now);
     let time = locale.time(local.hour(), local.minute());
     if label == place {
@@ -211,16 +214,10 @@ fn option_label(entry: &ZoneEntry, zone: &Zone, now: Timestamp, locale: Locale) 
 
 /// The zone's place as a person says it ("Berlin, Germany"), or its IANA name.
 pub fn place(name: &str) -> String {
-    CATALOGUE.iter().find(|z| z.name == name).map_or_else(
-        || name.to_owned(),
-        |z| {
-            if z.country_code.is_empty() {
-                z.city.clone()
-            } else {
-                format!("{}, {}", z.city, z.country)
-            }
-        },
-    )
+    CATALOGUE
+        .iter()
+        .find(|z| z.name == name)
+        .map_or_else(|| name.to_owned(), ZoneEntry::place)
 }
 
 /// The most likely zone of a country with several: its largest city's.
