@@ -324,7 +324,7 @@ fn ordinal(n: i32) -> String {
 fn weekday_list(days: &[(u32, i32)]) -> String {
     let names: Vec<&str> = days
         .iter()
-        .map(|(d, _)| &weekday_names(Lang::En, *d as usize).0[..3])
+        .map(|(d, _)| weekday_names(Lang::En, *d as usize).1)
         .collect();
     match names.split_last() {
         None => String::new(),
@@ -352,12 +352,12 @@ pub fn rule_label(
             format!("Every {n} {many}")
         }
     };
-    let start_day = weekday_names(Lang::En, start.weekday().to_monday_zero_offset() as usize).0;
+    let start_day = weekday_names(Lang::En, start.weekday().to_monday_zero_offset() as usize).1;
     let pattern = if rule.is_plain() {
         match rule.frequency() {
             Frequency::Daily => every("day", "days"),
             Frequency::Weekly if rule.by_day().is_empty() => {
-                format!("{} on {}", every("week", "weeks"), &start_day[..3])
+                format!("{} on {start_day}", every("week", "weeks"))
             }
             Frequency::Weekly if n == 1 => format!("Every {}", weekday_list(rule.by_day())),
             Frequency::Weekly => format!("Every {n} weeks on {}", weekday_list(rule.by_day())),

@@ -320,22 +320,17 @@ fn auth_page(
         .find(|e| !specs.iter().any(|s| s.0 == e.field) && e.field != "timezone")
         .map(ToString::to_string);
     // The zone: as typed, else the browser's (the cookie the booking pages' script leaves),
-    // else a guess from the language; the script also sets the browser's zone.
+    // else a guess from the language, as the booking pages choose; the script also sets the
+    // browser's zone.
     let zone_groups = signup.then(|| {
-        let typed_zone = first(typed, "timezone");
-        let chosen = if typed_zone.is_empty() {
-            crate::web::extract::cookie(headers, super::guest::ZONE_COOKIE)
-                .filter(|z| Zone::parse(z).is_ok())
-                .or_else(|| {
-                    super::zones::guess(
-                        headers
-                            .get(header::ACCEPT_LANGUAGE)
-                            .and_then(|v| v.to_str().ok()),
-                    )
-                })
-                .unwrap_or(scheduling::AvailabilitySettings::DEFAULT_ZONE)
-        } else {
-            typed_zone
+        let choice = super::guest::ZoneChoice::of(Some(first(typed, "timezone")), headers);
+        let chosen = match &choice {
+            super::guest::ZoneChoice::Chosen(name) | super::guest::ZoneChoice::Guessed(name)
+                if !name.is_empty() =>
+            {
+                name.as_str()
+            }
+            _ => scheduling::AvailabilitySettings::DEFAULT_ZONE,
         };
         super::zones::groups(chosen, Timestamp::now(), Locale::from_headers(headers))
     });
@@ -703,12 +698,14 @@ async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
             id: job.id,
         })
         .collect();
-    let booked_once = !state
-        .store
-        .bookings_page(&s.host.id, BookingFilter::default(), None, 1)
-        .await
-        .unwrap_or_default()
-        .is_empty();
+    // A first booking also means the link is out (asked only while the step is open).
+    let shared = s.host.onboarding.shared
+        || !state
+            .store
+            .bookings_page(&s.host.id, BookingFilter::default(), None, 1)
+            .await
+            .unwrap_or_default()
+            .is_empty();
     let steps = vec![
         Step {
             label: "Set your hours",
@@ -729,7 +726,7 @@ async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
             label: "Share your link",
             hint: "Copy it below into your email signature, website or a message.".into(),
             href: "#share",
-            done: s.host.onboarding.shared || booked_once,
+            done: shared,
         },
     ];
     let page = HomePage {

@@ -468,7 +468,11 @@ pub(super) async fn week(
                 label: crate::format::date_label(date, crate::i18n::Lang::En),
                 short: format!(
                     "{} {}",
-                    &crate::format::date_label(date, crate::i18n::Lang::En)[..3],
+                    crate::format::weekday_names(
+                        crate::i18n::Lang::En,
+                        date.weekday().to_monday_zero_offset() as usize
+                    )
+                    .1,
                     date.day()
                 ),
                 today: date == today,
