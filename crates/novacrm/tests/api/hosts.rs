@@ -25,7 +25,11 @@ async fn get(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> (u16, Strin
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
-    let response = request.send().await.unwrap();
+    answer(request.send().await.unwrap()).await
+}
+
+/// The status, and where a redirect leads (else the body).
+async fn answer(response: reqwest::Response) -> (u16, String) {
     let status = response.status().as_u16();
     let location = response
         .headers()
@@ -202,13 +206,7 @@ async fn post(app: &TestApp, session: &str, path: &str, fields: &[(&str, &str)])
         .send()
         .await
         .unwrap();
-    let status = response.status().as_u16();
-    let location = response
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_owned());
-    let body = response.text().await.unwrap();
-    (status, location.unwrap_or(body))
+    answer(response).await
 }
 
 async fn hosts_cancel_and_move_bookings_through_confirmations(backend: Backend) {
