@@ -272,6 +272,14 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Whether the service is reached over HTTPS (its public URL says so): cookies are then
+    /// `Secure` and responses carry HSTS.
+    pub fn https(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+
     pub fn public_url(&self, bound: std::net::SocketAddr) -> String {
         self.public_url
             .clone()

@@ -1,7 +1,7 @@
 //! The languages the guest pages speak (English, German, French, Spanish) and their words,
 //! through Fluent: one bundle per language, built once from the `.ftl` files compiled into
 //! the binary (`locales/{lang}/guest.ftl`). Choosing a reader's language from a request lives
-//! with the pages (`web::pages::Reader`); dates and times per language live in `format`.
+//! with the pages (`web::reader::Reader`); dates and times per language live in `format`.
 //!
 //! A message missing from a language, or one that fails to format, falls back to English and
 //! is logged: a page never shows a bare message id. The unit tests hold every language to

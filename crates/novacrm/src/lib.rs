@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod crypto;
 pub mod format;
 pub mod i18n;
 pub mod integrations;

@@ -19,7 +19,8 @@ use crate::services::captcha::Captcha;
 use crate::services::host;
 use crate::services::sealed::Sealer;
 use crate::store::Store;
-use crate::web::{AppState, router};
+use crate::web::router;
+use crate::web::state::AppState;
 
 #[derive(Debug)]
 pub struct Application {
@@ -81,7 +82,7 @@ impl Application {
             insights: Arc::default(),
             store,
             cache: Arc::new(SlotCache::default()),
-            pages: Arc::new(crate::web::pages::guest::PageCache::default()),
+            pages: Arc::new(crate::web::guest::cache::PageCache::default()),
             clock,
             config: Arc::new(config),
             sender,

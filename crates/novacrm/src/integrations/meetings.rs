@@ -69,7 +69,7 @@ impl MeetingLinks {
     pub fn jitsi(&self) -> String {
         let mut bytes = [0u8; 16];
         getrandom::fill(&mut bytes).expect("the OS random source works");
-        let room = crate::services::host::hex(&bytes);
+        let room = crate::crypto::hex(&bytes);
         format!("{}/NovaCRM-{room}", self.jitsi_url)
     }
 

@@ -327,7 +327,7 @@ pub async fn book(
         meeting_link: None,
         created_at: at,
         updated_at: at,
-        guest_token: Some(crate::services::host::random_token("nvb_")),
+        guest_token: Some(crate::crypto::random_token("nvb_")),
         sequence: 0,
         reschedule_count: 0,
         cancelled_at: None,

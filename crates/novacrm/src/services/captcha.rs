@@ -25,7 +25,7 @@ use scheduling::{FieldError, Instant};
 use serde_json::json;
 
 use super::Result;
-use super::host::{random_token, token_hash};
+use crate::crypto::{random_token, token_hash};
 use crate::store::Store;
 
 /// The body field (API) and form field (page) that carries the solution.

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use scheduling::Instant;
 
 use super::Result;
-use super::host::random_token;
+use crate::crypto::random_token;
 use crate::jobs::{Recipient, Sender};
 use crate::store::{BookingFilter, Host, Store};
 

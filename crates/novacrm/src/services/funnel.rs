@@ -22,8 +22,8 @@ use hmac::{KeyInit, Mac};
 use scheduling::{Instant, Zone};
 use tokio::sync::mpsc;
 
-use super::host::{hex, token_hash};
 use super::insights::{Step, date_text, local_day};
+use crate::crypto::{hex, token_hash};
 use crate::store::{Store, VisitedHost};
 
 /// Visits waiting to be written; past this, new ones are dropped rather than waited for.

@@ -12,6 +12,7 @@ use sha2::Digest;
 
 use super::validate::{self, gather};
 use super::{Result, ServiceError};
+use crate::crypto::{hex, random_token, token_hash};
 use crate::store::{BlockedRecord, Host, MeetingTypeRecord, OnboardingStep, Store, new_id};
 
 /// Usernames are the booking link: lowercase letters, digits and dashes, 3–32 long.
@@ -184,29 +185,6 @@ pub async fn log_in(
         .add_session(&host.id, &token_hash(&token), expires, at)
         .await?;
     Ok((host, token))
-}
-
-/// A random token: `prefix` + 48 hex digits (192 bits).
-pub fn random_token(prefix: &str) -> String {
-    let mut bytes = [0u8; 24];
-    getrandom::fill(&mut bytes).expect("the OS provides randomness");
-    format!("{prefix}{}", hex(&bytes))
-}
-
-/// SHA-256 of a token, hex: tokens are stored hashed and looked up by hash.
-pub fn token_hash(token: &str) -> String {
-    hex(&sha2::Sha256::digest(token.as_bytes()))
-}
-
-/// Lowercase hex of `bytes`.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
-            let _ = write!(out, "{b:02x}");
-            out
-        })
 }
 
 /// Creates an API token for the host and returns it (the only time it is seen).

@@ -15,7 +15,7 @@ use jiff::Timestamp;
 use scheduling::Instant;
 use sha2::Digest;
 
-use super::host::random_token;
+use crate::crypto::random_token;
 use crate::store::{Store, StoreError};
 
 const PREFIX: &str = "v1.";

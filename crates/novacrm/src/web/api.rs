@@ -2,7 +2,9 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::Path;
+use axum::extract::Query;
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
@@ -10,15 +12,17 @@ use axum::{Json, Router};
 use scheduling::{FieldError, Instant};
 use serde_json::{Value, json};
 
-use super::AppState;
-use super::error::{ApiError, Result};
-use super::extract::{AuthHost, JsonBody};
-use crate::services::host::token_hash;
+use crate::crypto::token_hash;
 use crate::services::{
     ServiceError, availability, booking, calendars, captcha, exports, feed, host, insights, spam,
     webhooks,
 };
 use crate::store::{BookingFilter, Source, Store};
+use crate::web::error::ApiError;
+use crate::web::error::Result;
+use crate::web::extract::AuthHost;
+use crate::web::extract::JsonBody;
+use crate::web::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -451,14 +455,14 @@ async fn list_bookings(
         // The next page: the same filters, after the last booking of this one.
         let mut next = format!(
             "/api/bookings?limit={limit}&cursor={}",
-            super::pages::encode(&last.cursor())
+            crate::web::shell::encode(&last.cursor())
         );
         for key in ["status", "from", "to"] {
             if let Some(value) = query.get(key).filter(|v| !v.is_empty()) {
                 next.push('&');
                 next.push_str(key);
                 next.push('=');
-                next.push_str(&super::pages::encode(value));
+                next.push_str(&crate::web::shell::encode(value));
             }
         }
         let link = format!("<{next}>; rel=\"next\"");

@@ -5,16 +5,19 @@
 //! JSON bodies must say `Content-Type: application/json`: a cross-site HTML form cannot, so
 //! a session cookie cannot be ridden into a write from another site.
 
+use crate::crypto::token_hash;
+use crate::store::Host;
+use crate::web::cookie::session_cookie;
+use crate::web::error::ApiError;
+use crate::web::state::AppState;
 use axum::body::Bytes;
-use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
+use axum::extract::FromRef;
+use axum::extract::FromRequest;
+use axum::extract::FromRequestParts;
+use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde_json::Value;
-
-use super::AppState;
-use super::error::ApiError;
-use crate::services::host::token_hash;
-use crate::store::Host;
 
 /// Largest accepted request body.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -56,26 +59,6 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     }
 }
 
-/// Name of the dashboard's session cookie.
-pub const SESSION_COOKIE: &str = "novacrm_session";
-
-/// The session token from the `Cookie` header, if any.
-pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<&str> {
-    cookie(headers, SESSION_COOKIE)
-}
-
-/// A non-empty cookie's value from the `Cookie` header.
-pub fn cookie<'h>(headers: &'h axum::http::HeaderMap, wanted: &str) -> Option<&'h str> {
-    headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| *name == wanted && !value.is_empty())
-        .map(|(_, value)| value)
-}
-
 /// The token of `Authorization: Bearer TOKEN`, if any.
 pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
     headers
@@ -112,25 +95,5 @@ where
             .map_err(|e| ApiError::Internal(e.to_string()))?
             .ok_or(ApiError::Unauthorized)?;
         Ok(Self(host))
-    }
-}
-
-/// The client's address as the rate limits see it (peer, or trusted proxies' word; IPv6 by
-/// /64), for what must be counted per client in the database (failed log-ins).
-#[derive(Debug, Clone, Copy)]
-pub struct ClientIp(pub std::net::IpAddr);
-
-impl FromRequestParts<AppState> for ClientIp {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(Self(super::limits::client_key(
-            &parts.extensions,
-            &parts.headers,
-            &state.config.trusted_proxies,
-        )))
     }
 }

@@ -13,18 +13,17 @@
 //! stops the floods this guards against (hundreds of bookings a second). Log-in attempts,
 //! which must hold exactly across processes, are counted in the database instead.
 
-use std::net::{IpAddr, Ipv6Addr, SocketAddr};
-use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicU64, Ordering};
-
-use axum::extract::{ConnectInfo, Request};
-use axum::http::{HeaderMap, Method, StatusCode};
+use crate::config::{Budget, RateLimits, TrustedProxies};
+use crate::web::client::client_key;
+use crate::web::error::ApiError;
+use axum::extract::Request;
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
-
-use super::error::ApiError;
-use crate::config::{Budget, RateLimits, TrustedProxies};
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 #[derive(Debug)]
 pub struct Limiter {
@@ -115,66 +114,6 @@ fn classify(method: &Method, path: &str) -> Class {
     Class::Free
 }
 
-/// IPv6 addresses by their /64; IPv4 (and IPv4-mapped) as they are.
-pub fn bucket(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                IpAddr::V4(v4)
-            } else {
-                let s = v6.segments();
-                IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-            }
-        }
-        v4 @ IpAddr::V4(_) => v4,
-    }
-}
-
-/// The client's address: the peer, or what trusted proxies say, read from the right.
-pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &TrustedProxies) -> IpAddr {
-    // The chain as the last proxy saw it, nearest hop last; read only when a proxy is trusted.
-    let chain = || {
-        let mut chain: Vec<IpAddr> = headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .filter_map(|a| a.trim().parse().ok())
-            .collect();
-        chain.push(peer);
-        chain
-    };
-    match trusted {
-        TrustedProxies::None => peer,
-        TrustedProxies::Count(count) => {
-            let chain = chain();
-            chain[chain.len().saturating_sub(count + 1)]
-        }
-        TrustedProxies::Networks(networks) => {
-            let chain = chain();
-            chain
-                .iter()
-                .rev()
-                .find(|ip| !networks.iter().any(|n| crate::config::in_network(**ip, *n)))
-                .copied()
-                .unwrap_or(chain[0])
-        }
-    }
-}
-
-/// The key a request is counted under: its client (see [`client_ip`]), IPv6 by /64. The
-/// socket's peer comes from `ConnectInfo` (set by `serve`; loopback when absent).
-pub fn client_key(
-    extensions: &axum::http::Extensions,
-    headers: &HeaderMap,
-    trusted: &TrustedProxies,
-) -> IpAddr {
-    let peer = extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
-    bucket(client_ip(peer, headers, trusted))
-}
-
 /// The answer for a request past its budget, or `None` to let it through.
 pub fn refuse(limiter: &Limiter, trusted: &TrustedProxies, request: &Request) -> Option<Response> {
     let path = request.uri().path();
@@ -193,14 +132,15 @@ pub fn refuse(limiter: &Limiter, trusted: &TrustedProxies, request: &Request) ->
             .into_response(),
         );
     }
-    let reader = super::pages::Reader::of(request.uri(), request.headers());
+    let reader = crate::web::reader::Reader::of(request.uri(), request.headers());
     let page = TooMany {
-        asset_version: &super::pages::ASSET_VERSION,
+        asset_version: &crate::web::shell::ASSET_VERSION,
         seconds,
         t: reader.lang,
         reader: &reader,
     };
-    let mut response = super::pages::html(request.headers(), StatusCode::TOO_MANY_REQUESTS, &page);
+    let mut response =
+        crate::web::shell::html(request.headers(), StatusCode::TOO_MANY_REQUESTS, &page);
     response.headers_mut().insert(
         axum::http::header::RETRY_AFTER,
         axum::http::HeaderValue::from(seconds),
@@ -214,46 +154,12 @@ struct TooMany<'a> {
     asset_version: &'a str,
     seconds: u64,
     t: crate::i18n::Lang,
-    reader: &'a super::pages::Reader,
+    reader: &'a crate::web::reader::Reader,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn headers(forwarded: &str) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        h.insert("x-forwarded-for", forwarded.parse().unwrap());
-        h
-    }
-
-    #[test]
-    fn a_client_cannot_pick_its_own_address() {
-        let peer: IpAddr = "10.0.0.2".parse().unwrap();
-        let spoofed = headers("1.2.3.4, 203.0.113.9");
-        assert_eq!(client_ip(peer, &spoofed, &TrustedProxies::None), peer);
-        // One proxy: the address it appended (the rightmost), not what the client wrote.
-        assert_eq!(
-            client_ip(peer, &spoofed, &TrustedProxies::Count(1)),
-            "203.0.113.9".parse::<IpAddr>().unwrap()
-        );
-        let networks = TrustedProxies::parse("10.0.0.0/8, 203.0.113.9").unwrap();
-        assert_eq!(
-            client_ip(peer, &spoofed, &networks),
-            "1.2.3.4".parse::<IpAddr>().unwrap()
-        );
-        // A peer outside the trusted networks is the client, whatever it forwards.
-        let outsider: IpAddr = "198.51.100.7".parse().unwrap();
-        assert_eq!(client_ip(outsider, &spoofed, &networks), outsider);
-    }
-
-    #[test]
-    fn ipv6_clients_share_their_64() {
-        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
-        let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
-        assert_eq!(bucket(a), bucket(b));
-        assert_ne!(bucket(a), bucket("2001:db8:1:3::1".parse().unwrap()));
-    }
 
     #[test]
     fn public_posts_are_writes_and_the_hosts_own_work_is_free() {

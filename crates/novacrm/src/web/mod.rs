@@ -2,12 +2,20 @@
 //! service function, and render; they hold no rules and no SQL.
 
 pub mod api;
+pub mod assets;
+pub mod client;
+pub mod cookie;
+pub mod csrf;
+pub mod dashboard;
 pub mod error;
 pub mod extract;
+pub mod guest;
 pub mod headers;
 pub mod limits;
-pub mod pages;
+pub mod reader;
 pub mod session;
+pub mod shell;
+pub mod state;
 pub mod visit;
 pub mod webhooks;
 
@@ -17,32 +25,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 
-use crate::clock::Clock;
-use crate::config::Config;
-use crate::services::availability::SlotCache;
-use crate::store::Store;
-
-#[derive(Debug, Clone)]
-pub struct AppState {
-    pub store: Store,
-    pub cache: Arc<SlotCache>,
-    /// Rendered guest pages, keyed like the slots by the host's schedule version.
-    pub pages: Arc<pages::guest::PageCache>,
-    pub clock: Arc<dyn Clock>,
-    pub config: Arc<Config>,
-    /// Builds links, invites and messages the way the outbox does.
-    pub sender: Arc<crate::jobs::Sender>,
-    /// The outbox worker (run in the background by `serve`; by hand in tests).
-    pub worker: crate::jobs::Worker,
-    /// Proof-of-work challenges for public bookings.
-    pub captcha: Arc<crate::services::captcha::Captcha>,
-    /// Seals the secrets the service keeps (webhook keys, calendar credentials).
-    pub sealer: Arc<crate::services::sealed::Sealer>,
-    /// Counts booking-page visitors for the insights' funnel, in the background.
-    pub funnel: crate::services::funnel::Funnel,
-    /// Booking facts behind the insights, by host, booking version and range.
-    pub insights: Arc<crate::services::insights::FactsCache>,
-}
+use crate::web::state::AppState;
 
 /// What the edge of the service checks and adds on every request, in one layer: rate limits
 /// before, security headers after.
@@ -89,17 +72,15 @@ pub fn router(state: AppState) -> Router {
     let edge_state = Arc::new(Edge {
         limiter: state.config.rate_limits.as_ref().map(limits::Limiter::new),
         trusted: state.config.trusted_proxies.clone(),
-        hsts: state
-            .config
-            .public_url
-            .as_deref()
-            .is_some_and(|u| u.starts_with("https://")),
+        hsts: state.config.https(),
     });
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .merge(api::router())
         .merge(session::router())
-        .merge(pages::router())
+        .merge(assets::router())
+        .merge(guest::router())
+        .merge(dashboard::router())
         .merge(webhooks::router())
         .merge(docs())
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))

@@ -8,10 +8,10 @@ use axum::extract::FromRequestParts;
 use axum::http::Method;
 use axum::http::request::Parts;
 
-use super::AppState;
-use super::extract::session_cookie;
 use crate::services::funnel::Visitor;
 use crate::services::insights::Step;
+use crate::web::cookie::session_cookie;
+use crate::web::state::AppState;
 
 /// A guest page's visitor, for [`Visit::count`].
 #[derive(Debug, Clone)]
@@ -21,7 +21,7 @@ impl FromRequestParts<AppState> for Visit {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
-        let ip = super::limits::client_key(
+        let ip = crate::web::client::client_key(
             &parts.extensions,
             &parts.headers,
             &state.config.trusted_proxies,

@@ -4,15 +4,16 @@
 //! `X-Twilio-Signature` does not verify.
 
 use axum::Router;
-use axum::extract::{Form, State};
+use axum::extract::Form;
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use scheduling::{Instant, Phone};
 
-use super::AppState;
 use crate::integrations::sms::twilio_signature_valid;
 use crate::services::{ServiceError, booking};
+use crate::web::state::AppState;
 
 pub const TWILIO_SMS_PATH: &str = "/webhooks/twilio/sms";
 

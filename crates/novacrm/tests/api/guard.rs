@@ -130,7 +130,7 @@ pub async fn the_form_works_with_and_without_javascript(backend: Backend) {
         let url = app.url(&format!(
             "/book/jane/{}/details?start={}&tz=Europe/Berlin",
             app.quick_call,
-            novacrm::web::pages::encode(start)
+            novacrm::web::shell::encode(start)
         ));
         let client = client.clone();
         async move { client.get(url).send().await.unwrap().text().await.unwrap() }

@@ -22,7 +22,7 @@ async fn page(app: &TestApp, path: &str) -> (u16, String) {
 pub fn form(fields: &[(&str, &str)]) -> String {
     fields
         .iter()
-        .map(|(k, v)| format!("{k}={}", novacrm::web::pages::encode(v)))
+        .map(|(k, v)| format!("{k}={}", novacrm::web::shell::encode(v)))
         .collect::<Vec<_>>()
         .join("&")
 }
@@ -74,7 +74,7 @@ pub async fn a_guest_books_without_javascript(backend: Backend) {
     let start = "2026-11-24T14:00:00Z";
     assert!(calendar.contains(&format!(
         "details?start={}",
-        novacrm::web::pages::encode(start)
+        novacrm::web::shell::encode(start)
     )));
 
     let (status, details) = page(
@@ -199,7 +199,7 @@ pub async fn a_guest_books_without_javascript(backend: Backend) {
     assert!(
         !again.contains(&format!(
             "details?start={}",
-            novacrm::web::pages::encode(start)
+            novacrm::web::shell::encode(start)
         )),
         "the slot is gone"
     );

@@ -4,16 +4,18 @@
 //! subscribable feed at `/cal/{token}.ics` with an `ETag`, so a polling calendar gets a 304
 //! while nothing changed.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use scheduling::invite::Method;
 use sha2::Digest;
 
-use super::guest::{GuestBooking, guest_booking};
-use super::not_found;
 use crate::jobs::Recipient;
-use crate::web::AppState;
+use crate::web::guest::widgets::GuestBooking;
+use crate::web::guest::widgets::guest_booking;
+use crate::web::shell::not_found;
+use crate::web::state::AppState;
 
 pub async fn download(
     State(state): State<AppState>,
@@ -75,7 +77,7 @@ pub async fn feed(
         }
     };
     let digest = sha2::Sha256::digest(ics.as_bytes());
-    let etag = format!("\"{}\"", crate::services::host::hex(&digest[..16]));
+    let etag = format!("\"{}\"", crate::crypto::hex(&digest[..16]));
     let unchanged = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())

@@ -7,20 +7,31 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::Form;
+use axum::extract::Path;
+use axum::extract::Query;
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde_json::json;
 
-use super::dashboard::{
-    Fields, Session, first, form_status, host_settings, posted, problems, public_base, session,
-};
-use super::guest::when_label;
-use super::{ASSET_VERSION, Locale, html};
+use crate::format::Locale;
+use crate::format::when_label;
 use crate::jobs::EVENTS;
 use crate::services::{feed, webhooks};
-use crate::web::AppState;
+use crate::web::dashboard::kit::Fields;
+use crate::web::dashboard::kit::Session;
+use crate::web::dashboard::kit::first;
+use crate::web::dashboard::kit::form_status;
+use crate::web::dashboard::kit::host_settings;
+use crate::web::dashboard::kit::posted;
+use crate::web::dashboard::kit::problems;
+use crate::web::dashboard::kit::public_base;
+use crate::web::dashboard::kit::session;
+use crate::web::shell::ASSET_VERSION;
+use crate::web::shell::html;
+use crate::web::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -480,7 +491,7 @@ async fn google_start(State(state): State<AppState>, headers: HeaderMap) -> Resp
         let shown = Shown::error("Google Calendar is not set up on this server.");
         return render(&state, &headers, s, shown).await;
     };
-    let token = crate::services::host::random_token("");
+    let token = crate::crypto::random_token("");
     let now = scheduling::Instant::from(state.clock.now());
     let expires = now.plus_minutes(10);
     if state

@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use jiff::Timestamp;
 use scheduling::Zone;
 
-use super::Locale;
+use crate::format::Locale;
 
 /// One zone of the catalogue.
 #[derive(Debug)]
@@ -331,7 +331,7 @@ mod tests {
         assert_eq!(chosen.len(), 1);
         assert_eq!(chosen[0].label, "Berlin, Germany — UTC+01:00 CET · 14:05");
         assert_eq!(groups[1].label, "Europe");
-        let german = super::super::Locale::for_guest(super::super::Lang::De, Some("de-DE"));
+        let german = crate::format::Locale::for_guest(crate::i18n::Lang::De, Some("de-DE"));
         let labels: Vec<String> = super::groups("Europe/Berlin", now, german)
             .into_iter()
             .map(|g| g.label)

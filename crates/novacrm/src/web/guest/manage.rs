@@ -11,25 +11,37 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::Form;
+use axum::extract::Path;
+use axum::extract::Query;
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use scheduling::{BookingStatus, Instant, Zone, reminders};
 
-use super::guest::{
-    CalendarMode, CalendarQuery, GuestBooking, guest_booking, location_text, render_calendar,
-};
-use super::{
-    ASSET_VERSION, HTML, Lang, Reader, encode, form_token, form_token_matches, html, not_found_for,
-    respond,
-};
 use crate::format::when_label;
 use crate::i18n::Arg;
+use crate::i18n::Lang;
 use crate::services::ServiceError;
 use crate::services::booking::{self, GuestAction};
 use crate::store::Actor;
-use crate::web::AppState;
+use crate::web::csrf::form_token;
+use crate::web::csrf::form_token_matches;
+use crate::web::guest::widgets::CalendarMode;
+use crate::web::guest::widgets::CalendarQuery;
+use crate::web::guest::widgets::GuestBooking;
+use crate::web::guest::widgets::guest_booking;
+use crate::web::guest::widgets::location_text;
+use crate::web::guest::widgets::render_calendar;
+use crate::web::reader::Reader;
+use crate::web::shell::ASSET_VERSION;
+use crate::web::shell::HTML;
+use crate::web::shell::encode;
+use crate::web::shell::html;
+use crate::web::shell::not_found_for;
+use crate::web::shell::respond;
+use crate::web::state::AppState;
 
 /// The guest forms' double-submit cookie (scoped to these pages).
 const GUEST_FORM_COOKIE: &str = "novacrm_guest_form";
@@ -42,7 +54,10 @@ pub fn router() -> Router<AppState> {
             "/booking/{token}/reschedule",
             get(reschedule_page).post(reschedule),
         )
-        .route("/booking/{token}/invite.ics", get(super::ics::download))
+        .route(
+            "/booking/{token}/invite.ics",
+            get(crate::web::guest::ics::download),
+        )
 }
 
 /// The 404 for a token we do not know.
@@ -212,7 +227,8 @@ fn render_manage(
             encode(&details)
         ),
     };
-    let mut response = super::framable(html(headers, status, &page), &host.embed_origins);
+    let mut response =
+        crate::web::shell::framable(html(headers, status, &page), &host.embed_origins);
     if let Some(cookie) = set_cookie {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }

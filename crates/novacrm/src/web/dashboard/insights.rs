@@ -11,23 +11,32 @@
     reason = "chart geometry: counts and indexes stay far below 2^52"
 )]
 
+use crate::web::shell::or_return;
 use std::fmt::Write as _;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, Query, State};
+use axum::extract::Form;
+use axum::extract::Query;
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use scheduling::Weekday;
 use scheduling::civil::civil_from_days;
 
-use super::dashboard::{first, posted, problems, session};
-use super::{ASSET_VERSION, Locale, encode, html};
+use crate::format::Locale;
 use crate::format::date_label;
 use crate::services::insights::{self, Overview, Step, Summary, date_text};
 use crate::services::{ServiceError, host};
-use crate::web::AppState;
+use crate::web::dashboard::kit::first;
+use crate::web::dashboard::kit::posted;
+use crate::web::dashboard::kit::problems;
+use crate::web::dashboard::kit::session;
+use crate::web::shell::ASSET_VERSION;
+use crate::web::shell::encode;
+use crate::web::shell::html;
+use crate::web::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -1,36 +1,26 @@
-//! The host's setup pages: meeting types (with the intake-question editor), blocked time
-//! (one-off or recurring, written as an RRULE, shown in words with its next occurrences).
+//! The host's meeting types: the list, and the form with the intake-question editor.
 
+use crate::services::host;
+use crate::store::MeetingTypeRecord;
+use crate::web::dashboard::kit::Fields;
+use crate::web::dashboard::kit::Session;
+use crate::web::dashboard::kit::first;
+use crate::web::dashboard::kit::form_status;
+use crate::web::dashboard::kit::posted;
+use crate::web::dashboard::kit::problems;
+use crate::web::dashboard::kit::public_base;
+use crate::web::dashboard::kit::session;
+use crate::web::shell::ASSET_VERSION;
+use crate::web::shell::html;
+use crate::web::shell::or_return;
+use crate::web::state::AppState;
 use askama::Template;
-use axum::Router;
-use axum::extract::{Form, Path, State};
+use axum::extract::Form;
+use axum::extract::Path;
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use jiff::civil::{Date, Time};
-use scheduling::{Instant, Weekday};
 use serde_json::{Value, json};
-
-use super::dashboard::{
-    Fields, Session, first, form_status, host_settings, posted, problems, public_base, session,
-};
-use super::guest::when_label;
-use super::{ASSET_VERSION, Locale, html};
-use crate::services::host;
-use crate::store::{MeetingTypeRecord, Store};
-use crate::web::AppState;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/dashboard/meeting-types", get(types_page))
-        .route(
-            "/dashboard/meeting-types/{id}",
-            get(type_form).post(save_type),
-        )
-        .route("/dashboard/meeting-types/{id}/delete", post(delete_type))
-        .route("/dashboard/blocked", get(blocked_page).post(add_blocked))
-        .route("/dashboard/blocked/{id}/delete", post(delete_blocked))
-}
 
 // ---- meeting types ---------------------------------------------------------------------
 
@@ -52,7 +42,7 @@ struct TypesPage<'a> {
     types: Vec<TypeRow>,
 }
 
-async fn types_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub(crate) async fn types_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let s = or_return!(session(&state, &headers).await);
     let base = public_base(&state, &headers);
     let types = state
@@ -220,7 +210,7 @@ fn type_form_page(
     html(headers, status, &page)
 }
 
-async fn type_form(
+pub(crate) async fn type_form(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
@@ -239,7 +229,7 @@ async fn type_form(
         .filter(|m| !m.archived)
     {
         Some(m) => type_form_page(&headers, s, false, &m, None, Vec::new()),
-        None => super::not_found(&headers, "No such meeting type."),
+        None => crate::web::shell::not_found(&headers, "No such meeting type."),
     }
 }
 
@@ -282,7 +272,7 @@ fn type_body(f: &Fields) -> Value {
     })
 }
 
-async fn save_type(
+pub(crate) async fn save_type(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
@@ -318,7 +308,7 @@ async fn save_type(
     }
 }
 
-async fn delete_type(
+pub(crate) async fn delete_type(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
@@ -330,237 +320,4 @@ async fn delete_type(
     };
     let _ = host::delete_meeting_type(&state.store, &s.host, &id, state.clock.now()).await;
     Redirect::to("/dashboard/meeting-types").into_response()
-}
-
-// ---- blocked time ----------------------------------------------------------------------
-
-#[derive(Default)]
-struct BlockForm {
-    date: String,
-    from: String,
-    to: String,
-    reason: String,
-    repeat: String,
-    every: String,
-    on: Vec<String>,
-    until: String,
-    count: String,
-}
-
-impl BlockForm {
-    fn has_day(&self, day: &str) -> bool {
-        self.on.iter().any(|d| d == day)
-    }
-}
-
-struct BlockRow {
-    id: String,
-    when: String,
-    reason: Option<String>,
-    rule: Option<String>,
-    next: Vec<String>,
-}
-
-#[derive(Template)]
-#[template(path = "dash_blocked.html")]
-struct BlockedPage<'a> {
-    asset_version: &'a str,
-    csrf: String,
-    flash: Option<String>,
-    errors: Vec<String>,
-    zone: String,
-    form: BlockForm,
-    repeats: [(&'static str, &'static str); 4],
-    days: Vec<(&'static str, &'static str)>,
-    blocks: Vec<BlockRow>,
-}
-
-async fn render_blocked(
-    state: &AppState,
-    headers: &HeaderMap,
-    s: Session,
-    form: BlockForm,
-    errors: Vec<String>,
-) -> Response {
-    let settings = match host_settings(state, &s.host).await {
-        Ok(settings) => settings,
-        Err(r) => return r,
-    };
-    let locale = Locale::from_headers(headers);
-    let now = Instant::from(state.clock.now());
-    let records = Store::blocked_times(state.store.pool(), &s.host.id)
-        .await
-        .unwrap_or_default();
-    let blocks = records
-        .iter()
-        .map(|b| {
-            let next = b
-                .to_blocked_time()
-                .map(|bt| bt.upcoming(&settings.zone, now, now.plus_minutes(400 * 24 * 60), 3))
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|_| b.rule.is_some())
-                .map(|at| when_label(at, &settings.zone, locale))
-                .collect();
-            let tz = settings.zone.time_zone().clone();
-            let local = |at: Instant| at.to_timestamp().to_zoned_datetime(tz.clone());
-            let rule = b
-                .rule
-                .as_deref()
-                .and_then(|r| scheduling::RecurrenceRule::parse(r).ok())
-                .map(|r| crate::format::rule_label(&r, (&local(b.start), &local(b.end)), locale));
-            BlockRow {
-                id: b.id.clone(),
-                when: if rule.is_some() {
-                    format!("From {}", when_label(b.start, &settings.zone, locale))
-                } else {
-                    crate::format::span_label(b.start, b.end, &settings.zone, locale)
-                },
-                reason: b.reason.clone(),
-                rule,
-                next,
-            }
-        })
-        .collect();
-    let status = form_status(&errors);
-    let page = BlockedPage {
-        asset_version: &ASSET_VERSION,
-        csrf: s.csrf,
-        flash: None,
-        errors,
-        zone: settings.zone.name().into(),
-        form,
-        repeats: [
-            ("none", "Does not repeat"),
-            ("DAILY", "Daily"),
-            ("WEEKLY", "Weekly"),
-            ("MONTHLY", "Monthly"),
-        ],
-        days: Weekday::ALL.iter().map(|d| (d.key(), d.name())).collect(),
-        blocks,
-    };
-    html(headers, status, &page)
-}
-
-async fn blocked_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let s = or_return!(session(&state, &headers).await);
-    let form = BlockForm {
-        repeat: "none".into(),
-        every: "1".into(),
-        from: "12:00".into(),
-        to: "13:00".into(),
-        ..BlockForm::default()
-    };
-    render_blocked(&state, &headers, s, form, Vec::new()).await
-}
-
-/// The RRULE the form describes (`None` for a one-off block).
-fn rule_of(form: &BlockForm) -> Result<Option<String>, String> {
-    if form.repeat == "none" {
-        return Ok(None);
-    }
-    let mut parts = vec![format!("FREQ={}", form.repeat)];
-    let every: u32 = form
-        .every
-        .trim()
-        .parse()
-        .map_err(|_| "“Every” must be a whole number".to_owned())?;
-    if every > 1 {
-        parts.push(format!("INTERVAL={every}"));
-    }
-    if form.repeat == "WEEKLY" && !form.on.is_empty() {
-        let days: Vec<String> = form
-            .on
-            .iter()
-            .map(|d| d[..2].to_ascii_uppercase())
-            .collect();
-        parts.push(format!("BYDAY={}", days.join(",")));
-    }
-    match (form.until.trim(), form.count.trim()) {
-        ("", "") => {}
-        // A date: through that day in the host's zone (see the recurrence module).
-        (until, "") => {
-            let date: Date = until
-                .parse()
-                .map_err(|_| "“Until” must be a date".to_owned())?;
-            parts.push(format!("UNTIL={}", date.strftime("%Y%m%d")));
-        }
-        ("", count) => parts.push(format!("COUNT={count}")),
-        _ => return Err("give either an end date or a number of times, not both".into()),
-    }
-    let rule = parts.join(";");
-    Ok(Some(rule))
-}
-
-async fn add_blocked(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
-    let (s, f) = match posted(&state, &headers, pairs).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
-    let form = BlockForm {
-        date: first(&f, "date").into(),
-        from: first(&f, "from").into(),
-        to: first(&f, "to").into(),
-        reason: first(&f, "reason").into(),
-        repeat: first(&f, "repeat").into(),
-        every: first(&f, "every").into(),
-        on: f.get("on").cloned().unwrap_or_default(),
-        until: first(&f, "until").into(),
-        count: first(&f, "count").into(),
-    };
-    let settings = match host_settings(&state, &s.host).await {
-        Ok(settings) => settings,
-        Err(r) => return r,
-    };
-    let instants = (|| -> Result<(String, String), String> {
-        let date: Date = form.date.parse().map_err(|_| "pick a date".to_owned())?;
-        let at = |t: &str| -> Result<String, String> {
-            let time: Time = t.parse().map_err(|_| format!("{t:?} is not a time"))?;
-            let ts = settings
-                .zone
-                .time_zone()
-                .to_ambiguous_timestamp(date.to_datetime(time))
-                .compatible()
-                .map_err(|e| e.to_string())?;
-            Ok(ts.to_string())
-        };
-        Ok((at(&form.from)?, at(&form.to)?))
-    })();
-    let result = match (instants, rule_of(&form)) {
-        (Ok((start, end)), Ok(rule)) => {
-            let body = json!({"startTime": start, "endTime": end, "reason": form.reason, "recurrenceRule": rule});
-            host::create_blocked_time(&state.store, &s.host, &body, state.clock.now())
-                .await
-                .map(|_| ())
-                .map_err(|e| {
-                    problems(e)
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                })
-        }
-        (Err(e), _) | (_, Err(e)) => Err(vec![e]),
-    };
-    match result {
-        Ok(()) => Redirect::to("/dashboard/blocked").into_response(),
-        Err(errors) => render_blocked(&state, &headers, s, form, errors).await,
-    }
-}
-
-async fn delete_blocked(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
-    let (s, _) = match posted(&state, &headers, pairs).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
-    let _ = host::delete_blocked_time(&state.store, &s.host, &id).await;
-    Redirect::to("/dashboard/blocked").into_response()
 }

@@ -2,20 +2,31 @@
 //! and photo (uploaded as a form file, checked and kept in the database), through the same
 //! service as `PATCH /api/profile` and `PUT /api/profile/photo`.
 
+use crate::web::shell::or_return;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, Multipart, State};
+use axum::extract::Form;
+use axum::extract::Multipart;
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::json;
 
-use super::dashboard::{
-    Fields, Notice, Session, first, form_status, posted, problems, session, tell, waiting_notice,
-};
-use super::{ASSET_VERSION, html};
 use crate::services::host;
-use crate::web::AppState;
+use crate::web::dashboard::kit::Fields;
+use crate::web::dashboard::kit::Notice;
+use crate::web::dashboard::kit::Session;
+use crate::web::dashboard::kit::first;
+use crate::web::dashboard::kit::form_status;
+use crate::web::dashboard::kit::posted;
+use crate::web::dashboard::kit::problems;
+use crate::web::dashboard::kit::session;
+use crate::web::dashboard::kit::tell;
+use crate::web::dashboard::kit::waiting_notice;
+use crate::web::shell::ASSET_VERSION;
+use crate::web::shell::html;
+use crate::web::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -71,8 +82,8 @@ fn render(
         welcome: pick("welcome", &s.host.welcome),
         brand: pick("brandColor", &s.host.brand_color),
         photo_url: host::photo_path(&s.host),
-        initials: super::guest::initials(&s.host.name),
-        initials_style: super::guest::brand_style(&s.host),
+        initials: crate::web::guest::widgets::initials(&s.host.name),
+        initials_style: crate::web::guest::widgets::brand_style(&s.host),
         username: s.host.username.clone(),
         flash: None,
         notice,

@@ -1,19 +1,30 @@
 //! The CRM contacts a booking creates: the list, and a page per contact with their details,
 //! every booking (linked to its detail page) and the host's own notes.
 
+use crate::web::shell::or_return;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, Path, State};
+use axum::extract::Form;
+use axum::extract::Path;
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use super::dashboard::{
-    Notice, first, host_settings, posted, session, status_label, tell, waiting_notice,
-};
-use super::{ASSET_VERSION, Locale, encode, html};
+use crate::format::Locale;
 use crate::format::when_label;
-use crate::web::AppState;
+use crate::web::dashboard::kit::Notice;
+use crate::web::dashboard::kit::first;
+use crate::web::dashboard::kit::host_settings;
+use crate::web::dashboard::kit::posted;
+use crate::web::dashboard::kit::session;
+use crate::web::dashboard::kit::status_label;
+use crate::web::dashboard::kit::tell;
+use crate::web::dashboard::kit::waiting_notice;
+use crate::web::shell::ASSET_VERSION;
+use crate::web::shell::encode;
+use crate::web::shell::html;
+use crate::web::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -106,7 +117,7 @@ async fn detail(
         .into_iter()
         .map(|b| ContactBooking {
             when: when_label(b.start, &zone, locale),
-            zone_label: super::zones::zone_label(&zone, b.start.to_timestamp()),
+            zone_label: crate::web::guest::zones::zone_label(&zone, b.start.to_timestamp()),
             status: status_label(b.status),
             id: b.id,
         })

@@ -1,0 +1,30 @@
+//! The state every handler shares, built once by `startup`.
+
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::services::availability::SlotCache;
+use crate::store::Store;
+
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub cache: Arc<SlotCache>,
+    /// Rendered guest pages, keyed like the slots by the host's schedule version.
+    pub pages: Arc<crate::web::guest::cache::PageCache>,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<Config>,
+    /// Builds links, invites and messages the way the outbox does.
+    pub sender: Arc<crate::jobs::Sender>,
+    /// The outbox worker (run in the background by `serve`; by hand in tests).
+    pub worker: crate::jobs::Worker,
+    /// Proof-of-work challenges for public bookings.
+    pub captcha: Arc<crate::services::captcha::Captcha>,
+    /// Seals the secrets the service keeps (webhook keys, calendar credentials).
+    pub sealer: Arc<crate::services::sealed::Sealer>,
+    /// Counts booking-page visitors for the insights' funnel, in the background.
+    pub funnel: crate::services::funnel::Funnel,
+    /// Booking facts behind the insights, by host, booking version and range.
+    pub insights: Arc<crate::services::insights::FactsCache>,
+}
