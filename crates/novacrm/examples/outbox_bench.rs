@@ -19,8 +19,10 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use novacrm::integrations::{Integrations, SmtpMailer};
-use novacrm::jobs::{self, EmailJob, Message, Recipient, Sender, Worker};
+use novacrm::messages::{EmailJob, Message, Recipient, Sender};
+use novacrm::outbox::{self};
 use novacrm::store::{BookingRecord, JobRecord, Store, new_id};
+use novacrm::worker::Worker;
 use scheduling::{BookingStatus, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
@@ -142,7 +144,7 @@ async fn main() -> anyhow::Result<()> {
         ),
     };
     let sender = Sender::new("https://book.example.com", None).map_err(anyhow::Error::msg)?;
-    let sealer = Arc::new(novacrm::services::sealed::Sealer::from_secret("bench"));
+    let sealer = Arc::new(novacrm::sealed::Sealer::from_secret("bench"));
     let worker = Worker::new(
         store.clone(),
         integrations,
@@ -158,7 +160,7 @@ async fn main() -> anyhow::Result<()> {
         for &i in chunk {
             let b = booking(&jane.id, &meeting, i, now.plus_minutes(60 * 24 * 40));
             Store::insert_booking(&mut tx, &b).await?;
-            jobs::booking_changed(&mut tx, &b, jobs::Change::Booked, now).await?;
+            outbox::booking_changed(&mut tx, &b, outbox::Change::Booked, now).await?;
         }
         tx.commit().await?;
     }
@@ -200,7 +202,7 @@ async fn main() -> anyhow::Result<()> {
             let job = JobRecord {
                 host_id: Some(jane.id.clone()),
                 booking_id: Some(b.id.clone()),
-                kind: jobs::REMINDER.into(),
+                kind: outbox::REMINDER.into(),
                 payload: payload.to_json(),
                 run_at: Instant::from_millis(due[i]),
                 ordering_key: None,

@@ -13,14 +13,15 @@ use tokio::net::TcpListener;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::integrations::Integrations;
-use crate::jobs::{Sender, Worker};
+use crate::messages::Sender;
+use crate::sealed::Sealer;
 use crate::services::availability::SlotCache;
 use crate::services::captcha::Captcha;
 use crate::services::host;
-use crate::services::sealed::Sealer;
 use crate::store::Store;
 use crate::web::router;
 use crate::web::state::AppState;
+use crate::worker::Worker;
 
 #[derive(Debug)]
 pub struct Application {

@@ -7,7 +7,7 @@
 //! processes, and the loser sees the winner's booking.
 //!
 //! Every change also enqueues, in the same transaction, the messages it calls for
-//! (`jobs::booking_changed`): a change that rolls back tells no one, a committed one always
+//! (`outbox::booking_changed`): a change that rolls back tells no one, a committed one always
 //! does. `sequence` counts the changes a guest's calendar must follow (moves, cancellation).
 //!
 //! The facts the insights read are recorded here as they happen: where a booking was made
@@ -23,7 +23,8 @@ use serde_json::Value;
 
 use super::validate::{self, gather};
 use super::{Result, ServiceError};
-use crate::jobs::{self, Change, SmsText};
+use crate::messages::SmsText;
+use crate::outbox::{self, Change};
 use crate::store::{
     Actor, BookingRecord, Host, MeetingTypeRecord, NewBooking, Source, Store, Tx, new_id,
 };
@@ -337,7 +338,7 @@ pub async fn book(
         late_cancel: false,
     };
     Store::insert_booking(&mut tx, &booking).await?;
-    jobs::booking_changed(&mut tx, &booking, Change::Booked, at).await?;
+    outbox::booking_changed(&mut tx, &booking, Change::Booked, at).await?;
     Ok((booking, tx))
 }
 
@@ -418,7 +419,7 @@ pub(super) async fn set_status(
     };
     booking.updated_at = at;
     Store::update_booking(tx, booking).await?;
-    jobs::booking_changed(tx, booking, change, at).await?;
+    outbox::booking_changed(tx, booking, change, at).await?;
     Ok(())
 }
 
@@ -467,7 +468,7 @@ async fn move_to(
     let at = Instant::from(now);
     booking.updated_at = at;
     Store::update_booking(tx, booking).await?;
-    jobs::booking_changed(tx, booking, Change::Rescheduled { previous_start }, at).await?;
+    outbox::booking_changed(tx, booking, Change::Rescheduled { previous_start }, at).await?;
     Ok(())
 }
 
@@ -526,7 +527,7 @@ pub async fn guest_change(
             )
             .await?;
             if let Some(phone) = reply_to {
-                jobs::text_about(
+                outbox::text_about(
                     &mut tx,
                     &booking,
                     SmsText::CancelConfirmation,

@@ -11,13 +11,13 @@ use jiff::Timestamp;
 use scheduling::{BookingStatus, FieldError, Instant, Obj};
 use serde_json::{Value, json};
 
-use super::sealed::Sealer;
 use super::{Result, ServiceError};
 use crate::integrations::caldav::{CalDav, CalDavError};
 use crate::integrations::google::{EventDraft, Google, GoogleError, Tokens};
 use crate::integrations::outbound::OutboundPolicy;
 use crate::integrations::{BoxFuture, SendError};
-use crate::jobs::{Found, Recipient, Sender};
+use crate::messages::{Found, Recipient, Sender};
+use crate::sealed::Sealer;
 use crate::store::{CalendarRecord, ConnectionRecord, Host, Store, new_id};
 
 /// How often busy times are read again.
@@ -183,7 +183,7 @@ impl Calendars {
             .collect();
         self.store.add_connection(&connection, &calendars).await?;
         self.sync_host(&host.id, now_i).await?;
-        crate::jobs::schedule_calendar_sync(&self.store, &host.id, now_i).await?;
+        crate::outbox::schedule_calendar_sync(&self.store, &host.id, now_i).await?;
         let connection = self
             .store
             .connection(&connection.id)
@@ -591,7 +591,7 @@ impl Calendars {
             .collect();
         self.store.add_connection(&connection, &calendars).await?;
         self.sync_host(&host.id, now_i).await?;
-        crate::jobs::schedule_calendar_sync(&self.store, &host.id, now_i).await?;
+        crate::outbox::schedule_calendar_sync(&self.store, &host.id, now_i).await?;
         Ok(self.store.calendars(&host.id).await?)
     }
 

@@ -8,7 +8,7 @@ use scheduling::Instant;
 
 use super::Result;
 use crate::crypto::random_token;
-use crate::jobs::{Recipient, Sender};
+use crate::messages::{Recipient, Sender};
 use crate::store::{BookingFilter, Host, Store};
 
 /// How far back the feed reaches; everything ahead is in it.

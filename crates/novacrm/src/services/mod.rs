@@ -11,7 +11,6 @@ pub mod feed;
 pub mod funnel;
 pub mod host;
 pub mod insights;
-pub mod sealed;
 pub mod spam;
 mod validate;
 pub mod webhooks;

@@ -6,11 +6,11 @@ use jiff::Timestamp;
 use scheduling::{FieldError, Instant, Obj};
 use serde_json::{Value, json};
 
-use super::sealed::Sealer;
 use super::{Result, ServiceError};
 use crate::integrations::outbound::OutboundPolicy;
 use crate::integrations::webhook::new_secret;
-use crate::jobs::{EVENTS, WEBHOOK, WebhookJob, secret_context};
+use crate::outbox::{EVENTS, WEBHOOK, WebhookJob, secret_context};
+use crate::sealed::Sealer;
 use crate::store::{Host, JobRecord, JobRow, Store, WebhookRecord, new_id};
 
 /// Endpoints one host may register.

@@ -16,13 +16,13 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
     /// Builds links, invites and messages the way the outbox does.
-    pub sender: Arc<crate::jobs::Sender>,
+    pub sender: Arc<crate::messages::Sender>,
     /// The outbox worker (run in the background by `serve`; by hand in tests).
-    pub worker: crate::jobs::Worker,
+    pub worker: crate::worker::Worker,
     /// Proof-of-work challenges for public bookings.
     pub captcha: Arc<crate::services::captcha::Captcha>,
     /// Seals the secrets the service keeps (webhook keys, calendar credentials).
-    pub sealer: Arc<crate::services::sealed::Sealer>,
+    pub sealer: Arc<crate::sealed::Sealer>,
     /// Counts booking-page visitors for the insights' funnel, in the background.
     pub funnel: crate::services::funnel::Funnel,
     /// Booking facts behind the insights, by host, booking version and range.

@@ -76,7 +76,7 @@ pub struct TestApp {
     pub address: String,
     pub smtp: SmtpSink,
     pub twilio: FakeTwilio,
-    pub worker: novacrm::jobs::Worker,
+    pub worker: novacrm::worker::Worker,
     pub database_url: String,
     pub store: Store,
     pub clock: Arc<FixedClock>,

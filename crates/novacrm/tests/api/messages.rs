@@ -332,8 +332,8 @@ async fn a_failing_mail_server_gets_retries_then_a_visible_failure(backend: Back
     book(&app, TUE_9, "ada@example.com", None).await;
     let mut now: jiff::Timestamp = crate::helpers::NOW.parse().unwrap();
     assert_eq!(app.run_jobs().await, 2);
-    for attempt in 1..novacrm::jobs::MAX_ATTEMPTS {
-        let wait = novacrm::jobs::backoff(attempt);
+    for attempt in 1..novacrm::outbox::MAX_ATTEMPTS {
+        let wait = novacrm::outbox::backoff(attempt);
         let pending = app
             .store
             .jobs(None, novacrm::store::JobFilter::Pending, 10)
@@ -364,7 +364,7 @@ async fn a_failing_mail_server_gets_retries_then_a_visible_failure(backend: Back
         failed.len(),
         2,
         "given up after {} attempts",
-        novacrm::jobs::MAX_ATTEMPTS
+        novacrm::outbox::MAX_ATTEMPTS
     );
     assert!(app.smtp.received().is_empty());
 

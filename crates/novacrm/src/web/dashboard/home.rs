@@ -3,7 +3,7 @@
 
 use crate::format::Locale;
 use crate::format::when_label;
-use crate::jobs;
+use crate::outbox;
 use crate::services::host;
 use crate::store::{BookingFilter, JobFilter};
 use crate::web::dashboard::kit::BookingRow;
@@ -96,7 +96,7 @@ pub(crate) async fn home(State(state): State<AppState>, headers: HeaderMap) -> R
         .unwrap_or_default()
         .into_iter()
         .map(|job| FailedMessage {
-            what: jobs::describe(&job),
+            what: outbox::describe(&job),
             when: job
                 .failed_at
                 .map(|at| when_label(at, &zone, locale))

@@ -18,7 +18,7 @@ use serde_json::json;
 
 use crate::format::Locale;
 use crate::format::when_label;
-use crate::jobs::EVENTS;
+use crate::outbox::EVENTS;
 use crate::services::{feed, webhooks};
 use crate::web::dashboard::kit::Fields;
 use crate::web::dashboard::kit::Session;

@@ -1,5 +1,5 @@
 //! Calendars as files: one booking as a download (the same UID, SEQUENCE and STATUS as the
-//! invites in the emails — one writer, `scheduling::invite`, through `jobs::Sender` — as
+//! invites in the emails — one writer, `scheduling::invite`, through `messages::Sender` — as
 //! `METHOD:PUBLISH` because a download is not a scheduling message), and the host's
 //! subscribable feed at `/cal/{token}.ics` with an `ETag`, so a polling calendar gets a 304
 //! while nothing changed.
@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use scheduling::invite::Method;
 use sha2::Digest;
 
-use crate::jobs::Recipient;
+use crate::messages::Recipient;
 use crate::web::guest::widgets::GuestBooking;
 use crate::web::guest::widgets::guest_booking;
 use crate::web::shell::not_found;

@@ -4,14 +4,10 @@
 //! key, so a receiver sees `booking.created` before `booking.cancelled`, always; a retry
 //! resends the same body under the same `webhook-id`.
 
+use super::{Change, job};
+use crate::store::{BookingRecord, Store, StoreError, Tx, WebhookRecord};
 use scheduling::{BookingStatus, Instant};
 use serde_json::{Value, json};
-
-use super::{Change, job};
-use crate::integrations::SendError;
-use crate::integrations::webhook::Delivery;
-use crate::services::sealed::Sealer;
-use crate::store::{BookingRecord, Store, StoreError, Tx, WebhookRecord};
 
 pub const WEBHOOK: &str = "webhook";
 
@@ -106,32 +102,4 @@ pub(super) async fn enqueue(
         Store::enqueue(tx, &record, now).await?;
     }
     Ok(())
-}
-
-/// The signed POST a job stands for; `None` when its endpoint was deleted since.
-pub(super) async fn delivery(
-    store: &Store,
-    sealer: &Sealer,
-    job: &WebhookJob,
-) -> Result<Option<Delivery>, SendError> {
-    let endpoint = store
-        .webhook(&job.webhook_id)
-        .await
-        .map_err(|e| SendError::transient(e.to_string()))?;
-    let Some(endpoint) = endpoint else {
-        return Ok(None);
-    };
-    let secret = sealer
-        .open(&endpoint.secret_sealed, &secret_context(&endpoint.id))
-        .ok_or_else(|| {
-            SendError::permanent(
-                "the endpoint's secret cannot be read (NOVACRM_SECRET changed?); add the endpoint again",
-            )
-        })?;
-    Ok(Some(Delivery {
-        url: endpoint.url,
-        message_id: job.message_id.clone(),
-        secret,
-        body: job.body.clone(),
-    }))
 }

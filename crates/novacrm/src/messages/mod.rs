@@ -10,11 +10,13 @@ use askama::Template;
 use scheduling::invite::{self, Method, Person};
 use scheduling::{BookingStatus, Instant, Zone};
 
-use super::payload::{EmailJob, Message, Recipient, SmsJob, SmsText};
+pub mod payload;
+
 use crate::format::{Locale, date_label, span_label, when_label};
 use crate::i18n::Lang;
 use crate::integrations::{Address, Email, Invite, SendError, Sms};
 use crate::store::{Actor, BookingRecord, Host, MeetingTypeRecord, Store};
+pub use payload::{EmailJob, Message, Recipient, SmsJob, SmsText};
 
 /// Who messages come from and where their links point.
 #[derive(Debug, Clone)]

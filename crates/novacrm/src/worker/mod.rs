@@ -1,251 +1,25 @@
-//! The durable outbox (DESIGN.md §9): what a booking change must tell someone is written as
-//! job rows **in the transaction of the change** ([`booking_changed`]), so an aborted change
-//! sends nothing and a committed one always sends. A [`Worker`] in every `serve` process
-//! claims due jobs with a lease, calls the integration, and records the outcome; failures are
-//! retried with exponential backoff and, after [`MAX_ATTEMPTS`], kept as failed and shown to
-//! the host (never dropped).
-//!
-//! Delivery is at-least-once with a recognisable retry: a job is claimed by one worker at a
-//! time (`FOR UPDATE SKIP LOCKED` / SQLite's single writer), and only a worker that dies (or
-//! stalls past its lease) between handing a message to the server and recording it leads to
-//! a second send — with the same `Message-ID` (the job id), which mail systems use to
-//! recognise duplicates.
+//! The run side of the outbox: a [`Worker`] in every `serve` process claims due jobs with a
+//! lease, calls the integration, and records the outcome; failures are retried with
+//! exponential backoff and, after [`MAX_ATTEMPTS`](crate::outbox::MAX_ATTEMPTS), kept as
+//! failed and shown to the host (never dropped). It sits above the services: it runs the
+//! calendar sync and makes video links; the outbox it reads sits below them.
 
-mod messages;
-mod payload;
-mod webhooks;
-
-use std::sync::Arc;
-use std::time::Duration;
-
-use jiff::Timestamp;
-use scheduling::{Instant, Phone, reminders};
-
-pub use messages::{Found, Sender};
-pub use payload::{EmailJob, Message, Recipient, SmsJob, SmsText};
-pub use webhooks::{EVENTS, WEBHOOK, WebhookJob, secret_context};
+mod webhook;
 
 use crate::integrations::{Integrations, SendError};
+use crate::messages::{EmailJob, Found, Sender, SmsJob};
+use crate::outbox::{
+    CALENDAR_EVENT, CALENDAR_SYNC, EMAIL, MAX_ATTEMPTS, MEETING_LINK, REMINDER, SMS, SMS_REMINDER,
+    backoff,
+};
+use crate::outbox::{WEBHOOK, WebhookJob};
+use crate::sealed::Sealer;
 use crate::services::calendars::Calendars;
-use crate::services::sealed::Sealer;
-use crate::store::{BookingRecord, JobRecord, JobRow, Store, StoreError, Tx};
-
-/// Kinds of job, as stored.
-pub const EMAIL: &str = "email";
-/// An email reminder: its own kind, so a move or a cancellation can drop it.
-pub const REMINDER: &str = "reminder";
-pub const SMS_REMINDER: &str = "sms_reminder";
-pub const SMS: &str = "sms";
-/// A booking's event written to (or removed from) one of the host's calendars.
-pub const CALENDAR_EVENT: &str = "calendar_event";
-/// A periodic read of the host's conflict calendars.
-pub const CALENDAR_SYNC: &str = "calendar_sync";
-/// A new booking's video link (Jitsi, Google Meet, Zoom, Teams), made before its emails.
-pub const MEETING_LINK: &str = "meeting_link";
-
-/// The ordering key of a booking's outward jobs that must not overtake each other: its
-/// video link, then the emails that show it, then its calendar events.
-fn booking_key(booking: &BookingRecord) -> String {
-    format!("booking:{}", booking.id)
-}
-
-/// Attempts before a job is marked failed for good.
-pub const MAX_ATTEMPTS: i64 = 8;
-
-/// The wait before attempt `attempts + 1`: 30 s, 1 min, 2 min … capped at an hour.
-pub fn backoff(attempts: i64) -> Duration {
-    let exponent = u32::try_from(attempts.clamp(1, 16) - 1).unwrap_or(0);
-    Duration::from_secs((30u64 << exponent).min(3600))
-}
-
-/// What happened to a booking, as far as messages go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Change {
-    Booked,
-    Rescheduled {
-        previous_start: Instant,
-    },
-    Cancelled,
-    /// Marked completed or no-show: nothing to tell, but pending reminders go.
-    Closed,
-}
-
-fn job(booking: &BookingRecord, kind: &str, payload: String, run_at: Instant) -> JobRecord {
-    JobRecord {
-        host_id: Some(booking.host_id.clone()),
-        booking_id: Some(booking.id.clone()),
-        kind: kind.to_owned(),
-        payload,
-        run_at,
-        ordering_key: None,
-    }
-}
-
-/// Enqueues, in `tx`, every message that `change` (already applied to `booking`) calls for:
-/// confirmations and notices to both sides now, the reminders at T−24 h (absolute time, so
-/// DST cannot move them), the host's webhooks; and drops reminders a move or a cancellation
-/// made obsolete.
-pub async fn booking_changed(
-    tx: &mut Tx,
-    booking: &BookingRecord,
-    change: Change,
-    now: Instant,
-) -> Result<(), StoreError> {
-    if change != Change::Booked {
-        Store::drop_pending_jobs(tx, &booking.id, REMINDER, now).await?;
-        Store::drop_pending_jobs(tx, &booking.id, SMS_REMINDER, now).await?;
-    }
-    // A video link is made first, and the new booking's emails wait for it.
-    let mut notice_key = None;
-    if change == Change::Booked {
-        let meeting =
-            Store::meeting_type_in(tx, &booking.host_id, &booking.meeting_type_id).await?;
-        if let Some(scheduling::Location::Video { .. }) = meeting.and_then(|m| m.location) {
-            let payload = serde_json::json!({ "bookingId": booking.id }).to_string();
-            let mut record = job(booking, MEETING_LINK, payload, now);
-            record.ordering_key = Some(booking_key(booking));
-            Store::enqueue(tx, &record, now).await?;
-            notice_key = Some(booking_key(booking));
-        }
-    }
-    let email = |message, to, previous_start: Option<Instant>| EmailJob {
-        message,
-        to,
-        booking_id: booking.id.clone(),
-        sequence: booking.sequence,
-        previous_start,
-    };
-    let notices = match change {
-        Change::Booked => vec![
-            email(Message::Confirmation, Recipient::Guest, None),
-            email(Message::HostNotice, Recipient::Host, None),
-        ],
-        Change::Rescheduled { previous_start } => vec![
-            email(Message::Rescheduled, Recipient::Guest, Some(previous_start)),
-            email(Message::Rescheduled, Recipient::Host, Some(previous_start)),
-        ],
-        Change::Cancelled => vec![
-            email(Message::Cancelled, Recipient::Guest, None),
-            email(Message::Cancelled, Recipient::Host, None),
-        ],
-        Change::Closed => Vec::new(),
-    };
-    for notice in notices {
-        let mut record = job(booking, EMAIL, notice.to_json(), now);
-        record.ordering_key.clone_from(&notice_key);
-        Store::enqueue(tx, &record, now).await?;
-    }
-    let plans_reminders = matches!(change, Change::Booked | Change::Rescheduled { .. });
-    if plans_reminders && let Some(due) = reminders::reminder_at(now, booking.start) {
-        let reminder = email(Message::Reminder, Recipient::Guest, None);
-        Store::enqueue(tx, &job(booking, REMINDER, reminder.to_json(), due), now).await?;
-        if let Some(phone) = booking
-            .guest_phone
-            .as_deref()
-            .and_then(|p| Phone::parse(p).ok())
-        {
-            let sms = SmsJob {
-                text: SmsText::Reminder,
-                to: phone.to_string(),
-                booking_id: booking.id.clone(),
-                sequence: booking.sequence,
-            };
-            Store::enqueue(tx, &job(booking, SMS_REMINDER, sms.to_json(), due), now).await?;
-        }
-    }
-    calendar_events(tx, booking, change, now).await?;
-    webhooks::enqueue(tx, booking, change, now).await
-}
-
-/// One job per calendar that gets the host's bookings, in order per booking (after its
-/// video link: a Meet link comes with the Google event).
-async fn calendar_events(
-    tx: &mut Tx,
-    booking: &BookingRecord,
-    change: Change,
-    now: Instant,
-) -> Result<(), StoreError> {
-    let moves = match change {
-        Change::Booked | Change::Rescheduled { .. } | Change::Cancelled => true,
-        Change::Closed => booking.status == scheduling::BookingStatus::Cancelled,
-    };
-    if !moves {
-        return Ok(());
-    }
-    for calendar in Store::booking_calendars_in(tx, &booking.host_id).await? {
-        let payload = serde_json::json!({"calendarId": calendar.id, "bookingId": booking.id});
-        let mut record = job(booking, CALENDAR_EVENT, payload.to_string(), now);
-        record.ordering_key = Some(booking_key(booking));
-        Store::enqueue(tx, &record, now).await?;
-    }
-    Ok(())
-}
-
-/// Makes sure a periodic read of the host's calendars is queued (one at a time).
-pub async fn schedule_calendar_sync(
-    store: &Store,
-    host_id: &str,
-    run_at: Instant,
-) -> Result<(), StoreError> {
-    let mut tx = store.write().await?;
-    if !Store::has_pending_job(&mut tx, host_id, CALENDAR_SYNC).await? {
-        let record = JobRecord {
-            host_id: Some(host_id.to_owned()),
-            booking_id: None,
-            kind: CALENDAR_SYNC.into(),
-            payload: serde_json::json!({ "hostId": host_id }).to_string(),
-            run_at,
-            ordering_key: None,
-        };
-        Store::enqueue(&mut tx, &record, run_at).await?;
-    }
-    tx.commit().await?;
-    Ok(())
-}
-
-/// Enqueues one text message about a booking (the answer to an inbound "C").
-pub async fn text_about(
-    tx: &mut Tx,
-    booking: &BookingRecord,
-    text: SmsText,
-    to: &Phone,
-    now: Instant,
-) -> Result<(), StoreError> {
-    let sms = SmsJob {
-        text,
-        to: to.to_string(),
-        booking_id: booking.id.clone(),
-        sequence: booking.sequence,
-    };
-    Store::enqueue(tx, &job(booking, SMS, sms.to_json(), now), now).await?;
-    Ok(())
-}
-
-/// "Confirmation email to the guest": a job as the host's dashboard names it.
-pub fn describe(job: &JobRow) -> String {
-    let payload: serde_json::Value = serde_json::from_str(&job.payload).unwrap_or_default();
-    match job.kind.as_str() {
-        EMAIL | REMINDER => match EmailJob::read(&payload) {
-            Ok(e) => format!(
-                "{} email to the {}",
-                match e.message {
-                    Message::Confirmation => "Confirmation",
-                    Message::HostNotice => "New-booking",
-                    Message::Reminder => "Reminder",
-                    Message::Cancelled => "Cancellation",
-                    Message::Rescheduled => "Reschedule",
-                },
-                e.to.as_str()
-            ),
-            Err(_) => "Email".into(),
-        },
-        SMS_REMINDER => "Text reminder to the guest".into(),
-        SMS => "Text message to the guest".into(),
-        WEBHOOK => WebhookJob::read(&payload)
-            .map_or_else(|| "Webhook".into(), |w| format!("Webhook {}", w.event)),
-        other => other.to_owned(),
-    }
-}
+use crate::store::{JobRecord, JobRow, Store, StoreError};
+use jiff::Timestamp;
+use scheduling::Instant;
+use std::sync::Arc;
+use std::time::Duration;
 
 /// How one run of a job ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -428,8 +202,7 @@ impl Worker {
             WEBHOOK => {
                 let webhook = WebhookJob::read(&payload)
                     .ok_or_else(|| SendError::permanent("bad webhook payload"))?;
-                let Some(delivery) =
-                    webhooks::delivery(&self.store, &self.sealer, &webhook).await?
+                let Some(delivery) = webhook::delivery(&self.store, &self.sealer, &webhook).await?
                 else {
                     return Ok(Outcome::Skipped("the endpoint was deleted".into()));
                 };
