@@ -2,7 +2,7 @@
 # One host hammers its own availability with the heaviest schedule it may save (bench/heavy.py):
 # 16 connections of varied 93-day queries for 20 s, while /healthz and another host's booking
 # page are measured beside it (one connection each). Prints wrk's latency figures of all three;
-# record p50/p99 in BENCHMARKS.md.   bench/guard.sh   (needs wrk; SQLite)
+# record p50/p99 in docs/benchmarks.md.   bench/guard.sh   (needs wrk; SQLite)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }

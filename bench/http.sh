@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # HTTP benchmark (wrk, load generator on the same box): hello-world (/healthz), the
 # availability month view (cached), the guest's booking page (a month of slots, gzip), and
-# POST bookings on distinct slots of many hosts — on SQLite and on PostgreSQL. Prints wrk's figures; record them in BENCHMARKS.md.
+# POST bookings on distinct slots of many hosts — on SQLite and on PostgreSQL. Prints wrk's figures; record them in docs/benchmarks.md.
 #
 #   bench/http.sh [sqlite|postgres|all]      (default: all)
 #

@@ -3,7 +3,7 @@
 # calendar and the confirmation — in its mobile (Moto G, slow 4G, 4× CPU) and desktop
 # settings. Prints the four category scores per page and form factor and fails when a page
 # scores under 100 or a redirect audit fails. Not a CI gate: its timings depend on the box
-# (see BENCHMARKS.md for the figures).
+# (see docs/benchmarks.md for the figures).
 #
 #   bench/lighthouse.sh            (needs npm; installs lighthouse under target/npm)
 #

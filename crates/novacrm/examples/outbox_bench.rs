@@ -1,4 +1,4 @@
-//! Outbox benchmark (not a test; figures go to BENCHMARKS.md): how fast the worker drains
+//! Outbox benchmark (not a test; figures go to docs/benchmarks.md): how fast the worker drains
 //! emails to a local SMTP server, and how late 100 000 reminders due over one day go out.
 //!
 //! `cargo run --release --example outbox_bench -- [EMAILS] [REMINDERS] [DATABASE_URL]`

@@ -1,4 +1,4 @@
-//! The command line of DESIGN.md §6. Each subcommand parses its input, calls one function,
+//! The command line of docs/DESIGN.md §6. Each subcommand parses its input, calls one function,
 //! and reports failure as one line on stderr with a non-zero exit code, never a panic.
 
 use std::io::{Read, Write};
@@ -67,7 +67,7 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
-    /// Read a scenario (JSON) on stdin and print the free slots (DESIGN.md §5).
+    /// Read a scenario (JSON) on stdin and print the free slots (docs/DESIGN.md §5).
     Slots,
     /// The outbox: list pending and failed jobs, or retry a failed one.
     Jobs {
@@ -86,7 +86,7 @@ pub enum JobsCommand {
     Retry { id: String },
 }
 
-/// Where messages go, and how the public surface is guarded (DESIGN.md §6).
+/// Where messages go, and how the public surface is guarded (docs/DESIGN.md §6).
 #[derive(Debug, Args)]
 pub struct Messaging {
     /// SMTP server: `smtp://host:port`, `smtp://host:587?tls=required`, `smtps://user:pass@host`

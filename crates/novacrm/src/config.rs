@@ -1,4 +1,4 @@
-//! Typed configuration, read once from flags and the environment (DESIGN.md §6) and passed
+//! Typed configuration, read once from flags and the environment (docs/DESIGN.md §6) and passed
 //! in; nothing reads the environment after start-up. Secrets (the SMTP URL's password, the
 //! Twilio token) are redacted from `Debug`, so logging a config never leaks them.
 

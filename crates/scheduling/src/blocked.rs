@@ -2,7 +2,7 @@
 //!
 //! The entered interval is always blocked (calendars treat DTSTART as the first instance);
 //! the rule adds its own occurrences, each as long as the entered interval, starting at the
-//! same wall-clock time in the host's zone (DESIGN.md §5.4).
+//! same wall-clock time in the host's zone (docs/DESIGN.md §5.4).
 
 use crate::civil::Zone;
 use crate::instant::Instant;

@@ -3,7 +3,7 @@
 //!
 //! The engine and the recurrence expander walk many days; doing that on `i32` day numbers
 //! (days since 1970-01-01) keeps the hot loops free of allocation and validation. Only
-//! [`Zone`] talks to jiff, and it does so with the *compatible* rule of DESIGN.md §5: a
+//! [`Zone`] talks to jiff, and it does so with the *compatible* rule of docs/DESIGN.md §5: a
 //! wall-clock time in a gap moves later by the gap, one in a fold takes the earlier instant.
 
 use std::fmt;

@@ -1,4 +1,4 @@
-//! The availability engine: DESIGN.md §5, exactly, and fast.
+//! The availability engine: docs/DESIGN.md §5, exactly, and fast.
 //!
 //! Pure: settings, the meeting type, busy data and `now` come in as values; slots come out.
 //! The shape of the work: resolve the day's windows into instants (compatible rule), step

@@ -1,6 +1,6 @@
 //! [`Instant`]: a point on the UTC time line as whole milliseconds since the Unix epoch.
 //!
-//! Storage keeps instants as BIGINT milliseconds (DESIGN.md §4) and the engine compares
+//! Storage keeps instants as BIGINT milliseconds (docs/DESIGN.md §4) and the engine compares
 //! millions of them, so the engine works on this plain integer. Inputs with finer precision
 //! are rounded *exactly*: a slot start or end is always a whole millisecond, so rounding an
 //! interval's start down and its end up (and `now`, `from`, `to` up) gives the same answers

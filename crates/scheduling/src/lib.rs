@@ -1,5 +1,5 @@
 //! NovaCRM's scheduling rules, with no I/O: domain values parsed at the boundary, the
-//! availability engine of DESIGN.md §5, RRULE expansion for blocked time, the booking
+//! availability engine of docs/DESIGN.md §5, RRULE expansion for blocked time, the booking
 //! state machine, and the iCalendar invite a booking is sent as.
 //!
 //! Everything here is a pure function of its inputs; time is an input too (`now`). The

@@ -2,7 +2,7 @@
 //!
 //! Our own expansion on day numbers rather than the `rrule` crate: that crate speaks chrono,
 //! walks every occurrence since DTSTART, and costs far more than the engine's whole budget.
-//! This one reads rules exactly as python-dateutil does (DESIGN.md §5.4): occurrences are
+//! This one reads rules exactly as python-dateutil does (docs/DESIGN.md §5.4): occurrences are
 //! wall-clock times in the host's zone, made instants by the compatible rule; the start
 //! counts only when it matches the rule; `UNTIL` is an instant (UTC). Without `COUNT` the
 //! expansion jumps straight to the period that contains the query, so a rule begun years

@@ -2,7 +2,7 @@
 //!
 //! Every instant here is computed on the absolute time line from the meeting's start, never
 //! in wall-clock time: a reminder "24 hours before" is exactly 86 400 s before, so a DST change
-//! between the two can neither move it nor make it fire twice (DESIGN.md §9).
+//! between the two can neither move it nor make it fire twice (docs/DESIGN.md §9).
 
 use crate::Instant;
 

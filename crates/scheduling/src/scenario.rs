@@ -1,4 +1,4 @@
-//! The `novacrm slots` scenario (DESIGN.md §5): JSON in, slots out.
+//! The `novacrm slots` scenario (docs/DESIGN.md §5): JSON in, slots out.
 //!
 //! This is the contract the test harnesses use to check the rules, so every field is read
 //! through [`crate::field`] and a mistake names its field. The readers for a meeting type's
@@ -51,7 +51,7 @@ pub fn read_meeting_rules(obj: &Obj<'_>) -> Result<MeetingRules, FieldError> {
 }
 
 /// Reads a `[startTime, endTime)` pair and checks that it is not reversed. An empty one is
-/// allowed (DESIGN.md §5 refuses only an end before the start); it overlaps nothing.
+/// allowed (docs/DESIGN.md §5 refuses only an end before the start); it overlaps nothing.
 fn read_interval(obj: &Obj<'_>) -> Result<(Instant, Instant), FieldError> {
     let start = Instant::floor(required_timestamp(obj, "startTime")?);
     let end = Instant::ceil(required_timestamp(obj, "endTime")?);

@@ -1,6 +1,6 @@
 //! Availability settings: the host's zone, weekly hours, buffer, notice and horizon.
 //!
-//! Two forms of weekly hours exist (DESIGN.md §5.1): the seed form (`workingDays` +
+//! Two forms of weekly hours exist (docs/DESIGN.md §5.1): the seed form (`workingDays` +
 //! `startTime`/`endTime`) and the general `weeklyHours` with several windows a day. Both are
 //! kept as entered, so the API returns what the host wrote; [`AvailabilitySettings::windows`]
 //! resolves them into the windows the engine walks.
@@ -148,7 +148,7 @@ impl AvailabilitySettings {
         Self::read(&json!({}), "").expect("the defaults are valid")
     }
 
-    /// Reads the `availability` object of DESIGN.md §5/§7. Missing optional fields take the
+    /// Reads the `availability` object of docs/DESIGN.md §5/§7. Missing optional fields take the
     /// seed's defaults.
     pub fn read(value: &Value, path: &str) -> Result<Self, FieldError> {
         let obj = Obj::new(value, path)?;
@@ -208,7 +208,7 @@ impl AvailabilitySettings {
             .on(day)
     }
 
-    /// The wire form of DESIGN.md §7 (`weeklyHours` is `null` in the seed form).
+    /// The wire form of docs/DESIGN.md §7 (`weeklyHours` is `null` in the seed form).
     pub fn to_json(&self) -> Value {
         let mut days = Map::new();
         for day in Weekday::ALL {

@@ -1,5 +1,5 @@
 //! Property tests: on random settings, bookings and blocked time, the engine agrees with a
-//! literal, slow reading of DESIGN.md §5 (every candidate checked against every rule), and
+//! literal, slow reading of docs/DESIGN.md §5 (every candidate checked against every rule), and
 //! its output keeps the invariants a guest relies on.
 
 use jiff::Timestamp;
@@ -201,7 +201,7 @@ fn instant_of(tz: &TimeZone, date: Date, minutes: u16) -> Instant {
     Instant::from(tz.to_ambiguous_timestamp(dt).compatible().unwrap())
 }
 
-/// DESIGN.md §5 read literally, one candidate at a time, with jiff doing all the calendar work.
+/// docs/DESIGN.md §5 read literally, one candidate at a time, with jiff doing all the calendar work.
 fn oracle(case: &Case) -> Vec<Slot> {
     let s = &case.settings;
     let tz = s.zone.time_zone();

@@ -1,4 +1,4 @@
-//! Table tests for the availability rules of DESIGN.md §5, with DST in both hemispheres,
+//! Table tests for the availability rules of docs/DESIGN.md §5, with DST in both hemispheres,
 //! half-hour and 45-minute zones, midnight transitions, and recurring blocked time.
 
 use scheduling::{Scenario, Slot};

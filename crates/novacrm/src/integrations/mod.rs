@@ -1,4 +1,4 @@
-//! The outside world as ports (DESIGN.md §2, §9): email, text messages and webhooks behind
+//! The outside world as ports (docs/DESIGN.md §2, §9): email, text messages and webhooks behind
 //! traits held as `Arc<dyn …>` in the app state, with real adapters (SMTP, `.eml` files,
 //! Twilio, signed HTTP through the SSRF guard) and recording fakes. Only jobs call these; pages and handlers enqueue jobs instead.
 

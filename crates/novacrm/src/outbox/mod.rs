@@ -1,4 +1,4 @@
-//! The durable outbox (DESIGN.md §9): what a booking change must tell someone is written as
+//! The durable outbox (docs/DESIGN.md §9): what a booking change must tell someone is written as
 //! job rows **in the transaction of the change** ([`booking_changed`]), so an aborted change
 //! sends nothing and a committed one always sends. The worker (`crate::worker`) in every `serve`
 //! process claims due jobs with a lease, calls the integration, and records the outcome;

@@ -1,7 +1,7 @@
 //! Public availability: the engine's slots for a host's meeting type, through two caches.
 //!
 //! Every key holds the host's schedule version (bumped in the same transaction as every
-//! booking and rule change, DESIGN.md §4), so an entry can never outlive the data it was
+//! booking and rule change, docs/DESIGN.md §4), so an entry can never outlive the data it was
 //! computed from, on this instance or any other: every request reads the current version
 //! (one indexed row) first.
 //!

@@ -1,4 +1,4 @@
-//! The outbox table (DESIGN.md §9): enqueue inside a change's transaction, claim due jobs
+//! The outbox table (docs/DESIGN.md §9): enqueue inside a change's transaction, claim due jobs
 //! with a lease, record the outcome. What a job means and when to retry it is decided in
 //! `crate::jobs`; this file only loads and saves.
 //!

@@ -196,7 +196,7 @@ impl MeetingTypeRecord {
         })
     }
 
-    /// The public view (DESIGN.md §7): no internal flags.
+    /// The public view (docs/DESIGN.md §7): no internal flags.
     pub fn to_public_json(&self) -> Value {
         json!({
             "id": self.id,

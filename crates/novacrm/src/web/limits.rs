@@ -1,4 +1,4 @@
-//! Rate limits on the public surface (DESIGN.md §6): token buckets per client address for
+//! Rate limits on the public surface (docs/DESIGN.md §6): token buckets per client address for
 //! reads (pages, availability) and for writes (booking, guest changes, sign-up, log-in), and
 //! one per host page for bookings from everyone together. A request past its budget gets 429
 //! with `Retry-After`: a problem document on the API, a friendly page for people. Nothing is

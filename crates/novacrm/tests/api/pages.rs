@@ -265,7 +265,7 @@ fn gunzip(bytes: &[u8]) -> usize {
 }
 
 /// Sums the booking page and every asset it references, raw and gzip, and keeps the total
-/// within the 30 KB budget. Prints the figures (BENCHMARKS.md records them).
+/// within the 30 KB budget. Prints the figures (docs/benchmarks.md records them).
 pub async fn the_booking_page_weighs_under_30_kb_gzip(backend: Backend) {
     let app = spawn_app(backend).await;
     let client = crate::helpers::http_client().no_gzip().build().unwrap();

@@ -1,0 +1,341 @@
+//! Bookings: inserting under the host lock, finding one by guest token or id, the host's
+//! filtered and paged list, busy times, and stored answers of idempotent requests.
+
+use super::records::{self, BookingRecord};
+use super::{Result, Store, StoreError, Tx};
+use scheduling::{BookingStatus, Instant};
+use sqlx::Row;
+
+impl Store {
+    // ---- busy data ---------------------------------------------------------------------
+
+    /// Non-cancelled bookings that could touch `[from, to)` once buffered (≤ 1 day).
+    pub async fn busy_bookings(
+        conn: impl sqlx::AnyExecutor<'_>,
+        host_id: &str,
+        from: Instant,
+        to: Instant,
+        except: Option<&str>,
+    ) -> Result<Vec<scheduling::BookedTime>> {
+        let day = 86_400_000;
+        let rows = sqlx::query(
+            "SELECT start_time, end_time, status FROM booking WHERE app_user_id = $1 \
+             AND status <> 'CANCELLED' AND start_time < $2 AND end_time > $3 \
+             AND booking_id <> $4 \
+             UNION ALL SELECT start_time, end_time, 'CONFIRMED' AS status FROM calendar_busy \
+             WHERE app_user_id = $1 AND start_time < $2 AND end_time > $3 ORDER BY start_time",
+        )
+        .bind(host_id)
+        .bind(to.as_millis() + day)
+        .bind(from.as_millis() - day)
+        .bind(except.unwrap_or(""))
+        .fetch_all(conn)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let status: String = r.try_get("status")?;
+                Ok(scheduling::BookedTime {
+                    start: Instant::from_millis(r.try_get("start_time")?),
+                    end: Instant::from_millis(r.try_get("end_time")?),
+                    status: status.parse().map_err(StoreError::Corrupt)?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn insert_booking(tx: &mut Tx, b: &BookingRecord) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO booking (booking_id, app_user_id, meeting_type_id, contact_id, guest_name, \
+             guest_email, guest_phone, guest_company, start_time, end_time, timezone, meeting_notes, \
+             answers, status, cancel_reason, calendar_event_id, meeting_link, created_at, updated_at, \
+             guest_token, sequence, reschedule_count, cancelled_at, cancelled_by, source, \
+             first_start_at, late_cancel) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+             $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)",
+        )
+        .bind(&b.id)
+        .bind(&b.host_id)
+        .bind(&b.meeting_type_id)
+        .bind(&b.contact_id)
+        .bind(&b.guest_name)
+        .bind(&b.guest_email)
+        .bind(&b.guest_phone)
+        .bind(&b.guest_company)
+        .bind(b.start.as_millis())
+        .bind(b.end.as_millis())
+        .bind(&b.timezone)
+        .bind(&b.meeting_notes)
+        .bind(b.answers.to_string())
+        .bind(b.status.as_str())
+        .bind(&b.cancel_reason)
+        .bind(&b.calendar_event_id)
+        .bind(&b.meeting_link)
+        .bind(b.created_at.as_millis())
+        .bind(b.updated_at.as_millis())
+        .bind(&b.guest_token)
+        .bind(b.sequence)
+        .bind(b.reschedule_count)
+        .bind(b.cancelled_at.map(Instant::as_millis))
+        .bind(b.cancelled_by.map(records::Actor::as_str))
+        .bind(b.source.as_str())
+        .bind(b.first_start.as_millis())
+        .bind(i64::from(b.late_cancel))
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// A booking by its guest token.
+    pub async fn booking_by_guest_token(&self, token: &str) -> Result<Option<BookingRecord>> {
+        fetch_booking_by_token(&self.pool, token).await
+    }
+
+    /// The guest's confirmed meetings with this host that have not started yet.
+    pub async fn upcoming_for_guest(
+        tx: &mut Tx,
+        host_id: &str,
+        email: &str,
+        now: Instant,
+    ) -> Result<i64> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM booking WHERE app_user_id = $1 AND LOWER(guest_email) = $2 \
+             AND status = 'CONFIRMED' AND start_time > $3",
+        )
+        .bind(host_id)
+        .bind(email.to_lowercase())
+        .bind(now.as_millis())
+        .fetch_one(&mut **tx)
+        .await?;
+        Ok(row.try_get("n")?)
+    }
+
+    /// A booking by id, whoever's it is (for jobs, which act on the system's behalf).
+    pub async fn booking_by_id(&self, id: &str) -> Result<Option<BookingRecord>> {
+        let row = sqlx::query(records::BOOKING_SELECT_BY_ID)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| BookingRecord::from_row(&r)).transpose()
+    }
+
+    /// The booking behind a guest token, in a write transaction (locks nothing by itself:
+    /// callers lock the host first).
+    pub async fn booking_by_guest_token_in(
+        tx: &mut Tx,
+        token: &str,
+    ) -> Result<Option<BookingRecord>> {
+        fetch_booking_by_token(&mut **tx, token).await
+    }
+
+    /// The next confirmed meeting, across hosts, booked with this phone number (E.164).
+    pub async fn next_booking_by_phone(
+        &self,
+        phone: &str,
+        now: Instant,
+    ) -> Result<Option<BookingRecord>> {
+        let row = sqlx::query(records::BOOKING_SELECT_NEXT_BY_PHONE)
+            .bind(phone)
+            .bind(now.as_millis())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| BookingRecord::from_row(&r)).transpose()
+    }
+
+    /// A contact's bookings with the host, newest first (the host's pre-meeting brief).
+    pub async fn contact_bookings(
+        &self,
+        host_id: &str,
+        contact_id: &str,
+        limit: i64,
+    ) -> Result<Vec<BookingRecord>> {
+        let rows = sqlx::query(records::BOOKING_SELECT_BY_CONTACT)
+            .bind(host_id)
+            .bind(contact_id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(BookingRecord::from_row).collect()
+    }
+
+    /// The host's confirmed, unfinished bookings from `email` (lower-case) or, when `email`
+    /// is empty, from any address at `domain`.
+    pub async fn bookings_from_guest(
+        tx: &mut Tx,
+        host_id: &str,
+        email: &str,
+        domain: &str,
+        now: Instant,
+    ) -> Result<Vec<BookingRecord>> {
+        let like = if domain.is_empty() {
+            String::new()
+        } else {
+            format!("%@{domain}")
+        };
+        let rows = sqlx::query(records::BOOKING_SELECT_FROM_GUEST)
+            .bind(host_id)
+            .bind(now.as_millis())
+            .bind(email)
+            .bind(like)
+            .fetch_all(&mut **tx)
+            .await?;
+        rows.iter().map(BookingRecord::from_row).collect()
+    }
+
+    pub async fn booking_in(tx: &mut Tx, host_id: &str, id: &str) -> Result<Option<BookingRecord>> {
+        let row = sqlx::query(records::BOOKING_SELECT_ONE)
+            .bind(host_id)
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+        row.map(|r| BookingRecord::from_row(&r)).transpose()
+    }
+
+    pub async fn update_booking(tx: &mut Tx, b: &BookingRecord) -> Result<()> {
+        sqlx::query(
+            "UPDATE booking SET start_time = $3, end_time = $4, status = $5, cancel_reason = $6, \
+             updated_at = $7, sequence = $8, reschedule_count = $9, cancelled_at = $10, \
+             cancelled_by = $11, late_cancel = $12 WHERE booking_id = $1 AND app_user_id = $2",
+        )
+        .bind(&b.id)
+        .bind(&b.host_id)
+        .bind(b.start.as_millis())
+        .bind(b.end.as_millis())
+        .bind(b.status.as_str())
+        .bind(&b.cancel_reason)
+        .bind(b.updated_at.as_millis())
+        .bind(b.sequence)
+        .bind(b.reschedule_count)
+        .bind(b.cancelled_at.map(Instant::as_millis))
+        .bind(b.cancelled_by.map(records::Actor::as_str))
+        .bind(i64::from(b.late_cancel))
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// The host's bookings, optionally filtered by status and a start-time range.
+    pub async fn bookings(
+        &self,
+        host_id: &str,
+        status: Option<BookingStatus>,
+        from: Option<Instant>,
+        to: Option<Instant>,
+    ) -> Result<Vec<BookingRecord>> {
+        let filter = BookingFilter {
+            status,
+            from,
+            to,
+            ..BookingFilter::default()
+        };
+        self.bookings_page(host_id, filter, None, i64::MAX).await
+    }
+
+    /// One page of [`Store::bookings`]: at most `limit`, after the `(start, id)` cursor (in
+    /// the filter's order).
+    pub async fn bookings_page(
+        &self,
+        host_id: &str,
+        filter: BookingFilter,
+        after: Option<(Instant, &str)>,
+        limit: i64,
+    ) -> Result<Vec<BookingRecord>> {
+        let (sql, before_all) = if filter.newest_first {
+            (records::BOOKING_SELECT_PAGE_DESC, (i64::MAX, ""))
+        } else {
+            (records::BOOKING_SELECT_PAGE, (i64::MIN, ""))
+        };
+        let rows = sqlx::query(sql)
+            .bind(host_id)
+            .bind(filter.status.map_or("", BookingStatus::as_str))
+            .bind(filter.from.map_or(i64::MIN, Instant::as_millis))
+            .bind(filter.to.map_or(i64::MAX, Instant::as_millis))
+            .bind(after.map_or(before_all.0, |(at, _)| at.as_millis()))
+            .bind(after.map_or(before_all.1, |(_, id)| id))
+            .bind(limit)
+            .bind(filter.meeting_type.as_deref().unwrap_or_default())
+            .bind(i64::from(filter.not_cancelled))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(BookingRecord::from_row).collect()
+    }
+
+    // ---- idempotency -------------------------------------------------------------------
+
+    pub async fn idempotent_response(
+        &self,
+        scope: &str,
+        key: &str,
+    ) -> Result<Option<(String, u16, String)>> {
+        let row = sqlx::query(
+            "SELECT request_hash, response_status, response_body FROM idempotency_key \
+             WHERE scope = $1 AND idempotency_key = $2",
+        )
+        .bind(scope)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            let status: i64 = r.try_get("response_status")?;
+            Ok((
+                r.try_get("request_hash")?,
+                status as u16,
+                r.try_get("response_body")?,
+            ))
+        })
+        .transpose()
+    }
+
+    /// Records the answer to a keyed request inside the transaction that produced it.
+    pub async fn save_idempotent_response(
+        tx: &mut Tx,
+        scope: &str,
+        key: &str,
+        request_hash: &str,
+        status: u16,
+        body: &str,
+        now: Instant,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO idempotency_key (scope, idempotency_key, request_hash, response_status, \
+             response_body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(scope)
+        .bind(key)
+        .bind(request_hash)
+        .bind(i64::from(status))
+        .bind(body)
+        .bind(now.as_millis())
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+}
+
+/// Which bookings a listing shows: a status, a start-time range and a meeting type, each
+/// optional; oldest first unless `newest_first`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BookingFilter {
+    pub status: Option<BookingStatus>,
+    /// Leave cancelled bookings out (when no `status` is given).
+    pub not_cancelled: bool,
+    pub from: Option<Instant>,
+    pub to: Option<Instant>,
+    pub meeting_type: Option<String>,
+    pub newest_first: bool,
+}
+
+/// A page cursor (`<start ms>.<id>`, see [`BookingRecord::cursor`]) read back.
+pub fn parse_cursor(text: &str) -> Option<(Instant, &str)> {
+    let (ms, id) = text.split_once('.')?;
+    Some((Instant::from_millis(ms.parse().ok()?), id)).filter(|(_, id)| !id.is_empty())
+}
+
+pub(super) async fn fetch_booking_by_token(
+    conn: impl sqlx::AnyExecutor<'_>,
+    token: &str,
+) -> Result<Option<BookingRecord>> {
+    let row = sqlx::query(records::BOOKING_SELECT_BY_GUEST_TOKEN)
+        .bind(token)
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| BookingRecord::from_row(&r)).transpose()
+}

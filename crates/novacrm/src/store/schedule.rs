@@ -1,0 +1,286 @@
+//! What a host offers: the weekly availability (versioned, so caches know when it changed),
+//! meeting types, blocked time.
+
+use super::records::{self, BlockedRecord, MeetingTypeRecord};
+use super::{Result, Store, Tx};
+use scheduling::{AvailabilitySettings, Instant};
+use sqlx::Row;
+
+impl Store {
+    // ---- availability ------------------------------------------------------------------
+
+    pub async fn availability(&self, host_id: &str) -> Result<AvailabilitySettings> {
+        load_availability(&self.pool, host_id).await
+    }
+
+    pub async fn availability_in(
+        conn: &mut sqlx::AnyConnection,
+        host_id: &str,
+    ) -> Result<AvailabilitySettings> {
+        load_availability(conn, host_id).await
+    }
+
+    /// The host's schedule version and availability settings, in one read on `conn`.
+    /// The host's schedule version and settings, with the summary of their conflict
+    /// calendars (when all were last read, how far ahead they are known).
+    pub async fn versioned_availability(
+        conn: &mut sqlx::AnyConnection,
+        host_id: &str,
+    ) -> Result<(i64, AvailabilitySettings, Option<Instant>, Option<Instant>)> {
+        let row = sqlx::query(
+            "SELECT u.booking_version, u.busy_synced_at, u.busy_covered_until, a.timezone, \
+             a.working_days, a.start_time, a.end_time, \
+             a.weekly_hours, a.buffer_time, a.min_notice, a.max_advance \
+             FROM app_user u JOIN availability a ON a.app_user_id = u.app_user_id \
+             WHERE u.app_user_id = $1",
+        )
+        .bind(host_id)
+        .fetch_one(conn)
+        .await?;
+        let at = |c: &str| -> Result<Option<Instant>> {
+            Ok(row.try_get::<Option<i64>, _>(c)?.map(Instant::from_millis))
+        };
+        Ok((
+            row.try_get("booking_version")?,
+            records::availability_from_row(&row)?,
+            at("busy_synced_at")?,
+            at("busy_covered_until")?,
+        ))
+    }
+
+    pub async fn save_availability(
+        tx: &mut Tx,
+        host_id: &str,
+        settings: &AvailabilitySettings,
+        now: Instant,
+    ) -> Result<()> {
+        save_availability(tx, host_id, settings, now).await
+    }
+
+    // ---- meeting types -----------------------------------------------------------------
+
+    pub async fn meeting_types(&self, host_id: &str) -> Result<Vec<MeetingTypeRecord>> {
+        let rows = sqlx::query(records::MEETING_TYPE_SELECT_BY_HOST)
+            .bind(host_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(MeetingTypeRecord::from_row).collect()
+    }
+
+    /// Every meeting type of the host, archived ones too (old bookings name them).
+    pub async fn meeting_types_all(&self, host_id: &str) -> Result<Vec<MeetingTypeRecord>> {
+        let rows = sqlx::query(records::MEETING_TYPE_SELECT_ALL_BY_HOST)
+            .bind(host_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(MeetingTypeRecord::from_row).collect()
+    }
+
+    pub async fn meeting_type(&self, host_id: &str, id: &str) -> Result<Option<MeetingTypeRecord>> {
+        fetch_meeting_type(&self.pool, host_id, id).await
+    }
+
+    pub async fn meeting_type_in(
+        conn: &mut sqlx::AnyConnection,
+        host_id: &str,
+        id: &str,
+    ) -> Result<Option<MeetingTypeRecord>> {
+        fetch_meeting_type(conn, host_id, id).await
+    }
+
+    pub async fn insert_meeting_type(
+        tx: &mut Tx,
+        m: &MeetingTypeRecord,
+        now: Instant,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO meeting_type (meeting_type_id, app_user_id, name, duration, description, \
+             color, questions, confirmation_message, slot_interval, active, archived, created_at, \
+             updated_at, location_kind, location, guest_cutoff_hours) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15)",
+        )
+        .bind(&m.id)
+        .bind(&m.host_id)
+        .bind(&m.name)
+        .bind(m.duration)
+        .bind(&m.description)
+        .bind(&m.color)
+        .bind(m.questions.to_string())
+        .bind(&m.confirmation_message)
+        .bind(m.slot_interval)
+        .bind(i64::from(m.active))
+        .bind(i64::from(m.archived))
+        .bind(now.as_millis())
+        .bind(m.location.as_ref().map(|l| l.to_columns().0))
+        .bind(m.location.as_ref().and_then(|l| l.to_columns().1))
+        .bind(m.guest_cutoff_hours)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn update_meeting_type(
+        tx: &mut Tx,
+        m: &MeetingTypeRecord,
+        now: Instant,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE meeting_type SET name = $3, duration = $4, description = $5, color = $6, \
+             questions = $7, confirmation_message = $8, slot_interval = $9, active = $10, \
+             archived = $11, updated_at = $12, location_kind = $13, location = $14, \
+             guest_cutoff_hours = $15 WHERE meeting_type_id = $1 AND app_user_id = $2",
+        )
+        .bind(&m.id)
+        .bind(&m.host_id)
+        .bind(&m.name)
+        .bind(m.duration)
+        .bind(&m.description)
+        .bind(&m.color)
+        .bind(m.questions.to_string())
+        .bind(&m.confirmation_message)
+        .bind(m.slot_interval)
+        .bind(i64::from(m.active))
+        .bind(i64::from(m.archived))
+        .bind(now.as_millis())
+        .bind(m.location.as_ref().map(|l| l.to_columns().0))
+        .bind(m.location.as_ref().and_then(|l| l.to_columns().1))
+        .bind(m.guest_cutoff_hours)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn delete_meeting_type(tx: &mut Tx, host_id: &str, id: &str) -> Result<()> {
+        sqlx::query("DELETE FROM meeting_type WHERE meeting_type_id = $1 AND app_user_id = $2")
+            .bind(id)
+            .bind(host_id)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn meeting_type_has_bookings(tx: &mut Tx, id: &str) -> Result<bool> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM booking WHERE meeting_type_id = $1")
+            .bind(id)
+            .fetch_one(&mut **tx)
+            .await?;
+        Ok(row.try_get::<i64, _>("n")? > 0)
+    }
+
+    pub async fn blocked_times(
+        conn: impl sqlx::AnyExecutor<'_>,
+        host_id: &str,
+    ) -> Result<Vec<BlockedRecord>> {
+        let rows = sqlx::query(
+            "SELECT blocked_time_id, start_time, end_time, reason, recurrence_rule \
+             FROM blocked_time WHERE app_user_id = $1 ORDER BY start_time",
+        )
+        .bind(host_id)
+        .fetch_all(conn)
+        .await?;
+        rows.iter().map(BlockedRecord::from_row).collect()
+    }
+
+    pub async fn insert_blocked_time(
+        tx: &mut Tx,
+        host_id: &str,
+        b: &BlockedRecord,
+        now: Instant,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO blocked_time (blocked_time_id, app_user_id, start_time, end_time, reason, \
+             recurrence_rule, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&b.id)
+        .bind(host_id)
+        .bind(b.start.as_millis())
+        .bind(b.end.as_millis())
+        .bind(&b.reason)
+        .bind(&b.rule)
+        .bind(now.as_millis())
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn blocked_time_count(tx: &mut Tx, host_id: &str) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM blocked_time WHERE app_user_id = $1")
+            .bind(host_id)
+            .fetch_one(&mut **tx)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+
+    pub async fn delete_blocked_time(tx: &mut Tx, host_id: &str, id: &str) -> Result<bool> {
+        let done =
+            sqlx::query("DELETE FROM blocked_time WHERE blocked_time_id = $1 AND app_user_id = $2")
+                .bind(id)
+                .bind(host_id)
+                .execute(&mut **tx)
+                .await?;
+        Ok(done.rows_affected() > 0)
+    }
+}
+
+pub(super) async fn load_availability(
+    conn: impl sqlx::AnyExecutor<'_>,
+    host_id: &str,
+) -> Result<AvailabilitySettings> {
+    let row = sqlx::query(
+        "SELECT timezone, working_days, start_time, end_time, weekly_hours, buffer_time, \
+         min_notice, max_advance FROM availability WHERE app_user_id = $1",
+    )
+    .bind(host_id)
+    .fetch_one(conn)
+    .await?;
+    records::availability_from_row(&row)
+}
+
+pub(super) async fn save_availability(
+    tx: &mut Tx,
+    host_id: &str,
+    s: &AvailabilitySettings,
+    now: Instant,
+) -> Result<()> {
+    let json = s.to_json();
+    sqlx::query(
+        "INSERT INTO availability (app_user_id, timezone, working_days, start_time, end_time, \
+         weekly_hours, buffer_time, min_notice, max_advance, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (app_user_id) DO UPDATE SET \
+         timezone = excluded.timezone, working_days = excluded.working_days, \
+         start_time = excluded.start_time, end_time = excluded.end_time, \
+         weekly_hours = excluded.weekly_hours, buffer_time = excluded.buffer_time, \
+         min_notice = excluded.min_notice, max_advance = excluded.max_advance, \
+         updated_at = excluded.updated_at",
+    )
+    .bind(host_id)
+    .bind(s.zone.name())
+    .bind(json["workingDays"].to_string())
+    .bind(s.start_time.to_string())
+    .bind(s.end_time.to_string())
+    .bind(
+        s.weekly_hours
+            .as_ref()
+            .map(|_| json["weeklyHours"].to_string()),
+    )
+    .bind(i64::from(s.buffer.get()))
+    .bind(i64::from(s.min_notice.get()))
+    .bind(i64::from(s.max_advance.get()))
+    .bind(now.as_millis())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn fetch_meeting_type(
+    conn: impl sqlx::AnyExecutor<'_>,
+    host_id: &str,
+    id: &str,
+) -> Result<Option<MeetingTypeRecord>> {
+    let row = sqlx::query(records::MEETING_TYPE_SELECT_ONE)
+        .bind(host_id)
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| MeetingTypeRecord::from_row(&r)).transpose()
+}

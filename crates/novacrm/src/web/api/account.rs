@@ -1,0 +1,90 @@
+//! The host's own settings: availability, profile and photo, the calendar feed.
+
+use crate::services::{feed, host};
+use crate::web::api::common::{internal, public_base};
+use crate::web::error::ApiError;
+use crate::web::error::Result;
+use crate::web::extract::AuthHost;
+use crate::web::extract::JsonBody;
+use crate::web::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+pub(crate) async fn get_availability(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+) -> Result<Json<Value>> {
+    Ok(Json(
+        state
+            .store
+            .availability(&host.id)
+            .await
+            .map_err(internal)?
+            .to_json(),
+    ))
+}
+
+pub(crate) async fn patch_availability(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>> {
+    let settings = host::update_availability(&state.store, &host, &body, state.clock.now()).await?;
+    Ok(Json(settings.to_json()))
+}
+
+pub(crate) async fn get_profile(AuthHost(host): AuthHost) -> Json<Value> {
+    Json(host::profile_json(&host))
+}
+
+pub(crate) async fn patch_profile(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>> {
+    let host = host::update_profile(&state.store, &host, &body).await?;
+    Ok(Json(host::profile_json(&host)))
+}
+
+/// The request body is the image itself; its type is read from its signature.
+pub(crate) async fn put_photo(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+    body: std::result::Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Json<Value>> {
+    let body = body.map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge(host::PHOTO_MAX_BYTES)
+        } else {
+            ApiError::BadRequest(format!("cannot read the request body: {r}"))
+        }
+    })?;
+    let host = host::set_photo(&state.store, &host, Some(&body)).await?;
+    Ok(Json(host::profile_json(&host)))
+}
+
+pub(crate) async fn delete_photo(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+) -> Result<Json<Value>> {
+    let host = host::set_photo(&state.store, &host, None).await?;
+    Ok(Json(host::profile_json(&host)))
+}
+
+pub(crate) async fn calendar_feed(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+) -> Result<Json<Value>> {
+    let url = feed::feed_url(&state.store, &host, public_base(&state)).await?;
+    Ok(Json(json!({ "url": url })))
+}
+
+pub(crate) async fn rotate_calendar_feed(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+) -> Result<Json<Value>> {
+    let url = feed::rotate(&state.store, &host, public_base(&state)).await?;
+    Ok(Json(json!({ "url": url })))
+}
