@@ -4,11 +4,13 @@
 pub mod availability;
 pub mod booking;
 pub mod cache;
+mod calendar_sync;
 pub mod calendars;
 pub mod captcha;
 pub mod exports;
 pub mod feed;
 pub mod funnel;
+mod google_calendar;
 pub mod host;
 pub mod insights;
 pub mod spam;
