@@ -11,7 +11,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, NowTs, TestApp, spawn_app_with};
+use crate::support::app::{Backend, NowTs, TestApp, spawn_app_with};
 
 struct Driver(Child);
 
@@ -773,7 +773,7 @@ async fn guests_book_in_a_real_browser_and_hosts_see_it() {
         .smtp
         .to("sam@example.com")
         .iter()
-        .map(crate::outside::Received::subject)
+        .map(crate::support::outside::Received::subject)
         .collect();
     assert!(
         subjects.iter().any(|s| s.starts_with("Moved:")),

@@ -14,8 +14,8 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
-use crate::helpers::{Backend, NowTs, TestApp, spawn_app};
-use crate::outside::{FakeGoogle, FakeVideo, Radicale};
+use crate::support::app::{Backend, NowTs, TestApp, spawn_app};
+use crate::support::outside::{FakeGoogle, FakeVideo, Radicale};
 
 /// A webhook receiver on 127.0.0.1 that keeps what it is sent and answers 503 to the first
 /// `failures` requests.
@@ -319,11 +319,11 @@ async fn the_calendar_feed_follows_the_bookings(backend: Backend) {
 /// The dashboard's Integrations page: a feed link, an endpoint added (a private address
 /// refused with the typed URL kept; the secret shown once), the delivery log and Resend.
 async fn hosts_manage_integrations_in_the_dashboard(backend: Backend) {
-    use crate::pages::{dashboard_login, form, hidden_csrf};
+    use crate::support::forms::{dashboard_login, form, hidden_csrf};
     let app = spawn_app(backend).await;
     let (receiver, url) = Receiver::start().await;
     let cookie = dashboard_login(&app).await;
-    let client = crate::helpers::no_redirects();
+    let client = crate::support::app::no_redirects();
     let get = || {
         client
             .get(app.url("/dashboard/integrations"))
@@ -632,7 +632,7 @@ async fn caldav_calendars_block_the_page_and_receive_bookings(backend: Backend) 
         "{:?}",
         listed.body
     );
-    let cookie = crate::pages::dashboard_login(&app).await;
+    let cookie = crate::support::forms::dashboard_login(&app).await;
     let page = app
         .client
         .get(app.url("/dashboard/integrations"))
@@ -730,9 +730,9 @@ async fn google_calendar_connects_reads_writes_and_refreshes(backend: Backend) {
         );
     }
     let config = google.config();
-    let app = crate::helpers::spawn_app_with(backend, move |c| c.google = Some(config)).await;
-    let cookie = crate::pages::dashboard_login(&app).await;
-    let client = crate::helpers::no_redirects();
+    let app = crate::support::app::spawn_app_with(backend, move |c| c.google = Some(config)).await;
+    let cookie = crate::support::forms::dashboard_login(&app).await;
+    let client = crate::support::app::no_redirects();
     let get = |path: String| {
         client
             .get(app.url(&path))
@@ -751,7 +751,10 @@ async fn google_calendar_connects_reads_writes_and_refreshes(backend: Backend) {
         .into_owned()
         .collect();
     assert_eq!(query["access_type"], "offline");
-    assert_eq!(query["client_id"], crate::outside::GOOGLE_CLIENT_ID);
+    assert_eq!(
+        query["client_id"],
+        crate::support::outside::GOOGLE_CLIENT_ID
+    );
     let redirect = app.url("/dashboard/integrations/google/callback");
     assert_eq!(query["redirect_uri"], redirect);
     let state = query["state"].clone();
@@ -991,7 +994,7 @@ async fn google_calendar_connects_reads_writes_and_refreshes(backend: Backend) {
 async fn video_links_are_made_before_the_emails(backend: Backend) {
     let video = FakeVideo::start().await;
     let base = video.base.clone();
-    let app = crate::helpers::spawn_app_with(backend, move |c| {
+    let app = crate::support::app::spawn_app_with(backend, move |c| {
         c.jitsi_url = "https://jitsi.example".into();
         c.zoom = Some(novacrm::config::ZoomConfig {
             account_id: "zoom-account".into(),

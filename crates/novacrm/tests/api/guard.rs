@@ -7,7 +7,9 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Answer, Backend, NowTs, TestApp, no_redirects, spawn_app, spawn_app_with};
+use crate::support::app::{
+    Answer, Backend, NowTs, TestApp, no_redirects, spawn_app, spawn_app_with,
+};
 
 /// Solves a challenge as the page's script does, in base64(JSON {challenge, solution}).
 fn solve(challenge: &Value) -> String {
@@ -374,7 +376,7 @@ async fn shifted_ranges_reuse_days_and_stay_exact(backend: Backend) {
         );
     }
     let at = |minutes: i64| {
-        let t: jiff::Timestamp = crate::helpers::NOW.parse().unwrap();
+        let t: jiff::Timestamp = crate::support::app::NOW.parse().unwrap();
         (t + jiff::SignedDuration::from_mins(minutes)).to_string()
     };
     let query = |from: &str, to: &str| {
@@ -416,7 +418,50 @@ async fn shifted_ranges_reuse_days_and_stay_exact(backend: Backend) {
     }
 }
 
+async fn one_guest_cannot_fill_the_calendar(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let slots = app.slots(&app.quick_call, "").await;
+    let mut ids = Vec::new();
+    for start in slots.iter().step_by(4).take(3) {
+        let answer = app.book(&app.quick_call, start, "greedy@example.com").await;
+        assert_eq!(answer.status, 201, "{:?}", answer.body);
+        ids.push(answer.body["id"].as_str().unwrap().to_owned());
+    }
+    let fourth = app
+        .book(&app.quick_call, &slots[16], "Greedy@Example.com")
+        .await;
+    crate::support::app::assert_problem(&fourth, 422);
+    assert_eq!(crate::support::app::fields(&fourth), ["guestEmail"]);
+    assert!(
+        fourth.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("3 upcoming meetings")
+    );
+    assert_eq!(
+        app.book(&app.quick_call, &slots[16], "other@example.com")
+            .await
+            .status,
+        201
+    );
+    let cancel = app
+        .authed(
+            Method::PATCH,
+            &format!("/api/bookings/{}", ids[0]),
+            Some(json!({"status": "CANCELLED"})),
+        )
+        .await;
+    assert_eq!(cancel.status, 200);
+    assert_eq!(
+        app.book(&app.quick_call, &slots[20], "greedy@example.com")
+            .await
+            .status,
+        201
+    );
+}
+
 crate::on_both_backends!(
+    one_guest_cannot_fill_the_calendar,
     shifted_ranges_reuse_days_and_stay_exact,
     the_api_asks_for_proof_of_work,
     the_form_works_with_and_without_javascript,

@@ -6,8 +6,8 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{Backend, TestApp, no_redirects, spawn_app};
-use crate::pages::{dashboard_login, form, hidden_csrf};
+use crate::support::app::{Backend, TestApp, no_redirects, spawn_app};
+use crate::support::forms::{dashboard_login, form, hidden_csrf};
 
 const TUE_9: &str = "2026-11-24T14:00:00Z";
 

@@ -14,7 +14,7 @@ use reqwest::Method;
 use scheduling::{BookingStatus, Instant, Weekday, Zone};
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, NowTs, TestApp, no_redirects, spawn_app};
+use crate::support::app::{Backend, NowTs, TestApp, no_redirects, spawn_app};
 
 /// Tuesday 2026-11-24, New York: 09:00, 10:00 and 11:00.
 const TUE_9: &str = "2026-11-24T14:00:00Z";
@@ -48,7 +48,7 @@ async fn patch(app: &TestApp, id: &str, body: Value) -> Value {
     answer.body
 }
 
-fn id(answer: &crate::helpers::Answer) -> String {
+fn id(answer: &crate::support::app::Answer) -> String {
     assert_eq!(answer.status, 201, "{:?}", answer.body);
     answer.body["id"].as_str().unwrap().to_owned()
 }
@@ -283,7 +283,7 @@ impl Guest<'_> {
         assert_eq!(self.get(&format!("/book/jane/{ty}")).await, 200);
         let details = format!("/book/jane/{ty}/details?start={start}&tz=UTC");
         assert_eq!(self.get(&details).await, 200);
-        let form = crate::pages::form(&[
+        let form = crate::support::forms::form(&[
             ("start", start),
             ("tz", "UTC"),
             ("guestName", "Guest"),
@@ -597,7 +597,7 @@ async fn the_insights_page_draws_accessible_charts_without_script(backend: Backe
     id(&app
         .book(&app.quick_call, "2026-11-18T14:00:00Z", "old@example.com")
         .await);
-    app.set_now(crate::helpers::NOW);
+    app.set_now(crate::support::app::NOW);
     id(&app.book(&app.quick_call, TUE_9, "a@example.com").await);
     id(&app.book(&app.consultation, WED_9, "b@example.com").await);
 

@@ -2,8 +2,8 @@
 //! with `?lang=` from the switcher, which the pages' own links and forms then carry on; dates
 //! and times written the language's way, with the region's week start and clock.
 
-use crate::helpers::{Backend, TestApp, no_redirects, spawn_app};
-use crate::pages::form;
+use crate::support::app::{Backend, TestApp, no_redirects, spawn_app};
+use crate::support::forms::form;
 
 /// Tuesday 2026-11-24 09:00 New York, 15:00 in Berlin: the first free time.
 const START: &str = "2026-11-24T14:00:00Z";
@@ -250,3 +250,11 @@ pub async fn the_switcher_overrides_the_browser_language(backend: Backend) {
     let missing = missing.text().await.unwrap();
     assert!(missing.contains("Aquí no hay nada que reservar") && missing.contains("/book/nobody"));
 }
+
+crate::on_both_backends!(
+    german_guests_read_german,
+    french_guests_read_french,
+    spanish_guests_read_spanish,
+    english_stays_the_default_with_us_conventions,
+    the_switcher_overrides_the_browser_language,
+);

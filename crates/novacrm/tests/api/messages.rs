@@ -9,8 +9,8 @@ use novacrm::integrations::sms::twilio_signature;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, NowTs, TestApp, no_redirects, spawn_app};
-use crate::outside::SmtpMode;
+use crate::support::app::{Backend, NowTs, TestApp, no_redirects, spawn_app};
+use crate::support::outside::SmtpMode;
 
 /// Tuesday 2026-11-24 09:00 New York — 26 hours after the test clock's `now`.
 const TUE_9: &str = "2026-11-24T14:00:00Z";
@@ -179,8 +179,8 @@ async fn a_refused_booking_sends_nothing(backend: Backend) {
             )
         })
         .collect();
-    let statuses = crate::helpers::race(&app.client, bodies).await;
-    crate::helpers::assert_one_winner(&statuses);
+    let statuses = crate::support::app::race(&app.client, bodies).await;
+    crate::support::app::assert_one_winner(&statuses);
     let bad = app
         .post_booking(
             json!({"meetingTypeId": app.consultation, "startTime": TUE_10,
@@ -330,7 +330,7 @@ async fn a_failing_mail_server_gets_retries_then_a_visible_failure(backend: Back
     let app = spawn_app(backend).await;
     app.smtp.set_mode(SmtpMode::TempFail);
     book(&app, TUE_9, "ada@example.com", None).await;
-    let mut now: jiff::Timestamp = crate::helpers::NOW.parse().unwrap();
+    let mut now: jiff::Timestamp = crate::support::app::NOW.parse().unwrap();
     assert_eq!(app.run_jobs().await, 2);
     for attempt in 1..novacrm::outbox::MAX_ATTEMPTS {
         let wait = novacrm::outbox::backoff(attempt);
@@ -467,7 +467,7 @@ async fn two_workers_never_send_one_message_twice(backend: Backend) {
     assert_eq!(received.len(), 24);
     let ids: HashSet<String> = received
         .iter()
-        .map(crate::outside::Received::message_id)
+        .map(crate::support::outside::Received::message_id)
         .collect();
     assert_eq!(ids.len(), 24, "every message once");
 }

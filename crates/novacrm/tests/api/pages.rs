@@ -6,7 +6,8 @@ use std::io::Read;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{Backend, TestApp, no_redirects, spawn_app};
+use crate::support::app::{Backend, TestApp, no_redirects, spawn_app};
+use crate::support::forms::{form, hidden_csrf, set_cookie};
 
 async fn page(app: &TestApp, path: &str) -> (u16, String) {
     let response = app
@@ -17,14 +18,6 @@ async fn page(app: &TestApp, path: &str) -> (u16, String) {
         .await
         .unwrap();
     (response.status().as_u16(), response.text().await.unwrap())
-}
-
-pub fn form(fields: &[(&str, &str)]) -> String {
-    fields
-        .iter()
-        .map(|(k, v)| format!("{k}={}", novacrm::web::shell::encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
 }
 
 async fn post_form(app: &TestApp, path: &str, body: String) -> reqwest::Response {
@@ -268,7 +261,10 @@ fn gunzip(bytes: &[u8]) -> usize {
 /// within the 30 KB budget. Prints the figures (docs/benchmarks.md records them).
 pub async fn the_booking_page_weighs_under_30_kb_gzip(backend: Backend) {
     let app = spawn_app(backend).await;
-    let client = crate::helpers::http_client().no_gzip().build().unwrap();
+    let client = crate::support::app::http_client()
+        .no_gzip()
+        .build()
+        .unwrap();
     let fetch = |path: String| {
         let client = client.clone();
         async move {
@@ -322,51 +318,6 @@ pub async fn the_booking_page_weighs_under_30_kb_gzip(backend: Backend) {
         !text.contains("<script src=\"http"),
         "no third-party script"
     );
-}
-
-pub fn hidden_csrf(html: &str) -> String {
-    let at = html.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
-    html[at..at + html[at..].find('"').unwrap()].to_owned()
-}
-
-pub fn set_cookie(response: &reqwest::Response, name: &str) -> String {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .unwrap_or_else(|| panic!("no {name} cookie"))
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
-/// Logs jane in through the form; answers her session cookie.
-pub async fn dashboard_login(app: &TestApp) -> String {
-    let client = no_redirects();
-    let page = client
-        .get(app.url("/dashboard/login"))
-        .send()
-        .await
-        .unwrap();
-    let form_cookie = set_cookie(&page, "novacrm_form");
-    let token = hidden_csrf(&page.text().await.unwrap());
-    let done = client
-        .post(app.url("/dashboard/login"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("cookie", form_cookie)
-        .body(form(&[
-            ("csrf", &token),
-            ("username", "jane"),
-            ("password", "demo-password-jane"),
-        ]))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(done.status(), 303);
-    set_cookie(&done, "novacrm_session")
 }
 
 pub async fn dashboard_forms_check_their_tokens(backend: Backend) {
@@ -600,7 +551,7 @@ pub async fn every_answer_carries_security_headers(backend: Backend) {
         .unwrap();
     assert_eq!(icon.status(), 200, "no console error for the icon");
     assert_eq!(icon.headers()["content-type"], "image/svg+xml");
-    let (_, page) = super::pages::page(&app, "/book/jane").await;
+    let (_, page) = page(&app, "/book/jane").await;
     assert!(page.contains("<meta name=\"description\""));
     let client = no_redirects();
     let get = |path: &str| client.get(app.url(path)).send();
@@ -657,7 +608,7 @@ pub async fn booking_pages_are_framed_only_where_the_host_allows(backend: Backen
         format!(
             "/book/jane/{}/details?start={}",
             app.quick_call,
-            crate::TUE_9
+            crate::support::app::TUE_9
         ),
     ];
     let bad = app
@@ -728,7 +679,7 @@ pub async fn floods_get_429_and_spoofed_addresses_do_not_help(backend: Backend) 
         burst: 3,
         every: std::time::Duration::from_millis(300),
     };
-    let app = crate::helpers::spawn_app_with(backend, |config| {
+    let app = crate::support::app::spawn_app_with(backend, |config| {
         config.rate_limits = Some(RateLimits {
             reads: tight,
             writes: tight,
@@ -788,3 +739,13 @@ pub async fn floods_get_429_and_spoofed_addresses_do_not_help(backend: Backend) 
         assert_eq!(answer.status, 200);
     }
 }
+
+crate::on_both_backends!(
+    a_guest_books_without_javascript,
+    unknown_pages_are_friendly_404s,
+    the_booking_page_weighs_under_30_kb_gzip,
+    dashboard_forms_check_their_tokens,
+    every_answer_carries_security_headers,
+    booking_pages_are_framed_only_where_the_host_allows,
+    floods_get_429_and_spoofed_addresses_do_not_help,
+);

@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 
 use novacrm::store::JobFilter;
 
-use crate::helpers::{Backend, assert_no_overlaps, assert_one_winner, fresh_database, race};
-use crate::outside::SmtpSink;
+use crate::support::app::{Backend, assert_no_overlaps, assert_one_winner, fresh_database, race};
+use crate::support::outside::SmtpSink;
 
 struct Server {
     child: Child,
@@ -68,7 +68,7 @@ pub async fn two_processes_share_one_schedule(backend: Backend) {
     let jane = store.host_by_username("jane").await.unwrap().unwrap();
     let quick = store.meeting_types(&jane.id).await.unwrap()[0].id.clone();
     let servers = [Server::start(&database_url), Server::start(&database_url)];
-    let client = crate::helpers::http_client().build().unwrap();
+    let client = crate::support::app::http_client().build().unwrap();
     let slots = |address: &str| {
         let url = format!("{address}/api/public/booking/jane/availability?meetingTypeId={quick}");
         let client = client.clone();
@@ -138,7 +138,7 @@ pub async fn a_killed_server_loses_no_message(backend: Backend) {
         ("NOVACRM_JOB_LEASE_SECS", "2"),
     ];
     let first = Server::start_with(&database_url, &lease);
-    let client = crate::helpers::http_client().build().unwrap();
+    let client = crate::support::app::http_client().build().unwrap();
     let url = format!(
         "{}/api/public/booking/jane/availability?meetingTypeId={quick}",
         first.address
@@ -197,7 +197,7 @@ pub async fn a_killed_server_loses_no_message(backend: Backend) {
     assert_eq!(received.len(), 6, "each message once");
     let ids: std::collections::HashSet<String> = received
         .iter()
-        .map(crate::outside::Received::message_id)
+        .map(crate::support::outside::Received::message_id)
         .collect();
     assert_eq!(ids.len(), 6);
     assert!(
@@ -211,3 +211,8 @@ pub async fn a_killed_server_loses_no_message(backend: Backend) {
     store.close().await;
     assert!(second.stop());
 }
+
+crate::on_both_backends!(
+    two_processes_share_one_schedule,
+    a_killed_server_loses_no_message,
+);

@@ -12,7 +12,7 @@ use novacrm::startup::{Application, seed_demo};
 use novacrm::store::Store;
 use serde_json::{Value, json};
 
-use crate::outside::{FakeTwilio, SmtpSink};
+use crate::support::outside::{FakeTwilio, SmtpSink};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -26,12 +26,12 @@ macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name($crate::helpers::Backend::Sqlite).await }
+            async fn $name() { super::$name($crate::support::app::Backend::Sqlite).await }
             )*
         }
         mod postgres {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name($crate::helpers::Backend::Postgres).await }
+            async fn $name() { super::$name($crate::support::app::Backend::Postgres).await }
             )*
         }
     };
@@ -325,5 +325,33 @@ pub fn assert_one_winner(statuses: &[u16]) {
     assert!(
         statuses.iter().all(|&s| s == 201 || s == 409),
         "{statuses:?}"
+    );
+}
+
+/// Tuesday 2026-11-24 09:00 New York — the first bookable morning (24 h notice).
+pub const TUE_9: &str = "2026-11-24T14:00:00Z";
+pub const TUE_930: &str = "2026-11-24T14:30:00Z";
+
+/// The fields a problem+json answer names in its `errors`.
+pub fn fields(answer: &Answer) -> Vec<String> {
+    answer.body["errors"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|e| e["field"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A problem+json answer with this status and a detail a person can read.
+pub fn assert_problem(answer: &Answer, status: u16) {
+    assert_eq!(answer.status, status, "{:?}", answer.body);
+    assert_eq!(answer.content_type, "application/problem+json");
+    assert_eq!(answer.body["status"], status);
+    assert!(
+        answer.body["detail"]
+            .as_str()
+            .is_some_and(|d| !d.is_empty())
     );
 }

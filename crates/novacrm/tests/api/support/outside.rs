@@ -344,7 +344,7 @@ impl Radicale {
     }
 
     pub fn client() -> reqwest::Client {
-        crate::helpers::http_client().build().unwrap()
+        crate::support::app::http_client().build().unwrap()
     }
 
     /// Makes a calendar collection `/jane/{name}/`.

@@ -1,0 +1,174 @@
+//! The API's contract: the OpenAPI document covers every route, and every write endpoint refuses bad bodies without changing anything.
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::support::app::{Backend, TUE_9, assert_problem, fields, spawn_app};
+
+async fn the_openapi_document_covers_every_route(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let doc = app.get("/api/openapi.json").await;
+    assert_eq!(doc.status, 200);
+    assert_eq!(doc.body["openapi"], "3.1.0");
+    let routes = [
+        ("/api/public/booking/{username}", "get"),
+        ("/api/public/booking/{username}/availability", "get"),
+        ("/api/public/booking/{username}/book", "post"),
+        ("/api/availability", "get"),
+        ("/api/availability", "patch"),
+        ("/api/profile", "get"),
+        ("/api/profile", "patch"),
+        ("/api/profile/photo", "put"),
+        ("/api/profile/photo", "delete"),
+        ("/api/meeting-types", "get"),
+        ("/api/meeting-types", "post"),
+        ("/api/meeting-types/{id}", "patch"),
+        ("/api/meeting-types/{id}", "delete"),
+        ("/api/bookings", "get"),
+        ("/api/bookings/{id}", "patch"),
+        ("/api/blocked-time", "get"),
+        ("/api/blocked-time", "post"),
+        ("/api/blocked-time/{id}", "delete"),
+        ("/api/public/captcha", "get"),
+        ("/api/bookings/cancel", "post"),
+        ("/api/guest-blocks", "get"),
+        ("/api/guest-blocks", "post"),
+        ("/api/guest-blocks/{pattern}", "delete"),
+        ("/api/webhooks", "get"),
+        ("/api/webhooks", "post"),
+        ("/api/webhooks/{id}", "delete"),
+        ("/api/calendar-connections", "get"),
+        ("/api/calendar-connections", "post"),
+        ("/api/calendar-connections/{id}", "patch"),
+        ("/api/calendar-connections/{id}", "delete"),
+        ("/api/calendar-feed", "get"),
+        ("/api/calendar-feed/rotate", "post"),
+        ("/api/insights", "get"),
+        ("/api/exports/bookings.csv", "get"),
+        ("/api/exports/daily.csv", "get"),
+        ("/api/session", "post"),
+        ("/api/session", "delete"),
+    ];
+    for (path, method) in routes {
+        assert!(
+            doc.body["paths"][path][method].is_object(),
+            "{method} {path} is undocumented"
+        );
+    }
+    let ui = app.client.get(app.url("/api/docs/")).send().await.unwrap();
+    assert_eq!(ui.status(), 200);
+    assert!(ui.text().await.unwrap().contains("swagger"));
+}
+
+async fn every_write_endpoint_refuses_bad_bodies_and_changes_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let booked = app.book(&app.quick_call, TUE_9, "a@example.com").await;
+    let booking = booked.body["id"].as_str().unwrap().to_owned();
+    let settings_before = app
+        .authed(Method::GET, "/api/availability", None)
+        .await
+        .body;
+    let types_before = app
+        .authed(Method::GET, "/api/meeting-types", None)
+        .await
+        .body;
+    let bookings_before = app.authed(Method::GET, "/api/bookings", None).await.body;
+    let endpoints = [
+        (
+            Method::PATCH,
+            "/api/availability".to_owned(),
+            json!({"bufferTime": "15"}),
+        ),
+        (
+            Method::POST,
+            "/api/meeting-types".to_owned(),
+            json!({"name": "X", "duration": "30"}),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/meeting-types/{}", app.quick_call),
+            json!({"duration": [15]}),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/bookings/{booking}"),
+            json!({"status": 5}),
+        ),
+        (
+            Method::POST,
+            "/api/blocked-time".to_owned(),
+            json!({"startTime": 5, "endTime": true}),
+        ),
+        (
+            Method::POST,
+            "/api/public/booking/jane/book".to_owned(),
+            json!({"meetingTypeId": app.quick_call, "startTime": {}}),
+        ),
+    ];
+    for (method, path, wrong_types) in endpoints {
+        assert_problem(&app.raw(method.clone(), &path, "{\"oops\": ").await, 400);
+        assert_problem(&app.raw(method.clone(), &path, "[]").await, 400);
+        assert_problem(
+            &app.raw(
+                method.clone(),
+                &path,
+                &format!("{{\"pad\":\"{}\"}}", "x".repeat(70_000)),
+            )
+            .await,
+            413,
+        );
+        let form = app
+            .client
+            .request(method.clone(), app.url(&path))
+            .bearer_auth(&app.token)
+            .header("content-type", "text/plain")
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(form.status(), 415, "{method} {path}");
+        let typed = app.authed(method.clone(), &path, Some(wrong_types)).await;
+        assert_problem(&typed, 422);
+        assert!(
+            !fields(&typed).is_empty(),
+            "{method} {path}: {:?}",
+            typed.body
+        );
+    }
+    for (method, path) in [
+        (Method::PATCH, "/api/meeting-types/nope"),
+        (Method::DELETE, "/api/meeting-types/nope"),
+        (Method::PATCH, "/api/bookings/nope"),
+        (Method::DELETE, "/api/blocked-time/nope"),
+    ] {
+        let body = (method == Method::PATCH).then(|| json!({"status": "CANCELLED", "name": "x"}));
+        assert_problem(&app.authed(method, path, body).await, 404);
+    }
+    assert_eq!(
+        app.authed(Method::GET, "/api/availability", None)
+            .await
+            .body,
+        settings_before
+    );
+    assert_eq!(
+        app.authed(Method::GET, "/api/meeting-types", None)
+            .await
+            .body,
+        types_before
+    );
+    assert_eq!(
+        app.authed(Method::GET, "/api/bookings", None).await.body,
+        bookings_before
+    );
+    assert_eq!(
+        app.authed(Method::GET, "/api/blocked-time", None)
+            .await
+            .body,
+        json!([])
+    );
+}
+
+crate::on_both_backends!(
+    the_openapi_document_covers_every_route,
+    every_write_endpoint_refuses_bad_bodies_and_changes_nothing,
+);
