@@ -77,7 +77,6 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .merge(api::router())
-        .merge(session::router())
         .merge(assets::router())
         .merge(guest::router())
         .merge(dashboard::router())

@@ -1,11 +1,10 @@
 //! Logging in and out of the dashboard: `POST /api/session` sets the session cookie
 //! (`HttpOnly`, `SameSite=Lax`, `Secure` behind HTTPS), `DELETE /api/session` ends it.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Json, Router};
 use scheduling::Obj;
 use serde_json::json;
 
@@ -18,11 +17,7 @@ use crate::web::error::Result;
 use crate::web::extract::JsonBody;
 use crate::web::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/session", post(log_in).delete(log_out))
-}
-
-async fn log_in(
+pub async fn log_in(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
     JsonBody(body): JsonBody,
@@ -40,7 +35,7 @@ async fn log_in(
     Ok(response)
 }
 
-async fn log_out(State(state): State<AppState>, headers: HeaderMap) -> Result<Response> {
+pub async fn log_out(State(state): State<AppState>, headers: HeaderMap) -> Result<Response> {
     if let Some(token) = session_cookie(&headers) {
         state
             .store
