@@ -84,5 +84,8 @@ pub fn router(state: AppState) -> Router {
         .merge(docs())
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
         .with_state(state)
+        // JSON, CSV and the rest, gzip where the client accepts it; the guest pages are
+        // cached already compressed and carry their Content-Encoding, which this leaves alone.
+        .layer(tower_http::compression::CompressionLayer::new().gzip(true))
         .layer(axum::middleware::from_fn_with_state(edge_state, edge))
 }

@@ -37,14 +37,31 @@ pub static ASSET_VERSION: LazyLock<String> = LazyLock::new(|| {
     crate::crypto::hex(&digest[..6])
 });
 
+/// Whether `Accept-Encoding` admits gzip (RFC 9110 §12.5.3): `gzip` (or `x-gzip`) with a
+/// non-zero weight, or `*` with one when gzip is not named. `gzip;q=0` refuses it.
 pub fn accepts_gzip(headers: &HeaderMap) -> bool {
-    headers
+    let Some(value) = headers
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|e| e.trim().split(';').next() == Some("gzip"))
-        })
+    else {
+        return false;
+    };
+    let mut named = None;
+    let mut star = None;
+    for entry in value.split(',') {
+        let mut parts = entry.split(';');
+        let coding = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let weight = parts
+            .filter_map(|p| p.trim().strip_prefix("q=").or(p.trim().strip_prefix("Q=")))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        match coding.as_str() {
+            "gzip" | "x-gzip" => named = Some(weight > 0.0),
+            "*" => star = Some(weight > 0.0),
+            _ => {}
+        }
+    }
+    named.or(star).unwrap_or(false)
 }
 
 /// The body, gzip-compressed when `gzip` (the client accepts it); returns whether it is.
@@ -174,4 +191,39 @@ pub fn not_found_for(reader: &Reader, headers: &HeaderMap, message: &str) -> Res
             reader: Some(reader),
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accepts(value: &str) -> bool {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_str(value).unwrap(),
+        );
+        accepts_gzip(&headers)
+    }
+
+    #[test]
+    fn gzip_is_negotiated_by_weight() {
+        for (value, expected) in [
+            ("gzip", true),
+            ("br, gzip;q=0.5", true),
+            ("GZIP", true),
+            ("x-gzip", true),
+            ("gzip;q=0", false),
+            ("gzip; q=0.0", false),
+            ("br", false),
+            ("*", true),
+            ("*;q=0", false),
+            ("gzip;q=0, *", false),
+            ("identity", false),
+            ("", false),
+        ] {
+            assert_eq!(accepts(value), expected, "{value:?}");
+        }
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
 }

@@ -175,7 +175,45 @@ async fn every_write_endpoint_refuses_bad_bodies_and_changes_nothing(backend: Ba
     );
 }
 
+/// JSON answers are gzipped for a client that accepts gzip, and sent plain to one that says
+/// `gzip;q=0` or nothing; the decompressed body is the same document.
+async fn json_is_compressed_where_the_client_accepts_it(backend: Backend) {
+    use std::io::Read;
+    let app = spawn_app(backend).await;
+    let path = format!(
+        "/api/public/booking/jane/availability?meetingTypeId={}",
+        app.quick_call
+    );
+    let fetch = |encoding: Option<&'static str>| {
+        let mut request = app.client.get(app.url(&path));
+        if let Some(encoding) = encoding {
+            request = request.header("accept-encoding", encoding);
+        }
+        async move { request.send().await.unwrap() }
+    };
+    let plain = fetch(None).await;
+    assert_eq!(plain.status(), 200);
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain: serde_json::Value = plain.json().await.unwrap();
+    assert!(!plain["slots"].as_array().unwrap().is_empty(), "{plain}");
+
+    let zipped = fetch(Some("br;q=1, gzip;q=0.8")).await;
+    assert_eq!(zipped.status(), 200);
+    assert_eq!(zipped.headers()["content-encoding"], "gzip");
+    let bytes = zipped.bytes().await.unwrap();
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&bytes[..])
+        .read_to_string(&mut text)
+        .unwrap();
+    let unzipped: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(unzipped, plain);
+
+    let refused = fetch(Some("gzip;q=0")).await;
+    assert!(refused.headers().get("content-encoding").is_none());
+}
+
 crate::on_both_backends!(
     the_openapi_document_covers_every_route,
+    json_is_compressed_where_the_client_accepts_it,
     every_write_endpoint_refuses_bad_bodies_and_changes_nothing,
 );
