@@ -40,7 +40,7 @@ async fn the_openapi_document_covers_every_route(backend: Backend) {
             .filter(|m| m != "head")
             .collect();
         allowed.sort();
-        let mut declared: Vec<String> = methods.iter().map(|m| m.to_string()).collect();
+        let mut declared: Vec<String> = methods.iter().map(ToString::to_string).collect();
         declared.sort();
         assert_eq!(
             allowed, declared,
