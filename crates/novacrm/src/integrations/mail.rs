@@ -74,8 +74,13 @@ pub fn build(email: &Email) -> Result<Message, SendError> {
         .from(mailbox(&email.from)?)
         .to(mailbox(&email.to)?)
         .subject(subject.trim());
+    // A Reply-To is a convenience: one the mailer cannot write (a guest address from before
+    // the booking check used the mailer's own parser) is left off, and the message still goes.
     if let Some(reply_to) = &email.reply_to {
-        builder = builder.reply_to(mailbox(reply_to)?);
+        match mailbox(reply_to) {
+            Ok(reply_to) => builder = builder.reply_to(reply_to),
+            Err(e) => tracing::warn!(message = %email.message_id, "Reply-To left off: {e}"),
+        }
     }
     let mut alternative = MultiPart::alternative()
         .singlepart(SinglePart::plain(email.text.clone()))
@@ -239,5 +244,20 @@ mod tests {
         assert!(formatted.contains("Message-ID: <0193-abc@novacrm.example>"));
         assert!(formatted.contains("method=REQUEST"));
         assert!(formatted.contains("invite.ics"));
+    }
+
+    /// A guest address the mailer cannot write once failed the host's notice for good.
+    #[test]
+    fn a_bad_reply_to_never_loses_the_message() {
+        for bad in ["victim,attacker@evil.example", "a>b<c@example.com"] {
+            let mut notice = email();
+            notice.reply_to = Some(Address {
+                name: "Guest".into(),
+                email: bad.into(),
+            });
+            let formatted = String::from_utf8(build(&notice).unwrap().formatted()).unwrap();
+            assert!(!formatted.contains("Reply-To"), "{formatted}");
+            assert!(!formatted.contains("attacker"), "{formatted}");
+        }
     }
 }

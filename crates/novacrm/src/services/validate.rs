@@ -31,7 +31,9 @@ pub fn required_text(obj: &Obj<'_>, key: &str, max: usize) -> Result<String, Fie
     optional_text(obj, key, max)?.ok_or_else(|| obj.error(key, "is required"))
 }
 
-/// A deliberately plain email check: one `@`, a local part, a dotted domain, no spaces.
+/// An email address the mailer can send to: lettre's own parser decides (so nothing accepted
+/// here fails at sending: `victim,attacker@evil.example` and `a>b<c@…` once did), plus a
+/// dotted domain, no spaces.
 pub fn email(obj: &Obj<'_>, key: &str) -> Result<String, FieldError> {
     let text = required_text(obj, key, 254)?;
     let bad = || {
@@ -52,7 +54,7 @@ pub fn email(obj: &Obj<'_>, key: &str) -> Result<String, FieldError> {
         && local.len() <= 64
         && !local.contains('@')
         && !local.chars().any(|c| c.is_whitespace() || c.is_control());
-    if domain_ok && local_ok {
+    if domain_ok && local_ok && text.parse::<lettre::Address>().is_ok() {
         Ok(text)
     } else {
         Err(bad())
@@ -236,5 +238,30 @@ pub fn answers(obj: &Obj<'_>, questions: &Value) -> Result<Value, Vec<FieldError
         Ok(Value::Object(out))
     } else {
         Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the check accepts, the mailer can write: these once made a booking whose emails
+    /// (the host's notice too) could never be sent.
+    #[test]
+    fn emails_are_the_ones_the_mailer_can_send_to() {
+        for (text, ok) in [
+            ("guest@example.com", true),
+            ("first.last+tag@sub.example.co", true),
+            ("victim,attacker@evil.example", false),
+            ("a>b<c@example.com", false),
+            ("\"quoted\"@example.com", true),
+            ("two@@example.com", false),
+            ("no-domain@", false),
+            ("spaced name@example.com", false),
+        ] {
+            let body = serde_json::json!({ "email": text });
+            let obj = Obj::new(&body, "").unwrap();
+            assert_eq!(email(&obj, "email").is_ok(), ok, "{text}");
+        }
     }
 }

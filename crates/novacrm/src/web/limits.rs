@@ -106,12 +106,21 @@ fn classify(method: &Method, path: &str) -> Class {
         let segments: Vec<&str> = path.split('/').collect();
         let host = match segments.as_slice() {
             ["", "api", "public", "booking", username, "book"]
-            | ["", "book", username, _, "details"] => Some((*username).to_owned()),
+            | ["", "book", username, _, "details"] => Some(as_routed(username)),
             _ => None,
         };
         return Class::Write { host };
     }
     Class::Free
+}
+
+/// A path segment as the router hands it to the handler: percent-decoded, so `sp%61m` and
+/// `spam` spend one host's budget. (A segment that is not UTF-8 after decoding names no host
+/// the handler could find; it keeps its raw form and its own, useless, bucket.)
+fn as_routed(segment: &str) -> String {
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8()
+        .map_or_else(|_| segment.to_owned(), |name| name.into_owned())
 }
 
 /// The answer for a request past its budget, or `None` to let it through.
@@ -177,5 +186,50 @@ mod tests {
         assert_eq!(classify(&Method::PATCH, "/api/bookings/x"), Class::Free);
         assert_eq!(classify(&Method::GET, "/static/app.css"), Class::Free);
         assert_eq!(classify(&Method::POST, "/webhooks/twilio/sms"), Class::Free);
+    }
+
+    /// Percent-encoding the username once bought a fresh per-host bucket per spelling.
+    #[test]
+    fn every_spelling_of_a_host_spends_one_budget() {
+        for path in [
+            "/api/public/booking/spam3/book",
+            "/api/public/booking/sp%61m3/book",
+            "/api/public/booking/%73%70%61%6D%33/book",
+            "/book/sp%61m3/quick/details",
+        ] {
+            assert_eq!(
+                classify(&Method::POST, path),
+                Class::Write {
+                    host: Some("spam3".into())
+                },
+                "{path}"
+            );
+        }
+        let budget = Budget {
+            burst: 2,
+            every: std::time::Duration::from_secs(3600),
+        };
+        let limiter = Limiter::new(&RateLimits {
+            host_writes: budget,
+            ..RateLimits::default()
+        });
+        let host = |path| classify(&Method::POST, path);
+        let spent: Vec<bool> = [
+            "/api/public/booking/spam3/book",
+            "/api/public/booking/sp%61m3/book",
+            "/api/public/booking/%73pam3/book",
+        ]
+        .into_iter()
+        .enumerate()
+        .map(|(i, path)| {
+            let client = IpAddr::from([10, 0, 0, i as u8 + 1]);
+            limiter.check(&host(path), client).is_none()
+        })
+        .collect();
+        assert_eq!(
+            spent,
+            [true, true, false],
+            "the third spelling finds the bucket empty"
+        );
     }
 }

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod assets;
 pub mod client;
+pub mod controls;
 pub mod cookie;
 pub mod csrf;
 pub mod dashboard;
@@ -28,7 +29,7 @@ use axum::routing::get;
 use crate::web::state::AppState;
 
 /// What the edge of the service checks and adds on every request, in one layer: rate limits
-/// before, security headers after.
+/// and control characters before, security headers after.
 #[derive(Debug)]
 struct Edge {
     /// `None` when rate limits are off.
@@ -50,6 +51,13 @@ async fn edge(
         return refused;
     }
     let framing = headers::Framing::of(request.uri().path());
+    let request = match controls::screen(request, extract::BODY_LIMIT).await {
+        Ok(request) => request,
+        Err(mut refused) => {
+            headers::secure(&mut refused, framing, edge.hsts);
+            return refused;
+        }
+    };
     let mut response = next.run(request).await;
     headers::secure(&mut response, framing, edge.hsts);
     response

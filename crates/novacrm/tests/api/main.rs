@@ -9,6 +9,7 @@ mod calendars;
 mod cli;
 mod contract;
 mod guard;
+mod hardening;
 mod hosts;
 mod insights;
 mod languages;
