@@ -15,7 +15,7 @@ use crate::web::error::ApiError;
 
 /// The first character no path or query may hold.
 pub fn in_address(text: &str) -> Option<char> {
-    text.chars().find(|c| c.is_ascii_control())
+    text.chars().find(char::is_ascii_control)
 }
 
 /// The first character no typed value may hold: tab, line feed and carriage return pass

@@ -120,7 +120,7 @@ fn classify(method: &Method, path: &str) -> Class {
 fn as_routed(segment: &str) -> String {
     percent_encoding::percent_decode_str(segment)
         .decode_utf8()
-        .map_or_else(|_| segment.to_owned(), |name| name.into_owned())
+        .map_or_else(|_| segment.to_owned(), std::borrow::Cow::into_owned)
 }
 
 /// The answer for a request past its budget, or `None` to let it through.
@@ -207,7 +207,7 @@ mod tests {
         }
         let budget = Budget {
             burst: 2,
-            every: std::time::Duration::from_secs(3600),
+            every: std::time::Duration::from_hours(1),
         };
         let limiter = Limiter::new(&RateLimits {
             host_writes: budget,
