@@ -25,5 +25,6 @@ token="$("$bin" token create --username jane --database-url "$db")"
   --header "Authorization: Bearer $token" \
   --seed 1 \
   --generation-deterministic \
+  --generation-allow-x00 false \
   --no-color \
   "${@:3}"
