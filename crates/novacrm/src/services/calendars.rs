@@ -183,9 +183,8 @@ impl Calendars {
                 sync_token: None,
             })
             .collect();
-        self.store.add_connection(&connection, &calendars).await?;
-        self.sync_host(&host.id, now_i).await?;
-        crate::outbox::schedule_calendar_sync(&self.store, &host.id, now_i).await?;
+        self.attach(&host.id, &connection, &calendars, now_i)
+            .await?;
         let connection = self
             .store
             .connection(&connection.id)
@@ -242,6 +241,21 @@ impl Calendars {
     pub async fn delete(&self, host: &Host, id: &str) -> Result<()> {
         self.owned(host, id).await?;
         self.store.delete_connection(&host.id, id).await?;
+        Ok(())
+    }
+
+    /// A new connection saved with its calendars, read at once, and put on the periodic
+    /// sync: the last step of connecting Google and CalDAV alike.
+    pub(super) async fn attach(
+        &self,
+        host_id: &str,
+        connection: &ConnectionRecord,
+        calendars: &[CalendarRecord],
+        now: Instant,
+    ) -> Result<()> {
+        self.store.add_connection(connection, calendars).await?;
+        self.sync_host(host_id, now).await?;
+        crate::outbox::schedule_calendar_sync(&self.store, host_id, now).await?;
         Ok(())
     }
 

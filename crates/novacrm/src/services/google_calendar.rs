@@ -108,9 +108,8 @@ impl Calendars {
                 sync_token: None,
             })
             .collect();
-        self.store.add_connection(&connection, &calendars).await?;
-        self.sync_host(&host.id, now_i).await?;
-        crate::outbox::schedule_calendar_sync(&self.store, &host.id, now_i).await?;
+        self.attach(&host.id, &connection, &calendars, now_i)
+            .await?;
         Ok(self.store.calendars(&host.id).await?)
     }
 

@@ -2,8 +2,8 @@
 //! checked by the services, which name them), and the authenticated host (Bearer token or
 //! the dashboard's session cookie).
 //!
-//! Strings holding NUL or another control character (tab and line breaks aside) are refused
-//! with the field's JSON pointer.
+//! Strings (and keys) holding a NUL are refused with the field's JSON pointer; other control
+//! characters are the field checks' business (see `web/controls.rs`).
 //!
 //! JSON bodies must say `Content-Type: application/json`: a cross-site HTML form cannot, so
 //! a session cookie cannot be ridden into a write from another site.
@@ -58,31 +58,31 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
                 "the body must be a JSON object".into(),
             ));
         }
-        if let Some((at, found)) = control_in(&value, String::new()) {
+        if let Some(at) = nul_in(&value, String::new()) {
             return Err(ApiError::BadRequest(format!(
-                "`{at}` holds the control character U+{:04X}, which no value may contain; \
-                 remove it and send again",
-                u32::from(found)
+                "`{at}` holds the control character U+0000 (NUL), which no value may contain; \
+                 remove it and send again"
             )));
         }
         Ok(Self(value))
     }
 }
 
-/// Where in a JSON value a string (or key) holds a control character no value may hold, as
-/// a JSON pointer, and the character (see [`crate::web::controls`]).
-fn control_in(value: &Value, at: String) -> Option<(String, char)> {
+/// Where in a JSON value a string (or key) holds a NUL, as a JSON pointer.
+fn nul_in(value: &Value, at: String) -> Option<String> {
+    use crate::web::controls::holds_nul;
     match value {
-        Value::String(text) => crate::web::controls::in_value(text).map(|c| (at, c)),
+        Value::String(text) => holds_nul(text).then_some(at),
         Value::Array(items) => items
             .iter()
             .enumerate()
-            .find_map(|(i, item)| control_in(item, format!("{at}/{i}"))),
+            .find_map(|(i, item)| nul_in(item, format!("{at}/{i}"))),
         Value::Object(fields) => fields.iter().find_map(|(key, item)| {
             let place = format!("{at}/{key}");
-            match crate::web::controls::in_value(key) {
-                Some(c) => Some((place, c)),
-                None => control_in(item, place),
+            if holds_nul(key) {
+                Some(place)
+            } else {
+                nul_in(item, place)
             }
         }),
         _ => None,
