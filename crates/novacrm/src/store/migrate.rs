@@ -1,42 +1,59 @@
-//! Embedded migrations, one folder per backend, applied in order and recorded in
-//! `schema_migration`. On PostgreSQL an advisory lock lets many processes start at once.
+//! Embedded migrations, applied in order and recorded in `schema_migration`: one file in
+//! `migrations/shared` where SQLite and PostgreSQL read the same SQL, one per dialect folder
+//! where they do not. On PostgreSQL an advisory lock lets many processes start at once.
+//!
+//! Not sqlx's `migrate!`: its migrator reads one folder per database, so every shared file
+//! would be written twice again, and it keeps its own table (`_sqlx_migrations`, with
+//! checksums) — databases already running record their versions in `schema_migration`.
 
 use scheduling::Instant;
 use sqlx::Row;
 
 use super::{Backend, Result, Store};
 
+/// One migration: its SQL on SQLite and on PostgreSQL (the same text where the dialects agree).
+struct Step {
+    version: i64,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+/// A migration whose SQL both databases read alike: one file in `migrations/shared`.
+macro_rules! shared {
+    ($version:literal, $file:literal) => {{
+        const SQL: &str = include_str!(concat!("../../migrations/shared/", $file));
+        Step { version: $version, sqlite: SQL, postgres: SQL }
+    }};
+}
+
+/// A migration the dialects write differently (types, defaults): one file in each folder.
+macro_rules! dialects {
+    ($version:literal, $file:literal) => {
+        Step {
+            version: $version,
+            sqlite: include_str!(concat!("../../migrations/sqlite/", $file)),
+            postgres: include_str!(concat!("../../migrations/postgres/", $file)),
+        }
+    };
+}
+
+/// Every migration, in order. Applied ones never change (a database records only their
+/// version); a change to the schema is a new step.
 #[rustfmt::skip]
-const SQLITE: &[(i64, &str)] = &[
-    (1, include_str!("../../migrations/sqlite/0001_initial.sql")),
-    (2, include_str!("../../migrations/sqlite/0002_session.sql")),
-    (3, include_str!("../../migrations/sqlite/0003_guest_token.sql")),
-    (4, include_str!("../../migrations/sqlite/0004_messages.sql")),
-    (5, include_str!("../../migrations/sqlite/0005_login_throttle.sql")),
-    (6, include_str!("../../migrations/sqlite/0006_guard.sql")),
-    (7, include_str!("../../migrations/sqlite/0007_embed.sql")),
-    (8, include_str!("../../migrations/sqlite/0008_webhooks.sql")),
-    (9, include_str!("../../migrations/sqlite/0009_calendars.sql")),
-    (10, include_str!("../../migrations/sqlite/0010_oauth.sql")),
-    (11, include_str!("../../migrations/sqlite/0011_calendar_sync.sql")),
-    (12, include_str!("../../migrations/sqlite/0012_insights.sql")),
-    (13, include_str!("../../migrations/sqlite/0013_profile.sql")),
-];
-#[rustfmt::skip]
-const POSTGRES: &[(i64, &str)] = &[
-    (1, include_str!("../../migrations/postgres/0001_initial.sql")),
-    (2, include_str!("../../migrations/postgres/0002_session.sql")),
-    (3, include_str!("../../migrations/postgres/0003_guest_token.sql")),
-    (4, include_str!("../../migrations/postgres/0004_messages.sql")),
-    (5, include_str!("../../migrations/postgres/0005_login_throttle.sql")),
-    (6, include_str!("../../migrations/postgres/0006_guard.sql")),
-    (7, include_str!("../../migrations/postgres/0007_embed.sql")),
-    (8, include_str!("../../migrations/postgres/0008_webhooks.sql")),
-    (9, include_str!("../../migrations/postgres/0009_calendars.sql")),
-    (10, include_str!("../../migrations/postgres/0010_oauth.sql")),
-    (11, include_str!("../../migrations/postgres/0011_calendar_sync.sql")),
-    (12, include_str!("../../migrations/postgres/0012_insights.sql")),
-    (13, include_str!("../../migrations/postgres/0013_profile.sql")),
+const STEPS: &[Step] = &[
+    dialects!(1, "0001_initial.sql"),
+    shared!(2, "0002_session.sql"),
+    shared!(3, "0003_guest_token.sql"),
+    shared!(4, "0004_messages.sql"),
+    shared!(5, "0005_login_throttle.sql"),
+    shared!(6, "0006_guard.sql"),
+    shared!(7, "0007_embed.sql"),
+    shared!(8, "0008_webhooks.sql"),
+    shared!(9, "0009_calendars.sql"),
+    shared!(10, "0010_oauth.sql"),
+    shared!(11, "0011_calendar_sync.sql"),
+    shared!(12, "0012_insights.sql"),
+    dialects!(13, "0013_profile.sql"),
 ];
 
 /// An arbitrary constant naming NovaCRM's migration lock.
@@ -44,17 +61,13 @@ const LOCK_KEY: i64 = 0x006E_6F76_6163_726D;
 
 pub async fn run(store: &Store) -> Result<()> {
     let mut conn = store.pool.acquire().await?;
-    let steps = match store.backend {
-        Backend::Sqlite => SQLITE,
-        Backend::Postgres => {
-            sqlx::query("SELECT pg_advisory_lock($1)")
-                .bind(LOCK_KEY)
-                .execute(&mut *conn)
-                .await?;
-            POSTGRES
-        }
-    };
-    let result = apply(store, &mut conn, steps).await;
+    if store.backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(LOCK_KEY)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let result = apply(store, &mut conn).await;
     if store.backend == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_unlock($1)")
             .bind(LOCK_KEY)
@@ -67,7 +80,6 @@ pub async fn run(store: &Store) -> Result<()> {
 async fn apply(
     store: &Store,
     conn: &mut sqlx::pool::PoolConnection<sqlx::Any>,
-    steps: &[(i64, &'static str)],
 ) -> Result<()> {
     sqlx::raw_sql(
         "CREATE TABLE IF NOT EXISTS schema_migration (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
@@ -80,7 +92,11 @@ async fn apply(
         .iter()
         .map(|r| r.try_get("version"))
         .collect::<Result<_, _>>()?;
-    for &(version, sql) in steps.iter().filter(|(v, _)| !applied.contains(v)) {
+    for step in STEPS.iter().filter(|s| !applied.contains(&s.version)) {
+        let (version, sql) = match store.backend {
+            Backend::Sqlite => (step.version, step.sqlite),
+            Backend::Postgres => (step.version, step.postgres),
+        };
         let mut tx = store.write().await?;
         sqlx::raw_sql(sql).execute(&mut *tx).await?;
         sqlx::query("INSERT INTO schema_migration (version, applied_at) VALUES ($1, $2)")
@@ -92,4 +108,17 @@ async fn apply(
         tracing::info!(version, "applied migration");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::STEPS;
+
+    #[test]
+    fn versions_run_one_to_n_and_name_their_files() {
+        for (i, step) in STEPS.iter().enumerate() {
+            assert_eq!(step.version, i as i64 + 1);
+            assert!(!step.sqlite.trim().is_empty() && !step.postgres.trim().is_empty());
+        }
+    }
 }

@@ -10,6 +10,7 @@ pub mod csrf;
 pub mod dashboard;
 pub mod error;
 pub mod extract;
+pub mod form;
 pub mod guest;
 pub mod headers;
 pub mod limits;

@@ -13,7 +13,7 @@ use std::io::Write;
 use std::sync::LazyLock;
 
 /// The page's value, or the response a page handler returns instead (a redirect to the
-/// log-in page, a 404, an error page): `let s = or_return!(session(&state, &headers).await);`.
+/// log-in page, a 404, an error page): `let zone = or_return!(host_settings(&state, &s.host).await).zone;`.
 macro_rules! or_return {
     ($result:expr) => {
         match $result {

@@ -5,12 +5,9 @@ use crate::format::Locale;
 use crate::services::{ServiceError, host};
 use crate::web::client::ClientIp;
 use crate::web::cookie::session_cookie;
-use crate::web::dashboard::kit::Fields;
-use crate::web::dashboard::kit::check_csrf;
-use crate::web::dashboard::kit::collect;
-use crate::web::dashboard::kit::first;
+use crate::web::form::Fields;
+use crate::web::dashboard::kit::Posted;
 use crate::web::dashboard::kit::problems;
-use crate::web::dashboard::kit::session;
 use crate::web::dashboard::kit::set_cookie;
 use crate::web::shell::ASSET_VERSION;
 use crate::web::shell::html;
@@ -95,7 +92,7 @@ fn auth_page(
             value: if name == "password" {
                 String::new()
             } else {
-                first(typed, name).to_owned()
+                typed.first(name).to_owned()
             },
             error: errors
                 .iter()
@@ -112,7 +109,7 @@ fn auth_page(
     // browser's zone.
     let zone_groups = signup.then(|| {
         let choice =
-            crate::web::guest::zone_choice::ZoneChoice::of(Some(first(typed, "timezone")), headers);
+            crate::web::guest::zone_choice::ZoneChoice::of(Some(typed.first("timezone")), headers);
         let chosen = match &choice {
             crate::web::guest::zone_choice::ZoneChoice::Chosen(name)
             | crate::web::guest::zone_choice::ZoneChoice::Guessed(name)
@@ -141,7 +138,7 @@ fn auth_page(
             general_error,
             fields,
             zone_groups,
-            prefill: first(typed, "timezone").is_empty(),
+            prefill: typed.first("timezone").is_empty(),
             zone_error: errors
                 .iter()
                 .find(|e| e.field == "timezone")
@@ -155,11 +152,11 @@ fn auth_page(
 }
 
 pub(crate) async fn signup_page(headers: HeaderMap) -> Response {
-    auth_page(&headers, StatusCode::OK, true, &Fields::new(), &[])
+    auth_page(&headers, StatusCode::OK, true, &Fields::default(), &[])
 }
 
 pub(crate) async fn login_page(headers: HeaderMap) -> Response {
-    auth_page(&headers, StatusCode::OK, false, &Fields::new(), &[])
+    auth_page(&headers, StatusCode::OK, false, &Fields::default(), &[])
 }
 
 async fn start_session(
@@ -177,7 +174,7 @@ async fn start_session(
 
 /// Refuses a sign-up or log-in form whose token does not match its cookie.
 fn check_form_token(headers: &HeaderMap, fields: &Fields) -> Result<(), Response> {
-    if crate::web::csrf::form_token_matches(headers, FORM_COOKIE, first(fields, "csrf")) {
+    if crate::web::csrf::form_token_matches(headers, FORM_COOKIE, fields.first("csrf")) {
         Ok(())
     } else {
         let message = "This form has expired. Reload the page and try again.";
@@ -189,22 +186,21 @@ pub(crate) async fn signup(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
     headers: HeaderMap,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Form(f): Form<Fields>,
 ) -> Response {
-    let f = collect(pairs);
     if let Err(r) = check_form_token(&headers, &f) {
         return r;
     }
     let now = state.clock.now();
-    let (username, password) = (first(&f, "username").trim(), first(&f, "password"));
+    let (username, password) = (f.first("username").trim(), f.first("password"));
     let result = async {
         host::create_host(
             &state.store,
             username,
-            first(&f, "name"),
-            first(&f, "email"),
+            f.first("name"),
+            f.first("email"),
             password,
-            Some(first(&f, "timezone")),
+            Some(f.first("timezone")),
             now,
         )
         .await?;
@@ -226,16 +222,15 @@ pub(crate) async fn login(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
     headers: HeaderMap,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Form(f): Form<Fields>,
 ) -> Response {
-    let f = collect(pairs);
     if let Err(r) = check_form_token(&headers, &f) {
         return r;
     }
     start_session(
         &state,
-        first(&f, "username").trim(),
-        first(&f, "password"),
+        f.first("username").trim(),
+        f.first("password"),
         client,
         state.clock.now(),
     )
@@ -254,19 +249,21 @@ pub(crate) async fn login(
 pub(crate) async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(pairs): Form<Vec<(String, String)>>,
+    posted: Result<Posted, Response>,
 ) -> Response {
-    let f = collect(pairs);
-    if let Ok(s) = session(&state, &headers).await {
-        if let Err(r) = check_csrf(&s, &f) {
-            return r;
+    match posted {
+        Ok(Posted(..)) => {
+            if let Some(token) = session_cookie(&headers) {
+                let _ = state
+                    .store
+                    .delete_session(&crate::crypto::token_hash(token))
+                    .await;
+            }
         }
-        if let Some(token) = session_cookie(&headers) {
-            let _ = state
-                .store
-                .delete_session(&crate::crypto::token_hash(token))
-                .await;
-        }
+        // A stale or forged form: the host stays logged in.
+        Err(refused) if !refused.status().is_redirection() => return refused,
+        // Logged out already (or the session expired): nothing to end but the cookie.
+        Err(_) => {}
     }
     let mut response = Redirect::to("/dashboard/login").into_response();
     set_cookie(&state, &mut response, "", 0);

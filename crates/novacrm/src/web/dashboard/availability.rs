@@ -4,20 +4,17 @@
 use crate::format::Locale;
 use crate::format::when_label;
 use crate::services::{availability, host};
-use crate::web::dashboard::kit::Fields;
+use crate::web::form::Fields;
 use crate::web::dashboard::kit::Session;
-use crate::web::dashboard::kit::first;
 use crate::web::dashboard::kit::form_status;
 use crate::web::dashboard::kit::host_settings;
-use crate::web::dashboard::kit::posted;
+use crate::web::dashboard::kit::Posted;
 use crate::web::dashboard::kit::problems;
 use crate::web::dashboard::kit::public_base;
-use crate::web::dashboard::kit::session;
 use crate::web::shell::ASSET_VERSION;
 use crate::web::shell::html;
 use crate::web::state::AppState;
 use askama::Template;
-use axum::extract::Form;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -83,8 +80,8 @@ async fn render_availability(
     let (errors, typed) = form.map_or((Vec::new(), None), |(f, e)| (e, Some(f)));
     let pick = |name: &str, stored: String| {
         typed.map_or(stored.clone(), |f| {
-            if f.contains_key(name) {
-                first(f, name).to_owned()
+            if f.sent(name) {
+                f.first(name).to_owned()
             } else {
                 stored
             }
@@ -93,9 +90,7 @@ async fn render_availability(
     let days = Weekday::ALL
         .iter()
         .map(|&d| {
-            let on = typed.map_or(settings.working_days[d.index()], |f| {
-                f.get("day").is_some_and(|v| v.iter().any(|x| x == d.key()))
-            });
+            let on = typed.map_or(settings.working_days[d.index()], |f| f.has("day", d.key()));
             (d.key(), d.name(), on)
         })
         .collect();
@@ -180,13 +175,9 @@ async fn render_availability(
 pub(crate) async fn save_embed(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Posted(s, f): Posted,
 ) -> Response {
-    let (s, f) = match posted(&state, &headers, pairs).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
-    let lines: Vec<String> = first(&f, "embedOrigins")
+    let lines: Vec<String> = f.first("embedOrigins")
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
@@ -219,24 +210,22 @@ pub(crate) async fn save_embed(
 
 pub(crate) async fn availability_page(
     State(state): State<AppState>,
+    s: Session,
     headers: HeaderMap,
 ) -> Response {
-    match session(&state, &headers).await {
-        Ok(s) => render_availability(&state, &headers, s, None, None).await,
-        Err(r) => r,
-    }
+    render_availability(&state, &headers, s, None, None).await
 }
 
 /// The settings patch from the form; the windows editor becomes `weeklyHours` (or `null`).
 fn availability_patch(f: &Fields) -> Result<Value, Vec<String>> {
     let number = |name: &str| {
-        first(f, name)
+        f.first(name)
             .trim()
             .parse::<i64>()
-            .map_or_else(|_| Value::String(first(f, name).to_owned()), Value::from)
+            .map_or_else(|_| Value::String(f.first(name).to_owned()), Value::from)
     };
     let mut working = Map::new();
-    let chosen = f.get("day").cloned().unwrap_or_default();
+    let chosen = f.all("day").to_vec();
     for d in Weekday::ALL {
         working.insert(
             d.key().into(),
@@ -246,7 +235,7 @@ fn availability_patch(f: &Fields) -> Result<Value, Vec<String>> {
     let mut weekly = Map::new();
     let mut errors = Vec::new();
     for d in Weekday::ALL {
-        let line = first(f, &format!("w_{}", d.key())).trim().to_owned();
+        let line = f.first(&format!("w_{}", d.key())).trim().to_owned();
         if line.is_empty() {
             continue;
         }
@@ -263,11 +252,11 @@ fn availability_patch(f: &Fields) -> Result<Value, Vec<String>> {
         return Err(errors);
     }
     Ok(json!({
-        "startTime": first(f, "startTime"),
-        "endTime": first(f, "endTime"),
+        "startTime": f.first("startTime"),
+        "endTime": f.first("endTime"),
         "workingDays": working,
         "bufferTime": number("bufferTime"),
-        "timezone": first(f, "timezone").trim(),
+        "timezone": f.first("timezone").trim(),
         "minNotice": number("minNotice"),
         "maxAdvance": number("maxAdvance"),
         "weeklyHours": if weekly.is_empty() { Value::Null } else { Value::Object(weekly) },
@@ -277,12 +266,8 @@ fn availability_patch(f: &Fields) -> Result<Value, Vec<String>> {
 pub(crate) async fn save_availability(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Posted(s, f): Posted,
 ) -> Response {
-    let (s, f) = match posted(&state, &headers, pairs).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
     let saved = match availability_patch(&f) {
         Ok(patch) => host::update_availability(&state.store, &s.host, &patch, state.clock.now())
             .await

@@ -6,18 +6,14 @@ use crate::format::when_label;
 use crate::services::host;
 use crate::store::Store;
 use crate::web::dashboard::kit::Session;
-use crate::web::dashboard::kit::first;
 use crate::web::dashboard::kit::form_status;
 use crate::web::dashboard::kit::host_settings;
-use crate::web::dashboard::kit::posted;
+use crate::web::dashboard::kit::Posted;
 use crate::web::dashboard::kit::problems;
-use crate::web::dashboard::kit::session;
 use crate::web::shell::ASSET_VERSION;
 use crate::web::shell::html;
-use crate::web::shell::or_return;
 use crate::web::state::AppState;
 use askama::Template;
-use axum::extract::Form;
 use axum::extract::Path;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -136,8 +132,7 @@ async fn render_blocked(
     html(headers, status, &page)
 }
 
-pub(crate) async fn blocked_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let s = or_return!(session(&state, &headers).await);
+pub(crate) async fn blocked_page(State(state): State<AppState>, s: Session, headers: HeaderMap) -> Response {
     let form = BlockForm {
         repeat: "none".into(),
         every: "1".into(),
@@ -189,22 +184,18 @@ fn rule_of(form: &BlockForm) -> Result<Option<String>, String> {
 pub(crate) async fn add_blocked(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Posted(s, f): Posted,
 ) -> Response {
-    let (s, f) = match posted(&state, &headers, pairs).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
     let form = BlockForm {
-        date: first(&f, "date").into(),
-        from: first(&f, "from").into(),
-        to: first(&f, "to").into(),
-        reason: first(&f, "reason").into(),
-        repeat: first(&f, "repeat").into(),
-        every: first(&f, "every").into(),
-        on: f.get("on").cloned().unwrap_or_default(),
-        until: first(&f, "until").into(),
-        count: first(&f, "count").into(),
+        date: f.first("date").into(),
+        from: f.first("from").into(),
+        to: f.first("to").into(),
+        reason: f.first("reason").into(),
+        repeat: f.first("repeat").into(),
+        every: f.first("every").into(),
+        on: f.all("on").to_vec(),
+        until: f.first("until").into(),
+        count: f.first("count").into(),
     };
     let settings = match host_settings(&state, &s.host).await {
         Ok(settings) => settings,
@@ -247,14 +238,9 @@ pub(crate) async fn add_blocked(
 
 pub(crate) async fn delete_blocked(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Posted(s, _): Posted,
 ) -> Response {
-    let (s, _) = match posted(&state, &headers, pairs).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
     let _ = host::delete_blocked_time(&state.store, &s.host, &id).await;
     Redirect::to("/dashboard/blocked").into_response()
 }

@@ -10,7 +10,6 @@ use crate::web::dashboard::kit::Notice;
 use crate::web::dashboard::kit::Session;
 use crate::web::dashboard::kit::answers_of;
 use crate::web::dashboard::kit::host_settings;
-use crate::web::dashboard::kit::session;
 use crate::web::dashboard::kit::status_label;
 use crate::web::dashboard::kit::waiting_notice;
 use crate::web::guest::widgets::CalendarMode;
@@ -89,10 +88,10 @@ struct DetailPage<'a> {
 
 pub(crate) async fn detail(
     State(state): State<AppState>,
+    s: Session,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let s = or_return!(session(&state, &headers).await);
     let (b, meeting) = or_return!(own_booking(&state, &s, &id).await);
     let zone = or_return!(host_settings(&state, &s.host).await).zone;
     let locale = Locale::from_headers(&headers);
@@ -178,10 +177,10 @@ struct ConfirmPage<'a> {
 
 pub(crate) async fn cancel_step(
     State(state): State<AppState>,
+    s: Session,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let s = or_return!(session(&state, &headers).await);
     let (b, meeting) = or_return!(own_booking(&state, &s, &id).await);
     if b.status != BookingStatus::Confirmed {
         return Redirect::to(&format!("/dashboard/bookings/{}", encode(&b.id))).into_response();
@@ -220,12 +219,12 @@ pub(crate) async fn cancel_step(
 /// horizon, in the host's zone unless another is picked.
 pub(crate) async fn reschedule_picker(
     State(state): State<AppState>,
+    s: Session,
     Path(id): Path<String>,
     Query(mut query): Query<CalendarQuery>,
     uri: axum::http::Uri,
     headers: HeaderMap,
 ) -> Response {
-    let s = or_return!(session(&state, &headers).await);
     let (b, _) = or_return!(own_booking(&state, &s, &id).await);
     let zone = or_return!(host_settings(&state, &s.host).await).zone;
     if b.status != BookingStatus::Confirmed {
@@ -271,11 +270,11 @@ pub(crate) struct MoveQuery {
 
 pub(crate) async fn move_step(
     State(state): State<AppState>,
+    s: Session,
     Path(id): Path<String>,
     Query(query): Query<MoveQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let s = or_return!(session(&state, &headers).await);
     let (b, meeting) = or_return!(own_booking(&state, &s, &id).await);
     let zone = or_return!(host_settings(&state, &s.host).await).zone;
     let picker = format!("/dashboard/bookings/{}/reschedule", encode(&b.id));

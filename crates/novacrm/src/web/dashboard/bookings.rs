@@ -6,14 +6,11 @@ use crate::format::when_label;
 use crate::services::{ServiceError, booking, spam};
 use crate::store::BookingFilter;
 use crate::web::dashboard::kit::BookingRow;
-use crate::web::dashboard::kit::Fields;
 use crate::web::dashboard::kit::Notice;
 use crate::web::dashboard::kit::Session;
-use crate::web::dashboard::kit::first;
 use crate::web::dashboard::kit::host_zone;
-use crate::web::dashboard::kit::posted;
+use crate::web::dashboard::kit::Posted;
 use crate::web::dashboard::kit::rows;
-use crate::web::dashboard::kit::session;
 use crate::web::dashboard::kit::tell;
 use crate::web::dashboard::kit::waiting_notice;
 use crate::web::shell::ASSET_VERSION;
@@ -21,7 +18,7 @@ use crate::web::shell::encode;
 use crate::web::shell::html;
 use crate::web::state::AppState;
 use askama::Template;
-use axum::extract::Form;
+use serde::Deserialize;
 use axum::extract::Path;
 use axum::extract::Query;
 use axum::extract::State;
@@ -64,13 +61,10 @@ const PAGE_SIZE: i64 = 50;
 
 pub(crate) async fn bookings_page(
     State(state): State<AppState>,
+    s: Session,
     headers: HeaderMap,
     Query(q): Query<BookingsQuery>,
 ) -> Response {
-    let s = match session(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let now = Instant::from(state.clock.now());
     let tab = q.tab.unwrap_or_else(|| "upcoming".into());
     let locale = Locale::from_headers(&headers);
@@ -167,15 +161,12 @@ async fn change_booking(
     state: &AppState,
     headers: &HeaderMap,
     id: &str,
-    pairs: Vec<(String, String)>,
-    body: impl Fn(&Fields) -> Value,
+    s: Session,
+    body: Value,
+    back: &str,
 ) -> Response {
-    let (s, f) = match posted(state, headers, pairs).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
     let outcome =
-        match booking::update(&state.store, &s.host, id, &body(&f), state.clock.now()).await {
+        match booking::update(&state.store, &s.host, id, &body, state.clock.now()).await {
             Ok(b) => Ok(format!(
                 "The meeting with {} is {} ({}).",
                 b.guest_name,
@@ -193,7 +184,7 @@ async fn change_booking(
             )),
             Err(e) => Err(e),
         };
-    let back = if first(&f, "back") == "detail" {
+    let back = if back == "detail" {
         format!("/dashboard/bookings/{}", encode(id))
     } else {
         "/dashboard/bookings".to_owned()
@@ -213,23 +204,18 @@ async fn to_bookings(
 /// The bulk form: the ticked bookings (or all from an address or domain), as spam or not.
 pub(crate) async fn bulk_cancel(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Posted(s, f): Posted,
 ) -> Response {
-    let (s, f) = match posted(&state, &headers, pairs).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
-    let ids = f.get("id").cloned().unwrap_or_default();
-    let from = first(&f, "from").trim();
-    let mut body = json!({"spam": first(&f, "spam") == "yes"});
+    let ids = f.all("id").to_vec();
+    let from = f.first("from").trim();
+    let mut body = json!({"spam": f.first("spam") == "yes"});
     if from.is_empty() {
         body["ids"] = json!(ids);
     } else {
         body["from"] = json!(from);
     }
-    if !first(&f, "reason").trim().is_empty() {
-        body["reason"] = json!(first(&f, "reason"));
+    if !f.first("reason").trim().is_empty() {
+        body["reason"] = json!(f.first("reason"));
     }
     let outcome = async {
         let bulk = spam::BulkCancel::read(&body)?;
@@ -251,16 +237,18 @@ pub(crate) async fn bulk_cancel(
     to_bookings(&state, &s, outcome).await
 }
 
+/// The block list's forms: an address or `@domain`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct Pattern {
+    pattern: String,
+}
+
 pub(crate) async fn add_block(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Posted(s, Pattern { pattern }): Posted<Pattern>,
 ) -> Response {
-    let (s, f) = match posted(&state, &headers, pairs).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
-    let pattern = first(&f, "pattern");
+    let pattern = &pattern;
     let outcome = spam::block(&state.store, &s.host, pattern, state.clock.now())
         .await
         .map(|(pattern, _)| format!("{pattern} can no longer book with you."));
@@ -269,48 +257,45 @@ pub(crate) async fn add_block(
 
 pub(crate) async fn remove_block(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Posted(s, Pattern { pattern }): Posted<Pattern>,
 ) -> Response {
-    let (s, f) = match posted(&state, &headers, pairs).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
-    let pattern = first(&f, "pattern");
+    let pattern = &pattern;
     let outcome = spam::unblock(&state.store, &s.host, pattern)
         .await
         .map(|()| format!("{} may book with you again.", pattern.trim()));
     to_bookings(&state, &s, outcome).await
 }
 
+/// A booking's forms on the list and its page: a new status (with the reason for cancelling),
+/// or a new start; `back` says which page to return to.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct Change {
+    status: String,
+    reason: String,
+    start: String,
+    back: String,
+}
+
 pub(crate) async fn booking_action(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Posted(s, form): Posted<Change>,
 ) -> Response {
-    change_booking(&state, &headers, &id, pairs, |f| {
-        let mut body = json!({"status": first(f, "status")});
-        if !first(f, "reason").trim().is_empty() {
-            body["cancelReason"] = json!(first(f, "reason"));
-        }
-        body
-    })
-    .await
+    let mut body = json!({"status": form.status});
+    if !form.reason.trim().is_empty() {
+        body["cancelReason"] = json!(form.reason);
+    }
+    change_booking(&state, &headers, &id, s, body, &form.back).await
 }
 
 pub(crate) async fn reschedule(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Posted(s, form): Posted<Change>,
 ) -> Response {
-    change_booking(
-        &state,
-        &headers,
-        &id,
-        pairs,
-        |f| json!({"startTime": first(f, "start")}),
-    )
-    .await
+    let body = json!({"startTime": form.start});
+    change_booking(&state, &headers, &id, s, body, &form.back).await
 }

@@ -3,8 +3,8 @@
 
 use crate::web::shell::or_return;
 use askama::Template;
+use serde::Deserialize;
 use axum::Router;
-use axum::extract::Form;
 use axum::extract::Path;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -14,10 +14,9 @@ use axum::routing::get;
 use crate::format::Locale;
 use crate::format::when_label;
 use crate::web::dashboard::kit::Notice;
-use crate::web::dashboard::kit::first;
 use crate::web::dashboard::kit::host_settings;
-use crate::web::dashboard::kit::posted;
-use crate::web::dashboard::kit::session;
+use crate::web::dashboard::kit::Posted;
+use crate::web::dashboard::kit::Session;
 use crate::web::dashboard::kit::status_label;
 use crate::web::dashboard::kit::tell;
 use crate::web::dashboard::kit::waiting_notice;
@@ -48,8 +47,7 @@ struct ListPage<'a> {
     contacts: Vec<ContactRow>,
 }
 
-async fn list(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let s = or_return!(session(&state, &headers).await);
+async fn list(State(state): State<AppState>, s: Session, headers: HeaderMap) -> Response {
     let contacts = state
         .store
         .contacts(&s.host.id)
@@ -100,10 +98,10 @@ const CONTACT_BOOKINGS: i64 = 200;
 
 async fn detail(
     State(state): State<AppState>,
+    s: Session,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let s = or_return!(session(&state, &headers).await);
     let Ok(Some(contact)) = state.store.contact(&s.host.id, &id).await else {
         return (StatusCode::NOT_FOUND, "There is no such contact.").into_response();
     };
@@ -138,17 +136,18 @@ async fn detail(
     html(&headers, StatusCode::OK, &page)
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Notes {
+    notes: String,
+}
+
 async fn save_notes(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Posted(s, Notes { notes }): Posted<Notes>,
 ) -> Response {
-    let (s, f) = match posted(&state, &headers, pairs).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
-    let notes = first(&f, "notes").trim();
+    let notes = notes.trim();
     let outcome = if notes.chars().count() > 5000 {
         Err(crate::services::ServiceError::Invalid(vec![
             scheduling::FieldError::new("notes", "must be at most 5000 characters"),

@@ -8,19 +8,18 @@ use crate::services::host;
 use crate::store::{BookingFilter, JobFilter};
 use crate::web::dashboard::kit::BookingRow;
 use crate::web::dashboard::kit::Notice;
-use crate::web::dashboard::kit::first;
 use crate::web::dashboard::kit::host_zone;
-use crate::web::dashboard::kit::posted;
+use crate::web::dashboard::kit::Posted;
 use crate::web::dashboard::kit::public_base;
 use crate::web::dashboard::kit::rows;
-use crate::web::dashboard::kit::session;
+use crate::web::dashboard::kit::Session;
 use crate::web::dashboard::kit::tell;
 use crate::web::dashboard::kit::waiting_notice;
 use crate::web::shell::ASSET_VERSION;
 use crate::web::shell::html;
 use crate::web::state::AppState;
 use askama::Template;
-use axum::extract::Form;
+use serde::Deserialize;
 use axum::extract::Path;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -51,31 +50,29 @@ struct Step {
     done: bool,
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct Shared {
+    /// `1` when the copy button's script sent the form.
+    copied: String,
+}
+
 /// "Copy link" on the home page (or "I've shared it"): the checklist's last step is done.
 pub(crate) async fn link_shared(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Posted(s, shared): Posted<Shared>,
 ) -> Response {
-    let (s, f) = match posted(&state, &headers, pairs).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
     let outcome = host::update_profile(&state.store, &s.host, &json!({"linkShared": true}))
         .await
         .map(|_| "Ticked. Copy the link from the box whenever you need it.".to_owned());
     // The copy button's script already said "Copied" on the page.
-    if first(&f, "copied") == "1" {
+    if shared.copied == "1" {
         return StatusCode::NO_CONTENT.into_response();
     }
     tell(&state, &s, outcome, "/dashboard#share").await
 }
 
-pub(crate) async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let s = match session(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub(crate) async fn home(State(state): State<AppState>, s: Session, headers: HeaderMap) -> Response {
     let now = Instant::from(state.clock.now());
     let week = state
         .store
@@ -166,14 +163,9 @@ struct FailedMessage {
 
 pub(crate) async fn retry_message(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Posted(s, _): Posted,
 ) -> Response {
-    let (s, _) = match posted(&state, &headers, pairs).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
     let now = Instant::from(state.clock.now());
     match state.store.retry_job(&id, Some(&s.host.id), now).await {
         Ok(_) => Redirect::to("/dashboard#messages").into_response(),

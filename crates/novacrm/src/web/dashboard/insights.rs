@@ -11,12 +11,11 @@
     reason = "chart geometry: counts and indexes stay far below 2^52"
 )]
 
-use crate::web::shell::or_return;
 use std::fmt::Write as _;
 
 use askama::Template;
+use serde::Deserialize;
 use axum::Router;
-use axum::extract::Form;
 use axum::extract::Query;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -29,10 +28,9 @@ use crate::format::Locale;
 use crate::format::date_label;
 use crate::services::insights::{self, Overview, Step, Summary, date_text};
 use crate::services::{ServiceError, host};
-use crate::web::dashboard::kit::first;
-use crate::web::dashboard::kit::posted;
+use crate::web::dashboard::kit::Posted;
 use crate::web::dashboard::kit::problems;
-use crate::web::dashboard::kit::session;
+use crate::web::dashboard::kit::Session;
 use crate::web::shell::ASSET_VERSION;
 use crate::web::shell::encode;
 use crate::web::shell::html;
@@ -441,10 +439,10 @@ struct PeriodQuery {
 
 async fn insights_page(
     State(state): State<AppState>,
+    s: Session,
     Query(query): Query<PeriodQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let s = or_return!(session(&state, &headers).await);
     // The form asks for the last day shown; the service takes the first day left out.
     let to = query
         .to
@@ -473,18 +471,20 @@ async fn insights_page(
 }
 
 /// The page's settings form: the first day of the week, and whether visitors are counted.
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct PageSettings {
+    week_start: String,
+    page_analytics: String,
+}
+
 async fn save_settings(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Posted(s, form): Posted<PageSettings>,
 ) -> Response {
-    let (s, f) = match posted(&state, &headers, pairs).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
     let patch = serde_json::json!({
-        "weekStart": first(&f, "weekStart"),
-        "pageAnalytics": first(&f, "pageAnalytics") == "on",
+        "weekStart": form.week_start,
+        "pageAnalytics": form.page_analytics == "on",
     });
     match host::update_profile(&state.store, &s.host, &patch).await {
         Ok(_) => Redirect::to("/dashboard/insights?saved=1").into_response(),

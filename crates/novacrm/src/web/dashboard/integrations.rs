@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 
 use askama::Template;
+use serde::Deserialize;
 use axum::Router;
-use axum::extract::Form;
 use axum::extract::Path;
 use axum::extract::Query;
 use axum::extract::State;
@@ -20,15 +20,13 @@ use crate::format::Locale;
 use crate::format::when_label;
 use crate::outbox::EVENTS;
 use crate::services::{feed, webhooks};
-use crate::web::dashboard::kit::Fields;
+use crate::web::form::Fields;
 use crate::web::dashboard::kit::Session;
-use crate::web::dashboard::kit::first;
 use crate::web::dashboard::kit::form_status;
 use crate::web::dashboard::kit::host_settings;
-use crate::web::dashboard::kit::posted;
+use crate::web::dashboard::kit::Posted;
 use crate::web::dashboard::kit::problems;
 use crate::web::dashboard::kit::public_base;
-use crate::web::dashboard::kit::session;
 use crate::web::shell::ASSET_VERSION;
 use crate::web::shell::html;
 use crate::web::state::AppState;
@@ -255,7 +253,7 @@ async fn render(state: &AppState, headers: &HeaderMap, s: Session, shown: Shown)
         .collect();
     let form = shown.form.as_ref();
     let ticked: Vec<String> = form
-        .and_then(|f| f.get("events").cloned())
+        .map(|f| f.all("events").to_vec())
         .unwrap_or_else(|| EVENTS.iter().map(|e| (*e).to_owned()).collect());
     let page = IntegrationsPage {
         asset_version: &ASSET_VERSION,
@@ -275,7 +273,7 @@ async fn render(state: &AppState, headers: &HeaderMap, s: Session, shown: Shown)
         deliveries,
         typed_url: form
             .filter(|_| !shown.connect_failed)
-            .map(|f| first(f, "url").to_owned())
+            .map(|f| f.first("url").to_owned())
             .unwrap_or_default(),
         events: EVENTS
             .iter()
@@ -286,34 +284,34 @@ async fn render(state: &AppState, headers: &HeaderMap, s: Session, shown: Shown)
         connections,
         typed_cal_url: form
             .filter(|_| shown.connect_failed)
-            .map(|f| first(f, "url").to_owned())
+            .map(|f| f.first("url").to_owned())
             .unwrap_or_default(),
         typed_cal_user: form
             .filter(|_| shown.connect_failed)
-            .map(|f| first(f, "username").to_owned())
+            .map(|f| f.first("username").to_owned())
             .unwrap_or_default(),
     };
     html(headers, form_status(&page.errors), &page)
 }
 
-async fn page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    match session(&state, &headers).await {
-        Ok(s) => render(&state, &headers, s, Shown::default()).await,
-        Err(r) => r,
-    }
+async fn page(State(state): State<AppState>, s: Session, headers: HeaderMap) -> Response {
+    render(&state, &headers, s, Shown::default()).await
+}
+
+/// The feed's form: show the link, or (with `rotate`) replace it with a new one.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Rotate {
+    rotate: String,
 }
 
 async fn issue_feed(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Posted(s, Rotate { rotate }): Posted<Rotate>,
 ) -> Response {
-    let (s, f) = match posted(&state, &headers, pairs).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
     let base = public_base(&state, &headers);
-    let rotate = !first(&f, "rotate").is_empty();
+    let rotate = !rotate.is_empty();
     let done = if rotate {
         feed::rotate(&state.store, &s.host, &base).await
     } else {
@@ -331,14 +329,10 @@ async fn issue_feed(
 async fn add_webhook(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Posted(s, f): Posted,
 ) -> Response {
-    let (s, f) = match posted(&state, &headers, pairs).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
-    let events = f.get("events").cloned().unwrap_or_default();
-    let body = json!({"url": first(&f, "url"), "events": events});
+    let events = f.all("events").to_vec();
+    let body = json!({"url": f.first("url"), "events": events});
     let created = webhooks::create(
         &state.store,
         &state.sealer,
@@ -363,14 +357,9 @@ async fn add_webhook(
 
 async fn delete_webhook(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Posted(s, _): Posted,
 ) -> Response {
-    let (s, _) = match posted(&state, &headers, pairs).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
     let _ = webhooks::delete(&state.store, &s.host, &id).await;
     Redirect::to("/dashboard/integrations").into_response()
 }
@@ -379,12 +368,8 @@ async fn resend(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Posted(s, _): Posted,
 ) -> Response {
-    let (s, _) = match posted(&state, &headers, pairs).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
     let flash = match webhooks::resend(&state.store, &s.host, &id, state.clock.now()).await {
         Ok(()) => "Sent again: it is on its way.",
         Err(_) => "That delivery is no longer in the log.",
@@ -396,14 +381,10 @@ async fn resend(
 async fn connect_calendar(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Posted(s, f): Posted,
 ) -> Response {
-    let (s, f) = match posted(&state, &headers, pairs).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
-    let body = json!({"provider": "caldav", "url": first(&f, "url"),
-                      "username": first(&f, "username"), "password": first(&f, "password")});
+    let body = json!({"provider": "caldav", "url": f.first("url"),
+                      "username": f.first("username"), "password": f.first("password")});
     let done = state
         .worker
         .calendars()
@@ -427,13 +408,9 @@ async fn save_calendars(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Posted(s, f): Posted,
 ) -> Response {
-    let (s, f) = match posted(&state, &headers, pairs).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
-    let ticked = |name: &str, cal: &str| f.get(name).is_some_and(|v| v.iter().any(|x| x == cal));
+    let ticked = |name: &str, cal: &str| f.has(name, cal);
     let calendars = state.store.calendars(&s.host.id).await.unwrap_or_default();
     let list: Vec<_> = calendars
         .iter()
@@ -462,14 +439,9 @@ async fn save_calendars(
 
 async fn disconnect(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Posted(s, _): Posted,
 ) -> Response {
-    let (s, _) = match posted(&state, &headers, pairs).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
     let _ = state.worker.calendars().delete(&s.host, &id).await;
     Redirect::to("/dashboard/integrations").into_response()
 }
@@ -482,11 +454,7 @@ fn google_redirect_uri(state: &AppState, headers: &HeaderMap) -> String {
 }
 
 /// Sends the host to Google's consent screen with a one-time `state`.
-async fn google_start(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let s = match session(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+async fn google_start(State(state): State<AppState>, s: Session, headers: HeaderMap) -> Response {
     let Some(google) = state.worker.calendars().google.clone() else {
         let shown = Shown::error("Google Calendar is not set up on this server.");
         return render(&state, &headers, s, shown).await;
@@ -511,13 +479,10 @@ async fn google_start(State(state): State<AppState>, headers: HeaderMap) -> Resp
 /// exchanged and the calendars connected.
 async fn google_callback(
     State(state): State<AppState>,
+    s: Session,
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let s = match session(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let now = state.clock.now();
     if let Some(error) = query.get("error") {
         let shown = Shown::error(format!("Google did not connect: {error}."));

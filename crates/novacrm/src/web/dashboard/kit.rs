@@ -7,12 +7,17 @@ use crate::services::ServiceError;
 use crate::store::Host;
 use crate::web::cookie::session_cookie;
 use crate::web::csrf::csrf_for;
+use crate::web::form::Fields;
 use crate::web::state::AppState;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use scheduling::{BookingStatus, FieldError, Instant, Zone};
 use serde_json::Value;
 use std::collections::HashMap;
+use axum::extract::{FromRequest, FromRequestParts, RawForm, Request};
+use axum::http::request::Parts;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 pub(crate) struct Session {
     pub(crate) host: Host,
@@ -22,7 +27,7 @@ pub(crate) struct Session {
 }
 
 /// The logged-in host, or a redirect to the login page.
-pub(crate) async fn session(state: &AppState, headers: &HeaderMap) -> Result<Session, Response> {
+async fn session(state: &AppState, headers: &HeaderMap) -> Result<Session, Response> {
     let to_login = || Redirect::to("/dashboard/login").into_response();
     let token = session_cookie(headers).ok_or_else(to_login)?;
     let now = Instant::from(state.clock.now());
@@ -138,45 +143,43 @@ pub(crate) async fn waiting_notice(state: &AppState, s: &Session) -> Option<Noti
     Some(Notice { kind, text })
 }
 
-pub(crate) type Fields = HashMap<String, Vec<String>>;
+impl FromRequestParts<AppState> for Session {
+    type Rejection = Response;
 
-pub(crate) fn collect(pairs: Vec<(String, String)>) -> Fields {
-    let mut fields = Fields::new();
-    for (k, v) in pairs {
-        fields.entry(k).or_default().push(v);
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        session(state, &parts.headers).await
     }
-    fields
 }
 
-pub(crate) fn first<'a>(fields: &'a Fields, name: &str) -> &'a str {
-    fields
-        .get(name)
-        .and_then(|v| v.first())
-        .map_or("", String::as_str)
-}
+/// A posted dashboard form: the logged-in host and the form read as `T` (a struct of its
+/// fields, or [`Fields`] when they are not known ahead), once its CSRF token has matched.
+/// Logged out, the answer is the login page; a stale token, a 403 that says what to do.
+pub(crate) struct Posted<T = Fields>(pub Session, pub T);
 
-/// A posted dashboard form: the logged-in host and the fields, once the form's CSRF token
-/// has been checked (or the response to send instead).
-pub(crate) async fn posted(
-    state: &AppState,
-    headers: &HeaderMap,
-    pairs: Vec<(String, String)>,
-) -> Result<(Session, Fields), Response> {
-    let fields = collect(pairs);
-    let s = session(state, headers).await?;
-    check_csrf(&s, &fields)?;
-    Ok((s, fields))
-}
+impl<T: DeserializeOwned> FromRequest<AppState> for Posted<T> {
+    type Rejection = Response;
 
-pub(crate) fn check_csrf(session: &Session, fields: &Fields) -> Result<(), Response> {
-    if first(fields, "csrf") == session.csrf {
-        Ok(())
-    } else {
-        Err((
-            StatusCode::FORBIDDEN,
-            "This form has expired. Go back, reload the page and try again.",
-        )
-            .into_response())
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        #[derive(Deserialize)]
+        struct Token {
+            #[serde(default)]
+            csrf: String,
+        }
+        let (mut parts, body) = request.into_parts();
+        let s = Session::from_request_parts(&mut parts, state).await?;
+        let RawForm(bytes) = RawForm::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let token = serde_urlencoded::from_bytes::<Token>(&bytes).map_or_else(|_| String::new(), |t| t.csrf);
+        if token != s.csrf {
+            let message = "This form has expired. Go back, reload the page and try again.";
+            return Err((StatusCode::FORBIDDEN, message).into_response());
+        }
+        let form = serde_urlencoded::from_bytes(&bytes).map_err(|e| {
+            let message = format!("This form could not be read ({e}). Reload the page and try again.");
+            (StatusCode::BAD_REQUEST, message).into_response()
+        })?;
+        Ok(Posted(s, form))
     }
 }
 

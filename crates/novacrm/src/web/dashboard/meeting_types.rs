@@ -2,20 +2,16 @@
 
 use crate::services::host;
 use crate::store::MeetingTypeRecord;
-use crate::web::dashboard::kit::Fields;
+use crate::web::form::Fields;
 use crate::web::dashboard::kit::Session;
-use crate::web::dashboard::kit::first;
 use crate::web::dashboard::kit::form_status;
-use crate::web::dashboard::kit::posted;
+use crate::web::dashboard::kit::Posted;
 use crate::web::dashboard::kit::problems;
 use crate::web::dashboard::kit::public_base;
-use crate::web::dashboard::kit::session;
 use crate::web::shell::ASSET_VERSION;
 use crate::web::shell::html;
-use crate::web::shell::or_return;
 use crate::web::state::AppState;
 use askama::Template;
-use axum::extract::Form;
 use axum::extract::Path;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -42,8 +38,7 @@ struct TypesPage<'a> {
     types: Vec<TypeRow>,
 }
 
-pub(crate) async fn types_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let s = or_return!(session(&state, &headers).await);
+pub(crate) async fn types_page(State(state): State<AppState>, s: Session, headers: HeaderMap) -> Response {
     let base = public_base(&state, &headers);
     let types = state
         .store
@@ -151,9 +146,9 @@ fn type_form_page(
 ) -> Response {
     let (location_kind, location_value, cutoff) = if let Some(f) = typed {
         (
-            first(f, "locationKind").to_owned(),
-            first(f, "locationValue").to_owned(),
-            first(f, "guestCutoffHours").to_owned(),
+            f.first("locationKind").to_owned(),
+            f.first("locationValue").to_owned(),
+            f.first("guestCutoffHours").to_owned(),
         )
     } else {
         let (kind, value) = location_fields(m.location.as_ref());
@@ -212,10 +207,10 @@ fn type_form_page(
 
 pub(crate) async fn type_form(
     State(state): State<AppState>,
+    s: Session,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let s = or_return!(session(&state, &headers).await);
     if id == "new" {
         let blank = MeetingTypeRecord::with_defaults(String::new(), &s.host.id);
         return type_form_page(&headers, s, true, &blank, None, Vec::new());
@@ -235,7 +230,7 @@ pub(crate) async fn type_form(
 
 /// The API body for a meeting type from the form (question rows zipped by position).
 fn type_body(f: &Fields) -> Value {
-    let list = |name: &str| f.get(name).cloned().unwrap_or_default();
+    let list = |name: &str| f.all(name).to_vec();
     let (labels, kinds, options, required) = (
         list("q_label"),
         list("q_type"),
@@ -253,21 +248,21 @@ fn type_body(f: &Fields) -> Value {
         })
         .collect();
     let number = |name: &str| {
-        first(f, name)
+        f.first(name)
             .trim()
             .parse::<i64>()
-            .map_or_else(|_| json!(first(f, name)), Value::from)
+            .map_or_else(|_| json!(f.first(name)), Value::from)
     };
     json!({
-        "name": first(f, "name"),
+        "name": f.first("name"),
         "duration": number("duration"),
-        "slotInterval": if first(f, "slotInterval").trim().is_empty() { Value::Null } else { number("slotInterval") },
-        "color": first(f, "color").to_ascii_uppercase(),
-        "description": first(f, "description"),
-        "confirmationMessage": first(f, "confirmationMessage"),
-        "active": first(f, "active") == "yes",
+        "slotInterval": if f.first("slotInterval").trim().is_empty() { Value::Null } else { number("slotInterval") },
+        "color": f.first("color").to_ascii_uppercase(),
+        "description": f.first("description"),
+        "confirmationMessage": f.first("confirmationMessage"),
+        "active": f.first("active") == "yes",
         "questions": questions,
-        "location": location_body(first(f, "locationKind"), first(f, "locationValue").trim()),
+        "location": location_body(f.first("locationKind"), f.first("locationValue").trim()),
         "guestCutoffHours": number("guestCutoffHours"),
     })
 }
@@ -276,12 +271,8 @@ pub(crate) async fn save_type(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Posted(s, f): Posted,
 ) -> Response {
-    let (s, f) = match posted(&state, &headers, pairs).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
     let body = type_body(&f);
     let now = state.clock.now();
     let saved = match state.worker.check_video(&s.host.id, &body).await {
@@ -294,13 +285,13 @@ pub(crate) async fn save_type(
         Err(e) => {
             // Re-render with what was typed.
             let mut typed = MeetingTypeRecord::with_defaults(String::new(), &s.host.id);
-            typed.name = first(&f, "name").into();
-            typed.duration = first(&f, "duration").parse().unwrap_or(30);
-            typed.slot_interval = first(&f, "slotInterval").parse().ok();
-            typed.color = first(&f, "color").into();
-            typed.description = Some(first(&f, "description").into());
-            typed.confirmation_message = Some(first(&f, "confirmationMessage").into());
-            typed.active = first(&f, "active") == "yes";
+            typed.name = f.first("name").into();
+            typed.duration = f.first("duration").parse().unwrap_or(30);
+            typed.slot_interval = f.first("slotInterval").parse().ok();
+            typed.color = f.first("color").into();
+            typed.description = Some(f.first("description").into());
+            typed.confirmation_message = Some(f.first("confirmationMessage").into());
+            typed.active = f.first("active") == "yes";
             typed.questions = body["questions"].clone();
             let errors = problems(e).iter().map(ToString::to_string).collect();
             type_form_page(&headers, s, id == "new", &typed, Some(&f), errors)
@@ -310,14 +301,9 @@ pub(crate) async fn save_type(
 
 pub(crate) async fn delete_type(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Posted(s, _): Posted,
 ) -> Response {
-    let (s, _) = match posted(&state, &headers, pairs).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
     let _ = host::delete_meeting_type(&state.store, &s.host, &id, state.clock.now()).await;
     Redirect::to("/dashboard/meeting-types").into_response()
 }

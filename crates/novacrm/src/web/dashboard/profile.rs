@@ -2,10 +2,8 @@
 //! and photo (uploaded as a form file, checked and kept in the database), through the same
 //! service as `PATCH /api/profile` and `PUT /api/profile/photo`.
 
-use crate::web::shell::or_return;
 use askama::Template;
 use axum::Router;
-use axum::extract::Form;
 use axum::extract::Multipart;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -14,14 +12,12 @@ use axum::routing::{get, post};
 use serde_json::json;
 
 use crate::services::host;
-use crate::web::dashboard::kit::Fields;
+use crate::web::form::Fields;
 use crate::web::dashboard::kit::Notice;
 use crate::web::dashboard::kit::Session;
-use crate::web::dashboard::kit::first;
 use crate::web::dashboard::kit::form_status;
-use crate::web::dashboard::kit::posted;
+use crate::web::dashboard::kit::Posted;
 use crate::web::dashboard::kit::problems;
-use crate::web::dashboard::kit::session;
 use crate::web::dashboard::kit::tell;
 use crate::web::dashboard::kit::waiting_notice;
 use crate::web::shell::ASSET_VERSION;
@@ -74,7 +70,7 @@ fn render(
     errors: Vec<(String, String)>,
 ) -> Response {
     let pick = |name: &str, saved: &str| {
-        typed.map_or_else(|| saved.to_owned(), |f| first(f, name).to_owned())
+        typed.map_or_else(|| saved.to_owned(), |f| f.first(name).to_owned())
     };
     let page = ProfilePage {
         asset_version: &ASSET_VERSION,
@@ -93,8 +89,7 @@ fn render(
     html(headers, form_status(&page.errors), &page)
 }
 
-async fn profile_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let s = or_return!(session(&state, &headers).await);
+async fn profile_page(State(state): State<AppState>, s: Session, headers: HeaderMap) -> Response {
     let notice = waiting_notice(&state, &s).await;
     render(&headers, s, notice, None, Vec::new())
 }
@@ -102,21 +97,17 @@ async fn profile_page(State(state): State<AppState>, headers: HeaderMap) -> Resp
 async fn save_profile(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Posted(s, f): Posted,
 ) -> Response {
-    let (s, f) = match posted(&state, &headers, pairs).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
     // The colour field always sends a value; "use the default" clears it.
-    let brand = if first(&f, "defaultBrand") == "yes" {
+    let brand = if f.first("defaultBrand") == "yes" {
         json!(null)
     } else {
-        json!(first(&f, "brandColor"))
+        json!(f.first("brandColor"))
     };
     let patch = json!({
-        "name": first(&f, "name"),
-        "welcome": first(&f, "welcome"),
+        "name": f.first("name"),
+        "welcome": f.first("welcome"),
         "brandColor": brand,
     });
     match host::update_profile(&state.store, &s.host, &patch).await {
@@ -142,10 +133,9 @@ async fn save_profile(
 /// The photo form: `multipart/form-data` with the CSRF token and the file.
 async fn upload_photo(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    s: Session,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
-    let s = or_return!(session(&state, &headers).await);
     let unreadable = || {
         Err(crate::services::ServiceError::Invalid(vec![
             scheduling::FieldError::new(
@@ -190,13 +180,8 @@ async fn upload_photo(
 
 async fn remove_photo(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Posted(s, _): Posted,
 ) -> Response {
-    let (s, _) = match posted(&state, &headers, pairs).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
     let outcome = host::set_photo(&state.store, &s.host, None)
         .await
         .map(|_| "Photo removed; your booking page shows your initials.".to_owned());

@@ -3,7 +3,7 @@
 use crate::format::Locale;
 use crate::store::BookingFilter;
 use crate::web::dashboard::kit::host_settings;
-use crate::web::dashboard::kit::session;
+use crate::web::dashboard::kit::Session;
 use crate::web::dashboard::kit::status_label;
 use crate::web::shell::ASSET_VERSION;
 use crate::web::shell::html;
@@ -69,10 +69,10 @@ fn week_relation(first: Date, this_first: Date) -> Option<&'static str> {
 
 pub(crate) async fn week(
     State(state): State<AppState>,
+    s: Session,
     Query(query): Query<WeekQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let s = or_return!(session(&state, &headers).await);
     let settings = or_return!(host_settings(&state, &s.host).await);
     let zone = settings.zone.clone();
     let tz = zone.time_zone().clone();

@@ -8,6 +8,7 @@ use crate::services::{ServiceError, availability, booking, captcha};
 use crate::store::{BookingRecord, Host, MeetingTypeRecord};
 use crate::web::guest::widgets::{HostCard, host_and_type, month_key};
 use crate::web::guest::zone_choice::guest_zone;
+use crate::web::form::Fields;
 use crate::web::reader::Reader;
 use crate::web::shell::ASSET_VERSION;
 use crate::web::shell::encode;
@@ -25,7 +26,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use scheduling::{FieldError, Instant, Zone};
 use serde_json::{Map, Value, json};
-use std::collections::HashMap;
 
 /// One input of the details form.
 struct FormField {
@@ -62,8 +62,6 @@ struct DetailsPage<'a> {
     challenge: String,
 }
 
-/// Values the guest typed, by form field name (repeated names for multiple choice).
-type Typed = HashMap<String, Vec<String>>;
 
 fn question_field_name(id: &str) -> String {
     format!("q_{id}")
@@ -91,18 +89,12 @@ const FIXED_FIELDS: [Fixed; 5] = [
 
 fn fields(
     meeting: &MeetingTypeRecord,
-    typed: &Typed,
+    typed: &Fields,
     errors: &[FieldError],
     t: Lang,
 ) -> Vec<FormField> {
     let phone_needed = meeting.needs_guest_phone();
-    let first = |name: &str| {
-        typed
-            .get(name)
-            .and_then(|v| v.first())
-            .cloned()
-            .unwrap_or_default()
-    };
+    let first = |name: &str| typed.first(name).to_owned();
     let error_for = |field: &str| {
         errors
             .iter()
@@ -136,7 +128,7 @@ fn fields(
         let kind = q["type"].as_str().unwrap_or("short_text");
         out.push(FormField {
             value: first(&name),
-            chosen: typed.get(&name).cloned().unwrap_or_default(),
+            chosen: typed.all(&name).to_vec(),
             label: q["label"].as_str().unwrap_or_default().into(),
             kind: kind.into(),
             input_type: if kind == "phone" { "tel" } else { "text" },
@@ -271,7 +263,7 @@ fn render_details(
     headers: &HeaderMap,
     status: StatusCode,
     ctx: &DetailsContext,
-    typed: &Typed,
+    typed: &Fields,
     errors: Vec<FieldError>,
 ) -> Response {
     let (t, locale) = (reader.lang, reader.locale);
@@ -360,28 +352,22 @@ pub(crate) async fn details_page(
         &headers,
         StatusCode::OK,
         &ctx,
-        &Typed::new(),
+        &Fields::default(),
         Vec::new(),
     );
     framable(page, &ctx.host.embed_origins)
 }
 
 /// The API's booking body from the form (answers typed by their question).
-fn booking_body(meeting: &MeetingTypeRecord, ctx: &DetailsContext, typed: &Typed) -> Value {
-    let first = |name: &str| {
-        typed
-            .get(name)
-            .and_then(|v| v.first())
-            .cloned()
-            .unwrap_or_default()
-    };
+fn booking_body(meeting: &MeetingTypeRecord, ctx: &DetailsContext, typed: &Fields) -> Value {
+    let first = |name: &str| typed.first(name).to_owned();
     let mut answers = Map::new();
     for q in meeting.questions.as_array().into_iter().flatten() {
         let id = q["id"].as_str().unwrap_or_default();
         let name = question_field_name(id);
         let value = match q["type"].as_str().unwrap_or_default() {
             "checkbox" => Value::Bool(first(&name) == "yes"),
-            "multiple_choice" => json!(typed.get(&name).cloned().unwrap_or_default()),
+            "multiple_choice" => json!(typed.all(&name).to_vec()),
             _ => Value::String(first(&name)),
         };
         answers.insert(id.to_owned(), value);
@@ -405,14 +391,10 @@ pub(crate) async fn submit_details(
     reader: Reader,
     headers: HeaderMap,
     visit: Visit,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Form(typed): Form<Fields>,
 ) -> Response {
     visit.count(&state, &username, Step::Submit);
-    let mut typed = Typed::new();
-    for (name, value) in pairs {
-        typed.entry(name).or_default().push(value);
-    }
-    let get = |name: &str| typed.get(name).and_then(|v| v.first()).map(String::as_str);
+    let get = |name: &str| typed.get(name);
     let ctx = match details_context(
         &state,
         &username,
@@ -430,9 +412,7 @@ pub(crate) async fn submit_details(
     let now = state.clock.now();
     let body = booking_body(&ctx.meeting, &ctx, &typed);
     // The honeypot: people never see this field; form-filling bots fill it. Nothing is booked.
-    let honeypot = typed
-        .get("website")
-        .is_some_and(|v| v.iter().any(|w| !w.trim().is_empty()));
+    let honeypot = typed.all("website").iter().any(|w| !w.trim().is_empty());
     let result = async {
         if honeypot {
             tracing::info!("refused a booking form with the honeypot filled");

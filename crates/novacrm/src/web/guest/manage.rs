@@ -34,6 +34,7 @@ use crate::web::guest::widgets::GuestBooking;
 use crate::web::guest::widgets::guest_booking;
 use crate::web::guest::widgets::location_text;
 use crate::web::guest::widgets::render_calendar;
+use crate::web::form::Fields;
 use crate::web::reader::Reader;
 use crate::web::shell::ASSET_VERSION;
 use crate::web::shell::HTML;
@@ -266,14 +267,6 @@ async fn booking_page(
     )
 }
 
-type Fields = Vec<(String, String)>;
-
-fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
-    fields
-        .iter()
-        .find(|(k, _)| k == name)
-        .map_or("", |(_, v)| v.as_str())
-}
 
 /// Runs a guest action and answers: back to the booking page with a fixed message, or the
 /// page again with the reason it was refused.
@@ -289,7 +282,7 @@ async fn act(
     let Some(found) = guest_booking(state, token).await else {
         return unknown(reader, headers);
     };
-    if !form_token_matches(headers, GUEST_FORM_COOKIE, field(fields, "csrf")) {
+    if !form_token_matches(headers, GUEST_FORM_COOKIE, fields.first("csrf")) {
         return render_manage(
             state,
             reader,
@@ -348,7 +341,7 @@ async fn cancel(
     headers: HeaderMap,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let reason = field(&fields, "reason").trim();
+    let reason = fields.first("reason").trim();
     let reason = (!reason.is_empty()).then(|| reason.chars().take(1000).collect::<String>());
     act(
         &state,
@@ -480,7 +473,7 @@ async fn reschedule(
     headers: HeaderMap,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let Some(start) = Instant::parse_timestamp(field(&fields, "start"))
+    let Some(start) = Instant::parse_timestamp(fields.first("start"))
         .ok()
         .map(Instant::from)
     else {
@@ -510,7 +503,7 @@ async fn reschedule(
             .is_ok()
         && reminders::guest_may_change(start, now, found.meeting.guest_cutoff_hours).is_ok()
     {
-        let tz = encode(field(&fields, "tz"));
+        let tz = encode(fields.first("tz"));
         return Redirect::to(&format!(
             "/booking/{token}/reschedule?tz={tz}&taken=1{}#times",
             reader.carry()
