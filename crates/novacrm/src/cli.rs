@@ -4,10 +4,10 @@
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 use scheduling::scenario::{Scenario, slots_json};
 
-use crate::config::{Config, RateLimits, TwilioConfig};
+use crate::config::{Config, Database};
 use crate::services::host;
 use crate::startup::Application;
 use crate::store::{JobFilter, Store};
@@ -23,34 +23,12 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Debug, Args)]
-pub struct Database {
-    /// Database URL: `sqlite://path` (created if missing) or `postgres://…`
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "sqlite://data/novacrm.db",
-        global = true
-    )]
-    pub database_url: String,
-}
-
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the booking pages and the API.
     Serve {
-        #[arg(long, env = "NOVACRM_LISTEN", default_value = "127.0.0.1:3000")]
-        listen: String,
         #[command(flatten)]
-        database: Database,
-        /// Base URL of links in emails and pages (default: http:// + the listen address).
-        #[arg(long, env = "NOVACRM_PUBLIC_URL")]
-        public_url: Option<String>,
-        /// Add a demo host (jane) with meeting types when the database is empty.
-        #[arg(long)]
-        demo: bool,
-        #[command(flatten)]
-        messaging: Box<Messaging>,
+        config: Box<Config>,
     },
     /// Run the database migrations and exit.
     Migrate {
@@ -84,177 +62,6 @@ pub enum JobsCommand {
     List,
     /// Put a failed job back in the queue, due now.
     Retry { id: String },
-}
-
-/// Where messages go, and how the public surface is guarded (docs/DESIGN.md §6).
-#[derive(Debug, Args)]
-pub struct Messaging {
-    /// SMTP server: `smtp://host:port`, `smtp://host:587?tls=required`, `smtps://user:pass@host`
-    /// (unset: each message is written as an .eml file under --outbox-dir).
-    #[arg(long, env = "NOVACRM_SMTP_URL", hide_env_values = true)]
-    pub smtp_url: Option<String>,
-    /// Sender of every email, `Name <address>` (default: NovaCRM <no-reply@ + public host>).
-    #[arg(long, env = "NOVACRM_MAIL_FROM")]
-    pub mail_from: Option<String>,
-    /// Folder for .eml files when no SMTP server is configured.
-    #[arg(long, env = "NOVACRM_OUTBOX_DIR", default_value = "data/outbox")]
-    pub outbox_dir: std::path::PathBuf,
-    #[arg(long, env = "NOVACRM_TWILIO_ACCOUNT_SID")]
-    pub twilio_account_sid: Option<String>,
-    #[arg(long, env = "NOVACRM_TWILIO_AUTH_TOKEN", hide_env_values = true)]
-    pub twilio_auth_token: Option<String>,
-    /// The sending number (E.164).
-    #[arg(long, env = "NOVACRM_TWILIO_FROM")]
-    pub twilio_from: Option<String>,
-    #[arg(long, env = "NOVACRM_TWILIO_BASE_URL", default_value = crate::config::TWILIO_BASE_URL)]
-    pub twilio_base_url: String,
-    /// Rate limits on the public pages and API: `on` (default) or `off` (test harnesses).
-    #[arg(long, env = "NOVACRM_RATE_LIMIT", default_value = "on")]
-    pub rate_limit: String,
-    /// Proxies allowed to set X-Forwarded-For: a count (`1`) or addresses/CIDRs
-    /// (`10.0.0.0/8,192.168.1.7`); default none (the socket's peer is the client).
-    #[arg(long, env = "NOVACRM_TRUSTED_PROXIES", default_value = "")]
-    pub trusted_proxies: String,
-    /// Proof-of-work CAPTCHA on public bookings: `on` (default) or `off` (test harnesses).
-    #[arg(long, env = "NOVACRM_CAPTCHA", default_value = "on")]
-    pub captcha: String,
-    /// Server secret that signs CAPTCHA challenges (unset: generated once, kept in the
-    /// database).
-    #[arg(long, env = "NOVACRM_SECRET", hide_env_values = true)]
-    pub secret: Option<String>,
-    /// Private or loopback networks (CIDRs, comma-separated) that host-typed outbound URLs —
-    /// webhooks, CalDAV — may reach anyway; default none.
-    #[arg(long, env = "NOVACRM_OUTBOUND_ALLOW", default_value = "")]
-    pub outbound_allow: String,
-    /// Google Calendar: the OAuth client of an app registered in Google Cloud (both unset:
-    /// Google is not offered).
-    #[arg(long, env = "NOVACRM_GOOGLE_CLIENT_ID")]
-    pub google_client_id: Option<String>,
-    #[arg(long, env = "NOVACRM_GOOGLE_CLIENT_SECRET", hide_env_values = true)]
-    pub google_client_secret: Option<String>,
-    #[arg(long, env = "NOVACRM_GOOGLE_AUTH_URL", default_value = crate::config::GOOGLE_AUTH_URL)]
-    pub google_auth_url: String,
-    #[arg(long, env = "NOVACRM_GOOGLE_TOKEN_URL", default_value = crate::config::GOOGLE_TOKEN_URL)]
-    pub google_token_url: String,
-    #[arg(long, env = "NOVACRM_GOOGLE_API_URL", default_value = crate::config::GOOGLE_API_URL)]
-    pub google_api_url: String,
-    /// Where Jitsi rooms are made for meeting types with Jitsi links.
-    #[arg(long, env = "NOVACRM_JITSI_URL", default_value = crate::config::JITSI_URL)]
-    pub jitsi_url: String,
-    /// Zoom: a server-to-server OAuth app (all three set: Zoom links are offered).
-    #[arg(long, env = "NOVACRM_ZOOM_ACCOUNT_ID")]
-    pub zoom_account_id: Option<String>,
-    #[arg(long, env = "NOVACRM_ZOOM_CLIENT_ID")]
-    pub zoom_client_id: Option<String>,
-    #[arg(long, env = "NOVACRM_ZOOM_CLIENT_SECRET", hide_env_values = true)]
-    pub zoom_client_secret: Option<String>,
-    #[arg(long, env = "NOVACRM_ZOOM_OAUTH_URL", default_value = crate::config::ZOOM_OAUTH_URL)]
-    pub zoom_oauth_url: String,
-    #[arg(long, env = "NOVACRM_ZOOM_API_URL", default_value = crate::config::ZOOM_API_URL)]
-    pub zoom_api_url: String,
-    /// Microsoft Teams: an Entra app allowed to make online meetings (all three set).
-    #[arg(long, env = "NOVACRM_TEAMS_TENANT_ID")]
-    pub teams_tenant_id: Option<String>,
-    #[arg(long, env = "NOVACRM_TEAMS_CLIENT_ID")]
-    pub teams_client_id: Option<String>,
-    #[arg(long, env = "NOVACRM_TEAMS_CLIENT_SECRET", hide_env_values = true)]
-    pub teams_client_secret: Option<String>,
-    #[arg(long, env = "NOVACRM_TEAMS_LOGIN_URL", default_value = crate::config::TEAMS_LOGIN_URL)]
-    pub teams_login_url: String,
-    #[arg(long, env = "NOVACRM_GRAPH_URL", default_value = crate::config::GRAPH_URL)]
-    pub graph_url: String,
-    /// Seconds a claimed job stays reserved for one worker before another may retake it.
-    #[arg(long, env = "NOVACRM_JOB_LEASE_SECS", default_value_t = 300)]
-    pub job_lease_secs: u64,
-}
-
-/// `on` (or empty) / `off`, case-insensitive.
-fn on_off(name: &str, value: &str) -> Result<bool, String> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "on" | "" => Ok(true),
-        "off" => Ok(false),
-        other => Err(format!("{name} must be on or off, not {other:?}")),
-    }
-}
-
-impl Messaging {
-    fn apply(self, config: &mut Config) -> Result<(), String> {
-        config.rate_limits =
-            on_off("NOVACRM_RATE_LIMIT", &self.rate_limit)?.then(RateLimits::default);
-        config.captcha = on_off("NOVACRM_CAPTCHA", &self.captcha)?;
-        config.secret = self.secret.filter(|s| !s.trim().is_empty());
-        config.trusted_proxies = crate::config::TrustedProxies::parse(&self.trusted_proxies)?;
-        config.outbound_allow =
-            crate::config::parse_networks(&self.outbound_allow, "NOVACRM_OUTBOUND_ALLOW")?;
-        config.smtp_url = self.smtp_url.filter(|u| !u.trim().is_empty());
-        config.mail_from = self.mail_from;
-        config.outbox_dir = self.outbox_dir;
-        config.twilio = match (
-            self.twilio_account_sid,
-            self.twilio_auth_token,
-            self.twilio_from,
-        ) {
-            (Some(account_sid), Some(auth_token), Some(from)) => Some(TwilioConfig {
-                account_sid,
-                auth_token,
-                from,
-                base_url: self.twilio_base_url,
-            }),
-            _ => None,
-        };
-        config.google = match (self.google_client_id, self.google_client_secret) {
-            (Some(client_id), Some(client_secret))
-                if !client_id.trim().is_empty() && !client_secret.trim().is_empty() =>
-            {
-                Some(crate::config::GoogleConfig {
-                    client_id,
-                    client_secret,
-                    auth_url: self.google_auth_url,
-                    token_url: self.google_token_url,
-                    api_url: self.google_api_url.trim_end_matches('/').to_owned(),
-                })
-            }
-            _ => None,
-        };
-        self.jitsi_url
-            .trim_end_matches('/')
-            .clone_into(&mut config.jitsi_url);
-        let set = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
-        config.zoom = match (
-            set(self.zoom_account_id),
-            set(self.zoom_client_id),
-            set(self.zoom_client_secret),
-        ) {
-            (Some(account_id), Some(client_id), Some(client_secret)) => {
-                Some(crate::config::ZoomConfig {
-                    account_id,
-                    client_id,
-                    client_secret,
-                    oauth_url: self.zoom_oauth_url.trim_end_matches('/').to_owned(),
-                    api_url: self.zoom_api_url.trim_end_matches('/').to_owned(),
-                })
-            }
-            _ => None,
-        };
-        config.teams = match (
-            set(self.teams_tenant_id),
-            set(self.teams_client_id),
-            set(self.teams_client_secret),
-        ) {
-            (Some(tenant_id), Some(client_id), Some(client_secret)) => {
-                Some(crate::config::TeamsConfig {
-                    tenant_id,
-                    client_id,
-                    client_secret,
-                    login_url: self.teams_login_url.trim_end_matches('/').to_owned(),
-                    graph_url: self.graph_url.trim_end_matches('/').to_owned(),
-                })
-            }
-            _ => None,
-        };
-        config.job_lease = std::time::Duration::from_secs(self.job_lease_secs.max(1));
-        Ok(())
-    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -313,22 +120,9 @@ fn run_async(command: Command) -> Result<(), String> {
     runtime.block_on(async move {
         let now = jiff::Timestamp::now();
         match command {
-            Command::Serve {
-                listen,
-                database,
-                public_url,
-                demo,
-                messaging,
-            } => {
-                let mut config = Config {
-                    listen,
-                    database_url: database.database_url,
-                    public_url,
-                    demo,
-                    ..Config::default()
-                };
-                messaging.apply(&mut config)?;
-                let app = Application::build(config)
+            Command::Serve { config } => {
+                let demo = config.demo;
+                let app = Application::build(*config)
                     .await
                     .map_err(|e| e.to_string())?;
                 println!("NovaCRM listening on http://{}", app.address());
@@ -342,7 +136,7 @@ fn run_async(command: Command) -> Result<(), String> {
                 app.run_until_stopped().await.map_err(|e| e.to_string())
             }
             Command::Migrate { database } => {
-                let store = Store::connect(&database.database_url)
+                let store = Store::connect(&database.url)
                     .await
                     .map_err(|e| e.to_string())?;
                 store.close().await;
@@ -359,7 +153,7 @@ fn run_async(command: Command) -> Result<(), String> {
                     },
             } => {
                 let password = password()?;
-                let store = Store::connect(&database.database_url)
+                let store = Store::connect(&database.url)
                     .await
                     .map_err(|e| e.to_string())?;
                 let created =
@@ -372,7 +166,7 @@ fn run_async(command: Command) -> Result<(), String> {
             Command::Token {
                 command: TokenCommand::Create { username, database },
             } => {
-                let store = Store::connect(&database.database_url)
+                let store = Store::connect(&database.url)
                     .await
                     .map_err(|e| e.to_string())?;
                 let result = async {
@@ -391,7 +185,7 @@ fn run_async(command: Command) -> Result<(), String> {
                 Ok(())
             }
             Command::Jobs { command, database } => {
-                let store = Store::connect(&database.database_url)
+                let store = Store::connect(&database.url)
                     .await
                     .map_err(|e| e.to_string())?;
                 let result = jobs(&store, command.unwrap_or(JobsCommand::List), now).await;

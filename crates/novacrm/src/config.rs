@@ -5,46 +5,125 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-#[derive(Clone, PartialEq, Eq)]
+/// What `novacrm serve` runs with: clap fills it from flags and the environment (the flag
+/// `--public-url` or `NOVACRM_PUBLIC_URL`), and `--help` prints it.
+#[derive(Clone, PartialEq, Eq, clap::Args)]
 pub struct Config {
     /// Address to listen on, e.g. `127.0.0.1:3000` (port 0 picks a free one).
+    #[arg(long, env = "NOVACRM_LISTEN", default_value = "127.0.0.1:3000")]
     pub listen: String,
-    pub database_url: String,
-    /// Base of links in emails and pages; defaults to `http://` + the listen address.
+    #[command(flatten)]
+    pub database: Database,
+    /// Base of links in emails and pages (default: `http://` + the listen address).
+    #[arg(long, env = "NOVACRM_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Add a demo host (jane) with meeting types when the database is empty.
+    #[arg(long)]
     pub demo: bool,
-    /// `smtp://host:port`, `smtp://host:587?tls=required`, `smtps://user:pass@host`; unset
-    /// writes each message as an `.eml` file under `outbox_dir`.
-    pub smtp_url: Option<String>,
-    /// `Name <address>`; default `NovaCRM <no-reply@` + the public host + `>`.
+    /// SMTP server: `smtp://host:port`, `smtp://host:587?tls=required`,
+    /// `smtps://user:pass@host` (unset: each message is written as an `.eml` file under
+    /// `--outbox-dir`).
+    #[arg(long, env = "NOVACRM_SMTP_URL", hide_env_values = true, default_value = "",
+          hide_default_value = true, value_parser = optional)]
+    pub smtp_url: ::std::option::Option<String>,
+    /// Sender of every email, `Name <address>` (default: NovaCRM <no-reply@ + public host>).
+    #[arg(long, env = "NOVACRM_MAIL_FROM")]
     pub mail_from: Option<String>,
+    /// Folder for `.eml` files when no SMTP server is configured.
+    #[arg(long, env = "NOVACRM_OUTBOX_DIR", default_value = "data/outbox")]
     pub outbox_dir: PathBuf,
     /// SMS through Twilio, when its account, token and sender are all set.
+    #[command(flatten)]
     pub twilio: Option<TwilioConfig>,
     /// Run the outbox worker inside `serve` (tests drive it step by step instead).
+    #[arg(skip = true)]
     pub worker: bool,
-    /// How long a claimed job is reserved for one worker before another may retake it.
+    /// Seconds a claimed job stays reserved for one worker before another may retake it.
+    #[arg(long = "job-lease-secs", value_name = "SECS", env = "NOVACRM_JOB_LEASE_SECS", default_value = "300",
+          value_parser = seconds)]
     pub job_lease: Duration,
     /// How often an idle worker looks for due jobs.
+    #[arg(skip = Duration::from_secs(1))]
     pub job_poll: Duration,
-    /// Rate limits on the public surface; `None` switches them off (`NOVACRM_RATE_LIMIT=off`).
-    pub rate_limits: Option<RateLimits>,
-    /// Which peers may tell us the client's address in `X-Forwarded-For`.
+    /// Rate limits on the public pages and API: `on` (default) or `off` (test harnesses).
+    #[arg(long = "rate-limit", value_name = "on|off", env = "NOVACRM_RATE_LIMIT", default_value = "on",
+          value_parser = rate_limits)]
+    pub rate_limits: ::std::option::Option<RateLimits>,
+    /// Proxies allowed to set X-Forwarded-For: a count (`1`) or addresses/CIDRs
+    /// (`10.0.0.0/8,192.168.1.7`); default none (the socket's peer is the client).
+    #[arg(long, env = "NOVACRM_TRUSTED_PROXIES", default_value = "",
+          value_parser = TrustedProxies::parse)]
     pub trusted_proxies: TrustedProxies,
-    /// Proof of work on public bookings; off only for test harnesses (`NOVACRM_CAPTCHA=off`).
+    /// Proof-of-work CAPTCHA on public bookings: `on` (default) or `off` (test harnesses).
+    #[arg(long, value_name = "on|off", env = "NOVACRM_CAPTCHA", default_value = "on", value_parser = on_off,
+          action = clap::ArgAction::Set)]
     pub captcha: bool,
-    /// `NOVACRM_SECRET`: signs CAPTCHA challenges and seals stored secrets; unset, a secret
-    /// is generated and kept in the database.
-    pub secret: Option<String>,
-    /// `NOVACRM_OUTBOUND_ALLOW`: private or loopback networks that host-typed outbound URLs
-    /// (webhooks, CalDAV) may reach anyway; default none.
-    pub outbound_allow: Vec<Network>,
+    /// Signs CAPTCHA challenges and seals stored secrets (unset: generated once, kept in the
+    /// database).
+    #[arg(long, env = "NOVACRM_SECRET", hide_env_values = true, default_value = "",
+          hide_default_value = true, value_parser = optional)]
+    pub secret: ::std::option::Option<String>,
+    /// Private or loopback networks (CIDRs, comma-separated) that host-typed outbound URLs —
+    /// webhooks, CalDAV — may reach anyway; default none.
+    #[arg(long, env = "NOVACRM_OUTBOUND_ALLOW", default_value = "", value_parser = outbound_allow)]
+    pub outbound_allow: ::std::vec::Vec<Network>,
     /// Google Calendar, when its OAuth client is configured.
+    #[command(flatten)]
     pub google: Option<GoogleConfig>,
-    /// Where Jitsi rooms are made (`NOVACRM_JITSI_URL`).
+    /// Where Jitsi rooms are made for meeting types with Jitsi links.
+    #[arg(long, env = "NOVACRM_JITSI_URL", default_value = JITSI_URL, value_parser = base_url)]
     pub jitsi_url: String,
+    #[command(flatten)]
     pub zoom: Option<ZoomConfig>,
+    #[command(flatten)]
     pub teams: Option<TeamsConfig>,
+}
+
+/// The database every command opens.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct Database {
+    /// Database URL: `sqlite://path` (created if missing) or `postgres://…`
+    #[arg(long = "database-url", env = "DATABASE_URL", default_value = DATABASE_URL, global = true)]
+    pub url: String,
+}
+
+pub const DATABASE_URL: &str = "sqlite://data/novacrm.db";
+
+/// A value that may be left empty (`NOVACRM_SECRET=`): empty is unset.
+#[allow(clippy::unnecessary_wraps)]
+fn optional(text: &str) -> Result<Option<String>, String> {
+    Ok(Some(text.to_owned()).filter(|t| !t.trim().is_empty()))
+}
+
+/// `on` (or empty) / `off`, case-insensitive.
+fn on_off(text: &str) -> Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "on" | "" => Ok(true),
+        "off" => Ok(false),
+        other => Err(format!("must be on or off, not {other:?}")),
+    }
+}
+
+fn rate_limits(text: &str) -> Result<Option<RateLimits>, String> {
+    on_off(text).map(|on| on.then(RateLimits::default))
+}
+
+fn seconds(text: &str) -> Result<Duration, String> {
+    let secs: u64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    Ok(Duration::from_secs(secs.max(1)))
+}
+
+fn outbound_allow(text: &str) -> Result<Vec<Network>, String> {
+    parse_networks(text, "NOVACRM_OUTBOUND_ALLOW")
+}
+
+/// A service's base URL, without the trailing `/` (paths are appended to it).
+#[allow(clippy::unnecessary_wraps)]
+fn base_url(text: &str) -> Result<String, String> {
+    Ok(text.trim().trim_end_matches('/').to_owned())
 }
 
 /// A token bucket: `burst` requests at once, refilled one per `every`.
@@ -158,13 +237,23 @@ pub fn in_network(ip: std::net::IpAddr, (network, bits): Network) -> bool {
     }
 }
 
-#[derive(Clone, PartialEq, Eq)]
+/// Twilio: all three of account, token and sender, or none (a partial setting is refused at
+/// start, naming what is missing).
+#[derive(Clone, PartialEq, Eq, clap::Args)]
 pub struct TwilioConfig {
+    #[arg(id = "twilio_account_sid", value_name = "ID", long = "twilio-account-sid", env = "NOVACRM_TWILIO_ACCOUNT_SID",
+          required = false, requires_all = ["twilio_auth_token", "twilio_from"])]
     pub account_sid: String,
+    #[arg(id = "twilio_auth_token", value_name = "SECRET", long = "twilio-auth-token", env = "NOVACRM_TWILIO_AUTH_TOKEN",
+          hide_env_values = true, required = false, requires_all = ["twilio_account_sid", "twilio_from"])]
     pub auth_token: String,
     /// The sending number (E.164) or messaging service.
+    #[arg(id = "twilio_from", value_name = "NUMBER", long = "twilio-from", env = "NOVACRM_TWILIO_FROM",
+          required = false, requires_all = ["twilio_account_sid", "twilio_auth_token"])]
     pub from: String,
     /// `https://api.twilio.com` unless pointed elsewhere (tests use a local server).
+    #[arg(id = "twilio_base_url", value_name = "URL", long = "twilio-base-url", env = "NOVACRM_TWILIO_BASE_URL",
+          default_value = TWILIO_BASE_URL, value_parser = base_url)]
     pub base_url: String,
 }
 
@@ -173,12 +262,37 @@ pub const TWILIO_BASE_URL: &str = "https://api.twilio.com";
 /// Google Calendar through OAuth (an app registered in Google Cloud, redirect URI
 /// `{public URL}/dashboard/integrations/google/callback`). Every base URL can be pointed
 /// elsewhere (tests use a local server).
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, clap::Args)]
 pub struct GoogleConfig {
+    /// Google Calendar: the OAuth client of an app registered in Google Cloud (both unset:
+    /// Google is not offered).
+    #[arg(
+        id = "google_client_id",
+        value_name = "ID",
+        long = "google-client-id",
+        env = "NOVACRM_GOOGLE_CLIENT_ID",
+        required = false,
+        requires = "google_client_secret"
+    )]
     pub client_id: String,
+    #[arg(
+        id = "google_client_secret",
+        value_name = "SECRET",
+        long = "google-client-secret",
+        env = "NOVACRM_GOOGLE_CLIENT_SECRET",
+        hide_env_values = true,
+        required = false,
+        requires = "google_client_id"
+    )]
     pub client_secret: String,
+    #[arg(id = "google_auth_url", value_name = "URL", long = "google-auth-url", env = "NOVACRM_GOOGLE_AUTH_URL",
+          default_value = GOOGLE_AUTH_URL)]
     pub auth_url: String,
+    #[arg(id = "google_token_url", value_name = "URL", long = "google-token-url", env = "NOVACRM_GOOGLE_TOKEN_URL",
+          default_value = GOOGLE_TOKEN_URL)]
     pub token_url: String,
+    #[arg(id = "google_api_url", value_name = "URL", long = "google-api-url", env = "NOVACRM_GOOGLE_API_URL",
+          default_value = GOOGLE_API_URL, value_parser = base_url)]
     pub api_url: String,
 }
 
@@ -195,27 +309,50 @@ impl std::fmt::Debug for GoogleConfig {
 }
 
 /// Zoom's server-to-server OAuth app (one account for the service).
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, clap::Args)]
 pub struct ZoomConfig {
+    /// Zoom: a server-to-server OAuth app (all three set: Zoom links are offered).
+    #[arg(id = "zoom_account_id", value_name = "ID", long = "zoom-account-id", env = "NOVACRM_ZOOM_ACCOUNT_ID",
+          required = false, requires_all = ["zoom_client_id", "zoom_client_secret"])]
     pub account_id: String,
+    #[arg(id = "zoom_client_id", value_name = "ID", long = "zoom-client-id", env = "NOVACRM_ZOOM_CLIENT_ID",
+          required = false, requires_all = ["zoom_account_id", "zoom_client_secret"])]
     pub client_id: String,
+    #[arg(id = "zoom_client_secret", value_name = "SECRET", long = "zoom-client-secret", env = "NOVACRM_ZOOM_CLIENT_SECRET",
+          hide_env_values = true, required = false, requires_all = ["zoom_account_id", "zoom_client_id"])]
     pub client_secret: String,
     /// `https://zoom.us` (token at `/oauth/token`).
+    #[arg(id = "zoom_oauth_url", value_name = "URL", long = "zoom-oauth-url", env = "NOVACRM_ZOOM_OAUTH_URL",
+          default_value = ZOOM_OAUTH_URL, value_parser = base_url)]
     pub oauth_url: String,
     /// `https://api.zoom.us/v2`.
+    #[arg(id = "zoom_api_url", value_name = "URL", long = "zoom-api-url", env = "NOVACRM_ZOOM_API_URL",
+          default_value = ZOOM_API_URL, value_parser = base_url)]
     pub api_url: String,
 }
 
 /// A Microsoft Entra app with `OnlineMeetings.ReadWrite.All` (application) and an access
 /// policy for the hosts; meetings are made for the host's email as their user id.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, clap::Args)]
 pub struct TeamsConfig {
+    /// Microsoft Teams: an Entra app allowed to make online meetings (all three set).
+    #[arg(id = "teams_tenant_id", value_name = "ID", long = "teams-tenant-id", env = "NOVACRM_TEAMS_TENANT_ID",
+          required = false, requires_all = ["teams_client_id", "teams_client_secret"])]
     pub tenant_id: String,
+    #[arg(id = "teams_client_id", value_name = "ID", long = "teams-client-id", env = "NOVACRM_TEAMS_CLIENT_ID",
+          required = false, requires_all = ["teams_tenant_id", "teams_client_secret"])]
     pub client_id: String,
+    #[arg(id = "teams_client_secret", value_name = "SECRET", long = "teams-client-secret",
+          env = "NOVACRM_TEAMS_CLIENT_SECRET", hide_env_values = true, required = false,
+          requires_all = ["teams_tenant_id", "teams_client_id"])]
     pub client_secret: String,
     /// `https://login.microsoftonline.com`.
+    #[arg(id = "teams_login_url", value_name = "URL", long = "teams-login-url", env = "NOVACRM_TEAMS_LOGIN_URL",
+          default_value = TEAMS_LOGIN_URL, value_parser = base_url)]
     pub login_url: String,
     /// `https://graph.microsoft.com/v1.0`.
+    #[arg(id = "graph_url", value_name = "URL", long = "graph-url", env = "NOVACRM_GRAPH_URL",
+          default_value = GRAPH_URL, value_parser = base_url)]
     pub graph_url: String,
 }
 
@@ -248,7 +385,9 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             listen: "127.0.0.1:3000".into(),
-            database_url: "sqlite://data/novacrm.db".into(),
+            database: Database {
+                url: DATABASE_URL.into(),
+            },
             public_url: None,
             demo: false,
             smtp_url: None,
@@ -307,7 +446,7 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("listen", &self.listen)
-            .field("database_url", &redact_url(&self.database_url))
+            .field("database_url", &redact_url(&self.database.url))
             .field("public_url", &self.public_url)
             .field("demo", &self.demo)
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
@@ -344,6 +483,94 @@ impl std::fmt::Debug for TwilioConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Serve {
+        #[command(flatten)]
+        config: Config,
+    }
+
+    fn parse(args: &[&str]) -> Result<Config, String> {
+        let args = std::iter::once("serve").chain(args.iter().copied());
+        Serve::try_parse_from(args)
+            .map(|s| s.config)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_flags_defaults_are_the_configs_defaults() {
+        let mut parsed = parse(&[]).unwrap();
+        // The environment running the tests may name its own database.
+        parsed.database = Config::default().database;
+        assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn a_provider_is_all_or_nothing() {
+        let partial = parse(&[
+            "--twilio-account-sid",
+            "AC1",
+            "--twilio-from",
+            "+15005550006",
+        ]);
+        let error = partial.unwrap_err();
+        assert!(error.contains("--twilio-auth-token"), "{error}");
+        let zoom = parse(&["--zoom-client-id", "z"]).unwrap_err();
+        assert!(
+            zoom.contains("--zoom-account-id") && zoom.contains("--zoom-client-secret"),
+            "{zoom}"
+        );
+        let full = parse(&[
+            "--twilio-account-sid",
+            "AC1",
+            "--twilio-auth-token",
+            "t",
+            "--twilio-from",
+            "+15005550006",
+            "--twilio-base-url",
+            "http://127.0.0.1:9/",
+        ])
+        .unwrap();
+        let twilio = full.twilio.unwrap();
+        assert_eq!(
+            (twilio.from.as_str(), twilio.base_url.as_str()),
+            ("+15005550006", "http://127.0.0.1:9")
+        );
+        assert!(full.google.is_none() && full.zoom.is_none() && full.teams.is_none());
+    }
+
+    #[test]
+    fn switches_networks_and_blank_values_are_read() {
+        let c = parse(&[
+            "--rate-limit",
+            "OFF",
+            "--captcha",
+            "off",
+            "--secret",
+            " ",
+            "--smtp-url",
+            "",
+            "--outbound-allow",
+            "10.0.0.0/8, ::1",
+            "--trusted-proxies",
+            "2",
+            "--job-lease-secs",
+            "0",
+        ])
+        .unwrap();
+        assert_eq!(
+            (c.rate_limits, c.captcha, c.secret, c.smtp_url),
+            (None, false, None, None)
+        );
+        assert_eq!(c.outbound_allow.len(), 2);
+        assert_eq!(c.trusted_proxies, TrustedProxies::Count(2));
+        assert_eq!(c.job_lease, Duration::from_secs(1));
+        let bad = parse(&["--captcha", "maybe"]).unwrap_err();
+        assert!(bad.contains("must be on or off"), "{bad}");
+        let bad = parse(&["--outbound-allow", "10.0.0.0/99"]).unwrap_err();
+        assert!(bad.contains("bad prefix"), "{bad}");
+    }
 
     #[test]
     fn secrets_never_reach_the_debug_output() {

@@ -46,7 +46,7 @@ impl Application {
         integrations: Integrations,
     ) -> anyhow::Result<Self> {
         crate::integrations::install_tls();
-        let store = Store::connect(&config.database_url).await?;
+        let store = Store::connect(&config.database.url).await?;
         let listener = TcpListener::bind(&config.listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;

@@ -22,7 +22,11 @@ struct Step {
 macro_rules! shared {
     ($version:literal, $file:literal) => {{
         const SQL: &str = include_str!(concat!("../../migrations/shared/", $file));
-        Step { version: $version, sqlite: SQL, postgres: SQL }
+        Step {
+            version: $version,
+            sqlite: SQL,
+            postgres: SQL,
+        }
     }};
 }
 
@@ -77,10 +81,7 @@ pub async fn run(store: &Store) -> Result<()> {
     result
 }
 
-async fn apply(
-    store: &Store,
-    conn: &mut sqlx::pool::PoolConnection<sqlx::Any>,
-) -> Result<()> {
+async fn apply(store: &Store, conn: &mut sqlx::pool::PoolConnection<sqlx::Any>) -> Result<()> {
     sqlx::raw_sql(
         "CREATE TABLE IF NOT EXISTS schema_migration (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
     )

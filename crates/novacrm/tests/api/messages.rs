@@ -451,7 +451,9 @@ async fn two_workers_never_send_one_message_twice(backend: Backend) {
     // A second service on the same database: its own pool, its own worker.
     let config = novacrm::config::Config {
         listen: "127.0.0.1:0".into(),
-        database_url: app.database_url.clone(),
+        database: novacrm::config::Database {
+            url: app.database_url.clone(),
+        },
         smtp_url: Some(app.smtp.url.clone()),
         worker: false,
         ..novacrm::config::Config::default()

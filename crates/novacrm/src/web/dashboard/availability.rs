@@ -4,13 +4,13 @@
 use crate::format::Locale;
 use crate::format::when_label;
 use crate::services::{availability, host};
-use crate::web::form::Fields;
+use crate::web::dashboard::kit::Posted;
 use crate::web::dashboard::kit::Session;
 use crate::web::dashboard::kit::form_status;
 use crate::web::dashboard::kit::host_settings;
-use crate::web::dashboard::kit::Posted;
 use crate::web::dashboard::kit::problems;
 use crate::web::dashboard::kit::public_base;
+use crate::web::form::Fields;
 use crate::web::shell::ASSET_VERSION;
 use crate::web::shell::html;
 use crate::web::state::AppState;
@@ -177,7 +177,8 @@ pub(crate) async fn save_embed(
     headers: HeaderMap,
     Posted(s, f): Posted,
 ) -> Response {
-    let lines: Vec<String> = f.first("embedOrigins")
+    let lines: Vec<String> = f
+        .first("embedOrigins")
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())

@@ -5,10 +5,10 @@ use crate::format::Locale;
 use crate::format::when_label;
 use crate::services::host;
 use crate::store::Store;
+use crate::web::dashboard::kit::Posted;
 use crate::web::dashboard::kit::Session;
 use crate::web::dashboard::kit::form_status;
 use crate::web::dashboard::kit::host_settings;
-use crate::web::dashboard::kit::Posted;
 use crate::web::dashboard::kit::problems;
 use crate::web::shell::ASSET_VERSION;
 use crate::web::shell::html;
@@ -132,7 +132,11 @@ async fn render_blocked(
     html(headers, status, &page)
 }
 
-pub(crate) async fn blocked_page(State(state): State<AppState>, s: Session, headers: HeaderMap) -> Response {
+pub(crate) async fn blocked_page(
+    State(state): State<AppState>,
+    s: Session,
+    headers: HeaderMap,
+) -> Response {
     let form = BlockForm {
         repeat: "none".into(),
         every: "1".into(),

@@ -7,9 +7,9 @@ use crate::services::{ServiceError, booking, spam};
 use crate::store::BookingFilter;
 use crate::web::dashboard::kit::BookingRow;
 use crate::web::dashboard::kit::Notice;
+use crate::web::dashboard::kit::Posted;
 use crate::web::dashboard::kit::Session;
 use crate::web::dashboard::kit::host_zone;
-use crate::web::dashboard::kit::Posted;
 use crate::web::dashboard::kit::rows;
 use crate::web::dashboard::kit::tell;
 use crate::web::dashboard::kit::waiting_notice;
@@ -18,13 +18,13 @@ use crate::web::shell::encode;
 use crate::web::shell::html;
 use crate::web::state::AppState;
 use askama::Template;
-use serde::Deserialize;
 use axum::extract::Path;
 use axum::extract::Query;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use scheduling::{BookingStatus, Instant};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 #[derive(Template)]
@@ -165,25 +165,24 @@ async fn change_booking(
     body: Value,
     back: &str,
 ) -> Response {
-    let outcome =
-        match booking::update(&state.store, &s.host, id, &body, state.clock.now()).await {
-            Ok(b) => Ok(format!(
-                "The meeting with {} is {} ({}).",
-                b.guest_name,
-                match b.status {
-                    scheduling::BookingStatus::Confirmed => "confirmed",
-                    scheduling::BookingStatus::Cancelled => "cancelled",
-                    scheduling::BookingStatus::Completed => "marked as held",
-                    scheduling::BookingStatus::NoShow => "marked as a no-show",
-                },
-                when_label(
-                    b.start,
-                    &host_zone(state, &s.host).await,
-                    Locale::from_headers(headers)
-                )
-            )),
-            Err(e) => Err(e),
-        };
+    let outcome = match booking::update(&state.store, &s.host, id, &body, state.clock.now()).await {
+        Ok(b) => Ok(format!(
+            "The meeting with {} is {} ({}).",
+            b.guest_name,
+            match b.status {
+                scheduling::BookingStatus::Confirmed => "confirmed",
+                scheduling::BookingStatus::Cancelled => "cancelled",
+                scheduling::BookingStatus::Completed => "marked as held",
+                scheduling::BookingStatus::NoShow => "marked as a no-show",
+            },
+            when_label(
+                b.start,
+                &host_zone(state, &s.host).await,
+                Locale::from_headers(headers)
+            )
+        )),
+        Err(e) => Err(e),
+    };
     let back = if back == "detail" {
         format!("/dashboard/bookings/{}", encode(id))
     } else {
@@ -202,10 +201,7 @@ async fn to_bookings(
 }
 
 /// The bulk form: the ticked bookings (or all from an address or domain), as spam or not.
-pub(crate) async fn bulk_cancel(
-    State(state): State<AppState>,
-    Posted(s, f): Posted,
-) -> Response {
+pub(crate) async fn bulk_cancel(State(state): State<AppState>, Posted(s, f): Posted) -> Response {
     let ids = f.all("id").to_vec();
     let from = f.first("from").trim();
     let mut body = json!({"spam": f.first("spam") == "yes"});

@@ -3,20 +3,20 @@
 
 use crate::web::shell::or_return;
 use askama::Template;
-use serde::Deserialize;
 use axum::Router;
 use axum::extract::Path;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use serde::Deserialize;
 
 use crate::format::Locale;
 use crate::format::when_label;
 use crate::web::dashboard::kit::Notice;
-use crate::web::dashboard::kit::host_settings;
 use crate::web::dashboard::kit::Posted;
 use crate::web::dashboard::kit::Session;
+use crate::web::dashboard::kit::host_settings;
 use crate::web::dashboard::kit::status_label;
 use crate::web::dashboard::kit::tell;
 use crate::web::dashboard::kit::waiting_notice;

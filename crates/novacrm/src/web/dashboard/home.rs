@@ -8,23 +8,23 @@ use crate::services::host;
 use crate::store::{BookingFilter, JobFilter};
 use crate::web::dashboard::kit::BookingRow;
 use crate::web::dashboard::kit::Notice;
-use crate::web::dashboard::kit::host_zone;
 use crate::web::dashboard::kit::Posted;
+use crate::web::dashboard::kit::Session;
+use crate::web::dashboard::kit::host_zone;
 use crate::web::dashboard::kit::public_base;
 use crate::web::dashboard::kit::rows;
-use crate::web::dashboard::kit::Session;
 use crate::web::dashboard::kit::tell;
 use crate::web::dashboard::kit::waiting_notice;
 use crate::web::shell::ASSET_VERSION;
 use crate::web::shell::html;
 use crate::web::state::AppState;
 use askama::Template;
-use serde::Deserialize;
 use axum::extract::Path;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use scheduling::{BookingStatus, Instant};
+use serde::Deserialize;
 use serde_json::json;
 
 #[derive(Template)]
@@ -72,7 +72,11 @@ pub(crate) async fn link_shared(
     tell(&state, &s, outcome, "/dashboard#share").await
 }
 
-pub(crate) async fn home(State(state): State<AppState>, s: Session, headers: HeaderMap) -> Response {
+pub(crate) async fn home(
+    State(state): State<AppState>,
+    s: Session,
+    headers: HeaderMap,
+) -> Response {
     let now = Instant::from(state.clock.now());
     let week = state
         .store

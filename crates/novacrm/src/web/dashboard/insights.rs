@@ -14,7 +14,6 @@
 use std::fmt::Write as _;
 
 use askama::Template;
-use serde::Deserialize;
 use axum::Router;
 use axum::extract::Query;
 use axum::extract::State;
@@ -23,14 +22,15 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use scheduling::Weekday;
 use scheduling::civil::civil_from_days;
+use serde::Deserialize;
 
 use crate::format::Locale;
 use crate::format::date_label;
 use crate::services::insights::{self, Overview, Step, Summary, date_text};
 use crate::services::{ServiceError, host};
 use crate::web::dashboard::kit::Posted;
-use crate::web::dashboard::kit::problems;
 use crate::web::dashboard::kit::Session;
+use crate::web::dashboard::kit::problems;
 use crate::web::shell::ASSET_VERSION;
 use crate::web::shell::encode;
 use crate::web::shell::html;

@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use serde::Deserialize;
 use axum::Router;
 use axum::extract::Path;
 use axum::extract::Query;
@@ -14,19 +13,20 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use serde::Deserialize;
 use serde_json::json;
 
 use crate::format::Locale;
 use crate::format::when_label;
 use crate::outbox::EVENTS;
 use crate::services::{feed, webhooks};
-use crate::web::form::Fields;
+use crate::web::dashboard::kit::Posted;
 use crate::web::dashboard::kit::Session;
 use crate::web::dashboard::kit::form_status;
 use crate::web::dashboard::kit::host_settings;
-use crate::web::dashboard::kit::Posted;
 use crate::web::dashboard::kit::problems;
 use crate::web::dashboard::kit::public_base;
+use crate::web::form::Fields;
 use crate::web::shell::ASSET_VERSION;
 use crate::web::shell::html;
 use crate::web::state::AppState;

@@ -9,15 +9,15 @@ use crate::web::cookie::session_cookie;
 use crate::web::csrf::csrf_for;
 use crate::web::form::Fields;
 use crate::web::state::AppState;
+use axum::extract::{FromRequest, FromRequestParts, RawForm, Request};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use scheduling::{BookingStatus, FieldError, Instant, Zone};
-use serde_json::Value;
-use std::collections::HashMap;
-use axum::extract::{FromRequest, FromRequestParts, RawForm, Request};
-use axum::http::request::Parts;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::collections::HashMap;
 
 pub(crate) struct Session {
     pub(crate) host: Host,
@@ -170,13 +170,15 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Posted<T> {
         let RawForm(bytes) = RawForm::from_request(Request::from_parts(parts, body), state)
             .await
             .map_err(IntoResponse::into_response)?;
-        let token = serde_urlencoded::from_bytes::<Token>(&bytes).map_or_else(|_| String::new(), |t| t.csrf);
+        let token = serde_urlencoded::from_bytes::<Token>(&bytes)
+            .map_or_else(|_| String::new(), |t| t.csrf);
         if token != s.csrf {
             let message = "This form has expired. Go back, reload the page and try again.";
             return Err((StatusCode::FORBIDDEN, message).into_response());
         }
         let form = serde_urlencoded::from_bytes(&bytes).map_err(|e| {
-            let message = format!("This form could not be read ({e}). Reload the page and try again.");
+            let message =
+                format!("This form could not be read ({e}). Reload the page and try again.");
             (StatusCode::BAD_REQUEST, message).into_response()
         })?;
         Ok(Posted(s, form))

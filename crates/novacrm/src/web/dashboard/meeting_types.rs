@@ -2,12 +2,12 @@
 
 use crate::services::host;
 use crate::store::MeetingTypeRecord;
-use crate::web::form::Fields;
+use crate::web::dashboard::kit::Posted;
 use crate::web::dashboard::kit::Session;
 use crate::web::dashboard::kit::form_status;
-use crate::web::dashboard::kit::Posted;
 use crate::web::dashboard::kit::problems;
 use crate::web::dashboard::kit::public_base;
+use crate::web::form::Fields;
 use crate::web::shell::ASSET_VERSION;
 use crate::web::shell::html;
 use crate::web::state::AppState;
@@ -38,7 +38,11 @@ struct TypesPage<'a> {
     types: Vec<TypeRow>,
 }
 
-pub(crate) async fn types_page(State(state): State<AppState>, s: Session, headers: HeaderMap) -> Response {
+pub(crate) async fn types_page(
+    State(state): State<AppState>,
+    s: Session,
+    headers: HeaderMap,
+) -> Response {
     let base = public_base(&state, &headers);
     let types = state
         .store

@@ -12,14 +12,14 @@ use axum::routing::{get, post};
 use serde_json::json;
 
 use crate::services::host;
-use crate::web::form::Fields;
 use crate::web::dashboard::kit::Notice;
+use crate::web::dashboard::kit::Posted;
 use crate::web::dashboard::kit::Session;
 use crate::web::dashboard::kit::form_status;
-use crate::web::dashboard::kit::Posted;
 use crate::web::dashboard::kit::problems;
 use crate::web::dashboard::kit::tell;
 use crate::web::dashboard::kit::waiting_notice;
+use crate::web::form::Fields;
 use crate::web::shell::ASSET_VERSION;
 use crate::web::shell::html;
 use crate::web::state::AppState;
@@ -178,10 +178,7 @@ async fn upload_photo(
     tell(&state, &s, outcome, "/dashboard/profile").await
 }
 
-async fn remove_photo(
-    State(state): State<AppState>,
-    Posted(s, _): Posted,
-) -> Response {
+async fn remove_photo(State(state): State<AppState>, Posted(s, _): Posted) -> Response {
     let outcome = host::set_photo(&state.store, &s.host, None)
         .await
         .map(|_| "Photo removed; your booking page shows your initials.".to_owned());

@@ -2,8 +2,8 @@
 
 use crate::format::Locale;
 use crate::store::BookingFilter;
-use crate::web::dashboard::kit::host_settings;
 use crate::web::dashboard::kit::Session;
+use crate::web::dashboard::kit::host_settings;
 use crate::web::dashboard::kit::status_label;
 use crate::web::shell::ASSET_VERSION;
 use crate::web::shell::html;

@@ -6,9 +6,9 @@ use crate::i18n::Lang;
 use crate::services::insights::Step;
 use crate::services::{ServiceError, availability, booking, captcha};
 use crate::store::{BookingRecord, Host, MeetingTypeRecord};
+use crate::web::form::Fields;
 use crate::web::guest::widgets::{HostCard, host_and_type, month_key};
 use crate::web::guest::zone_choice::guest_zone;
-use crate::web::form::Fields;
 use crate::web::reader::Reader;
 use crate::web::shell::ASSET_VERSION;
 use crate::web::shell::encode;
@@ -61,7 +61,6 @@ struct DetailsPage<'a> {
     /// The signed proof-of-work challenge (base64 JSON) the page's script solves.
     challenge: String,
 }
-
 
 fn question_field_name(id: &str) -> String {
     format!("q_{id}")

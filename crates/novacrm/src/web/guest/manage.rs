@@ -28,13 +28,13 @@ use crate::services::booking::{self, GuestAction};
 use crate::store::Actor;
 use crate::web::csrf::form_token;
 use crate::web::csrf::form_token_matches;
+use crate::web::form::Fields;
 use crate::web::guest::widgets::CalendarMode;
 use crate::web::guest::widgets::CalendarQuery;
 use crate::web::guest::widgets::GuestBooking;
 use crate::web::guest::widgets::guest_booking;
 use crate::web::guest::widgets::location_text;
 use crate::web::guest::widgets::render_calendar;
-use crate::web::form::Fields;
 use crate::web::reader::Reader;
 use crate::web::shell::ASSET_VERSION;
 use crate::web::shell::HTML;
@@ -266,7 +266,6 @@ async fn booking_page(
         None,
     )
 }
-
 
 /// Runs a guest action and answers: back to the booking page with a fixed message, or the
 /// page again with the reason it was refused.

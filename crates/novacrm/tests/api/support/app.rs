@@ -100,7 +100,9 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
     let twilio = FakeTwilio::start().await;
     let config = Config {
         listen: "127.0.0.1:0".into(),
-        database_url: database_url.clone(),
+        database: novacrm::config::Database {
+            url: database_url.clone(),
+        },
         smtp_url: Some(smtp.url.clone()),
         mail_from: Some("Jane's Bookings <bookings@novacrm.test>".into()),
         twilio: Some(TwilioConfig {
