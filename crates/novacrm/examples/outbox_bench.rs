@@ -145,11 +145,20 @@ async fn main() -> anyhow::Result<()> {
     };
     let sender = Sender::new("https://book.example.com", None).map_err(anyhow::Error::msg)?;
     let sealer = Arc::new(novacrm::sealed::Sealer::from_secret("bench"));
+    let sender = Arc::new(sender);
+    let calendars = novacrm::services::calendars::Calendars::new(
+        store.clone(),
+        sealer.clone(),
+        integrations.outbound.clone(),
+        sender.clone(),
+        None,
+    );
     let worker = Worker::new(
         store.clone(),
         integrations,
-        Arc::new(sender),
+        sender,
         sealer,
+        calendars,
         Duration::from_mins(5),
     );
     let now = Instant::from(t0);

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use scheduling::scenario::{Scenario, slots_json};
 
 use crate::config::{Config, Database};
-use crate::services::host;
+use crate::services::accounts;
 use crate::startup::Application;
 use crate::store::{JobFilter, Store};
 
@@ -157,7 +157,8 @@ fn run_async(command: Command) -> Result<(), String> {
                     .await
                     .map_err(|e| e.to_string())?;
                 let created =
-                    host::create_host(&store, &username, &name, &email, &password, None, now).await;
+                    accounts::create_host(&store, &username, &name, &email, &password, None, now)
+                        .await;
                 store.close().await;
                 let created = created.map_err(|e| describe(&e))?;
                 println!("created host {} ({})", created.username, created.email);
@@ -175,7 +176,7 @@ fn run_async(command: Command) -> Result<(), String> {
                         .await
                         .map_err(|e| e.to_string())?
                         .ok_or_else(|| format!("no host named {username:?}"))?;
-                    host::create_token(&store, &host, now)
+                    accounts::create_token(&store, &host, now)
                         .await
                         .map_err(|e| describe(&e))
                 }

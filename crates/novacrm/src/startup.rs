@@ -13,11 +13,14 @@ use tokio::net::TcpListener;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::integrations::Integrations;
+use crate::integrations::meetings::MeetingLinks;
 use crate::messages::Sender;
 use crate::sealed::Sealer;
+use crate::services::accounts;
 use crate::services::availability::SlotCache;
+use crate::services::calendars::Calendars;
 use crate::services::captcha::Captcha;
-use crate::services::host;
+use crate::services::meeting_types;
 use crate::store::Store;
 use crate::web::router;
 use crate::web::state::AppState;
@@ -63,11 +66,20 @@ impl Application {
                 .map_err(|e| anyhow::anyhow!("cannot load the sealing secret: {e}"))?,
         );
         let sender = Arc::new(sender);
+        let calendars = Calendars::new(
+            store.clone(),
+            sealer.clone(),
+            integrations.outbound.clone(),
+            sender.clone(),
+            integrations.google.clone(),
+        );
+        let meetings = integrations.meetings.clone();
         let worker = Worker::new(
             store.clone(),
             integrations,
             sender.clone(),
             sealer.clone(),
+            calendars.clone(),
             config.job_lease,
         );
         let captcha = Captcha::load(
@@ -82,7 +94,9 @@ impl Application {
             funnel: crate::services::funnel::Funnel::start(store.clone()),
             insights: Arc::default(),
             store,
-            cache: Arc::new(SlotCache::default()),
+            cache: Arc::new(SlotCache::new(calendars.clone())),
+            calendars,
+            meetings,
             pages: Arc::new(crate::web::guest::cache::PageCache::default()),
             clock,
             config: Arc::new(config),
@@ -91,7 +105,6 @@ impl Application {
             captcha: Arc::new(captcha),
             sealer,
         };
-        let _ = state.cache.calendars.set(state.worker.calendars().clone());
         if state.config.demo {
             seed_demo(&state.store, state.clock.now()).await?;
         }
@@ -150,7 +163,7 @@ pub async fn seed_demo(store: &Store, now: Timestamp) -> anyhow::Result<()> {
     if store.host_count().await? > 0 {
         return Ok(());
     }
-    let jane = host::create_host(
+    let jane = accounts::create_host(
         store,
         "jane",
         "Jane Smith",
@@ -165,8 +178,10 @@ pub async fn seed_demo(store: &Store, now: Timestamp) -> anyhow::Result<()> {
         ("Quick Call", 15, "A short call to get to know each other."),
         ("Consultation", 30, "Let's discuss your project in detail."),
     ] {
-        host::create_meeting_type(
+        meeting_types::create_meeting_type(
             store,
+            // The demo's types name no video provider, so none is asked.
+            &MeetingLinks::new(crate::config::JITSI_URL, None, None),
             &jane,
             &json!({"name": name, "duration": duration, "description": description}),
             now,

@@ -29,7 +29,9 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use super::cache::{Cache, Weight};
 use super::calendars::{REFRESH_MS, STALE_MS};
 use super::{Result, ServiceError};
+use crate::store::{Host, OnboardingStep};
 use crate::store::{Store, StoreError};
+use serde_json::Value;
 
 /// Availability computations running at once (the rest wait their turn).
 const WORKERS: usize = 4;
@@ -115,23 +117,21 @@ pub struct SlotCache {
     workers: Arc<Semaphore>,
     /// Per host, the share of `workers` it may hold (entries live while someone waits).
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
-    /// Reads a host's calendars again when a page finds them old (set at start-up).
-    pub calendars: std::sync::OnceLock<crate::services::calendars::Calendars>,
+    /// Reads a host's calendars again when a page finds them old.
+    calendars: crate::services::calendars::Calendars,
 }
 
-impl Default for SlotCache {
-    fn default() -> Self {
+impl SlotCache {
+    pub fn new(calendars: crate::services::calendars::Calendars) -> Self {
         Self {
             ranges: Cache::new(MAX_BYTES),
             days: Cache::new(MAX_BYTES),
             workers: Arc::new(Semaphore::new(WORKERS)),
             hosts: Mutex::default(),
-            calendars: std::sync::OnceLock::new(),
+            calendars,
         }
     }
-}
 
-impl SlotCache {
     /// A worker for `host_id`: first its host's share, then one of the pool.
     async fn worker(&self, host_id: &str) -> Result<(OwnedSemaphorePermit, OwnedSemaphorePermit)> {
         let share = {
@@ -174,10 +174,8 @@ pub async fn public_slots(
     // A calendar that could not be read lately might hide anything: offer nothing.
     if let Some(synced) = host.busy_synced_at {
         let age = now.as_millis() - synced.as_millis();
-        if age > REFRESH_MS
-            && let Some(calendars) = cache.calendars.get()
-        {
-            calendars.kick(&host_id, now);
+        if age > REFRESH_MS {
+            cache.calendars.kick(&host_id, now);
         }
         if age > STALE_MS {
             return Ok(Arc::new(Answer {
@@ -338,4 +336,20 @@ impl<'a> Days<'a> {
     fn depends_on_now(&self, day: i32) -> bool {
         self.start(day) < self.earliest || self.start(day + 1) > self.horizon
     }
+}
+
+pub async fn update_availability(
+    store: &Store,
+    host: &Host,
+    patch: &Value,
+    now: Timestamp,
+) -> Result<AvailabilitySettings> {
+    let mut tx = store.write().await?;
+    Store::lock_host(&mut tx, &host.id).await?;
+    let current = Store::availability_in(&mut tx, &host.id).await?;
+    let next = current.patched(patch)?;
+    Store::save_availability(&mut tx, &host.id, &next, Instant::from(now)).await?;
+    Store::tick_onboarding(&mut tx, &host.id, OnboardingStep::Hours).await?;
+    tx.commit().await?;
+    Ok(next)
 }

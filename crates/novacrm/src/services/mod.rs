@@ -1,7 +1,9 @@
 //! Use cases, one file each: handlers parse the request, call one function here, and render
 //! what comes back. Services own transactions and call the pure rules; SQL stays in `store`.
 
+pub mod accounts;
 pub mod availability;
+pub mod blocked_time;
 pub mod booking;
 pub mod cache;
 mod calendar_sync;
@@ -11,8 +13,9 @@ pub mod exports;
 pub mod feed;
 pub mod funnel;
 mod google_calendar;
-pub mod host;
 pub mod insights;
+pub mod meeting_types;
+pub mod profile;
 pub mod spam;
 mod validate;
 pub mod webhooks;

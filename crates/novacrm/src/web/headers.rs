@@ -23,7 +23,7 @@ const PAGE_POLICY: &str = policy!("'self'");
 const DASHBOARD_POLICY: &str = policy!("'none'");
 
 /// Sites besides this one that may frame a booking page: the host's validated origins,
-/// space-separated (`services::host::embed_origins` lets nothing else through).
+/// space-separated (`services::profile::embed_origins` lets nothing else through).
 #[derive(Debug, Clone)]
 pub struct FrameAncestors(pub String);
 

@@ -9,7 +9,7 @@ use scheduling::Obj;
 use serde_json::json;
 
 use crate::crypto::token_hash;
-use crate::services::host::{self, SESSION_DAYS};
+use crate::services::accounts::{self, SESSION_DAYS};
 use crate::web::client::ClientIp;
 use crate::web::cookie::session_cookie;
 use crate::web::cookie::session_set_cookie;
@@ -26,7 +26,7 @@ pub async fn log_in(
     let username = obj.required_str("username")?;
     let password = obj.required_str("password")?;
     let now = state.clock.now();
-    let (host, token) = host::log_in(&state.store, username, password, client, now).await?;
+    let (host, token) = accounts::log_in(&state.store, username, password, client, now).await?;
     let mut response = Json(json!({"username": host.username, "name": host.name})).into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,

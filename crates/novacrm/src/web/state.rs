@@ -17,6 +17,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Builds links, invites and messages the way the outbox does.
     pub sender: Arc<crate::messages::Sender>,
+    /// Reads and writes the hosts' calendars (the worker's jobs and the pages' on-demand reads).
+    pub calendars: crate::services::calendars::Calendars,
+    /// The video providers this server offers (meeting types may only name these).
+    pub meetings: crate::integrations::meetings::MeetingLinks,
     /// The outbox worker (run in the background by `serve`; by hand in tests).
     pub worker: crate::worker::Worker,
     /// Proof-of-work challenges for public bookings.

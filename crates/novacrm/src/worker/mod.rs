@@ -47,15 +47,9 @@ impl Worker {
         integrations: Integrations,
         sender: Arc<Sender>,
         sealer: Arc<Sealer>,
+        calendars: Calendars,
         lease: Duration,
     ) -> Self {
-        let calendars = Calendars::new(
-            store.clone(),
-            sealer.clone(),
-            integrations.outbound.clone(),
-            sender.clone(),
-            integrations.google.clone(),
-        );
         Self {
             store,
             integrations,
@@ -64,49 +58,6 @@ impl Worker {
             calendars,
             lease,
         }
-    }
-
-    /// Refuses a meeting type whose video provider cannot make links for this host (a body
-    /// with `location: {"kind":"video","provider"}`), so no booking ever waits for a link
-    /// that cannot come.
-    pub async fn check_video(
-        &self,
-        host_id: &str,
-        body: &serde_json::Value,
-    ) -> Result<(), scheduling::FieldError> {
-        use scheduling::{Location, VideoProvider};
-        let Ok(Location::Video { provider }) = Location::read(&body["location"], "location") else {
-            return Ok(());
-        };
-        let refuse = |m: &str| Err(scheduling::FieldError::new("location.provider", m));
-        match provider {
-            VideoProvider::Zoom if !self.integrations.meetings.offers_zoom() => {
-                refuse("Zoom is not set up on this server; choose another location")
-            }
-            VideoProvider::Teams if !self.integrations.meetings.offers_teams() => {
-                refuse("Microsoft Teams is not set up on this server; choose another location")
-            }
-            VideoProvider::GoogleMeet => {
-                let google = self
-                    .store
-                    .connections(host_id)
-                    .await
-                    .is_ok_and(|c| c.iter().any(|c| c.provider == "google"));
-                if google {
-                    Ok(())
-                } else {
-                    refuse(
-                        "Google Meet links need a connected Google Calendar (Dashboard → Integrations)",
-                    )
-                }
-            }
-            VideoProvider::Jitsi | VideoProvider::Zoom | VideoProvider::Teams => Ok(()),
-        }
-    }
-
-    /// The calendar side, shared with the pages (on-demand reads).
-    pub fn calendars(&self) -> &Calendars {
-        &self.calendars
     }
 
     /// Runs every job due at `now` (in batches), returning how many ran.

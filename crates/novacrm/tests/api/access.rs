@@ -56,7 +56,7 @@ async fn tokens_are_required_and_hosts_are_isolated(backend: Backend) {
         .body;
     // A second host with a token of their own sees none of jane's data.
     let now = crate::support::app::NOW.parse().unwrap();
-    let bob = novacrm::services::host::create_host(
+    let bob = novacrm::services::accounts::create_host(
         &app.store,
         "bob",
         "Bob",
@@ -67,7 +67,7 @@ async fn tokens_are_required_and_hosts_are_isolated(backend: Backend) {
     )
     .await
     .unwrap();
-    let bob_token = novacrm::services::host::create_token(&app.store, &bob, now)
+    let bob_token = novacrm::services::accounts::create_token(&app.store, &bob, now)
         .await
         .unwrap();
     let bob_app = TestApp {

@@ -92,7 +92,7 @@ pub async fn the_api_asks_for_proof_of_work(backend: Backend) {
         )
         .await;
     assert_eq!(own.status, 201, "{:?}", own.body);
-    let sam = novacrm::services::host::create_host(
+    let sam = novacrm::services::accounts::create_host(
         &app.store,
         "sam",
         "Sam Host",
@@ -103,7 +103,7 @@ pub async fn the_api_asks_for_proof_of_work(backend: Backend) {
     )
     .await
     .unwrap();
-    let sam_token = novacrm::services::host::create_token(&app.store, &sam, app.clock.now_ts())
+    let sam_token = novacrm::services::accounts::create_token(&app.store, &sam, app.clock.now_ts())
         .await
         .unwrap();
     let other = app

@@ -416,7 +416,7 @@ async fn the_funnel_counts_each_visitor_once_a_day_and_never_the_host(backend: B
     .await;
     // Another host's page, counted after Carol's visit was dropped (the writer keeps order).
     let now = app.clock.now_ts();
-    let bob = novacrm::services::host::create_host(
+    let bob = novacrm::services::accounts::create_host(
         &app.store,
         "bob",
         "Bob",

@@ -1,6 +1,6 @@
 //! The host's own settings: availability, profile and photo, the calendar feed.
 
-use crate::services::{feed, host};
+use crate::services::{availability, feed, profile};
 use crate::web::api::common::{internal, public_base};
 use crate::web::error::ApiError;
 use crate::web::error::Result;
@@ -31,12 +31,13 @@ pub(crate) async fn patch_availability(
     AuthHost(host): AuthHost,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>> {
-    let settings = host::update_availability(&state.store, &host, &body, state.clock.now()).await?;
+    let settings =
+        availability::update_availability(&state.store, &host, &body, state.clock.now()).await?;
     Ok(Json(settings.to_json()))
 }
 
 pub(crate) async fn get_profile(AuthHost(host): AuthHost) -> Json<Value> {
-    Json(host::profile_json(&host))
+    Json(profile::profile_json(&host))
 }
 
 pub(crate) async fn patch_profile(
@@ -44,8 +45,8 @@ pub(crate) async fn patch_profile(
     AuthHost(host): AuthHost,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>> {
-    let host = host::update_profile(&state.store, &host, &body).await?;
-    Ok(Json(host::profile_json(&host)))
+    let host = profile::update_profile(&state.store, &host, &body).await?;
+    Ok(Json(profile::profile_json(&host)))
 }
 
 /// The request body is the image itself; its type is read from its signature.
@@ -56,21 +57,21 @@ pub(crate) async fn put_photo(
 ) -> Result<Json<Value>> {
     let body = body.map_err(|r| {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::TooLarge(host::PHOTO_MAX_BYTES)
+            ApiError::TooLarge(profile::PHOTO_MAX_BYTES)
         } else {
             ApiError::BadRequest(format!("cannot read the request body: {r}"))
         }
     })?;
-    let host = host::set_photo(&state.store, &host, Some(&body)).await?;
-    Ok(Json(host::profile_json(&host)))
+    let host = profile::set_photo(&state.store, &host, Some(&body)).await?;
+    Ok(Json(profile::profile_json(&host)))
 }
 
 pub(crate) async fn delete_photo(
     State(state): State<AppState>,
     AuthHost(host): AuthHost,
 ) -> Result<Json<Value>> {
-    let host = host::set_photo(&state.store, &host, None).await?;
-    Ok(Json(host::profile_json(&host)))
+    let host = profile::set_photo(&state.store, &host, None).await?;
+    Ok(Json(profile::profile_json(&host)))
 }
 
 pub(crate) async fn calendar_feed(

@@ -1,6 +1,6 @@
 //! Blocked time: one-off or recurring (RRULE) periods in which no one can book.
 
-use crate::services::host;
+use crate::services::blocked_time;
 use crate::store::Store;
 use crate::web::api::common::internal;
 use crate::web::error::Result;
@@ -32,7 +32,8 @@ pub(crate) async fn create_blocked_time(
     AuthHost(host): AuthHost,
     JsonBody(body): JsonBody,
 ) -> Result<(StatusCode, Json<Value>)> {
-    let b = host::create_blocked_time(&state.store, &host, &body, state.clock.now()).await?;
+    let b =
+        blocked_time::create_blocked_time(&state.store, &host, &body, state.clock.now()).await?;
     Ok((StatusCode::CREATED, Json(b.to_json())))
 }
 
@@ -41,6 +42,6 @@ pub(crate) async fn delete_blocked_time(
     AuthHost(host): AuthHost,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
-    host::delete_blocked_time(&state.store, &host, &id).await?;
+    blocked_time::delete_blocked_time(&state.store, &host, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

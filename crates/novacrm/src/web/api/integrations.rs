@@ -29,7 +29,7 @@ pub(crate) async fn create_webhook(
     let (webhook, secret) = webhooks::create(
         &state.store,
         &state.sealer,
-        &state.worker.calendars().policy,
+        &state.calendars.policy,
         &host,
         &body,
         state.clock.now(),
@@ -73,8 +73,7 @@ pub(crate) async fn create_connection(
     JsonBody(body): JsonBody,
 ) -> Result<Response> {
     let (connection, calendars) = state
-        .worker
-        .calendars()
+        .calendars
         .connect(&host, &body, state.clock.now())
         .await?;
     let json = calendars::connection_json(&connection, &calendars);
@@ -88,8 +87,7 @@ pub(crate) async fn patch_connection(
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>> {
     state
-        .worker
-        .calendars()
+        .calendars
         .patch(&host, &id, &body, state.clock.now())
         .await?;
     let all = connections_json(&state, &host).await?;
@@ -105,6 +103,6 @@ pub(crate) async fn delete_connection(
     AuthHost(host): AuthHost,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
-    state.worker.calendars().delete(&host, &id).await?;
+    state.calendars.delete(&host, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

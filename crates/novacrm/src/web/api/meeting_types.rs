@@ -1,6 +1,6 @@
 //! The host's meeting types: list, create, update, delete.
 
-use crate::services::host;
+use crate::services::meeting_types;
 use crate::web::api::common::internal;
 use crate::web::error::Result;
 use crate::web::extract::AuthHost;
@@ -34,8 +34,9 @@ pub(crate) async fn create_meeting_type(
     AuthHost(host): AuthHost,
     JsonBody(body): JsonBody,
 ) -> Result<(StatusCode, Json<Value>)> {
-    state.worker.check_video(&host.id, &body).await?;
-    let m = host::create_meeting_type(&state.store, &host, &body, state.clock.now()).await?;
+    let now = state.clock.now();
+    let m = meeting_types::create_meeting_type(&state.store, &state.meetings, &host, &body, now)
+        .await?;
     Ok((StatusCode::CREATED, Json(m.to_json())))
 }
 
@@ -45,8 +46,8 @@ pub(crate) async fn update_meeting_type(
     Path(id): Path<String>,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>> {
-    state.worker.check_video(&host.id, &body).await?;
-    let m = host::update_meeting_type(&state.store, &host, &id, &body, state.clock.now()).await?;
+    let (store, meetings, now) = (&state.store, &state.meetings, state.clock.now());
+    let m = meeting_types::update_meeting_type(store, meetings, &host, &id, &body, now).await?;
     Ok(Json(m.to_json()))
 }
 
@@ -55,6 +56,6 @@ pub(crate) async fn delete_meeting_type(
     AuthHost(host): AuthHost,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
-    host::delete_meeting_type(&state.store, &host, &id, state.clock.now()).await?;
+    meeting_types::delete_meeting_type(&state.store, &host, &id, state.clock.now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

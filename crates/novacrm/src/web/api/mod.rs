@@ -64,7 +64,7 @@ pub fn routes() -> Vec<Route> {
         "/api/availability" => get(get_availability).patch(patch_availability);
         "/api/profile" => get(get_profile).patch(patch_profile);
         "/api/profile/photo" => put(put_photo).delete(delete_photo),
-            limit crate::services::host::PHOTO_MAX_BYTES + 1024;
+            limit crate::services::profile::PHOTO_MAX_BYTES + 1024;
         "/api/meeting-types" => get(list_meeting_types).post(create_meeting_type);
         "/api/meeting-types/{id}" => patch(update_meeting_type).delete(delete_meeting_type);
         "/api/bookings" => get(list_bookings);

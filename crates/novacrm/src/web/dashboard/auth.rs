@@ -2,7 +2,7 @@
 //! session exists). Errors re-render next to the fields.
 
 use crate::format::Locale;
-use crate::services::{ServiceError, host};
+use crate::services::{ServiceError, accounts};
 use crate::web::client::ClientIp;
 use crate::web::cookie::session_cookie;
 use crate::web::dashboard::kit::Posted;
@@ -166,9 +166,14 @@ async fn start_session(
     client: std::net::IpAddr,
     now: Timestamp,
 ) -> Result<Response, ServiceError> {
-    let (_, token) = host::log_in(&state.store, username, password, client, now).await?;
+    let (_, token) = accounts::log_in(&state.store, username, password, client, now).await?;
     let mut response = Redirect::to("/dashboard").into_response();
-    set_cookie(state, &mut response, &token, host::SESSION_DAYS * 86_400);
+    set_cookie(
+        state,
+        &mut response,
+        &token,
+        accounts::SESSION_DAYS * 86_400,
+    );
     Ok(response)
 }
 
@@ -194,7 +199,7 @@ pub(crate) async fn signup(
     let now = state.clock.now();
     let (username, password) = (f.first("username").trim(), f.first("password"));
     let result = async {
-        host::create_host(
+        accounts::create_host(
             &state.store,
             username,
             f.first("name"),

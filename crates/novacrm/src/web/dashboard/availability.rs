@@ -3,7 +3,7 @@
 
 use crate::format::Locale;
 use crate::format::when_label;
-use crate::services::{availability, host};
+use crate::services::{availability, profile};
 use crate::web::dashboard::kit::Posted;
 use crate::web::dashboard::kit::Session;
 use crate::web::dashboard::kit::form_status;
@@ -185,7 +185,7 @@ pub(crate) async fn save_embed(
         .map(str::to_owned)
         .collect();
     let patch = json!({ "embedOrigins": lines });
-    match host::update_profile(&state.store, &s.host, &patch).await {
+    match profile::update_profile(&state.store, &s.host, &patch).await {
         Ok(host) => {
             let flash = if host.embed_origins.is_empty() {
                 "Saved. Your booking page can be embedded on this site only.".to_owned()
@@ -270,9 +270,11 @@ pub(crate) async fn save_availability(
     Posted(s, f): Posted,
 ) -> Response {
     let saved = match availability_patch(&f) {
-        Ok(patch) => host::update_availability(&state.store, &s.host, &patch, state.clock.now())
-            .await
-            .map_err(|e| problems(e).iter().map(ToString::to_string).collect()),
+        Ok(patch) => {
+            availability::update_availability(&state.store, &s.host, &patch, state.clock.now())
+                .await
+                .map_err(|e| problems(e).iter().map(ToString::to_string).collect())
+        }
         Err(errors) => Err(errors),
     };
     match saved {

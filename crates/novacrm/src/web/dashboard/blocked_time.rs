@@ -3,7 +3,7 @@
 
 use crate::format::Locale;
 use crate::format::when_label;
-use crate::services::host;
+use crate::services::blocked_time;
 use crate::store::Store;
 use crate::web::dashboard::kit::Posted;
 use crate::web::dashboard::kit::Session;
@@ -222,7 +222,7 @@ pub(crate) async fn add_blocked(
     let result = match (instants, rule_of(&form)) {
         (Ok((start, end)), Ok(rule)) => {
             let body = json!({"startTime": start, "endTime": end, "reason": form.reason, "recurrenceRule": rule});
-            host::create_blocked_time(&state.store, &s.host, &body, state.clock.now())
+            blocked_time::create_blocked_time(&state.store, &s.host, &body, state.clock.now())
                 .await
                 .map(|_| ())
                 .map_err(|e| {
@@ -245,6 +245,6 @@ pub(crate) async fn delete_blocked(
     Path(id): Path<String>,
     Posted(s, _): Posted,
 ) -> Response {
-    let _ = host::delete_blocked_time(&state.store, &s.host, &id).await;
+    let _ = blocked_time::delete_blocked_time(&state.store, &s.host, &id).await;
     Redirect::to("/dashboard/blocked").into_response()
 }

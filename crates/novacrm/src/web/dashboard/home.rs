@@ -4,7 +4,7 @@
 use crate::format::Locale;
 use crate::format::when_label;
 use crate::outbox;
-use crate::services::host;
+use crate::services::profile;
 use crate::store::{BookingFilter, JobFilter};
 use crate::web::dashboard::kit::BookingRow;
 use crate::web::dashboard::kit::Notice;
@@ -62,7 +62,7 @@ pub(crate) async fn link_shared(
     State(state): State<AppState>,
     Posted(s, shared): Posted<Shared>,
 ) -> Response {
-    let outcome = host::update_profile(&state.store, &s.host, &json!({"linkShared": true}))
+    let outcome = profile::update_profile(&state.store, &s.host, &json!({"linkShared": true}))
         .await
         .map(|_| "Ticked. Copy the link from the box whenever you need it.".to_owned());
     // The copy button's script already said "Copied" on the page.

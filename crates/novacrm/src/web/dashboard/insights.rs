@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::format::Locale;
 use crate::format::date_label;
 use crate::services::insights::{self, Overview, Step, Summary, date_text};
-use crate::services::{ServiceError, host};
+use crate::services::{ServiceError, profile};
 use crate::web::dashboard::kit::Posted;
 use crate::web::dashboard::kit::Session;
 use crate::web::dashboard::kit::problems;
@@ -486,7 +486,7 @@ async fn save_settings(
         "weekStart": form.week_start,
         "pageAnalytics": form.page_analytics == "on",
     });
-    match host::update_profile(&state.store, &s.host, &patch).await {
+    match profile::update_profile(&state.store, &s.host, &patch).await {
         Ok(_) => Redirect::to("/dashboard/insights?saved=1").into_response(),
         Err(e) => {
             let message = problems(e)

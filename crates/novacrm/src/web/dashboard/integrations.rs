@@ -280,7 +280,7 @@ async fn render(state: &AppState, headers: &HeaderMap, s: Session, shown: Shown)
             .map(|e| (*e, ticked.iter().any(|t| t == e)))
             .collect(),
         connect_open: shown.connect_failed || connections.is_empty(),
-        google: state.worker.calendars().google.is_some(),
+        google: state.calendars.google.is_some(),
         connections,
         typed_cal_url: form
             .filter(|_| shown.connect_failed)
@@ -336,7 +336,7 @@ async fn add_webhook(
     let created = webhooks::create(
         &state.store,
         &state.sealer,
-        &state.worker.calendars().policy,
+        &state.calendars.policy,
         &s.host,
         &body,
         state.clock.now(),
@@ -386,8 +386,7 @@ async fn connect_calendar(
     let body = json!({"provider": "caldav", "url": f.first("url"),
                       "username": f.first("username"), "password": f.first("password")});
     let done = state
-        .worker
-        .calendars()
+        .calendars
         .connect(&s.host, &body, state.clock.now())
         .await;
     let shown = match done {
@@ -421,8 +420,7 @@ async fn save_calendars(
         })
         .collect();
     let done = state
-        .worker
-        .calendars()
+        .calendars
         .patch(
             &s.host,
             &id,
@@ -442,7 +440,7 @@ async fn disconnect(
     Path(id): Path<String>,
     Posted(s, _): Posted,
 ) -> Response {
-    let _ = state.worker.calendars().delete(&s.host, &id).await;
+    let _ = state.calendars.delete(&s.host, &id).await;
     Redirect::to("/dashboard/integrations").into_response()
 }
 
@@ -455,7 +453,7 @@ fn google_redirect_uri(state: &AppState, headers: &HeaderMap) -> String {
 
 /// Sends the host to Google's consent screen with a one-time `state`.
 async fn google_start(State(state): State<AppState>, s: Session, headers: HeaderMap) -> Response {
-    let Some(google) = state.worker.calendars().google.clone() else {
+    let Some(google) = state.calendars.google.clone() else {
         let shown = Shown::error("Google Calendar is not set up on this server.");
         return render(&state, &headers, s, shown).await;
     };
@@ -502,8 +500,7 @@ async fn google_callback(
     };
     let redirect = google_redirect_uri(&state, &headers);
     let shown = match state
-        .worker
-        .calendars()
+        .calendars
         .connect_google(&s.host, code, &redirect, now)
         .await
     {

@@ -1,6 +1,6 @@
 //! The host's meeting types: the list, and the form with the intake-question editor.
 
-use crate::services::host;
+use crate::services::meeting_types;
 use crate::store::MeetingTypeRecord;
 use crate::web::dashboard::kit::Posted;
 use crate::web::dashboard::kit::Session;
@@ -279,10 +279,11 @@ pub(crate) async fn save_type(
 ) -> Response {
     let body = type_body(&f);
     let now = state.clock.now();
-    let saved = match state.worker.check_video(&s.host.id, &body).await {
-        Err(e) => Err(e.into()),
-        Ok(()) if id == "new" => host::create_meeting_type(&state.store, &s.host, &body, now).await,
-        Ok(()) => host::update_meeting_type(&state.store, &s.host, &id, &body, now).await,
+    let (store, meetings) = (&state.store, &state.meetings);
+    let saved = if id == "new" {
+        meeting_types::create_meeting_type(store, meetings, &s.host, &body, now).await
+    } else {
+        meeting_types::update_meeting_type(store, meetings, &s.host, &id, &body, now).await
     };
     match saved {
         Ok(_) => Redirect::to("/dashboard/meeting-types").into_response(),
@@ -308,6 +309,6 @@ pub(crate) async fn delete_type(
     Path(id): Path<String>,
     Posted(s, _): Posted,
 ) -> Response {
-    let _ = host::delete_meeting_type(&state.store, &s.host, &id, state.clock.now()).await;
+    let _ = meeting_types::delete_meeting_type(&state.store, &s.host, &id, state.clock.now()).await;
     Redirect::to("/dashboard/meeting-types").into_response()
 }

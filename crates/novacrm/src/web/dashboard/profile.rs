@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::json;
 
-use crate::services::host;
+use crate::services::profile;
 use crate::web::dashboard::kit::Notice;
 use crate::web::dashboard::kit::Posted;
 use crate::web::dashboard::kit::Session;
@@ -30,7 +30,7 @@ pub fn router() -> Router<AppState> {
         .route(
             "/dashboard/profile/photo",
             post(upload_photo).layer(axum::extract::DefaultBodyLimit::max(
-                host::PHOTO_MAX_BYTES + 16 * 1024,
+                profile::PHOTO_MAX_BYTES + 16 * 1024,
             )),
         )
         .route("/dashboard/profile/photo/delete", post(remove_photo))
@@ -77,7 +77,7 @@ fn render(
         name: pick("name", &s.host.name),
         welcome: pick("welcome", &s.host.welcome),
         brand: pick("brandColor", &s.host.brand_color),
-        photo_url: host::photo_path(&s.host),
+        photo_url: profile::photo_path(&s.host),
         initials: crate::web::guest::widgets::initials(&s.host.name),
         initials_style: crate::web::guest::widgets::brand_style(&s.host),
         username: s.host.username.clone(),
@@ -110,7 +110,7 @@ async fn save_profile(
         "welcome": f.first("welcome"),
         "brandColor": brand,
     });
-    match host::update_profile(&state.store, &s.host, &patch).await {
+    match profile::update_profile(&state.store, &s.host, &patch).await {
         Ok(_) => {
             tell(
                 &state,
@@ -167,7 +167,7 @@ async fn upload_photo(
     }
     let outcome = match (read, photo) {
         (Err(()), _) => unreadable(),
-        (Ok(()), photo) => host::set_photo(
+        (Ok(()), photo) => profile::set_photo(
             &state.store,
             &s.host,
             Some(photo.as_deref().unwrap_or_default()),
@@ -179,7 +179,7 @@ async fn upload_photo(
 }
 
 async fn remove_photo(State(state): State<AppState>, Posted(s, _): Posted) -> Response {
-    let outcome = host::set_photo(&state.store, &s.host, None)
+    let outcome = profile::set_photo(&state.store, &s.host, None)
         .await
         .map(|_| "Photo removed; your booking page shows your initials.".to_owned());
     tell(&state, &s, outcome, "/dashboard/profile").await

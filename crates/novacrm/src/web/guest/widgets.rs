@@ -138,7 +138,7 @@ impl HostCard {
         Self {
             host_name: host.name.clone(),
             initials: initials(&host.name),
-            photo_url: crate::services::host::photo_path(host),
+            photo_url: crate::services::profile::photo_path(host),
             welcome: host.welcome.clone(),
             type_name: meeting.map(|m| m.name.clone()),
             duration: meeting.map(|m| m.duration),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use novacrm::clock::FixedClock;
 use novacrm::config::{Config, TwilioConfig};
-use novacrm::services::host;
+use novacrm::services::accounts;
 use novacrm::startup::{Application, seed_demo};
 use novacrm::store::Store;
 use serde_json::{Value, json};
@@ -130,7 +130,7 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
     let worker = app.state().worker.clone();
     seed_demo(&store, clock.now_ts()).await.unwrap();
     let jane = store.host_by_username("jane").await.unwrap().unwrap();
-    let token = host::create_token(&store, &jane, clock.now_ts())
+    let token = accounts::create_token(&store, &jane, clock.now_ts())
         .await
         .unwrap();
     let types = store.meeting_types(&jane.id).await.unwrap();
