@@ -3,21 +3,9 @@
 # query with none: wrk on one 93-day query (cached) and on varied 93-day queries (each
 # starting at a different minute), before and after connecting. Release build, SQLite.
 #   bench/calendars.sh        (needs wrk and radicale; RADICALE=/path/to/radicale)
-set -euo pipefail
-cd "$(dirname "$0")/.."
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-cargo build --release --locked -p novacrm
-bin=target/release/novacrm
-work=$(mktemp -d)
-port=3919
-base="http://127.0.0.1:$port"
-url="sqlite://$work/cal.db"
-NOVACRM_RATE_LIMIT=off NOVACRM_CAPTCHA=off NOVACRM_OUTBOX_DIR="$work/outbox" \
-  NOVACRM_OUTBOUND_ALLOW=127.0.0.0/8 \
-  "$bin" serve --demo --listen "127.0.0.1:$port" --database-url "$url" >"$work/server.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true; pkill -f bench-radicale- 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 1 50); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.2; done
+. "$(dirname "$0")/serve.sh"
+on_exit='pkill -f bench-radicale- 2>/dev/null || true'
+serve_demo 3919 "sqlite://$work/cal.db" NOVACRM_OUTBOUND_ALLOW=127.0.0.0/8
 token=$(DATABASE_URL="$url" "$bin" token create --username jane)
 type=$(curl -sf "$base/api/public/booking/jane" | python3 -c 'import json,sys; print(json.load(sys.stdin)["meetingTypes"][0]["id"])')
 curl -sf -X PATCH -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \

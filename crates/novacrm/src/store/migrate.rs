@@ -1,6 +1,6 @@
 //! Embedded migrations, applied in order and recorded in `schema_migration`: one file in
-//! `migrations/shared` where SQLite and PostgreSQL read the same SQL, one per dialect folder
-//! where they do not. On PostgreSQL an advisory lock lets many processes start at once.
+//! `migrations/shared` where SQLite and PostgreSQL read the same SQL, and only the part they
+//! write differently in a dialect's folder. On PostgreSQL an advisory lock lets many processes start at once.
 //!
 //! Not sqlx's `migrate!`: its migrator reads one folder per database, so every shared file
 //! would be written twice again, and it keeps its own table (`_sqlx_migrations`, with
@@ -30,13 +30,20 @@ macro_rules! shared {
     }};
 }
 
-/// A migration the dialects write differently (types, defaults): one file in each folder.
-macro_rules! dialects {
-    ($version:literal, $file:literal) => {
+/// A migration read alike but for a part each dialect writes its own way (a column type): the
+/// shared file, then the dialect's file of the same version.
+macro_rules! with_dialects {
+    ($version:literal, $shared:literal, $own:literal) => {
         Step {
             version: $version,
-            sqlite: include_str!(concat!("../../migrations/sqlite/", $file)),
-            postgres: include_str!(concat!("../../migrations/postgres/", $file)),
+            sqlite: concat!(
+                include_str!(concat!("../../migrations/shared/", $shared)),
+                include_str!(concat!("../../migrations/sqlite/", $own)),
+            ),
+            postgres: concat!(
+                include_str!(concat!("../../migrations/shared/", $shared)),
+                include_str!(concat!("../../migrations/postgres/", $own)),
+            ),
         }
     };
 }
@@ -45,7 +52,7 @@ macro_rules! dialects {
 /// version); a change to the schema is a new step.
 #[rustfmt::skip]
 const STEPS: &[Step] = &[
-    dialects!(1, "0001_initial.sql"),
+    shared!(1, "0001_initial.sql"),
     shared!(2, "0002_session.sql"),
     shared!(3, "0003_guest_token.sql"),
     shared!(4, "0004_messages.sql"),
@@ -57,7 +64,7 @@ const STEPS: &[Step] = &[
     shared!(10, "0010_oauth.sql"),
     shared!(11, "0011_calendar_sync.sql"),
     shared!(12, "0012_insights.sql"),
-    dialects!(13, "0013_profile.sql"),
+    with_dialects!(13, "0013_profile.sql", "0013_host_photo.sql"),
 ];
 
 /// An arbitrary constant naming NovaCRM's migration lock.

@@ -167,30 +167,27 @@ pub fn framable(mut response: Response, embed_origins: &str) -> Response {
 
 /// A friendly 404 in English (pages outside the guest flow).
 pub fn not_found(headers: &HeaderMap, message: &str) -> Response {
-    html(
-        headers,
-        StatusCode::NOT_FOUND,
-        &NotFound {
-            asset_version: &ASSET_VERSION,
-            message,
-            t: Lang::En,
-            reader: None,
-        },
-    )
+    not_found_page(headers, message, Lang::En, None)
 }
 
 /// A friendly 404 in the guest's language, with the switcher; `message` is already theirs.
 pub fn not_found_for(reader: &Reader, headers: &HeaderMap, message: &str) -> Response {
-    html(
-        headers,
-        StatusCode::NOT_FOUND,
-        &NotFound {
-            asset_version: &ASSET_VERSION,
-            message,
-            t: reader.lang,
-            reader: Some(reader),
-        },
-    )
+    not_found_page(headers, message, reader.lang, Some(reader))
+}
+
+fn not_found_page(
+    headers: &HeaderMap,
+    message: &str,
+    t: Lang,
+    reader: Option<&Reader>,
+) -> Response {
+    let page = NotFound {
+        asset_version: &ASSET_VERSION,
+        message,
+        t,
+        reader,
+    };
+    html(headers, StatusCode::NOT_FOUND, &page)
 }
 
 #[cfg(test)]

@@ -34,19 +34,14 @@ async fn tokens_are_required_and_hosts_are_isolated(backend: Backend) {
     let booked = app.book(&app.quick_call, TUE_9, "a@example.com").await;
     let booking_id = booked.body["id"].as_str().unwrap().to_owned();
     let blocked = app
-        .authed(
-            Method::POST,
+        .post(
             "/api/blocked-time",
-            Some(json!({"startTime": TUE_9, "endTime": TUE_930})),
+            json!({"startTime": TUE_9, "endTime": TUE_930}),
         )
         .await;
     let blocked_id = blocked.body["id"].as_str().unwrap().to_owned();
     let hook = app
-        .authed(
-            Method::POST,
-            "/api/webhooks",
-            Some(json!({"url": "http://127.0.0.1:9/hook"})),
-        )
+        .post("/api/webhooks", json!({"url": "http://127.0.0.1:9/hook"}))
         .await;
     assert_eq!(hook.status, 201, "{:?}", hook.body);
     let hook_id = hook.body["id"].as_str().unwrap().to_owned();
@@ -76,20 +71,18 @@ async fn tokens_are_required_and_hosts_are_isolated(backend: Backend) {
     };
     assert_problem(
         &bob_app
-            .authed(
-                Method::PATCH,
+            .patch(
                 &format!("/api/bookings/{booking_id}"),
-                Some(json!({"status": "CANCELLED"})),
+                json!({"status": "CANCELLED"}),
             )
             .await,
         404,
     );
     assert_problem(
         &bob_app
-            .authed(
-                Method::PATCH,
+            .patch(
                 &format!("/api/meeting-types/{}", bob_app.quick_call),
-                Some(json!({"name": "Mine"})),
+                json!({"name": "Mine"}),
             )
             .await,
         404,

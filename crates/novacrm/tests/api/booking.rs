@@ -46,9 +46,7 @@ async fn availability_equals_the_slots_command(backend: Backend) {
     let block = json!({"startTime": "2026-11-25T17:00:00Z", "endTime": "2026-11-25T18:00:00Z",
                        "recurrenceRule": "FREQ=WEEKLY;BYDAY=WE,FR"});
     assert_eq!(
-        app.authed(Method::POST, "/api/blocked-time", Some(block.clone()))
-            .await
-            .status,
+        app.post("/api/blocked-time", block.clone()).await.status,
         201
     );
     let range = "&start=2026-11-23T00:00:00Z&end=2026-12-20T00:00:00Z";
@@ -132,11 +130,7 @@ async fn invalid_bookings_name_every_bad_field_and_write_nothing(backend: Backen
     let question = json!({"questions": [{"id": "budget", "label": "Budget?", "type": "single_choice",
                                          "required": true, "options": ["small", "large"]}]});
     let patched = app
-        .authed(
-            Method::PATCH,
-            &format!("/api/meeting-types/{}", app.quick_call),
-            Some(question),
-        )
+        .patch(&format!("/api/meeting-types/{}", app.quick_call), question)
         .await;
     assert_eq!(patched.status, 200, "{:?}", patched.body);
     let bad = app
@@ -215,11 +209,7 @@ async fn cancel_frees_the_slot_and_statuses_follow_the_state_machine(backend: Ba
             .contains(&TUE_9.to_owned())
     );
     let cancelled = app
-        .authed(
-            Method::PATCH,
-            &path,
-            Some(json!({"status": "CANCELLED", "cancelReason": "ill"})),
-        )
+        .patch(&path, json!({"status": "CANCELLED", "cancelReason": "ill"}))
         .await;
     assert_eq!(cancelled.status, 200);
     assert_eq!(cancelled.body["cancelReason"], "ill");
@@ -229,54 +219,33 @@ async fn cancel_frees_the_slot_and_statuses_follow_the_state_machine(backend: Ba
             .contains(&TUE_9.to_owned()),
         "freed at once"
     );
-    let refused = app
-        .authed(Method::PATCH, &path, Some(json!({"status": "COMPLETED"})))
-        .await;
+    let refused = app.patch(&path, json!({"status": "COMPLETED"})).await;
     assert_problem(&refused, 422);
     assert_eq!(fields(&refused), ["status"]);
     let other = app.book(&app.consultation, TUE_9, "b@example.com").await;
     let other_path = format!("/api/bookings/{}", other.body["id"].as_str().unwrap());
     // Held or a no-show only once the meeting has begun.
-    let early = app
-        .authed(
-            Method::PATCH,
-            &other_path,
-            Some(json!({"status": "NO_SHOW"})),
-        )
-        .await;
+    let early = app.patch(&other_path, json!({"status": "NO_SHOW"})).await;
     assert_problem(&early, 422);
     assert_eq!(fields(&early), ["status"]);
     app.set_now("2026-11-24T14:05:00Z");
     assert_eq!(
-        app.authed(
-            Method::PATCH,
-            &other_path,
-            Some(json!({"status": "NO_SHOW"}))
-        )
-        .await
-        .body["status"],
+        app.patch(&other_path, json!({"status": "NO_SHOW"}))
+            .await
+            .body["status"],
         "NO_SHOW"
     );
     assert_eq!(
-        app.authed(
-            Method::PATCH,
-            &other_path,
-            Some(json!({"status": "COMPLETED"}))
-        )
-        .await
-        .body["status"],
+        app.patch(&other_path, json!({"status": "COMPLETED"}))
+            .await
+            .body["status"],
         "COMPLETED"
     );
     assert_problem(
-        &app.authed(Method::PATCH, &other_path, Some(json!({"status": "LATER"})))
-            .await,
+        &app.patch(&other_path, json!({"status": "LATER"})).await,
         422,
     );
-    assert_problem(
-        &app.authed(Method::PATCH, &other_path, Some(json!({})))
-            .await,
-        422,
-    );
+    assert_problem(&app.patch(&other_path, json!({})).await, 422);
     let list = app
         .authed(Method::GET, "/api/bookings?status=CANCELLED", None)
         .await;
@@ -296,27 +265,17 @@ async fn reschedule_moves_through_the_same_checks(backend: Backend) {
         .await;
     let path = format!("/api/bookings/{}", a.body["id"].as_str().unwrap());
     // Overlapping its own old time is fine: the booking being moved is ignored.
-    let moved = app
-        .authed(Method::PATCH, &path, Some(json!({"startTime": TUE_930})))
-        .await;
+    let moved = app.patch(&path, json!({"startTime": TUE_930})).await;
     assert_eq!(moved.status, 200, "{:?}", moved.body);
     assert_eq!(moved.body["endTime"], "2026-11-24T15:00:00Z");
     // Not a candidate of the 30-min type (09:15): refused like any other unoffered time.
     let off_grid = app
-        .authed(
-            Method::PATCH,
-            &path,
-            Some(json!({"startTime": "2026-11-24T14:15:00Z"})),
-        )
+        .patch(&path, json!({"startTime": "2026-11-24T14:15:00Z"}))
         .await;
     assert_problem(&off_grid, 409);
     // Onto b (or its buffer): refused, and nothing changes.
     let clash = app
-        .authed(
-            Method::PATCH,
-            &path,
-            Some(json!({"startTime": "2026-11-24T15:30:00Z"})),
-        )
+        .patch(&path, json!({"startTime": "2026-11-24T15:30:00Z"}))
         .await;
     assert_problem(&clash, 409);
     let list = app.authed(Method::GET, "/api/bookings", None).await.body;

@@ -210,10 +210,9 @@ async fn guests_book_in_a_real_browser_and_hosts_see_it() {
     let question = json!({"questions": [{"id": "goal", "label": "Main goal", "type": "single_choice",
                                          "required": true, "options": ["Growth", "Savings"]}],
                           "confirmationMessage": "Thanks, see you soon!"});
-    app.authed(
-        Method::PATCH,
+    app.patch(
         &format!("/api/meeting-types/{}", app.consultation),
-        Some(question),
+        question,
     )
     .await;
     let (_driver, webdriver) = driver().await;

@@ -96,9 +96,7 @@ fn events_of(receiver: &Receiver, secret: &str, booking: &str) -> Vec<String> {
 }
 
 async fn register(app: &TestApp, url: &str) -> String {
-    let created = app
-        .authed(Method::POST, "/api/webhooks", Some(json!({ "url": url })))
-        .await;
+    let created = app.post("/api/webhooks", json!({ "url": url })).await;
     assert_eq!(created.status, 201, "{:?}", created.body);
     assert_eq!(created.body["events"].as_array().unwrap().len(), 5);
     let secret = created.body["secret"].as_str().unwrap().to_owned();
@@ -115,17 +113,14 @@ async fn webhooks_are_signed_ordered_and_retried(backend: Backend) {
         "http://[::1]:9/hook",
         "ftp://example.com/hook",
     ] {
-        let refused = app
-            .authed(Method::POST, "/api/webhooks", Some(json!({ "url": bad })))
-            .await;
+        let refused = app.post("/api/webhooks", json!({ "url": bad })).await;
         assert_eq!(refused.status, 422, "{bad}: {:?}", refused.body);
         assert_eq!(refused.body["errors"][0]["field"], "url");
     }
     let unknown = app
-        .authed(
-            Method::POST,
+        .post(
             "/api/webhooks",
-            Some(json!({"url": url, "events": ["booking.exploded"]})),
+            json!({"url": url, "events": ["booking.exploded"]}),
         )
         .await;
     assert_eq!(unknown.status, 422);
@@ -143,18 +138,16 @@ async fn webhooks_are_signed_ordered_and_retried(backend: Backend) {
         .await;
     let id = booked.body["id"].as_str().unwrap().to_owned();
     let moved = app
-        .authed(
-            Method::PATCH,
+        .patch(
             &format!("/api/bookings/{id}"),
-            Some(json!({"startTime": "2026-11-24T15:00:00Z"})),
+            json!({"startTime": "2026-11-24T15:00:00Z"}),
         )
         .await;
     assert_eq!(moved.status, 200, "{:?}", moved.body);
     let cancelled = app
-        .authed(
-            Method::PATCH,
+        .patch(
             &format!("/api/bookings/{id}"),
-            Some(json!({"status": "CANCELLED", "cancelReason": "ill"})),
+            json!({"status": "CANCELLED", "cancelReason": "ill"}),
         )
         .await;
     assert_eq!(cancelled.status, 200);
@@ -179,10 +172,9 @@ async fn webhooks_are_signed_ordered_and_retried(backend: Backend) {
         .await;
     let second_id = second.body["id"].as_str().unwrap().to_owned();
     let done = app
-        .authed(
-            Method::PATCH,
+        .patch(
             &format!("/api/bookings/{second_id}"),
-            Some(json!({"status": "CANCELLED"})),
+            json!({"status": "CANCELLED"}),
         )
         .await;
     assert_eq!(done.status, 200);
@@ -283,10 +275,9 @@ async fn the_calendar_feed_follows_the_bookings(backend: Backend) {
     assert!(text.contains("REFRESH-INTERVAL;VALUE=DURATION:PT15M"));
     let same = fetch(Some(etag.clone())).await.unwrap();
     assert_eq!(same.status(), 304, "unchanged: 304");
-    app.authed(
-        Method::PATCH,
+    app.patch(
         &format!("/api/bookings/{id}"),
-        Some(json!({"status": "CANCELLED"})),
+        json!({"status": "CANCELLED"}),
     )
     .await;
     let changed = fetch(Some(etag)).await.unwrap();
@@ -468,10 +459,9 @@ async fn caldav_calendars_block_the_page_and_receive_bookings(backend: Backend) 
     radicale.put(&work, "weekly-call", &weekly_call()).await;
     let app = spawn_app(backend).await;
     let wider = app
-        .authed(
-            Method::PATCH,
+        .patch(
             "/api/availability",
-            Some(json!({"maxAdvance": 150, "bufferTime": 0})),
+            json!({"maxAdvance": 150, "bufferTime": 0}),
         )
         .await;
     assert_eq!(wider.status, 200, "{:?}", wider.body);
@@ -487,17 +477,14 @@ async fn caldav_calendars_block_the_page_and_receive_bookings(backend: Backend) 
             "provider",
         ),
     ] {
-        let refused = app
-            .authed(Method::POST, "/api/calendar-connections", Some(body))
-            .await;
+        let refused = app.post("/api/calendar-connections", body).await;
         assert_eq!(refused.status, 422, "{:?}", refused.body);
         assert_eq!(refused.body["errors"][0]["field"], field);
     }
     let made = app
-        .authed(
-            Method::POST,
+        .post(
             "/api/calendar-connections",
-            Some(connect(&radicale.base, Radicale::PASSWORD)),
+            connect(&radicale.base, Radicale::PASSWORD),
         )
         .await;
     assert_eq!(made.status, 201, "{:?}", made.body);
@@ -549,10 +536,9 @@ async fn caldav_calendars_block_the_page_and_receive_bookings(backend: Backend) 
     assert!(ours[0].contains("DTSTART:20261202T150000Z"));
     // Our own event does not block the booking's neighbours twice, or its own move.
     let moved = app
-        .authed(
-            Method::PATCH,
+        .patch(
             &format!("/api/bookings/{id}"),
-            Some(json!({"startTime": "2026-12-02T15:15:00Z"})),
+            json!({"startTime": "2026-12-02T15:15:00Z"}),
         )
         .await;
     assert_eq!(moved.status, 200, "{:?}", moved.body);
@@ -593,10 +579,9 @@ async fn caldav_calendars_block_the_page_and_receive_bookings(backend: Backend) 
 
     // Cancelling removes the event.
     let cancelled = app
-        .authed(
-            Method::PATCH,
+        .patch(
             &format!("/api/bookings/{id}"),
-            Some(json!({"status": "CANCELLED"})),
+            json!({"status": "CANCELLED"}),
         )
         .await;
     assert_eq!(cancelled.status, 200);
@@ -833,10 +818,9 @@ async fn google_calendar_connects_reads_writes_and_refreshes(backend: Backend) {
     let id = connection["id"].as_str().unwrap();
     let team = by_name("Team")["id"].clone();
     let patched = app
-        .authed(
-            Method::PATCH,
+        .patch(
             &format!("/api/calendar-connections/{id}"),
-            Some(json!({"calendars": [{"id": team, "checkConflicts": false}]})),
+            json!({"calendars": [{"id": team, "checkConflicts": false}]}),
         )
         .await;
     assert_eq!(patched.status, 200, "{:?}", patched.body);
@@ -849,19 +833,17 @@ async fn google_calendar_connects_reads_writes_and_refreshes(backend: Backend) {
     assert_eq!(booked.status, 201, "{:?}", booked.body);
     let booking = booked.body["id"].as_str().unwrap().to_owned();
     app.run_jobs().await;
-    app.authed(
-        Method::PATCH,
+    app.patch(
         &format!("/api/bookings/{booking}"),
-        Some(json!({"startTime": "2026-11-25T14:30:00Z"})),
+        json!({"startTime": "2026-11-25T14:30:00Z"}),
     )
     .await;
     // (Each job writes the booking as it is then: a move and a cancel queued together
     // would end as one delete.)
     app.run_jobs().await;
-    app.authed(
-        Method::PATCH,
+    app.patch(
         &format!("/api/bookings/{booking}"),
-        Some(json!({"status": "CANCELLED"})),
+        json!({"status": "CANCELLED"}),
     )
     .await;
     app.run_jobs().await;
@@ -934,10 +916,9 @@ async fn google_calendar_connects_reads_writes_and_refreshes(backend: Backend) {
     // Google Meet: the link comes with the booking's Google event (asked for with the
     // booking's id), before the emails; the calendar job then updates that same event.
     let meet = app
-        .authed(
-            Method::PATCH,
+        .patch(
             &format!("/api/meeting-types/{}", app.consultation),
-            Some(json!({"location": {"kind": "video", "provider": "google_meet"}})),
+            json!({"location": {"kind": "video", "provider": "google_meet"}}),
         )
         .await;
     assert_eq!(meet.status, 200, "{:?}", meet.body);
@@ -1014,10 +995,9 @@ async fn video_links_are_made_before_the_emails(backend: Backend) {
     .await;
     // Google Meet needs the host's Google connection: refused until there is one.
     let meet = app
-        .authed(
-            Method::PATCH,
+        .patch(
             &format!("/api/meeting-types/{}", app.quick_call),
-            Some(json!({"location": {"kind": "video", "provider": "google_meet"}})),
+            json!({"location": {"kind": "video", "provider": "google_meet"}}),
         )
         .await;
     assert_eq!(meet.status, 422, "{:?}", meet.body);
@@ -1036,10 +1016,9 @@ async fn video_links_are_made_before_the_emails(backend: Backend) {
     .zip(starts)
     {
         let typed = app
-            .authed(
-                Method::PATCH,
+            .patch(
                 &format!("/api/meeting-types/{}", app.quick_call),
-                Some(json!({"location": {"kind": "video", "provider": provider}})),
+                json!({"location": {"kind": "video", "provider": provider}}),
             )
             .await;
         assert_eq!(typed.status, 200, "{:?}", typed.body);

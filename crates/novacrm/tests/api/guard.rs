@@ -85,10 +85,9 @@ pub async fn the_api_asks_for_proof_of_work(backend: Backend) {
 
     // The host's own token needs no proof of work; another host's does.
     let own = app
-        .authed(
-            Method::POST,
+        .post(
             "/api/public/booking/jane/book",
-            Some(booking(&app, &slots[8], "c@example.com")),
+            booking(&app, &slots[8], "c@example.com"),
         )
         .await;
     assert_eq!(own.status, 201, "{:?}", own.body);
@@ -225,10 +224,9 @@ pub async fn spam_is_cancelled_quietly_and_its_senders_blocked(backend: Backend)
 
     // Everything from one domain, as spam: cancelled, nobody emailed, the domain blocked.
     let bulk = app
-        .authed(
-            Method::POST,
+        .post(
             "/api/bookings/cancel",
-            Some(json!({"from": "Spam.Example", "spam": true})),
+            json!({"from": "Spam.Example", "spam": true}),
         )
         .await;
     assert_eq!(bulk.status, 200, "{:?}", bulk.body);
@@ -253,10 +251,9 @@ pub async fn spam_is_cancelled_quietly_and_its_senders_blocked(backend: Backend)
 
     // Ticked ids, not spam: the guest is told as usual.
     let one = app
-        .authed(
-            Method::POST,
+        .post(
             "/api/bookings/cancel",
-            Some(json!({"ids": [ids[3]], "reason": "Double-booked"})),
+            json!({"ids": [ids[3]], "reason": "Double-booked"}),
         )
         .await;
     assert_eq!(one.body["cancelled"], 1);
@@ -271,35 +268,21 @@ pub async fn spam_is_cancelled_quietly_and_its_senders_blocked(backend: Backend)
 
     // Bad selections are named; another host's booking is not found.
     let bad = app
-        .authed(
-            Method::POST,
-            "/api/bookings/cancel",
-            Some(json!({"from": "not a domain"})),
-        )
+        .post("/api/bookings/cancel", json!({"from": "not a domain"}))
         .await;
     assert_eq!(bad.status, 422);
     assert_eq!(bad.body["errors"][0]["field"], "from");
-    let neither = app
-        .authed(Method::POST, "/api/bookings/cancel", Some(json!({})))
-        .await;
+    let neither = app.post("/api/bookings/cancel", json!({})).await;
     assert_eq!(neither.status, 422);
     let unknown = app
-        .authed(
-            Method::POST,
-            "/api/bookings/cancel",
-            Some(json!({"ids": ["nope"]})),
-        )
+        .post("/api/bookings/cancel", json!({"ids": ["nope"]}))
         .await;
     assert_eq!(unknown.status, 404);
 
     // Blocks are managed one by one too.
     let slots = app.slots(&app.quick_call, "").await;
     let add = app
-        .authed(
-            Method::POST,
-            "/api/guest-blocks",
-            Some(json!({"pattern": "Eve@Example.com"})),
-        )
+        .post("/api/guest-blocks", json!({"pattern": "Eve@Example.com"}))
         .await;
     assert_eq!(add.status, 201);
     assert_eq!(add.body["pattern"], "eve@example.com");
@@ -357,15 +340,11 @@ async fn shifted_ranges_reuse_days_and_stay_exact(backend: Backend) {
     let settings = json!({"timezone": "Europe/London", "minNotice": 0, "maxAdvance": 150,
                           "bufferTime": 10, "weeklyHours": {"sun": [["00:00", "24:00"]],
                           "mon": [["09:00", "17:00"]], "wed": [["22:00", "24:00"]]}});
-    let patched = app
-        .authed(Method::PATCH, "/api/availability", Some(settings))
-        .await;
+    let patched = app.patch("/api/availability", settings).await;
     assert_eq!(patched.status, 200, "{:?}", patched.body);
     let block = json!({"startTime": "2026-11-30T10:00:00Z", "endTime": "2026-11-30T11:30:00Z",
                        "recurrenceRule": "FREQ=WEEKLY;BYDAY=MO"});
-    let blocked = app
-        .authed(Method::POST, "/api/blocked-time", Some(block.clone()))
-        .await;
+    let blocked = app.post("/api/blocked-time", block.clone()).await;
     assert_eq!(blocked.status, 201, "{:?}", blocked.body);
     for start in ["2026-12-07T09:00:00Z", "2027-03-28T00:45:00Z"] {
         assert_eq!(
@@ -445,10 +424,9 @@ async fn one_guest_cannot_fill_the_calendar(backend: Backend) {
         201
     );
     let cancel = app
-        .authed(
-            Method::PATCH,
+        .patch(
             &format!("/api/bookings/{}", ids[0]),
-            Some(json!({"status": "CANCELLED"})),
+            json!({"status": "CANCELLED"}),
         )
         .await;
     assert_eq!(cancel.status, 200);

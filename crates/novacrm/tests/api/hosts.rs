@@ -60,24 +60,17 @@ async fn profiles_show_on_the_booking_page(backend: Backend) {
     let (_, before) = get(&app, &format!("/book/jane/{}", app.consultation), &[]).await;
     assert!(before.contains(">JS</span>"), "initials without a photo");
     let saved = app
-        .authed(
-            Method::PATCH,
+        .patch(
             "/api/profile",
-            Some(
-                json!({"name": "Jane Q. Smith", "welcome": "Pick any time that suits you.",
+            json!({"name": "Jane Q. Smith", "welcome": "Pick any time that suits you.",
                         "brandColor": "#0f766e"}),
-            ),
         )
         .await;
     assert_eq!(saved.status, 200, "{:?}", saved.body);
     assert_eq!(saved.body["brandColor"], "#0F766E");
     assert_eq!(saved.body["photoUrl"], json!(null));
     let pale = app
-        .authed(
-            Method::PATCH,
-            "/api/profile",
-            Some(json!({"brandColor": "#FFFF00", "name": ""})),
-        )
+        .patch("/api/profile", json!({"brandColor": "#FFFF00", "name": ""}))
         .await;
     assert_eq!(pale.status, 422);
     let fields: Vec<&str> = pale.body["errors"]
@@ -310,11 +303,7 @@ async fn the_week_contacts_blocked_time_and_checklist(backend: Backend) {
     assert!(home.contains("Share your link</a><span class=\"sr-only\"> (to do)"));
     let csrf = hidden_csrf(&home);
     let hours = app
-        .authed(
-            Method::PATCH,
-            "/api/availability",
-            Some(json!({"startTime": "08:00"})),
-        )
+        .patch("/api/availability", json!({"startTime": "08:00"}))
         .await;
     assert_eq!(hours.status, 200);
     let (_, home) = get(&app, "/dashboard", &cookie).await;
@@ -372,12 +361,8 @@ async fn the_week_contacts_blocked_time_and_checklist(backend: Backend) {
 
     // Blocked time in words, with its next occurrences.
     let blocked = app
-        .authed(
-            Method::POST,
-            "/api/blocked-time",
-            Some(json!({"startTime": "2026-11-25T17:00:00Z", "endTime": "2026-11-25T18:00:00Z",
-                        "reason": "Lunch", "recurrenceRule": "FREQ=WEEKLY;BYDAY=WE,TH;UNTIL=20261231"})),
-        )
+        .post("/api/blocked-time", json!({"startTime": "2026-11-25T17:00:00Z", "endTime": "2026-11-25T18:00:00Z",
+                        "reason": "Lunch", "recurrenceRule": "FREQ=WEEKLY;BYDAY=WE,TH;UNTIL=20261231"}))
         .await;
     assert_eq!(blocked.status, 201, "{:?}", blocked.body);
     let (_, page) = get(

@@ -41,9 +41,7 @@ fn sum(list: &Value) -> i64 {
 }
 
 async fn patch(app: &TestApp, id: &str, body: Value) -> Value {
-    let answer = app
-        .authed(Method::PATCH, &format!("/api/bookings/{id}"), Some(body))
-        .await;
+    let answer = app.patch(&format!("/api/bookings/{id}"), body).await;
     assert_eq!(answer.status, 200, "{:?}", answer.body);
     answer.body
 }
@@ -59,13 +57,10 @@ async fn bookings_record_their_facts_and_insights_follow_the_definitions(backend
     let public = id(&app.book(&app.quick_call, TUE_9, "a@example.com").await);
     // … the host books Tuesday 10:00 with their own token …
     let own = id(&app
-        .authed(
-            Method::POST,
+        .post(
             "/api/public/booking/jane/book",
-            Some(
-                json!({"meetingTypeId": app.consultation, "startTime": TUE_10,
+            json!({"meetingTypeId": app.consultation, "startTime": TUE_10,
                 "timezone": "UTC", "guestName": "Own", "guestEmail": "own@example.com"}),
-            ),
         )
         .await);
     // … and two more guests book Wednesday and Friday.
@@ -73,10 +68,9 @@ async fn bookings_record_their_facts_and_insights_follow_the_definitions(backend
     let early = id(&app.book(&app.consultation, FRI_9, "d@example.com").await);
     // No outcome before the meeting has begun.
     let too_soon = app
-        .authed(
-            Method::PATCH,
+        .patch(
             &format!("/api/bookings/{own}"),
-            Some(json!({"status": "COMPLETED"})),
+            json!({"status": "COMPLETED"}),
         )
         .await;
     assert_eq!(too_soon.status, 422, "{:?}", too_soon.body);
@@ -124,10 +118,9 @@ async fn bookings_record_their_facts_and_insights_follow_the_definitions(backend
     patch(&app, &own, json!({"status": "COMPLETED"})).await;
     // A marked meeting cannot be cancelled afterwards: no-shows are never cancellations.
     let refused = app
-        .authed(
-            Method::PATCH,
+        .patch(
             &format!("/api/bookings/{public}"),
-            Some(json!({"status": "CANCELLED"})),
+            json!({"status": "CANCELLED"}),
         )
         .await;
     assert_eq!(refused.status, 422);
@@ -232,10 +225,9 @@ async fn cancelling_after_the_start_is_a_late_cancellation_not_a_no_show(backend
     );
     // And a cancelled booking can never be marked a no-show.
     let marked = app
-        .authed(
-            Method::PATCH,
+        .patch(
             &format!("/api/bookings/{booked}"),
-            Some(json!({"status": "NO_SHOW"})),
+            json!({"status": "NO_SHOW"}),
         )
         .await;
     assert_eq!(marked.status, 422);
@@ -399,11 +391,7 @@ async fn the_funnel_counts_each_visitor_once_a_day_and_never_the_host(backend: B
 
     // Switched off, nobody is counted; the next day counts Ann afresh.
     let off = app
-        .authed(
-            Method::PATCH,
-            "/api/profile",
-            Some(json!({"pageAnalytics": false})),
-        )
+        .patch("/api/profile", json!({"pageAnalytics": false}))
         .await;
     assert_eq!(off.status, 200, "{:?}", off.body);
     assert_eq!(off.body["pageAnalytics"], false);
@@ -447,10 +435,9 @@ async fn the_funnel_counts_each_visitor_once_a_day_and_never_the_host(backend: B
     }
     funnel_reaches(&app, &[2, 1, 1, 1, 1]).await;
     let on = app
-        .authed(
-            Method::PATCH,
+        .patch(
             "/api/profile",
-            Some(json!({"pageAnalytics": true, "weekStart": "sun"})),
+            json!({"pageAnalytics": true, "weekStart": "sun"}),
         )
         .await;
     assert_eq!(on.body["weekStart"], "sun");
@@ -655,12 +642,7 @@ async fn the_insights_page_draws_accessible_charts_without_script(backend: Backe
     assert!(page.contains("/api/exports/daily.csv?from=2026-10-27&#38;to=2026-11-24"));
 
     // Weeks that begin on Sunday put Sunday first in the heatmap and the week card.
-    app.authed(
-        Method::PATCH,
-        "/api/profile",
-        Some(json!({"weekStart": "sun"})),
-    )
-    .await;
+    app.patch("/api/profile", json!({"weekStart": "sun"})).await;
     let sunday = dashboard(&app, "?from=2026-11-01&to=2026-11-30").await;
     let heat = sunday.split("id=\"peak-desc\"").nth(1).unwrap();
     assert!(heat.find(">Sun<").unwrap() < heat.find(">Mon<").unwrap());
@@ -726,10 +708,9 @@ async fn cached_insights_follow_every_change(backend: Backend) {
     let booked = app.book(&app.consultation, TUE_9, "a@example.com").await;
     assert_eq!(total(&insights(&app, "").await), 1);
     let id = booked.body["id"].as_str().unwrap();
-    app.authed(
-        Method::PATCH,
+    app.patch(
         &format!("/api/bookings/{id}"),
-        Some(json!({"status": "CANCELLED"})),
+        json!({"status": "CANCELLED"}),
     )
     .await;
     let body = insights(&app, "").await;

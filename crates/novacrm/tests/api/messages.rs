@@ -204,14 +204,10 @@ async fn a_refused_booking_sends_nothing(backend: Backend) {
 /// Lets Jane be booked any day, far ahead (the reminder cases need dates around DST).
 async fn open_every_day(app: &TestApp) {
     let answer = app
-        .authed(
-            Method::PATCH,
-            "/api/availability",
-            Some(json!({"maxAdvance": 200, "minNotice": 0, "weeklyHours": {
+        .patch("/api/availability", json!({"maxAdvance": 200, "minNotice": 0, "weeklyHours": {
                 "mon": [["09:00", "17:00"]], "tue": [["09:00", "17:00"]], "wed": [["09:00", "17:00"]],
                 "thu": [["09:00", "17:00"]], "fri": [["09:00", "17:00"]], "sat": [["09:00", "17:00"]],
-                "sun": [["09:00", "17:00"]]}})),
-        )
+                "sun": [["09:00", "17:00"]]}}))
         .await;
     assert_eq!(answer.status, 200, "{:?}", answer.body);
 }
@@ -263,7 +259,7 @@ async fn a_move_replans_the_reminder_and_a_cancel_drops_it(backend: Backend) {
     let app = &app;
     let patch = |id: &str, body: Value| {
         let path = format!("/api/bookings/{id}");
-        async move { app.authed(Method::PATCH, &path, Some(body)).await }
+        async move { app.patch(&path, body).await }
     };
     let answer = patch(
         moved["id"].as_str().unwrap(),
@@ -765,11 +761,10 @@ async fn a_guest_reschedules_through_the_link(backend: Backend) {
 async fn the_cut_off_closes_guest_changes(backend: Backend) {
     let app = spawn_app(backend).await;
     let answer = app
-        .authed(
-            Method::PATCH,
+        .patch(
             &format!("/api/meeting-types/{}", app.consultation),
-            Some(json!({"guestCutoffHours": 48,
-                "location": {"kind": "link", "url": "https://meet.jit.si/novacrm-jane"}})),
+            json!({"guestCutoffHours": 48,
+                "location": {"kind": "link", "url": "https://meet.jit.si/novacrm-jane"}}),
         )
         .await;
     assert_eq!(answer.status, 200, "{:?}", answer.body);
@@ -805,10 +800,9 @@ async fn the_cut_off_closes_guest_changes(backend: Backend) {
     app.run_jobs().await;
     // The host may still change it.
     let host = app
-        .authed(
-            Method::PATCH,
+        .patch(
             &format!("/api/bookings/{id}"),
-            Some(json!({"status": "CANCELLED"})),
+            json!({"status": "CANCELLED"}),
         )
         .await;
     assert_eq!(host.status, 200);

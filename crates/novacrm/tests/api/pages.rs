@@ -37,13 +37,9 @@ pub async fn a_guest_books_without_javascript(backend: Backend) {
                           "confirmationMessage": "Talk soon!"});
     let ty = &app.consultation;
     assert_eq!(
-        app.authed(
-            Method::PATCH,
-            &format!("/api/meeting-types/{ty}"),
-            Some(question)
-        )
-        .await
-        .status,
+        app.patch(&format!("/api/meeting-types/{ty}"), question)
+            .await
+            .status,
         200
     );
 
@@ -221,12 +217,8 @@ pub async fn unknown_pages_are_friendly_404s(backend: Backend) {
         assert!(body.contains("<h1>Nothing to book here</h1>"), "{path}");
     }
     let off = json!({"active": false});
-    app.authed(
-        Method::PATCH,
-        &format!("/api/meeting-types/{}", app.quick_call),
-        Some(off),
-    )
-    .await;
+    app.patch(&format!("/api/meeting-types/{}", app.quick_call), off)
+        .await;
     assert_eq!(
         page(&app, &format!("/book/jane/{}", app.quick_call))
             .await
@@ -612,12 +604,9 @@ pub async fn booking_pages_are_framed_only_where_the_host_allows(backend: Backen
         ),
     ];
     let bad = app
-        .authed(
-            Method::PATCH,
+        .patch(
             "/api/profile",
-            Some(
-                json!({"embedOrigins": ["https://ok.example.com", "https://x.com; script-src *"]}),
-            ),
+            json!({"embedOrigins": ["https://ok.example.com", "https://x.com; script-src *"]}),
         )
         .await;
     assert_eq!(bad.status, 422, "{:?}", bad.body);
@@ -629,10 +618,9 @@ pub async fn booking_pages_are_framed_only_where_the_host_allows(backend: Backen
         );
     }
     let saved = app
-        .authed(
-            Method::PATCH,
+        .patch(
             "/api/profile",
-            Some(json!({"embedOrigins": ["https://CRM.example.com/", "https://*.example.org"]})),
+            json!({"embedOrigins": ["https://CRM.example.com/", "https://*.example.org"]}),
         )
         .await;
     assert_eq!(saved.status, 200, "{:?}", saved.body);
@@ -659,13 +647,7 @@ pub async fn booking_pages_are_framed_only_where_the_host_allows(backend: Backen
         framing("/dashboard/login".into()).await,
         ("'none'".into(), Some("DENY".into()))
     );
-    let cleared = app
-        .authed(
-            Method::PATCH,
-            "/api/profile",
-            Some(json!({"embedOrigins": []})),
-        )
-        .await;
+    let cleared = app.patch("/api/profile", json!({"embedOrigins": []})).await;
     assert_eq!(cleared.status, 200);
     assert_eq!(
         framing(pages[1].clone()).await,

@@ -10,10 +10,9 @@ async fn settings_changes_show_in_availability_at_once(backend: Backend) {
     let before = app.slots(&app.quick_call, "").await;
     assert!(before.contains(&TUE_9.to_owned()));
     let patched = app
-        .authed(
-            Method::PATCH,
+        .patch(
             "/api/availability",
-            Some(json!({"startTime": "10:00", "bufferTime": 0})),
+            json!({"startTime": "10:00", "bufferTime": 0}),
         )
         .await;
     assert_eq!(patched.status, 200, "{:?}", patched.body);
@@ -26,10 +25,9 @@ async fn settings_changes_show_in_availability_at_once(backend: Backend) {
     assert!(!after.contains(&TUE_9.to_owned()));
     assert!(after.contains(&"2026-11-24T15:00:00Z".to_owned()));
     let bad = app
-        .authed(
-            Method::PATCH,
+        .patch(
             "/api/availability",
-            Some(json!({"startTime": "25:00", "timezone": "Nowhere"})),
+            json!({"startTime": "25:00", "timezone": "Nowhere"}),
         )
         .await;
     assert_problem(&bad, 422);
@@ -41,10 +39,9 @@ async fn settings_changes_show_in_availability_at_once(backend: Backend) {
         "10:00"
     );
     let weekly = app
-        .authed(
-            Method::PATCH,
+        .patch(
             "/api/availability",
-            Some(json!({"weeklyHours": {"tue": [["13:00", "14:00"]]}})),
+            json!({"weeklyHours": {"tue": [["13:00", "14:00"]]}}),
         )
         .await;
     assert_eq!(weekly.status, 200);
@@ -62,21 +59,19 @@ async fn settings_changes_show_in_availability_at_once(backend: Backend) {
 async fn meeting_types_are_managed_and_archived_when_booked(backend: Backend) {
     let app = spawn_app(backend).await;
     let created = app
-        .authed(
-            Method::POST,
+        .post(
             "/api/meeting-types",
-            Some(json!({"name": "Demo", "duration": 45,
-        "color": "#10b981", "slotInterval": 15, "confirmationMessage": "See you!"})),
+            json!({"name": "Demo", "duration": 45,
+        "color": "#10b981", "slotInterval": 15, "confirmationMessage": "See you!"}),
         )
         .await;
     assert_eq!(created.status, 201, "{:?}", created.body);
     assert_eq!(created.body["color"], "#10B981");
     let id = created.body["id"].as_str().unwrap().to_owned();
     let bad = app
-        .authed(
-            Method::POST,
+        .post(
             "/api/meeting-types",
-            Some(json!({"name": "", "duration": 0, "color": "blue", "slotInterval": -1})),
+            json!({"name": "", "duration": 0, "color": "blue", "slotInterval": -1}),
         )
         .await;
     assert_problem(&bad, 422);
@@ -85,10 +80,9 @@ async fn meeting_types_are_managed_and_archived_when_booked(backend: Backend) {
     assert_eq!(booked.status, 201);
     assert_eq!(booked.body["confirmationMessage"], "See you!");
     let off = app
-        .authed(
-            Method::PATCH,
+        .patch(
             &format!("/api/meeting-types/{id}"),
-            Some(json!({"active": false})),
+            json!({"active": false}),
         )
         .await;
     assert_eq!(off.body["active"], false);
@@ -132,13 +126,10 @@ async fn meeting_types_are_managed_and_archived_when_booked(backend: Backend) {
 async fn blocked_time_hides_slots_and_bad_rules_are_refused(backend: Backend) {
     let app = spawn_app(backend).await;
     let created = app
-        .authed(
-            Method::POST,
+        .post(
             "/api/blocked-time",
-            Some(
-                json!({"startTime": TUE_9, "endTime": "2026-11-24T15:00:00Z",
+            json!({"startTime": TUE_9, "endTime": "2026-11-24T15:00:00Z",
         "reason": "Standup", "recurrenceRule": "RRULE:FREQ=DAILY;COUNT=3"}),
-            ),
         )
         .await;
     assert_eq!(created.status, 201, "{:?}", created.body);
@@ -153,28 +144,25 @@ async fn blocked_time_hides_slots_and_bad_rules_are_refused(backend: Backend) {
         "COUNT=3 is spent"
     );
     let bad = app
-        .authed(
-            Method::POST,
+        .post(
             "/api/blocked-time",
-            Some(json!({"startTime": TUE_9, "endTime": TUE_9,
-        "recurrenceRule": "FREQ=FORTNIGHTLY"})),
+            json!({"startTime": TUE_9, "endTime": TUE_9,
+        "recurrenceRule": "FREQ=FORTNIGHTLY"}),
         )
         .await;
     assert_problem(&bad, 422);
     let bad_rule = app
-        .authed(
-            Method::POST,
+        .post(
             "/api/blocked-time",
-            Some(json!({"startTime": TUE_9, "endTime": TUE_930,
-        "recurrenceRule": "FREQ=FORTNIGHTLY"})),
+            json!({"startTime": TUE_9, "endTime": TUE_930,
+        "recurrenceRule": "FREQ=FORTNIGHTLY"}),
         )
         .await;
     assert_eq!(fields(&bad_rule), ["recurrenceRule"]);
     let recurring_without_rule = app
-        .authed(
-            Method::POST,
+        .post(
             "/api/blocked-time",
-            Some(json!({"startTime": TUE_9, "endTime": TUE_930, "recurring": true})),
+            json!({"startTime": TUE_9, "endTime": TUE_930, "recurring": true}),
         )
         .await;
     assert_eq!(fields(&recurring_without_rule), ["recurrenceRule"]);
@@ -224,13 +212,10 @@ async fn rule_bombs_are_refused_with_field_errors(backend: Backend) {
         ),
     ] {
         let answer = app
-            .authed(
-                Method::POST,
+            .post(
                 "/api/blocked-time",
-                Some(
-                    json!({"startTime": "2026-11-24T14:00:00Z", "endTime": "2026-11-24T14:01:00Z",
+                json!({"startTime": "2026-11-24T14:00:00Z", "endTime": "2026-11-24T14:01:00Z",
                             "recurrenceRule": rule}),
-                ),
             )
             .await;
         assert_problem(&answer, 422);
@@ -246,19 +231,13 @@ async fn rule_bombs_are_refused_with_field_errors(backend: Backend) {
     }
     let hourly = json!({"startTime": "2026-11-24T14:00:00Z", "endTime": "2026-11-24T14:05:00Z",
                         "recurrenceRule": format!("FREQ=DAILY;BYHOUR={hours}")});
-    let answer = app
-        .authed(Method::POST, "/api/blocked-time", Some(hourly.clone()))
-        .await;
+    let answer = app.post("/api/blocked-time", hourly.clone()).await;
     assert_eq!(answer.status, 201, "hourly is fine: {:?}", answer.body);
     for _ in 1..200 {
-        let answer = app
-            .authed(Method::POST, "/api/blocked-time", Some(hourly.clone()))
-            .await;
+        let answer = app.post("/api/blocked-time", hourly.clone()).await;
         assert_eq!(answer.status, 201);
     }
-    let over = app
-        .authed(Method::POST, "/api/blocked-time", Some(hourly))
-        .await;
+    let over = app.post("/api/blocked-time", hourly).await;
     assert_problem(&over, 422);
     assert!(
         over.body["detail"]

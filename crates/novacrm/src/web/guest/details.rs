@@ -214,6 +214,27 @@ struct DetailsContext {
     start: Instant,
 }
 
+/// Back to the type's calendar at the chosen day, saying why the time cannot be booked.
+fn back_to_calendar(
+    username: &str,
+    type_id: &str,
+    ctx: &DetailsContext,
+    gap: Gap,
+    reader: &Reader,
+) -> Response {
+    let (zone, start) = (&ctx.zone, Some(ctx.start));
+    let url = calendar_url(
+        username,
+        type_id,
+        zone.name(),
+        start,
+        zone,
+        Some(gap),
+        reader,
+    );
+    Redirect::to(&url).into_response()
+}
+
 /// Resolves the page's host, type, zone and start, or the response to send instead.
 async fn details_context(
     state: &AppState,
@@ -334,16 +355,8 @@ pub(crate) async fn details_page(
     .await
     .is_ok_and(|a| a.slots.iter().any(|s| s.start == ctx.start));
     if !offered {
-        let url = calendar_url(
-            &username,
-            &type_id,
-            ctx.zone.name(),
-            Some(ctx.start),
-            &ctx.zone,
-            Some(Gap::of(&state, &ctx).await),
-            &reader,
-        );
-        return Redirect::to(&url).into_response();
+        let gap = Gap::of(&state, &ctx).await;
+        return back_to_calendar(&username, &type_id, &ctx, gap, &reader);
     }
     let page = render_details(
         &state,
@@ -450,16 +463,7 @@ pub(crate) async fn submit_details(
             Redirect::to(&format!("/booking/{token}{}", reader.carry_alone())).into_response()
         }
         Err(ServiceError::Conflict(_)) => {
-            let url = calendar_url(
-                &username,
-                &type_id,
-                ctx.zone.name(),
-                Some(ctx.start),
-                &ctx.zone,
-                Some(Gap::Taken),
-                &reader,
-            );
-            Redirect::to(&url).into_response()
+            back_to_calendar(&username, &type_id, &ctx, Gap::Taken, &reader)
         }
         Err(ServiceError::Invalid(errors)) => framable(
             render_details(

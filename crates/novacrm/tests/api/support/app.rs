@@ -228,6 +228,15 @@ impl TestApp {
         self.send(request).await
     }
 
+    /// The host's API with a JSON body: `app.post("/api/webhooks", json!({…}))`.
+    pub async fn post(&self, path: &str, body: Value) -> Answer {
+        self.authed(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Answer {
+        self.authed(reqwest::Method::PATCH, path, Some(body)).await
+    }
+
     pub async fn raw(&self, method: reqwest::Method, path: &str, body: &str) -> Answer {
         self.send(
             self.client

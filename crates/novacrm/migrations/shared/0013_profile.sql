@@ -1,7 +1,8 @@
 -- The host's booking-page profile: a welcome line, a brand colour ('' = the default blue),
 -- and a photo kept in the database
 -- (validated PNG, JPEG or WebP, at most 512 KB), served under its digest with a long cache;
--- and the steps of the onboarding checklist.
+-- and the steps of the onboarding checklist. The photo's table is in each dialect's folder
+-- (`BLOB` on SQLite, `BYTEA` on PostgreSQL).
 ALTER TABLE app_user ADD COLUMN welcome TEXT NOT NULL DEFAULT '';
 ALTER TABLE app_user ADD COLUMN brand_color TEXT NOT NULL DEFAULT '';
 ALTER TABLE app_user ADD COLUMN photo_digest TEXT;
@@ -17,11 +18,6 @@ UPDATE app_user SET hours_set = 1
                   AND a.updated_at > app_user.created_at);
 UPDATE app_user SET link_shared = 1
     WHERE EXISTS (SELECT 1 FROM booking b WHERE b.app_user_id = app_user.app_user_id);
-CREATE TABLE host_photo (
-    app_user_id TEXT PRIMARY KEY REFERENCES app_user(app_user_id) ON DELETE CASCADE,
-    content_type TEXT NOT NULL,
-    bytes BYTEA NOT NULL
-);
 -- The host's own notes on a contact (the contact page).
 ALTER TABLE contact ADD COLUMN notes TEXT NOT NULL DEFAULT '';
 -- A dashboard message waiting for the next page of its session ("The meeting with … is

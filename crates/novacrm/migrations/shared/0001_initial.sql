@@ -1,5 +1,5 @@
--- NovaCRM scheduling: initial schema (SQLite). Instants are BIGINT unix milliseconds (UTC),
--- ids are TEXT UUIDv7, booleans BIGINT 0/1, JSON is TEXT. Keep in step with postgres/.
+-- NovaCRM scheduling: initial schema, read alike by SQLite and PostgreSQL. Instants are BIGINT
+-- unix milliseconds (UTC), ids are TEXT UUIDv7, booleans BIGINT 0/1, JSON is TEXT.
 CREATE TABLE app_user (
     app_user_id     TEXT PRIMARY KEY,
     username        TEXT NOT NULL UNIQUE,
