@@ -600,32 +600,22 @@ struct RescheduledText<'a> {
 
 /// Subject (one line), HTML body and text body of `message`.
 fn render(message: Message, m: &View) -> askama::Result<(String, String, String)> {
+    // Each message is three templates: its subject line, its HTML and its text.
+    macro_rules! three {
+        ($subject:ident, $html:ident, $text:ident) => {
+            (
+                $subject { m }.render()?,
+                $html { m }.render()?,
+                $text { m }.render()?,
+            )
+        };
+    }
     let (subject, html, text) = match message {
-        Message::Confirmation => (
-            ConfirmationSubject { m }.render()?,
-            ConfirmationHtml { m }.render()?,
-            ConfirmationText { m }.render()?,
-        ),
-        Message::HostNotice => (
-            HostNoticeSubject { m }.render()?,
-            HostNoticeHtml { m }.render()?,
-            HostNoticeText { m }.render()?,
-        ),
-        Message::Reminder => (
-            ReminderSubject { m }.render()?,
-            ReminderHtml { m }.render()?,
-            ReminderText { m }.render()?,
-        ),
-        Message::Cancelled => (
-            CancelledSubject { m }.render()?,
-            CancelledHtml { m }.render()?,
-            CancelledText { m }.render()?,
-        ),
-        Message::Rescheduled => (
-            RescheduledSubject { m }.render()?,
-            RescheduledHtml { m }.render()?,
-            RescheduledText { m }.render()?,
-        ),
+        Message::Confirmation => three!(ConfirmationSubject, ConfirmationHtml, ConfirmationText),
+        Message::HostNotice => three!(HostNoticeSubject, HostNoticeHtml, HostNoticeText),
+        Message::Reminder => three!(ReminderSubject, ReminderHtml, ReminderText),
+        Message::Cancelled => three!(CancelledSubject, CancelledHtml, CancelledText),
+        Message::Rescheduled => three!(RescheduledSubject, RescheduledHtml, RescheduledText),
     };
     let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
     Ok((subject, html, text))

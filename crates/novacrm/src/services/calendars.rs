@@ -167,20 +167,9 @@ impl Calendars {
             .into_iter()
             .enumerate()
             .map(|(i, c)| CalendarRecord {
-                id: new_id(),
-                connection_id: connection.id.clone(),
-                host_id: host.id.clone(),
-                remote_id: c.url,
-                name: c.name,
-                writable: c.writable,
                 check_conflicts: true,
                 add_bookings: Some(i) == first_writable,
-                position: i as i64,
-                busy_from: None,
-                busy_to: None,
-                synced_at: None,
-                sync_error: None,
-                sync_token: None,
+                ..CalendarRecord::found(&connection, i, c.url, c.name, c.writable)
             })
             .collect();
         self.attach(&host.id, &connection, &calendars, now_i)

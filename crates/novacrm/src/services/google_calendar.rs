@@ -92,20 +92,9 @@ impl Calendars {
             .into_iter()
             .enumerate()
             .map(|(i, c)| CalendarRecord {
-                id: new_id(),
-                connection_id: connection.id.clone(),
-                host_id: host.id.clone(),
-                remote_id: c.id,
-                name: c.name,
-                writable: c.writable,
                 check_conflicts: c.primary || c.writable,
                 add_bookings: c.primary && c.writable,
-                position: i as i64,
-                busy_from: None,
-                busy_to: None,
-                synced_at: None,
-                sync_error: None,
-                sync_token: None,
+                ..CalendarRecord::found(&connection, i, c.id, c.name, c.writable)
             })
             .collect();
         self.attach(&host.id, &connection, &calendars, now_i)

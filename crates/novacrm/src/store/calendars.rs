@@ -64,6 +64,33 @@ pub struct CalendarRecord {
 }
 
 impl CalendarRecord {
+    /// A calendar just found on `connection`, at `position` in its list: not read yet, and
+    /// neither checked for conflicts nor given bookings until the caller says so.
+    pub fn found(
+        connection: &ConnectionRecord,
+        position: usize,
+        remote_id: String,
+        name: String,
+        writable: bool,
+    ) -> Self {
+        Self {
+            id: super::new_id(),
+            connection_id: connection.id.clone(),
+            host_id: connection.host_id.clone(),
+            remote_id,
+            name,
+            writable,
+            check_conflicts: false,
+            add_bookings: false,
+            position: position as i64,
+            busy_from: None,
+            busy_to: None,
+            synced_at: None,
+            sync_error: None,
+            sync_token: None,
+        }
+    }
+
     fn from_row(r: &AnyRow) -> Result<Self> {
         let at = |c: &str| -> Result<Option<Instant>> {
             Ok(get::<Option<i64>>(r, c)?.map(Instant::from_millis))

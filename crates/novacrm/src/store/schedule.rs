@@ -93,30 +93,16 @@ impl Store {
         m: &MeetingTypeRecord,
         now: Instant,
     ) -> Result<()> {
-        sqlx::query(
+        save_meeting_type(
+            tx,
+            m,
+            now,
             "INSERT INTO meeting_type (meeting_type_id, app_user_id, name, duration, description, \
              color, questions, confirmation_message, slot_interval, active, archived, created_at, \
              updated_at, location_kind, location, guest_cutoff_hours) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15)",
         )
-        .bind(&m.id)
-        .bind(&m.host_id)
-        .bind(&m.name)
-        .bind(m.duration)
-        .bind(&m.description)
-        .bind(&m.color)
-        .bind(m.questions.to_string())
-        .bind(&m.confirmation_message)
-        .bind(m.slot_interval)
-        .bind(i64::from(m.active))
-        .bind(i64::from(m.archived))
-        .bind(now.as_millis())
-        .bind(m.location.as_ref().map(|l| l.to_columns().0))
-        .bind(m.location.as_ref().and_then(|l| l.to_columns().1))
-        .bind(m.guest_cutoff_hours)
-        .execute(&mut **tx)
-        .await?;
-        Ok(())
+        .await
     }
 
     pub async fn update_meeting_type(
@@ -124,30 +110,16 @@ impl Store {
         m: &MeetingTypeRecord,
         now: Instant,
     ) -> Result<()> {
-        sqlx::query(
+        save_meeting_type(
+            tx,
+            m,
+            now,
             "UPDATE meeting_type SET name = $3, duration = $4, description = $5, color = $6, \
              questions = $7, confirmation_message = $8, slot_interval = $9, active = $10, \
              archived = $11, updated_at = $12, location_kind = $13, location = $14, \
              guest_cutoff_hours = $15 WHERE meeting_type_id = $1 AND app_user_id = $2",
         )
-        .bind(&m.id)
-        .bind(&m.host_id)
-        .bind(&m.name)
-        .bind(m.duration)
-        .bind(&m.description)
-        .bind(&m.color)
-        .bind(m.questions.to_string())
-        .bind(&m.confirmation_message)
-        .bind(m.slot_interval)
-        .bind(i64::from(m.active))
-        .bind(i64::from(m.archived))
-        .bind(now.as_millis())
-        .bind(m.location.as_ref().map(|l| l.to_columns().0))
-        .bind(m.location.as_ref().and_then(|l| l.to_columns().1))
-        .bind(m.guest_cutoff_hours)
-        .execute(&mut **tx)
-        .await?;
-        Ok(())
+        .await
     }
 
     pub async fn delete_meeting_type(tx: &mut Tx, host_id: &str, id: &str) -> Result<()> {
@@ -283,4 +255,33 @@ pub(super) async fn fetch_meeting_type(
         .fetch_optional(conn)
         .await?;
     row.map(|r| MeetingTypeRecord::from_row(&r)).transpose()
+}
+
+/// Runs `sql` (an insert or an update) with a meeting type's columns bound as `$1`…`$15`, in
+/// the one order both statements name them.
+async fn save_meeting_type(
+    tx: &mut Tx,
+    m: &MeetingTypeRecord,
+    now: Instant,
+    sql: &'static str,
+) -> Result<()> {
+    sqlx::query(sql)
+        .bind(&m.id)
+        .bind(&m.host_id)
+        .bind(&m.name)
+        .bind(m.duration)
+        .bind(&m.description)
+        .bind(&m.color)
+        .bind(m.questions.to_string())
+        .bind(&m.confirmation_message)
+        .bind(m.slot_interval)
+        .bind(i64::from(m.active))
+        .bind(i64::from(m.archived))
+        .bind(now.as_millis())
+        .bind(m.location.as_ref().map(|l| l.to_columns().0))
+        .bind(m.location.as_ref().and_then(|l| l.to_columns().1))
+        .bind(m.guest_cutoff_hours)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }

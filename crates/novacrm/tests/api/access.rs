@@ -51,17 +51,7 @@ async fn tokens_are_required_and_hosts_are_isolated(backend: Backend) {
         .body;
     // A second host with a token of their own sees none of jane's data.
     let now = crate::support::app::NOW.parse().unwrap();
-    let bob = novacrm::services::accounts::create_host(
-        &app.store,
-        "bob",
-        "Bob",
-        "bob@example.com",
-        "bob-password-123",
-        None,
-        now,
-    )
-    .await
-    .unwrap();
+    let bob = app.add_host("bob", "Bob").await;
     let bob_token = novacrm::services::accounts::create_token(&app.store, &bob, now)
         .await
         .unwrap();

@@ -66,20 +66,7 @@ async fn availability_equals_the_slots_command(backend: Backend) {
         "availability": settings, "meetingType": {"duration": 15},
         "bookings": bookings, "blockedTimes": [block],
     });
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_novacrm"))
-        .arg("slots")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(
-        &mut child.stdin.take().unwrap(),
-        scenario.to_string().as_bytes(),
-    )
-    .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    let cli: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cli = crate::support::app::slots_cli(&scenario);
     assert_eq!(api.body, cli);
     assert!(api.body["slots"].as_array().unwrap().len() > 100);
 }

@@ -91,17 +91,7 @@ pub async fn the_api_asks_for_proof_of_work(backend: Backend) {
         )
         .await;
     assert_eq!(own.status, 201, "{:?}", own.body);
-    let sam = novacrm::services::accounts::create_host(
-        &app.store,
-        "sam",
-        "Sam Host",
-        "sam@example.com",
-        "a-long-password",
-        None,
-        app.clock.now_ts(),
-    )
-    .await
-    .unwrap();
+    let sam = app.add_host("sam", "Sam Host").await;
     let sam_token = novacrm::services::accounts::create_token(&app.store, &sam, app.clock.now_ts())
         .await
         .unwrap();
@@ -306,20 +296,7 @@ pub async fn spam_is_cancelled_quietly_and_its_senders_blocked(backend: Backend)
 
 /// The `slots` command's answer for the same data: the engine without any cache.
 fn engine_slots(scenario: &Value) -> Vec<String> {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_novacrm"))
-        .arg("slots")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(
-        &mut child.stdin.take().unwrap(),
-        scenario.to_string().as_bytes(),
-    )
-    .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let answer = crate::support::app::slots_cli(scenario);
     starts(&answer)
 }
 

@@ -403,18 +403,7 @@ async fn the_funnel_counts_each_visitor_once_a_day_and_never_the_host(backend: B
     .get("/book/jane")
     .await;
     // Another host's page, counted after Carol's visit was dropped (the writer keeps order).
-    let now = app.clock.now_ts();
-    let bob = novacrm::services::accounts::create_host(
-        &app.store,
-        "bob",
-        "Bob",
-        "bob@example.com",
-        "bob-password-123",
-        None,
-        now,
-    )
-    .await
-    .unwrap();
+    let bob = app.add_host("bob", "Bob").await;
     Guest {
         app: &app,
         agent: "Mozilla/5.0 (Carol's browser)",

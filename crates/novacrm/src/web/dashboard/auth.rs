@@ -13,8 +13,8 @@ use crate::web::shell::ASSET_VERSION;
 use crate::web::shell::html;
 use crate::web::state::AppState;
 use askama::Template;
-use axum::extract::Form;
 use axum::extract::State;
+use axum::extract::{Form, FromRequest, Request};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::Timestamp;
@@ -177,13 +177,24 @@ async fn start_session(
     Ok(response)
 }
 
-/// Refuses a sign-up or log-in form whose token does not match its cookie.
-fn check_form_token(headers: &HeaderMap, fields: &Fields) -> Result<(), Response> {
-    if crate::web::csrf::form_token_matches(headers, FORM_COOKIE, fields.first("csrf")) {
-        Ok(())
-    } else {
-        let message = "This form has expired. Reload the page and try again.";
-        Err((StatusCode::FORBIDDEN, message).into_response())
+/// A sign-up or log-in form, once its token has matched its cookie (there is no session yet
+/// to hold one); a stale form is refused with what to do.
+pub(crate) struct AuthForm(Fields);
+
+impl FromRequest<AppState> for AuthForm {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let headers = request.headers().clone();
+        let Form(fields) = Form::<Fields>::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        if crate::web::csrf::form_token_matches(&headers, FORM_COOKIE, fields.first("csrf")) {
+            Ok(Self(fields))
+        } else {
+            let message = "This form has expired. Reload the page and try again.";
+            Err((StatusCode::FORBIDDEN, message).into_response())
+        }
     }
 }
 
@@ -191,11 +202,8 @@ pub(crate) async fn signup(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
     headers: HeaderMap,
-    Form(f): Form<Fields>,
+    AuthForm(f): AuthForm,
 ) -> Response {
-    if let Err(r) = check_form_token(&headers, &f) {
-        return r;
-    }
     let now = state.clock.now();
     let (username, password) = (f.first("username").trim(), f.first("password"));
     let result = async {
@@ -227,11 +235,8 @@ pub(crate) async fn login(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
     headers: HeaderMap,
-    Form(f): Form<Fields>,
+    AuthForm(f): AuthForm,
 ) -> Response {
-    if let Err(r) = check_form_token(&headers, &f) {
-        return r;
-    }
     start_session(
         &state,
         f.first("username").trim(),

@@ -12,6 +12,7 @@ use crate::web::dashboard::kit::Session;
 use crate::web::dashboard::kit::host_zone;
 use crate::web::dashboard::kit::rows;
 use crate::web::dashboard::kit::tell;
+use crate::web::dashboard::kit::type_names;
 use crate::web::dashboard::kit::waiting_notice;
 use crate::web::shell::ASSET_VERSION;
 use crate::web::shell::encode;
@@ -119,14 +120,7 @@ pub(crate) async fn bookings_page(
         )
     });
     let bookings = rows(&state, &s.host, list, locale).await;
-    let types = state
-        .store
-        .meeting_types(&s.host.id)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|m| (m.id, m.name))
-        .collect();
+    let types = type_names(&state, &s.host).await;
     let page = BookingsPage {
         asset_version: &ASSET_VERSION,
         flash: None,

@@ -252,9 +252,10 @@ async fn render(state: &AppState, headers: &HeaderMap, s: Session, shown: Shown)
         })
         .collect();
     let form = shown.form.as_ref();
-    let ticked: Vec<String> = form
-        .map(|f| f.all("events").to_vec())
-        .unwrap_or_else(|| EVENTS.iter().map(|e| (*e).to_owned()).collect());
+    let ticked: Vec<String> = form.map_or_else(
+        || EVENTS.iter().map(|e| (*e).to_owned()).collect(),
+        |f| f.all("events").to_vec(),
+    );
     let page = IntegrationsPage {
         asset_version: &ASSET_VERSION,
         csrf: s.csrf,

@@ -265,6 +265,17 @@ pub(crate) async fn rows(
 }
 
 /// A status as the host reads it.
+/// The host's meeting types as (id, name), in the host's order (a list or a week names each
+/// booking's type).
+pub(crate) async fn type_names(state: &AppState, host: &Host) -> Vec<(String, String)> {
+    let types = state.store.meeting_types(&host.id).await;
+    types
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| (m.id, m.name))
+        .collect()
+}
+
 pub(crate) fn status_label(status: BookingStatus) -> &'static str {
     match status {
         BookingStatus::Confirmed => "Confirmed",

@@ -5,6 +5,7 @@ use crate::store::BookingFilter;
 use crate::web::dashboard::kit::Session;
 use crate::web::dashboard::kit::host_settings;
 use crate::web::dashboard::kit::status_label;
+use crate::web::dashboard::kit::type_names;
 use crate::web::shell::ASSET_VERSION;
 use crate::web::shell::html;
 use crate::web::shell::or_return;
@@ -122,14 +123,8 @@ pub(crate) async fn week(
         .bookings_page(&s.host.id, filter, None, 1000)
         .await
         .unwrap_or_default();
-    let types: std::collections::HashMap<String, String> = state
-        .store
-        .meeting_types(&s.host.id)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|m| (m.id, m.name))
-        .collect();
+    let types: std::collections::HashMap<_, _> =
+        type_names(&state, &s.host).await.into_iter().collect();
     // The hours shown: the working day, widened to every booking of the week.
     let local_minutes = |at: Instant| {
         let z = at.to_timestamp().to_zoned_datetime(tz.clone());

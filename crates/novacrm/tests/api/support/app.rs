@@ -184,6 +184,21 @@ pub struct Answer {
 
 impl TestApp {
     /// Runs every job due at the test clock's `now`; returns how many ran.
+    /// Another host beside jane (`{username}@example.com`, password `{username}-password-123`).
+    pub async fn add_host(&self, username: &str, name: &str) -> novacrm::store::Host {
+        novacrm::services::accounts::create_host(
+            &self.store,
+            username,
+            name,
+            &format!("{username}@example.com"),
+            &format!("{username}-password-123"),
+            None,
+            self.clock.now_ts(),
+        )
+        .await
+        .unwrap()
+    }
+
     pub async fn run_jobs(&self) -> usize {
         self.worker.run_due(self.clock.now_ts()).await.unwrap()
     }
@@ -282,6 +297,24 @@ impl TestApp {
 }
 
 /// Asserts that no two non-cancelled bookings of the host overlap (buffers aside).
+/// `novacrm slots` on `scenario`: the engine's own answer, without the service around it.
+pub fn slots_cli(scenario: &Value) -> Value {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_novacrm"))
+        .arg("slots")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(
+        &mut child.stdin.take().unwrap(),
+        scenario.to_string().as_bytes(),
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 pub async fn assert_no_overlaps(store: &Store) {
     let jane = store.host_by_username("jane").await.unwrap().unwrap();
     let live: Vec<_> = store
