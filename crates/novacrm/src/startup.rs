@@ -97,7 +97,6 @@ impl Application {
             cache: Arc::new(SlotCache::new(calendars.clone())),
             calendars,
             meetings,
-            pages: Arc::new(crate::web::guest::cache::PageCache::default()),
             clock,
             config: Arc::new(config),
             sender,

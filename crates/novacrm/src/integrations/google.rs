@@ -94,7 +94,7 @@ fn rfc3339(i: Instant) -> String {
 
 impl Google {
     pub fn new(config: GoogleConfig) -> Self {
-        super::install_tls();
+        super::port::install_tls();
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(20))
             .redirect(reqwest::redirect::Policy::none())

@@ -15,7 +15,7 @@ use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use super::{BoxFuture, SendError};
+use super::port::{BoxFuture, SendError};
 
 /// A name and an address, as the sender or a recipient.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use std::time::Duration;
 use scheduling::Instant;
 use serde_json::{Value, json};
 
-use super::SendError;
+use super::port::SendError;
 use crate::config::{TeamsConfig, ZoomConfig};
 
 /// What the meeting is, for the provider's own record of it.
@@ -43,7 +43,7 @@ fn http_error(provider: &str, status: u16, body: &str) -> SendError {
 
 impl MeetingLinks {
     pub fn new(jitsi_url: &str, zoom: Option<ZoomConfig>, teams: Option<TeamsConfig>) -> Self {
-        super::install_tls();
+        super::port::install_tls();
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(20))
             .build()

@@ -172,7 +172,7 @@ impl OutboundPolicy {
 
     /// An HTTP client that can only reach permitted addresses and follows no redirects.
     pub fn client(&self, timeout: Duration) -> reqwest::Client {
-        crate::integrations::install_tls();
+        super::port::install_tls();
         reqwest::Client::builder()
             .dns_resolver(Arc::new(GuardedResolver(self.clone())))
             .redirect(reqwest::redirect::Policy::none())

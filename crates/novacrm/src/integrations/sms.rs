@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use base64::Engine;
 use hmac::{KeyInit, Mac};
 
-use super::{BoxFuture, SendError};
+use super::port::{BoxFuture, SendError};
 use crate::config::TwilioConfig;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

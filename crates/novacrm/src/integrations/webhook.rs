@@ -13,7 +13,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use hmac::{KeyInit, Mac};
 
 use super::outbound::OutboundPolicy;
-use super::{BoxFuture, SendError};
+use super::port::{BoxFuture, SendError};
 
 pub const SECRET_PREFIX: &str = "whsec_";
 

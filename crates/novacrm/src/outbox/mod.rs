@@ -17,22 +17,14 @@ use crate::store::{BookingRecord, JobRecord, JobRow, Store, StoreError, Tx};
 use scheduling::{Instant, Phone, reminders};
 use std::time::Duration;
 
+mod job;
 pub mod webhooks;
 
+pub(crate) use job::job;
+pub use job::{
+    CALENDAR_EVENT, CALENDAR_SYNC, Change, EMAIL, MEETING_LINK, REMINDER, SMS, SMS_REMINDER,
+};
 pub use webhooks::{EVENTS, WEBHOOK, WebhookJob, secret_context};
-
-/// Kinds of job, as stored.
-pub const EMAIL: &str = "email";
-/// An email reminder: its own kind, so a move or a cancellation can drop it.
-pub const REMINDER: &str = "reminder";
-pub const SMS_REMINDER: &str = "sms_reminder";
-pub const SMS: &str = "sms";
-/// A booking's event written to (or removed from) one of the host's calendars.
-pub const CALENDAR_EVENT: &str = "calendar_event";
-/// A periodic read of the host's conflict calendars.
-pub const CALENDAR_SYNC: &str = "calendar_sync";
-/// A new booking's video link (Jitsi, Google Meet, Zoom, Teams), made before its emails.
-pub const MEETING_LINK: &str = "meeting_link";
 
 /// The ordering key of a booking's outward jobs that must not overtake each other: its
 /// video link, then the emails that show it, then its calendar events.
@@ -47,34 +39,6 @@ pub const MAX_ATTEMPTS: i64 = 8;
 pub fn backoff(attempts: i64) -> Duration {
     let exponent = u32::try_from(attempts.clamp(1, 16) - 1).unwrap_or(0);
     Duration::from_secs((30u64 << exponent).min(3600))
-}
-
-/// What happened to a booking, as far as messages go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Change {
-    Booked,
-    Rescheduled {
-        previous_start: Instant,
-    },
-    Cancelled,
-    /// Marked completed or no-show: nothing to tell, but pending reminders go.
-    Closed,
-}
-
-pub(crate) fn job(
-    booking: &BookingRecord,
-    kind: &str,
-    payload: String,
-    run_at: Instant,
-) -> JobRecord {
-    JobRecord {
-        host_id: Some(booking.host_id.clone()),
-        booking_id: Some(booking.id.clone()),
-        kind: kind.to_owned(),
-        payload,
-        run_at,
-        ordering_key: None,
-    }
 }
 
 /// Enqueues, in `tx`, every message that `change` (already applied to `booking`) calls for:

@@ -4,7 +4,7 @@
 //! key, so a receiver sees `booking.created` before `booking.cancelled`, always; a retry
 //! resends the same body under the same `webhook-id`.
 
-use super::{Change, job};
+use super::job::{Change, job};
 use crate::store::{BookingRecord, Store, StoreError, Tx, WebhookRecord};
 use scheduling::{BookingStatus, Instant};
 use serde_json::{Value, json};

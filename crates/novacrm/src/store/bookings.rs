@@ -1,8 +1,8 @@
 //! Bookings: inserting under the host lock, finding one by guest token or id, the host's
 //! filtered and paged list, busy times, and stored answers of idempotent requests.
 
+use super::db::{Result, Store, StoreError, Tx};
 use super::records::{self, BookingRecord};
-use super::{Result, Store, StoreError, Tx};
 use scheduling::{BookingStatus, Instant};
 use sqlx::Row;
 

@@ -4,7 +4,7 @@
 use scheduling::Instant;
 use sqlx::any::AnyRow;
 
-use super::{Result, Store, Tx, get};
+use super::db::{Result, Store, Tx, get};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectionRecord {
@@ -74,7 +74,7 @@ impl CalendarRecord {
         writable: bool,
     ) -> Self {
         Self {
-            id: super::new_id(),
+            id: super::db::new_id(),
             connection_id: connection.id.clone(),
             host_id: connection.host_id.clone(),
             remote_id,

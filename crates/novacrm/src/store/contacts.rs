@@ -1,7 +1,7 @@
 //! Contacts: one per guest email and host, with the host's notes.
 
+use super::db::{Result, Store, Tx, new_id};
 use super::records::{ContactRecord, NewBooking};
-use super::{Result, Store, Tx, new_id};
 use scheduling::Instant;
 use sqlx::Row;
 

@@ -5,7 +5,7 @@
 use scheduling::Instant;
 use sqlx::Row;
 
-use super::{Result, Store, Tx};
+use super::db::{Result, Store, Tx};
 
 /// A day of failed log-ins is kept; throttling looks back minutes.
 const LOGIN_FAILURES_KEPT_MS: i64 = 86_400_000;

@@ -2,9 +2,10 @@
 //! onboarding checklist, the one-shot flash message, and the per-host lock every booking
 //! takes.
 
+use super::db::{Result, Store, Tx, new_id};
+use super::records::host_columns;
 use super::records::{Host, Onboarding, PageHost};
 use super::schedule::save_availability;
-use super::{Result, Store, Tx, new_id};
 use scheduling::{AvailabilitySettings, Instant};
 use sqlx::Row;
 

@@ -7,8 +7,8 @@ use scheduling::{BookingStatus, Instant};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::db::{Result, Store, StoreError, get};
 use super::records::{Actor, BookingRecord, Source};
-use super::{Result, Store, StoreError, get};
 
 /// Salts and seen-visitor rows are kept this long, then deleted.
 pub const VISIT_KEYS_KEPT_MS: i64 = 48 * 3_600_000;

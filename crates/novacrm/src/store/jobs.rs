@@ -10,7 +10,7 @@ use scheduling::Instant;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{Backend, Result, Store, Tx, get, new_id};
+use super::db::{Backend, Result, Store, Tx, get, new_id};
 
 /// A job to enqueue.
 #[derive(Debug, Clone, PartialEq, Eq)]

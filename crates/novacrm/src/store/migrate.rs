@@ -9,7 +9,7 @@
 use scheduling::Instant;
 use sqlx::Row;
 
-use super::{Backend, Result, Store};
+use super::db::{Backend, Result, Store};
 
 /// One migration: its SQL on SQLite and on PostgreSQL (the same text where the dialects agree).
 struct Step {

@@ -4,7 +4,22 @@ use scheduling::{AvailabilitySettings, BookingStatus, Instant};
 use serde_json::{Value, json};
 use sqlx::any::AnyRow;
 
-use super::{Result, StoreError, get};
+/// The columns `Host::from_row` reads, bare and qualified by the alias `u` (macros, so that
+/// statements stay literals: `concat!`).
+macro_rules! host_columns {
+    () => {
+        "app_user_id, username, name, email, booking_version, embed_origins, welcome, \
+         brand_color, photo_digest, hours_set, types_set, link_shared, page_analytics, week_start"
+    };
+    (u) => {
+        "u.app_user_id, u.username, u.name, u.email, u.booking_version, u.embed_origins, \
+         u.welcome, u.brand_color, u.photo_digest, u.hours_set, u.types_set, u.link_shared, \
+         u.page_analytics, u.week_start"
+    };
+}
+pub(super) use host_columns;
+
+use super::db::{Result, StoreError, get};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Host {

@@ -1,8 +1,8 @@
 //! What a host offers: the weekly availability (versioned, so caches know when it changed),
 //! meeting types, blocked time.
 
+use super::db::{Result, Store, Tx};
 use super::records::{self, BlockedRecord, MeetingTypeRecord};
-use super::{Result, Store, Tx};
 use scheduling::{AvailabilitySettings, Instant};
 use sqlx::Row;
 

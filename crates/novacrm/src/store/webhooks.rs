@@ -5,7 +5,8 @@
 use scheduling::Instant;
 use sqlx::any::AnyRow;
 
-use super::{JobRow, Result, Store, Tx, get};
+use super::db::{Result, Store, Tx, get};
+use super::jobs::JobRow;
 
 /// A host's webhook endpoint as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! NUL stops at the edge. PostgreSQL refuses NUL in text outright (it once answered 500), and
 //! no name, address, zone or note a person types holds one. So a request whose
 //! path, query or form body carries a NUL (`%00`) is answered 400 naming where, before
-//! any handler runs; JSON bodies get the same check in [`crate::web::extract::JsonBody`],
+//! any handler runs; JSON bodies get the same check in [`crate::web::inputs::JsonBody`],
 //! which names the field. Other control characters are the fields' business: the services'
 //! checks refuse them in one-line fields with a field error (422) and let notes keep lines.
 

@@ -9,10 +9,10 @@ pub mod cookie;
 pub mod csrf;
 pub mod dashboard;
 pub mod error;
-pub mod extract;
 pub mod form;
 pub mod guest;
 pub mod headers;
+pub mod inputs;
 pub mod limits;
 pub mod reader;
 pub mod session;
@@ -52,7 +52,7 @@ async fn edge(
         return refused;
     }
     let framing = headers::Framing::of(request.uri().path());
-    let request = match controls::screen(request, extract::BODY_LIMIT).await {
+    let request = match controls::screen(request, inputs::BODY_LIMIT).await {
         Ok(request) => request,
         Err(mut refused) => {
             headers::secure(&mut refused, framing, edge.hsts);
@@ -91,7 +91,7 @@ pub fn router(state: AppState) -> Router {
         .merge(dashboard::router())
         .merge(webhooks::router())
         .merge(docs())
-        .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
+        .layer(DefaultBodyLimit::max(inputs::BODY_LIMIT))
         .with_state(state)
         // JSON, CSV and the rest, gzip where the client accepts it; the guest pages are
         // cached already compressed and carry their Content-Encoding, which this leaves alone.

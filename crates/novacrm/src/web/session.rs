@@ -14,7 +14,7 @@ use crate::web::client::ClientIp;
 use crate::web::cookie::session_cookie;
 use crate::web::cookie::session_set_cookie;
 use crate::web::error::Result;
-use crate::web::extract::JsonBody;
+use crate::web::inputs::JsonBody;
 use crate::web::state::AppState;
 
 pub async fn log_in(

@@ -11,8 +11,6 @@ use crate::store::Store;
 pub struct AppState {
     pub store: Store,
     pub cache: Arc<SlotCache>,
-    /// Rendered guest pages, keyed like the slots by the host's schedule version.
-    pub pages: Arc<crate::web::guest::cache::PageCache>,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
     /// Builds links, invites and messages the way the outbox does.

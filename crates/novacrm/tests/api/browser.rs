@@ -1,7 +1,8 @@
 //! Real-browser tests: Debian's Chromium driven through chromedriver (fantoccini), headless,
 //! against the real server on SQLite. Screenshots of each step go to `target/screenshots/`;
 //! axe-core (from npm, `NOVACRM_AXE` or `target/npm/node_modules/axe-core/axe.min.js`) checks
-//! the pages for serious or critical accessibility violations.
+//! the pages for serious or critical accessibility violations. One idea, kept in one file: what
+//! a person sees and does in a real browser, guest and host, one chromedriver for all of it.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

@@ -5,26 +5,21 @@
 use std::time::Duration;
 
 use novacrm::services::booking::{self, GuestAction};
-use novacrm::services::insights::{
-    Period, Step, Visitors, date_text, local_day, parse_date, summarize, week_of, weekly,
-};
-use novacrm::store::{Actor, BookingFact, Source};
-use proptest::prelude::*;
+use novacrm::store::Actor;
 use reqwest::Method;
-use scheduling::{BookingStatus, Instant, Weekday, Zone};
 use serde_json::{Value, json};
 
 use crate::support::app::{Backend, NowTs, TestApp, no_redirects, spawn_app};
 
 /// Tuesday 2026-11-24, New York: 09:00, 10:00 and 11:00.
-const TUE_9: &str = "2026-11-24T14:00:00Z";
-const TUE_10: &str = "2026-11-24T15:00:00Z";
-const TUE_11: &str = "2026-11-24T16:00:00Z";
+pub(crate) const TUE_9: &str = "2026-11-24T14:00:00Z";
+pub(crate) const TUE_10: &str = "2026-11-24T15:00:00Z";
+pub(crate) const TUE_11: &str = "2026-11-24T16:00:00Z";
 /// Wednesday 2026-11-25 and Friday 2026-11-27, 09:00 New York.
-const WED_9: &str = "2026-11-25T14:00:00Z";
-const FRI_9: &str = "2026-11-27T14:00:00Z";
+pub(crate) const WED_9: &str = "2026-11-25T14:00:00Z";
+pub(crate) const FRI_9: &str = "2026-11-27T14:00:00Z";
 
-async fn insights(app: &TestApp, query: &str) -> Value {
+pub(crate) async fn insights(app: &TestApp, query: &str) -> Value {
     let answer = app
         .authed(Method::GET, &format!("/api/insights{query}"), None)
         .await;
@@ -32,7 +27,7 @@ async fn insights(app: &TestApp, query: &str) -> Value {
     answer.body
 }
 
-fn sum(list: &Value) -> i64 {
+pub(crate) fn sum(list: &Value) -> i64 {
     list.as_array()
         .unwrap()
         .iter()
@@ -40,13 +35,13 @@ fn sum(list: &Value) -> i64 {
         .sum()
 }
 
-async fn patch(app: &TestApp, id: &str, body: Value) -> Value {
+pub(crate) async fn patch(app: &TestApp, id: &str, body: Value) -> Value {
     let answer = app.patch(&format!("/api/bookings/{id}"), body).await;
     assert_eq!(answer.status, 200, "{:?}", answer.body);
     answer.body
 }
 
-fn id(answer: &crate::support::app::Answer) -> String {
+pub(crate) fn id(answer: &crate::support::app::Answer) -> String {
     assert_eq!(answer.status, 201, "{:?}", answer.body);
     answer.body["id"].as_str().unwrap().to_owned()
 }
@@ -439,106 +434,6 @@ async fn the_funnel_counts_each_visitor_once_a_day_and_never_the_host(backend: B
 
 // ---- exports -------------------------------------------------------------------------
 
-async fn download(app: &TestApp, path: &str) -> String {
-    let response = app
-        .client
-        .get(app.url(path))
-        .bearer_auth(&app.token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let headers = response.headers();
-    assert_eq!(
-        headers["content-type"],
-        "text/csv; charset=utf-8; header=present"
-    );
-    assert!(
-        headers["content-disposition"]
-            .to_str()
-            .unwrap()
-            .starts_with("attachment; filename=")
-    );
-    response.text().await.unwrap()
-}
-
-async fn exports_are_rfc_4180_with_local_columns_and_no_formulas(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let booked = app
-        .post_booking(json!({
-            "meetingTypeId": app.quick_call, "startTime": TUE_9, "timezone": "Europe/Berlin",
-            "guestName": "=HYPERLINK(\"http://evil.example\")", "guestEmail": "eve@example.com",
-            "guestCompany": "+1 Corp", "meetingNotes": "@SUM(A1)\n-2, said \"Eve\"",
-        }))
-        .await;
-    let id = id(&booked);
-    let text = download(&app, "/api/exports/bookings.csv").await;
-    let expected = format!(
-        "id,status,source,meeting_type,guest_name,guest_email,guest_phone,guest_company,\
-         guest_timezone,start_utc,end_utc,start_local_date,start_local_time,created_utc,\
-         created_local_date,created_local_time,first_start_utc,reschedule_count,cancelled_utc,\
-         cancelled_by,late_cancel,cancel_reason,meeting_notes,host_timezone\r\n\
-         {id},CONFIRMED,public_api,Quick Call,\"'=HYPERLINK(\"\"http://evil.example\"\")\",\
-         eve@example.com,,'+1 Corp,Europe/Berlin,2026-11-24T14:00:00Z,2026-11-24T14:15:00Z,\
-         2026-11-24,09:00,2026-11-23T12:00:00Z,2026-11-23,07:00,2026-11-24T14:00:00Z,0,,,false,,\
-         \"'@SUM(A1)\n-2, said \"\"Eve\"\"\",America/New_York\r\n"
-    );
-    assert_eq!(text, expected);
-
-    let daily = download(&app, "/api/exports/daily.csv?from=2026-11-23&to=2026-11-25").await;
-    assert_eq!(
-        daily,
-        "date,weekday,bookings,view,type,slot,submit,booked\r\n\
-         2026-11-23,mon,1,0,0,0,0,0\r\n2026-11-24,tue,0,0,0,0,0,0\r\n"
-    );
-    let bad = app
-        .authed(Method::GET, "/api/exports/daily.csv?from=soon", None)
-        .await;
-    assert_eq!(bad.status, 422);
-}
-
-/// Copies the host's one booking `n` times, a minute apart (straight in SQL, both engines).
-async fn copy_booking(app: &TestApp, n: i64) {
-    sqlx::query(
-        "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < $1) \
-         INSERT INTO booking (booking_id, app_user_id, meeting_type_id, contact_id, guest_name, \
-         guest_email, start_time, end_time, timezone, answers, status, created_at, updated_at, \
-         source, first_start_at) SELECT b.booking_id || '-' || CAST(k.i AS TEXT), b.app_user_id, \
-         b.meeting_type_id, b.contact_id, b.guest_name, b.guest_email, b.start_time + k.i * 60000, \
-         b.end_time + k.i * 60000, b.timezone, b.answers, b.status, b.created_at, b.updated_at, \
-         b.source, b.first_start_at FROM booking b, k",
-    )
-    .bind(n)
-    .execute(app.store.pool())
-    .await
-    .unwrap();
-}
-
-async fn the_bookings_export_streams_page_after_page(backend: Backend) {
-    let app = spawn_app(backend).await;
-    id(&app.book(&app.quick_call, TUE_9, "a@example.com").await);
-    let pages = novacrm::services::exports::PAGE;
-    copy_booking(&app, 2 * pages).await;
-    let text = download(&app, "/api/exports/bookings.csv").await;
-    let lines: Vec<&str> = text.split_terminator("\r\n").collect();
-    assert_eq!(
-        lines.len() as i64,
-        1 + 1 + 2 * pages,
-        "the header and every booking once"
-    );
-    let starts: Vec<&str> = lines[1..]
-        .iter()
-        .map(|l| l.split(',').nth(9).unwrap())
-        .collect();
-    assert!(
-        starts.windows(2).all(|w| w[0] <= w[1]),
-        "oldest start first"
-    );
-    assert_eq!(starts[0], TUE_9);
-}
-
-// ---- the dashboard page ------------------------------------------------------------------
-
 async fn login_cookie(app: &TestApp) -> String {
     let login = app
         .client
@@ -670,23 +565,6 @@ async fn the_insights_page_draws_accessible_charts_without_script(backend: Backe
     assert!(bad.contains("role=\"alert\"") && bad.contains("13 months"));
 }
 
-#[test]
-fn cells_that_look_like_formulas_are_defused() {
-    use novacrm::services::exports::cell;
-    for (typed, written) in [
-        ("=1+1", "'=1+1"),
-        ("+49 30 1234", "'+49 30 1234"),
-        ("-2", "'-2"),
-        ("@cmd", "'@cmd"),
-        ("\tx", "'\tx"),
-        ("\rx", "'\rx"),
-        ("Ann = Bob", "Ann = Bob"),
-        ("", ""),
-    ] {
-        assert_eq!(cell(typed), written);
-    }
-}
-
 /// Insights read their facts from a cache keyed by the host's booking version: every change
 /// shows on the next read, never an old answer.
 async fn cached_insights_follow_every_change(backend: Backend) {
@@ -709,8 +587,6 @@ async fn cached_insights_follow_every_change(backend: Backend) {
 
 crate::on_both_backends!(
     cached_insights_follow_every_change,
-    exports_are_rfc_4180_with_local_columns_and_no_formulas,
-    the_bookings_export_streams_page_after_page,
     the_insights_page_draws_accessible_charts_without_script,
     bookings_record_their_facts_and_insights_follow_the_definitions,
     periods_are_host_local_days_and_bad_ones_are_refused,
@@ -718,156 +594,3 @@ crate::on_both_backends!(
     empty_periods_have_no_rates,
     the_funnel_counts_each_visitor_once_a_day_and_never_the_host,
 );
-
-// ---- properties of the bucketing ---------------------------------------------------------
-
-const ZONES: &[&str] = &[
-    "America/New_York",
-    "Europe/Berlin",
-    "Australia/Sydney",
-    "Australia/Lord_Howe",
-    "America/Havana",
-    "Asia/Kathmandu",
-    "Pacific/Chatham",
-    "America/Santiago",
-    "UTC",
-];
-
-/// The local date and hour of `at` as jiff says, independently of the code under test.
-fn jiff_local(at: Instant, zone: &Zone) -> (String, i8, jiff::civil::Weekday) {
-    let dt = zone.time_zone().to_datetime(at.to_timestamp());
-    (dt.date().to_string(), dt.hour(), dt.weekday())
-}
-
-fn fact(created: i64, start: i64, status: usize, ty: usize) -> BookingFact {
-    let status = BookingStatus::ALL[status];
-    BookingFact {
-        meeting_type_id: format!("type-{ty}"),
-        status,
-        source: if ty == 0 {
-            Source::PublicPage
-        } else {
-            Source::Api
-        },
-        created_at: Instant::from_millis(created),
-        start: Instant::from_millis(start),
-        end: Instant::from_millis(start + 1_800_000),
-        first_start: Instant::from_millis(start),
-        cancelled_at: (status == BookingStatus::Cancelled).then(|| Instant::from_millis(start)),
-        cancelled_by: None,
-        late_cancel: false,
-    }
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
-
-    /// Around DST changes of 2026 (March, April, October, November), every booking lands in
-    /// exactly one day, hour and week, the one jiff names; cards equal chart totals.
-    #[test]
-    fn every_booking_lands_in_exactly_one_bucket(
-        zone in 0..ZONES.len(),
-        month in prop::sample::select(vec![3_u32, 4, 9, 10, 11]),
-        first_day in 1_u32..20,
-        days in 1_i32..40,
-        first_weekday in 0_u32..7,
-        bookings in prop::collection::vec((0_i64..50 * 86_400, 0_i64..50 * 86_400, 0_usize..4, 0_usize..3), 0..60),
-    ) {
-        let zone = Zone::parse(ZONES[zone]).unwrap();
-        let from = parse_date(&format!("2026-{month:02}-{first_day:02}")).unwrap();
-        let period = Period { from, to: from + days };
-        // Instants from two days before the period to well after it.
-        let base = zone.start_of_day(from - 2).as_millis();
-        let facts: Vec<BookingFact> = bookings
-            .iter()
-            .map(|&(c, s, status, ty)| fact(base + c * 1000, base + s * 1000, status, ty))
-            .collect();
-        let types = vec![("type-0".to_owned(), "Zero".to_owned())];
-        let now = Instant::from_millis(base + 60 * 86_400_000);
-        let s = summarize(&facts, &[], &types, period, &zone, now);
-
-        let in_period = |at: Instant| {
-            let (date, _, _) = jiff_local(at, &zone);
-            let day = parse_date(&date).unwrap();
-            period.contains(day).then_some(day)
-        };
-        let mut expected = vec![0_i64; days as usize];
-        let mut starts = 0;
-        for f in facts.iter().filter(|f| f.status != BookingStatus::Cancelled) {
-            if let Some(day) = in_period(f.created_at) {
-                expected[(day - from) as usize] += 1;
-            }
-            if in_period(f.start).is_some() {
-                starts += 1;
-                let (_, hour, weekday) = jiff_local(f.start, &zone);
-                let key = Weekday::from_index(weekday.to_monday_zero_offset() as u32);
-                prop_assert!(s.peak.iter().any(|&(d, h, _)| d == key && i16::from(h) == i16::from(hour)));
-            }
-        }
-        let by_day: Vec<i64> = s.by_day.iter().map(|&(_, n)| n).collect();
-        prop_assert_eq!(&by_day, &expected);
-        prop_assert_eq!(s.by_day.len(), days as usize);
-        prop_assert_eq!(s.total, expected.iter().sum::<i64>());
-        prop_assert_eq!(s.by_type.iter().map(|t| t.count).sum::<i64>(), s.total);
-        prop_assert_eq!(s.peak.iter().map(|p| p.2).sum::<i64>(), starts);
-        let first = Weekday::from_index(first_weekday);
-        let weeks = weekly(&s.by_day, first);
-        prop_assert_eq!(weeks.iter().map(|w| w.1).sum::<i64>(), s.total);
-        for (i, &(week, _)) in weeks.iter().enumerate() {
-            prop_assert_eq!(week_of(week, first), week);
-            if i > 0 {
-                prop_assert_eq!(week - weeks[i - 1].0, 7);
-            }
-        }
-        for &(day, _) in &s.by_day {
-            prop_assert_eq!(parse_date(&date_text(day)), Some(day));
-        }
-    }
-
-    /// The previous period is the same number of days, right before.
-    #[test]
-    fn the_previous_period_touches_the_current_one(from in -20_000_i32..40_000, days in 1_i32..400) {
-        let period = Period { from, to: from + days };
-        let previous = period.previous();
-        prop_assert_eq!(previous.to, period.from);
-        prop_assert_eq!(previous.days(), period.days());
-    }
-}
-
-#[test]
-fn visitors_count_only_inside_their_period() {
-    let zone = Zone::parse("Europe/Berlin").unwrap();
-    let from = parse_date("2026-03-28").unwrap();
-    let period = Period { from, to: from + 2 };
-    let visits = [
-        Visitors {
-            day: from - 1,
-            step: Step::View,
-            visitors: 5,
-        },
-        Visitors {
-            day: from,
-            step: Step::View,
-            visitors: 2,
-        },
-        Visitors {
-            day: from + 1,
-            step: Step::View,
-            visitors: 3,
-        },
-        Visitors {
-            day: from + 1,
-            step: Step::Booked,
-            visitors: 1,
-        },
-    ];
-    let now = Instant::from_millis(0);
-    let s = summarize(&[], &visits, &[], period, &zone, now);
-    assert_eq!(s.visitors, 5);
-    assert_eq!(s.funnel[Step::Booked as usize], (Step::Booked, 1));
-    assert_eq!(s.conversion, Some(0.0));
-    // 2026-03-29 02:30 Berlin does not exist; the day still starts at its midnight.
-    let sunday = zone.start_of_day(from + 1);
-    assert_eq!(local_day(sunday, &zone), from + 1);
-    assert_eq!(date_text(local_day(sunday, &zone)), "2026-03-29");
-}

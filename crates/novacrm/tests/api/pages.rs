@@ -1,5 +1,6 @@
 //! The guest pages over plain HTTP, as a browser with JavaScript off sees them: every step,
-//! the "just taken" path, friendly 404s, the `.ics` file, and the page-weight budget.
+//! the "just taken" path, friendly 404s, the `.ics` file, and the page-weight budget. One idea:
+//! the guest flow without JavaScript, step by step.
 
 use std::io::Read;
 

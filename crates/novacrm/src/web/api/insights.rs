@@ -2,7 +2,7 @@
 
 use crate::services::{exports, insights};
 use crate::web::error::Result;
-use crate::web::extract::AuthHost;
+use crate::web::inputs::AuthHost;
 use crate::web::state::AppState;
 use axum::Json;
 use axum::extract::Query;

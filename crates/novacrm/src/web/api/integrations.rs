@@ -3,8 +3,8 @@
 use crate::services::{calendars, webhooks};
 use crate::web::api::common::internal;
 use crate::web::error::Result;
-use crate::web::extract::AuthHost;
-use crate::web::extract::JsonBody;
+use crate::web::inputs::AuthHost;
+use crate::web::inputs::JsonBody;
 use crate::web::state::AppState;
 use axum::Json;
 use axum::extract::Path;

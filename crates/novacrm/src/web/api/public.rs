@@ -7,7 +7,7 @@ use crate::store::{Source, Store};
 use crate::web::api::common::{internal, json_text};
 use crate::web::error::ApiError;
 use crate::web::error::Result;
-use crate::web::extract::JsonBody;
+use crate::web::inputs::JsonBody;
 use crate::web::state::AppState;
 use axum::Json;
 use axum::extract::Path;
@@ -206,7 +206,7 @@ pub(crate) async fn captcha_challenge(State(state): State<AppState>) -> Response
 
 /// The host behind a Bearer token, when the request carries a valid one.
 async fn bearer_host(state: &AppState, headers: &HeaderMap) -> Result<Option<crate::store::Host>> {
-    let Some(token) = crate::web::extract::bearer_token(headers) else {
+    let Some(token) = crate::web::inputs::bearer_token(headers) else {
         return Ok(None);
     };
     state

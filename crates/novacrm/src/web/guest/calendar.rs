@@ -2,7 +2,9 @@
 //! zone, answered from the page cache when it can.
 
 use crate::services::insights::Step;
-use crate::web::guest::cache::PageKey;
+use std::sync::Arc;
+
+use crate::web::guest::cache::{PageCache, PageKey};
 use crate::web::guest::widgets::{CalendarMode, CalendarQuery, render_calendar};
 use crate::web::guest::zone_choice::ZoneChoice;
 use crate::web::reader::Reader;
@@ -12,6 +14,7 @@ use crate::web::shell::not_found_for;
 use crate::web::shell::respond;
 use crate::web::state::AppState;
 use crate::web::visit::Visit;
+use axum::Extension;
 use axum::extract::Path;
 use axum::extract::Query;
 use axum::extract::State;
@@ -21,6 +24,7 @@ use scheduling::Instant;
 
 pub(crate) async fn calendar_page(
     State(state): State<AppState>,
+    Extension(pages): Extension<Arc<PageCache>>,
     Path((username, type_id)): Path<(String, String)>,
     Query(query): Query<CalendarQuery>,
     reader: Reader,
@@ -47,7 +51,7 @@ pub(crate) async fn calendar_page(
         gzip: crate::web::shell::accepts_gzip(&headers),
     };
     let embed = page_host.embed_origins;
-    if let Some(body) = state.pages.0.get(&key) {
+    if let Some(body) = pages.0.get(&key) {
         return framable(respond(StatusCode::OK, body, key.gzip, HTML), &embed);
     }
     let mode = CalendarMode {
@@ -61,7 +65,7 @@ pub(crate) async fn calendar_page(
         render_calendar(&state, &username, &type_id, &query, &reader, &headers, mode).await;
     match response {
         Ok((body, gzip)) => {
-            state.pages.0.put(key, body.clone());
+            pages.0.put(key, body.clone());
             framable(respond(StatusCode::OK, body, gzip, HTML), &embed)
         }
         Err(response) => response,

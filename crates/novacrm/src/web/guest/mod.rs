@@ -14,12 +14,16 @@ pub mod widgets;
 pub mod zone_choice;
 pub mod zones;
 
-use axum::Router;
+use std::sync::Arc;
+
 use axum::routing::get;
+use axum::{Extension, Router};
 
 use crate::web::state::AppState;
 
+/// The guest pages, with their own cache of rendered calendar pages (one per router).
 pub fn router() -> Router<AppState> {
+    let pages = Arc::new(cache::PageCache::default());
     Router::new()
         .route("/book/{username}", get(types::types_page))
         .route("/book/{username}/{type_id}", get(calendar::calendar_page))
@@ -30,4 +34,5 @@ pub fn router() -> Router<AppState> {
         .route("/book/{username}/photo/{digest}", get(types::photo))
         .route("/cal/{file}", get(ics::feed))
         .merge(manage::router())
+        .layer(Extension(pages))
 }
