@@ -110,11 +110,11 @@ impl Store {
 
     /// A booking by id, whoever's it is (for jobs, which act on the system's behalf).
     pub async fn booking_by_id(&self, id: &str) -> Result<Option<BookingRecord>> {
-        let row = sqlx::query(records::BOOKING_SELECT_BY_ID)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| BookingRecord::from_row(&r)).transpose()
+        self.one(
+            sqlx::query(records::BOOKING_SELECT_BY_ID).bind(id),
+            BookingRecord::from_row,
+        )
+        .await
     }
 
     /// The booking behind a guest token, in a write transaction (locks nothing by itself:
@@ -132,12 +132,13 @@ impl Store {
         phone: &str,
         now: Instant,
     ) -> Result<Option<BookingRecord>> {
-        let row = sqlx::query(records::BOOKING_SELECT_NEXT_BY_PHONE)
-            .bind(phone)
-            .bind(now.as_millis())
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| BookingRecord::from_row(&r)).transpose()
+        self.one(
+            sqlx::query(records::BOOKING_SELECT_NEXT_BY_PHONE)
+                .bind(phone)
+                .bind(now.as_millis()),
+            BookingRecord::from_row,
+        )
+        .await
     }
 
     /// A contact's bookings with the host, newest first (the host's pre-meeting brief).
@@ -147,13 +148,14 @@ impl Store {
         contact_id: &str,
         limit: i64,
     ) -> Result<Vec<BookingRecord>> {
-        let rows = sqlx::query(records::BOOKING_SELECT_BY_CONTACT)
-            .bind(host_id)
-            .bind(contact_id)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(BookingRecord::from_row).collect()
+        self.all(
+            sqlx::query(records::BOOKING_SELECT_BY_CONTACT)
+                .bind(host_id)
+                .bind(contact_id)
+                .bind(limit),
+            BookingRecord::from_row,
+        )
+        .await
     }
 
     /// The host's confirmed, unfinished bookings from `email` (lower-case) or, when `email`
@@ -243,19 +245,20 @@ impl Store {
         } else {
             (records::BOOKING_SELECT_PAGE, (i64::MIN, ""))
         };
-        let rows = sqlx::query(sql)
-            .bind(host_id)
-            .bind(filter.status.map_or("", BookingStatus::as_str))
-            .bind(filter.from.map_or(i64::MIN, Instant::as_millis))
-            .bind(filter.to.map_or(i64::MAX, Instant::as_millis))
-            .bind(after.map_or(before_all.0, |(at, _)| at.as_millis()))
-            .bind(after.map_or(before_all.1, |(_, id)| id))
-            .bind(limit)
-            .bind(filter.meeting_type.as_deref().unwrap_or_default())
-            .bind(i64::from(filter.not_cancelled))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(BookingRecord::from_row).collect()
+        self.all(
+            sqlx::query(sql)
+                .bind(host_id)
+                .bind(filter.status.map_or("", BookingStatus::as_str))
+                .bind(filter.from.map_or(i64::MIN, Instant::as_millis))
+                .bind(filter.to.map_or(i64::MAX, Instant::as_millis))
+                .bind(after.map_or(before_all.0, |(at, _)| at.as_millis()))
+                .bind(after.map_or(before_all.1, |(_, id)| id))
+                .bind(limit)
+                .bind(filter.meeting_type.as_deref().unwrap_or_default())
+                .bind(i64::from(filter.not_cancelled)),
+            BookingRecord::from_row,
+        )
+        .await
     }
 
     // ---- idempotency -------------------------------------------------------------------

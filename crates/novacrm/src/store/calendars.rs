@@ -174,21 +174,21 @@ impl Store {
         let sql = format!(
             "SELECT {CONNECTION_COLUMNS} WHERE app_user_id = $1 ORDER BY created_at, connection_id"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(host_id)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(ConnectionRecord::from_row).collect()
+        self.all(
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(host_id),
+            ConnectionRecord::from_row,
+        )
+        .await
     }
 
     /// One connection by id (any host's: services check the owner).
     pub async fn connection(&self, id: &str) -> Result<Option<ConnectionRecord>> {
         let sql = format!("SELECT {CONNECTION_COLUMNS} WHERE connection_id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| ConnectionRecord::from_row(&r)).transpose()
+        self.one(
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id),
+            ConnectionRecord::from_row,
+        )
+        .await
     }
 
     pub async fn set_connection_status(
@@ -313,11 +313,11 @@ impl Store {
         let sql = format!(
             "SELECT {CALENDAR_COLUMNS} WHERE app_user_id = $1 ORDER BY connection_id, position"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(host_id)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(CalendarRecord::from_row).collect()
+        self.all(
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(host_id),
+            CalendarRecord::from_row,
+        )
+        .await
     }
 
     /// The calendars that get new bookings, read in the transaction of the booking.
@@ -335,11 +335,11 @@ impl Store {
 
     pub async fn calendar(&self, id: &str) -> Result<Option<CalendarRecord>> {
         let sql = format!("SELECT {CALENDAR_COLUMNS} WHERE calendar_id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| CalendarRecord::from_row(&r)).transpose()
+        self.one(
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id),
+            CalendarRecord::from_row,
+        )
+        .await
     }
 
     /// Sets a calendar's two flags; the host's schedule changes with them.

@@ -39,27 +39,29 @@ impl Store {
 
     /// The host's CRM contacts, by name.
     pub async fn contacts(&self, host_id: &str) -> Result<Vec<ContactRecord>> {
-        let rows = sqlx::query(
-            "SELECT contact_id, name, email, phone, company, notes FROM contact \
+        self.all(
+            sqlx::query(
+                "SELECT contact_id, name, email, phone, company, notes FROM contact \
              WHERE app_user_id = $1 ORDER BY name, email",
+            )
+            .bind(host_id),
+            ContactRecord::from_row,
         )
-        .bind(host_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(ContactRecord::from_row).collect()
+        .await
     }
 
     /// One of the host's contacts (another host's id finds nothing).
     pub async fn contact(&self, host_id: &str, contact_id: &str) -> Result<Option<ContactRecord>> {
-        let row = sqlx::query(
-            "SELECT contact_id, name, email, phone, company, notes FROM contact \
+        self.one(
+            sqlx::query(
+                "SELECT contact_id, name, email, phone, company, notes FROM contact \
              WHERE app_user_id = $1 AND contact_id = $2",
+            )
+            .bind(host_id)
+            .bind(contact_id),
+            ContactRecord::from_row,
         )
-        .bind(host_id)
-        .bind(contact_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| ContactRecord::from_row(&r)).transpose()
+        .await
     }
 
     /// Saves the host's notes on a contact; false when the host has no such contact.

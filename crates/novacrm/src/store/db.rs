@@ -139,6 +139,39 @@ impl Store {
     }
 }
 
+/// A query with its arguments bound, ready to run.
+pub(super) type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+impl Store {
+    /// Every row `query` finds, read by `read`.
+    pub(super) async fn all<T>(
+        &self,
+        query: Query<'_>,
+        read: fn(&AnyRow) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        query
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(read)
+            .collect()
+    }
+
+    /// The row `query` finds, if any, read by `read`.
+    pub(super) async fn one<T>(
+        &self,
+        query: Query<'_>,
+        read: fn(&AnyRow) -> Result<T>,
+    ) -> Result<Option<T>> {
+        query
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(read)
+            .transpose()
+    }
+}
+
 pub(crate) fn get<'r, T>(row: &'r AnyRow, column: &str) -> Result<T>
 where
     T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,

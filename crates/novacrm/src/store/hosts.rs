@@ -61,40 +61,43 @@ impl Store {
     }
 
     pub async fn host_by_username(&self, username: &str) -> Result<Option<Host>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            host_columns!(),
-            " FROM app_user WHERE username = $1"
-        ))
-        .bind(username)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| Host::from_row(&r)).transpose()
+        self.one(
+            sqlx::query(concat!(
+                "SELECT ",
+                host_columns!(),
+                " FROM app_user WHERE username = $1"
+            ))
+            .bind(username),
+            Host::from_row,
+        )
+        .await
     }
 
     pub async fn host_by_id(&self, id: &str) -> Result<Option<Host>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            host_columns!(),
-            " FROM app_user WHERE app_user_id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| Host::from_row(&r)).transpose()
+        self.one(
+            sqlx::query(concat!(
+                "SELECT ",
+                host_columns!(),
+                " FROM app_user WHERE app_user_id = $1"
+            ))
+            .bind(id),
+            Host::from_row,
+        )
+        .await
     }
 
     pub async fn host_by_token_hash(&self, token_hash: &str) -> Result<Option<Host>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            host_columns!(u),
-            " FROM api_token t JOIN app_user u ON u.app_user_id = t.app_user_id \
+        self.one(
+            sqlx::query(concat!(
+                "SELECT ",
+                host_columns!(u),
+                " FROM api_token t JOIN app_user u ON u.app_user_id = t.app_user_id \
              WHERE t.token_hash = $1"
-        ))
-        .bind(token_hash)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| Host::from_row(&r)).transpose()
+            ))
+            .bind(token_hash),
+            Host::from_row,
+        )
+        .await
     }
 
     /// The host and their password hash, for logging in.
@@ -131,17 +134,18 @@ impl Store {
     }
 
     pub async fn host_by_session(&self, token_hash: &str, now: Instant) -> Result<Option<Host>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            host_columns!(u),
-            " FROM session s JOIN app_user u ON u.app_user_id = s.app_user_id \
+        self.one(
+            sqlx::query(concat!(
+                "SELECT ",
+                host_columns!(u),
+                " FROM session s JOIN app_user u ON u.app_user_id = s.app_user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2"
-        ))
-        .bind(token_hash)
-        .bind(now.as_millis())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| Host::from_row(&r)).transpose()
+            ))
+            .bind(token_hash)
+            .bind(now.as_millis()),
+            Host::from_row,
+        )
+        .await
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {

@@ -95,14 +95,15 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<BookingRecord>> {
         let (at, id) = after.map_or((i64::MIN, ""), |(at, id)| (at.as_millis(), id));
-        let rows = sqlx::query(super::records::BOOKING_SELECT_AFTER)
-            .bind(host_id)
-            .bind(at)
-            .bind(id)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(BookingRecord::from_row).collect()
+        self.all(
+            sqlx::query(super::records::BOOKING_SELECT_AFTER)
+                .bind(host_id)
+                .bind(at)
+                .bind(id)
+                .bind(limit),
+            BookingRecord::from_row,
+        )
+        .await
     }
 
     /// Daily-unique visitors of the host as `(day, step, visitors)`, days `YYYY-MM-DD` in

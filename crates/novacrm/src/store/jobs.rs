@@ -227,12 +227,13 @@ impl Store {
             "SELECT {COLUMNS} FROM job WHERE {state} AND ($1 = '' OR app_user_id = $1) \
              ORDER BY run_at, job_id LIMIT $2"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(host_id.unwrap_or(""))
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(JobRow::from_row).collect()
+        self.all(
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(host_id.unwrap_or(""))
+                .bind(limit),
+            JobRow::from_row,
+        )
+        .await
     }
 
     /// Whether the host has a job of `kind` still to run.
@@ -253,13 +254,14 @@ impl Store {
         let sql = format!(
             "SELECT {COLUMNS} FROM job WHERE job_id = $1 AND app_user_id = $2 AND kind = $3"
         );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .bind(host_id)
-            .bind(kind)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| JobRow::from_row(&r)).transpose()
+        self.one(
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .bind(host_id)
+                .bind(kind),
+            JobRow::from_row,
+        )
+        .await
     }
 
     /// A host's latest jobs of one kind, newest first.
@@ -273,24 +275,25 @@ impl Store {
             "SELECT {COLUMNS} FROM job WHERE app_user_id = $1 AND kind = $2 \
              ORDER BY created_at DESC, job_id DESC LIMIT $3"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(host_id)
-            .bind(kind)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(JobRow::from_row).collect()
+        self.all(
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(host_id)
+                .bind(kind)
+                .bind(limit),
+            JobRow::from_row,
+        )
+        .await
     }
 
     /// Every job of one booking, in order of creation (for tests and the dashboard).
     pub async fn booking_jobs(&self, booking_id: &str) -> Result<Vec<JobRow>> {
         let sql =
             format!("SELECT {COLUMNS} FROM job WHERE booking_id = $1 ORDER BY created_at, job_id");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(booking_id)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(JobRow::from_row).collect()
+        self.all(
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(booking_id),
+            JobRow::from_row,
+        )
+        .await
     }
 
     /// Puts a failed job back in the queue, due now, with a fresh set of attempts. With

@@ -60,20 +60,20 @@ impl Store {
     // ---- meeting types -----------------------------------------------------------------
 
     pub async fn meeting_types(&self, host_id: &str) -> Result<Vec<MeetingTypeRecord>> {
-        let rows = sqlx::query(records::MEETING_TYPE_SELECT_BY_HOST)
-            .bind(host_id)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(MeetingTypeRecord::from_row).collect()
+        self.all(
+            sqlx::query(records::MEETING_TYPE_SELECT_BY_HOST).bind(host_id),
+            MeetingTypeRecord::from_row,
+        )
+        .await
     }
 
     /// Every meeting type of the host, archived ones too (old bookings name them).
     pub async fn meeting_types_all(&self, host_id: &str) -> Result<Vec<MeetingTypeRecord>> {
-        let rows = sqlx::query(records::MEETING_TYPE_SELECT_ALL_BY_HOST)
-            .bind(host_id)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(MeetingTypeRecord::from_row).collect()
+        self.all(
+            sqlx::query(records::MEETING_TYPE_SELECT_ALL_BY_HOST).bind(host_id),
+            MeetingTypeRecord::from_row,
+        )
+        .await
     }
 
     pub async fn meeting_type(&self, host_id: &str, id: &str) -> Result<Option<MeetingTypeRecord>> {

@@ -71,21 +71,21 @@ impl Store {
         let sql = format!(
             "SELECT {WEBHOOK_COLUMNS} WHERE app_user_id = $1 ORDER BY created_at, webhook_id"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(host_id)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(WebhookRecord::from_row).collect()
+        self.all(
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(host_id),
+            WebhookRecord::from_row,
+        )
+        .await
     }
 
     /// One endpoint by id (any host's: the worker's view; services check the owner).
     pub async fn webhook(&self, id: &str) -> Result<Option<WebhookRecord>> {
         let sql = format!("SELECT {WEBHOOK_COLUMNS} WHERE webhook_id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| WebhookRecord::from_row(&r)).transpose()
+        self.one(
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id),
+            WebhookRecord::from_row,
+        )
+        .await
     }
 
     /// Deletes a host's endpoint and its pending deliveries; false when the host has none
