@@ -77,6 +77,14 @@ pub enum UserCommand {
         #[command(flatten)]
         database: Database,
     },
+    /// Let a host locked out by failed log-ins try again at once (forgets the account's
+    /// failures from every network).
+    Unlock {
+        #[arg(long)]
+        username: String,
+        #[command(flatten)]
+        database: Database,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -162,6 +170,18 @@ fn run_async(command: Command) -> Result<(), String> {
                 store.close().await;
                 let created = created.map_err(|e| describe(&e))?;
                 println!("created host {} ({})", created.username, created.email);
+                Ok(())
+            }
+            Command::User {
+                command: UserCommand::Unlock { username, database },
+            } => {
+                let store = Store::connect(&database.url)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let forgotten = accounts::unlock(&store, &username).await;
+                store.close().await;
+                let forgotten = forgotten.map_err(|e| describe(&e))?;
+                println!("{username} may log in again ({forgotten} failed attempts forgotten)");
                 Ok(())
             }
             Command::Token {

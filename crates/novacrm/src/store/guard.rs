@@ -5,7 +5,7 @@
 use scheduling::Instant;
 use sqlx::Row;
 
-use super::db::{Result, Store, Tx};
+use super::db::{Backend, Result, Store, Tx};
 
 /// A day of failed log-ins is kept; throttling looks back minutes.
 const LOGIN_FAILURES_KEPT_MS: i64 = 86_400_000;
@@ -13,30 +13,45 @@ const LOGIN_FAILURES_KEPT_MS: i64 = 86_400_000;
 impl Store {
     // ---- log-in throttling ---------------------------------------------------------------
 
-    /// Failed log-ins under `key` since `since`, and the oldest of them.
-    pub async fn login_failures(
+    /// Reserves one log-in attempt under every key, unless `refuse` (shown each key's failures
+    /// since `since`, with the oldest) says when the attempt may come back. Counted and written
+    /// in one transaction that holds each key's lock — advisory locks on PostgreSQL, the one
+    /// writer on SQLite — so concurrent attempts cannot all pass a count taken before any of
+    /// them was written. A reserved attempt counts as failed until [`Self::release_login`].
+    pub async fn reserve_login(
         &self,
-        key: &str,
+        keys: &[String],
         since: Instant,
-    ) -> Result<(i64, Option<Instant>)> {
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS n, MIN(failed_at) AS oldest FROM login_failure \
-             WHERE throttle_key = $1 AND failed_at >= $2",
-        )
-        .bind(key)
-        .bind(since.as_millis())
-        .fetch_one(&self.pool)
-        .await?;
-        Ok((
-            row.try_get("n")?,
-            row.try_get::<Option<i64>, _>("oldest")?
-                .map(Instant::from_millis),
-        ))
-    }
-
-    /// Records a failed log-in under each key (and forgets those older than a day).
-    pub async fn record_login_failure(&self, keys: &[String], now: Instant) -> Result<()> {
+        now: Instant,
+        refuse: impl FnOnce(&[(i64, Option<Instant>)]) -> Option<Instant>,
+    ) -> Result<Option<Instant>> {
         let mut tx = self.write().await?;
+        if self.backend == Backend::Postgres {
+            let mut sorted: Vec<&String> = keys.iter().collect();
+            sorted.sort();
+            for key in sorted {
+                sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        let mut counts = Vec::with_capacity(keys.len());
+        for key in keys {
+            let row = sqlx::query(
+                "SELECT COUNT(*) AS n, MIN(failed_at) AS oldest FROM login_failure \
+                 WHERE throttle_key = $1 AND failed_at >= $2",
+            )
+            .bind(key)
+            .bind(since.as_millis())
+            .fetch_one(&mut *tx)
+            .await?;
+            let oldest = row.try_get::<Option<i64>, _>("oldest")?;
+            counts.push((row.try_get("n")?, oldest.map(Instant::from_millis)));
+        }
+        if let Some(free_at) = refuse(&counts) {
+            return Ok(Some(free_at));
+        }
         for key in keys {
             sqlx::query("INSERT INTO login_failure (throttle_key, failed_at) VALUES ($1, $2)")
                 .bind(key)
@@ -49,15 +64,36 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        Ok(None)
+    }
+
+    /// A log-in that succeeded: its reservation under `keys` (made at `at`) is no failure, and
+    /// `forget` loses every failure it held.
+    pub async fn release_login(&self, keys: &[String], at: Instant, forget: &str) -> Result<()> {
+        let mut tx = self.write().await?;
+        for key in keys {
+            sqlx::query("DELETE FROM login_failure WHERE throttle_key = $1 AND failed_at = $2")
+                .bind(key)
+                .bind(at.as_millis())
+                .execute(&mut *tx)
+                .await?;
+        }
+        clear(&mut tx, forget).await?;
+        tx.commit().await?;
         Ok(())
     }
 
-    pub async fn clear_login_failures(&self, key: &str) -> Result<()> {
-        sqlx::query("DELETE FROM login_failure WHERE throttle_key = $1")
-            .bind(key)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+    /// Forgets every failed log-in of an account, from every network (the operator's
+    /// `novacrm user unlock`): `account` and the keys `account|…`. How many went.
+    pub async fn forget_login_failures(&self, account: &str) -> Result<u64> {
+        let done = sqlx::query(
+            "DELETE FROM login_failure WHERE throttle_key = $1 OR throttle_key LIKE $2",
+        )
+        .bind(account)
+        .bind(format!("{account}|%"))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
     }
 
     // ---- secrets -----------------------------------------------------------------------
@@ -203,4 +239,12 @@ impl Store {
         .await?;
         Ok(row.try_get::<i64, _>("n")? > 0)
     }
+}
+
+async fn clear(tx: &mut Tx, key: &str) -> Result<()> {
+    sqlx::query("DELETE FROM login_failure WHERE throttle_key = $1")
+        .bind(key)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }

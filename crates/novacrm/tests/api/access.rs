@@ -3,7 +3,9 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::app::{Backend, TUE_9, TUE_930, TestApp, assert_problem, spawn_app};
+use crate::support::app::{
+    Backend, TUE_9, TUE_930, TestApp, assert_problem, spawn_app, spawn_app_with,
+};
 
 async fn tokens_are_required_and_hosts_are_isolated(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -216,19 +218,28 @@ async fn sessions_log_in_and_out_with_a_cookie(backend: Backend) {
 }
 
 async fn password_guessing_is_throttled_per_account(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let attempt = |username: &str, password: &str| {
+    let app = spawn_app_with(backend, |c| {
+        c.trusted_proxies = novacrm::config::TrustedProxies::Count(1);
+    })
+    .await;
+    let attempt = |from: &str, username: &str, password: &str| {
         app.client
             .post(app.url("/api/session"))
+            .header("x-forwarded-for", from)
             .json(&json!({"username": username, "password": password}))
             .send()
     };
+    let (attacker, owner) = ("198.51.100.7", "203.0.113.9");
     for i in 0..10 {
-        let wrong = attempt("jane", &format!("guess-number-{i}")).await.unwrap();
+        let wrong = attempt(attacker, "jane", &format!("guess-number-{i}"))
+            .await
+            .unwrap();
         assert_eq!(wrong.status(), 422);
     }
-    // Locked, even with the right password; the answer says for how long.
-    let locked = attempt("jane", "demo-password-jane").await.unwrap();
+    // The guessing network is locked, even with the right password; the answer says how long.
+    let locked = attempt(attacker, "jane", "demo-password-jane")
+        .await
+        .unwrap();
     assert_eq!(locked.status(), 429);
     let wait: u64 = locked.headers()["retry-after"]
         .to_str()
@@ -237,18 +248,44 @@ async fn password_guessing_is_throttled_per_account(backend: Backend) {
         .unwrap();
     assert!((60..=900).contains(&wait), "{wait}");
     let body: Value = locked.json().await.unwrap();
-    assert!(
-        body["detail"]
-            .as_str()
-            .unwrap()
-            .contains("too many failed log-ins")
-    );
-    // Unknown accounts answer like known ones, and are throttled alike.
+    let detail = body["detail"].as_str().unwrap();
+    assert!(detail.contains("too many failed log-ins"), "{detail}");
+    // The owner, from a network without failures, is not locked out by the stranger.
+    let own = attempt(owner, "jane", "demo-password-jane").await.unwrap();
+    assert_eq!(own.status(), 200);
+    // Unknown accounts answer like known ones.
+    let unknown = attempt(owner, "nobody", "whatever-1234").await.unwrap();
+    assert_eq!(unknown.status(), 422);
+    // The operator lets the guessing network in at once ...
+    let unlock = std::process::Command::new(env!("CARGO_BIN_EXE_novacrm"))
+        .args([
+            "user",
+            "unlock",
+            "--username",
+            "jane",
+            "--database-url",
+            &app.database_url,
+        ])
+        .output()
+        .unwrap();
+    assert!(unlock.status.success(), "{unlock:?}");
+    let again = attempt(attacker, "jane", "demo-password-jane")
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 200);
+    // ... and after the window, anyone may try again anyway.
+    for i in 0..10 {
+        attempt(attacker, "jane", &format!("guess-again-{i}"))
+            .await
+            .unwrap();
+    }
     assert_eq!(
-        attempt("nobody", "whatever-1234").await.unwrap().status(),
-        422
+        attempt(attacker, "jane", "demo-password-jane")
+            .await
+            .unwrap()
+            .status(),
+        429
     );
-    // After the window, the right password works again.
     app.clock.set(
         jiff::Timestamp::from_second(
             crate::support::app::NowTs::now_ts(&*app.clock).as_second() + 15 * 60 + 1,
@@ -256,7 +293,7 @@ async fn password_guessing_is_throttled_per_account(backend: Backend) {
         .unwrap(),
     );
     assert_eq!(
-        attempt("jane", "demo-password-jane")
+        attempt(attacker, "jane", "demo-password-jane")
             .await
             .unwrap()
             .status(),
@@ -264,8 +301,33 @@ async fn password_guessing_is_throttled_per_account(backend: Backend) {
     );
 }
 
+/// 160 guesses at once from one network: each is reserved before its password is hashed, so
+/// exactly the budget's ten are checked and the rest wait (on both databases).
+async fn concurrent_guesses_spend_one_budget(backend: Backend) {
+    let app = spawn_app_with(backend, |c| {
+        c.trusted_proxies = novacrm::config::TrustedProxies::Count(1);
+    })
+    .await;
+    let guesses = (0..160).map(|i| {
+        app.client
+            .post(app.url("/api/session"))
+            .header("x-forwarded-for", "198.51.100.8")
+            .json(&json!({"username": "jane", "password": format!("guess-{i}")}))
+            .send()
+    });
+    let statuses: Vec<u16> = futures_util::future::join_all(guesses)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().status().as_u16())
+        .collect();
+    let checked = statuses.iter().filter(|s| **s == 422).count();
+    let waited = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((checked, waited), (10, 150), "{statuses:?}");
+}
+
 crate::on_both_backends!(
     tokens_are_required_and_hosts_are_isolated,
     sessions_log_in_and_out_with_a_cookie,
     password_guessing_is_throttled_per_account,
+    concurrent_guesses_spend_one_budget,
 );
