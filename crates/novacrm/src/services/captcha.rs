@@ -26,6 +26,7 @@ use serde_json::json;
 
 use super::Result;
 use crate::crypto::{random_token, token_hash};
+use crate::store::Spend;
 use crate::store::Store;
 
 /// The body field (API) and form field (page) that carries the solution.
@@ -143,7 +144,7 @@ impl Captcha {
         if !verified.solved {
             return Err(invalid("is not a valid solution of its challenge"));
         }
-        self.spend(store, &payload.challenge, host_id, false, now, expires)
+        self.spend(store, &payload.challenge, host_id, None, now, expires)
             .await
     }
 
@@ -176,13 +177,8 @@ impl Captcha {
             ));
         }
         let hour_ago = Instant::from_millis(now.as_millisecond() - 3_600_000);
-        if store.fallback_captchas_since(host_id, hour_ago).await? >= FALLBACK_PER_HOUR {
-            return Err(invalid(
-                "This page takes only a few bookings an hour without JavaScript. Please turn \
-                 JavaScript on for this page, or try again later.",
-            ));
-        }
-        self.spend(store, &challenge, host_id, true, now, expires)
+        let cap = Some((hour_ago, FALLBACK_PER_HOUR));
+        self.spend(store, &challenge, host_id, cap, now, expires)
             .await
     }
 
@@ -221,7 +217,7 @@ impl Captcha {
         store: &Store,
         challenge: &Challenge,
         host_id: &str,
-        fallback: bool,
+        cap: Option<(Instant, i64)>,
         now: Timestamp,
         expires: i64,
     ) -> Result<()> {
@@ -230,15 +226,18 @@ impl Captcha {
             .spend_captcha(
                 signature,
                 host_id,
-                fallback,
+                cap,
                 Instant::from(now),
                 Instant::from_millis(expires - LIFETIME_MS + KEEP_MS),
             )
             .await?;
-        if fresh {
-            Ok(())
-        } else {
-            Err(invalid("was already used: get a new challenge"))
+        match fresh {
+            Spend::Spent => Ok(()),
+            Spend::Replayed => Err(invalid("was already used: get a new challenge")),
+            Spend::Capped => Err(invalid(
+                "This page takes only a few bookings an hour without JavaScript. Please turn \
+                 JavaScript on for this page, or try again later.",
+            )),
         }
     }
 }

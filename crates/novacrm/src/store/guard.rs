@@ -7,6 +7,16 @@ use sqlx::Row;
 
 use super::db::{Backend, Result, Store, Tx};
 
+/// What spending a CAPTCHA challenge came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spend {
+    Spent,
+    /// It was spent before: a replay.
+    Replayed,
+    /// The host's no-JavaScript budget is spent for now.
+    Capped,
+}
+
 /// A day of failed log-ins is kept; throttling looks back minutes.
 const LOGIN_FAILURES_KEPT_MS: i64 = 86_400_000;
 
@@ -127,48 +137,61 @@ impl Store {
 
     // ---- CAPTCHA -----------------------------------------------------------------------
 
-    /// Marks a challenge as spent; `false` when it already was (a replay). Forgets the
+    /// Marks a challenge as spent, unless it already was (a replay) or — for the no-JS path,
+    /// with `cap = Some((since, most))` — the host's page has taken `most` such bookings since
+    /// `since`. The count and the spend share one transaction under the host's row lock (the
+    /// one writer on SQLite), so concurrent posts cannot all pass one count. Forgets the
     /// challenges nobody can use any more.
     pub async fn spend_captcha(
         &self,
         signature: &str,
         host_id: &str,
-        fallback: bool,
+        cap: Option<(Instant, i64)>,
         now: Instant,
         keep_until: Instant,
-    ) -> Result<bool> {
+    ) -> Result<Spend> {
         let mut tx = self.write().await?;
         sqlx::query("DELETE FROM captcha_spent WHERE keep_until < $1")
             .bind(now.as_millis())
             .execute(&mut *tx)
             .await?;
+        if let Some((since, most)) = cap {
+            if self.backend == Backend::Postgres {
+                sqlx::query("SELECT app_user_id FROM app_user WHERE app_user_id = $1 FOR UPDATE")
+                    .bind(host_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let row = sqlx::query(
+                "SELECT COUNT(*) AS n FROM captcha_spent \
+                 WHERE app_user_id = $1 AND fallback = 1 AND spent_at >= $2",
+            )
+            .bind(host_id)
+            .bind(since.as_millis())
+            .fetch_one(&mut *tx)
+            .await?;
+            if row.try_get::<i64, _>("n")? >= most {
+                return Ok(Spend::Capped);
+            }
+        }
         let inserted = sqlx::query(
             "INSERT INTO captcha_spent (signature, app_user_id, fallback, spent_at, keep_until) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (signature) DO NOTHING",
         )
         .bind(signature)
         .bind(host_id)
-        .bind(i64::from(fallback))
+        .bind(i64::from(cap.is_some()))
         .bind(now.as_millis())
         .bind(keep_until.as_millis())
         .execute(&mut *tx)
         .await?
         .rows_affected();
         tx.commit().await?;
-        Ok(inserted == 1)
-    }
-
-    /// How many bookings on the host's page went through the no-JavaScript path since `since`.
-    pub async fn fallback_captchas_since(&self, host_id: &str, since: Instant) -> Result<i64> {
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS n FROM captcha_spent \
-             WHERE app_user_id = $1 AND fallback = 1 AND spent_at >= $2",
-        )
-        .bind(host_id)
-        .bind(since.as_millis())
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(row.try_get("n")?)
+        Ok(if inserted == 1 {
+            Spend::Spent
+        } else {
+            Spend::Replayed
+        })
     }
 
     // ---- blocked guests ----------------------------------------------------------------

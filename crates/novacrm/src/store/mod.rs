@@ -26,6 +26,7 @@ pub use bookings::{BookingFilter, parse_cursor};
 pub use calendars::{CalendarRecord, ConnectionRecord};
 use db::sqlite_url;
 pub use db::{Backend, Result, Store, StoreError, Tx, new_id};
+pub use guard::Spend;
 pub use hosts::OnboardingStep;
 pub use insights::{BookingFact, VISIT_KEYS_KEPT_MS, VisitedHost};
 pub use jobs::{JobFilter, JobRecord, JobRow};

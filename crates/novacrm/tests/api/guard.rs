@@ -190,6 +190,45 @@ pub async fn the_form_works_with_and_without_javascript(backend: Backend) {
     assert_eq!(bookings.body.as_array().unwrap().len(), 2);
 }
 
+/// Sixty no-JavaScript bookings posted at once on one host: the hourly cap is counted and
+/// spent in one transaction under the host's lock, so exactly twenty go through.
+async fn the_no_script_cap_holds_under_concurrent_posts(backend: Backend) {
+    let app = spawn_app_with(backend, |c| c.captcha = true).await;
+    let slots = app.slots(&app.quick_call, "").await;
+    let starts: Vec<String> = slots.iter().step_by(2).take(60).cloned().collect();
+    assert_eq!(starts.len(), 60, "enough separate times");
+    let client = no_redirects();
+    let mut forms = Vec::new();
+    for (i, start) in starts.iter().enumerate() {
+        let url = app.url(&format!(
+            "/book/jane/{}/details?start={}&tz=Europe/Berlin",
+            app.quick_call,
+            novacrm::web::shell::encode(start)
+        ));
+        let page = client.get(url).send().await.unwrap().text().await.unwrap();
+        forms.push(vec![
+            ("start", start.clone()),
+            ("tz", "Europe/Berlin".to_owned()),
+            ("website", String::new()),
+            ("guestName", format!("Guest {i}")),
+            ("guestEmail", format!("guest{i}@example.com")),
+            ("altcha_challenge", hidden(&page, "altcha_challenge")),
+            ("altcha", String::new()),
+        ]);
+    }
+    app.clock
+        .set(app.clock.now_ts() + jiff::SignedDuration::from_secs(8));
+    let url = app.url(&format!("/book/jane/{}/details", app.quick_call));
+    let posts = forms.iter().map(|f| client.post(&url).form(f).send());
+    let booked = futures_util::future::join_all(posts)
+        .await
+        .into_iter()
+        .filter(|r| r.as_ref().unwrap().status() == 303)
+        .count();
+    let stored = app.authed(Method::GET, "/api/bookings", None).await;
+    assert_eq!((booked, stored.body.as_array().unwrap().len()), (20, 20));
+}
+
 pub async fn spam_is_cancelled_quietly_and_its_senders_blocked(backend: Backend) {
     let app = spawn_app(backend).await;
     let slots = app.slots(&app.quick_call, "").await;
@@ -420,5 +459,6 @@ crate::on_both_backends!(
     shifted_ranges_reuse_days_and_stay_exact,
     the_api_asks_for_proof_of_work,
     the_form_works_with_and_without_javascript,
+    the_no_script_cap_holds_under_concurrent_posts,
     spam_is_cancelled_quietly_and_its_senders_blocked,
 );
