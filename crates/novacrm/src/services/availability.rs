@@ -41,6 +41,9 @@ const WORKERS_PER_HOST: usize = 2;
 
 /// Longest range one request may ask for.
 pub const MAX_RANGE_DAYS: i64 = 93;
+/// Most slots one answer lists; past them the answer names the next start to ask from (a
+/// 93-day range of 1-minute slots would otherwise be 134 000 slots, 6 MB of JSON).
+pub const MAX_SLOTS: usize = 10_000;
 /// Memory each cache may hold before it starts over (answers are ~20–200 KB each).
 const MAX_BYTES: usize = 64 * 1024 * 1024;
 
@@ -188,8 +191,8 @@ pub async fn public_slots(
     let key = Key {
         host_id,
         meeting_type_id: meeting_type_id.to_owned(),
-        from: start.map(|t| Instant::ceil(t).as_millis()),
-        to: end.map(|t| Instant::ceil(t).as_millis()),
+        from: start.map(|t| whole_minute(Instant::ceil(t))),
+        to: end.map(|t| whole_minute(Instant::ceil(t))),
         version,
         clock: Clock::of(now),
         covered: covered.map(Instant::as_millis),
@@ -268,17 +271,30 @@ pub async fn public_slots(
             found[(day - days.first) as usize] = Some(slots);
         }
     }
-    let slots: Vec<Slot> = found
+    let mut slots: Vec<Slot> = found
         .iter()
         .flatten()
         .flat_map(|day| day.0.iter())
         .filter(|slot| slot.start >= from && slot.start < to && slot.start < days.horizon)
+        .take(MAX_SLOTS + 1)
         .copied()
         .collect();
-    let json = Bytes::from(slots_json(&slots).to_string());
+    let mut body = slots_json(&slots[..slots.len().min(MAX_SLOTS)]);
+    if slots.len() > MAX_SLOTS {
+        body["next"] = Value::String(slots[MAX_SLOTS].start.to_string());
+        slots.truncate(MAX_SLOTS);
+    }
+    let json = Bytes::from(body.to_string());
     let answer = Arc::new(Answer { slots, json });
     cache.ranges.put(key, answer.clone());
     Ok(answer)
+}
+
+/// `at` rounded up to the whole minute, in milliseconds. Slots start on whole minutes, so a
+/// range's bounds name the same slots rounded up: every request within a minute shares one
+/// cache entry (a client shifting its range by a millisecond no longer rebuilds it).
+fn whole_minute(at: Instant) -> i64 {
+    -(-at.as_millis()).div_euclid(60_000) * 60_000
 }
 
 /// The host-local days a range touches between the earliest start and the horizon: day `d`

@@ -229,6 +229,45 @@ async fn the_no_script_cap_holds_under_concurrent_posts(backend: Backend) {
     assert_eq!((booked, stored.body.as_array().unwrap().len()), (20, 20));
 }
 
+/// A host with 1-minute slots all day long: an answer lists at most 10 000 slots and names
+/// where the next page starts; asking from there goes on without a gap or a repeat; bounds a
+/// millisecond apart give the same answer.
+async fn huge_answers_come_in_pages(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let day = [["00:00", "24:00"]];
+    let every_day = json!({"mon": day, "tue": day, "wed": day, "thu": day, "fri": day,
+                           "sat": day, "sun": day});
+    let settings = json!({"weeklyHours": every_day, "bufferTime": 0, "minNotice": 0,
+                          "maxAdvance": 93});
+    assert_eq!(app.patch("/api/availability", settings).await.status, 200);
+    let minute = app
+        .post(
+            "/api/meeting-types",
+            json!({"name": "Minute", "duration": 1, "slotInterval": 1}),
+        )
+        .await;
+    assert_eq!(minute.status, 201, "{:?}", minute.body);
+    let id = minute.body["id"].as_str().unwrap();
+    let query = |from: &str| {
+        format!(
+            "/api/public/booking/jane/availability?meetingTypeId={id}&start={from}&end=2026-12-20T00:00:00Z"
+        )
+    };
+    let first = app.get(&query("2026-11-24T00:00:00Z")).await;
+    assert_eq!(first.status, 200);
+    let slots = first.body["slots"].as_array().unwrap();
+    assert_eq!(slots.len(), 10_000);
+    let next = first.body["next"].as_str().unwrap();
+    let last: jiff::Timestamp = slots[9_999]["start"].as_str().unwrap().parse().unwrap();
+    let following: jiff::Timestamp = next.parse().unwrap();
+    assert_eq!(following - last, jiff::SignedDuration::from_mins(1));
+    let second = app.get(&query(next)).await;
+    assert_eq!(second.body["slots"][0]["start"], next);
+    // A millisecond later names the same slots (slots start on whole minutes).
+    let shifted = app.get(&query("2026-11-23T23:59:59.999Z")).await;
+    assert_eq!(shifted.body, first.body);
+}
+
 pub async fn spam_is_cancelled_quietly_and_its_senders_blocked(backend: Backend) {
     let app = spawn_app(backend).await;
     let slots = app.slots(&app.quick_call, "").await;
@@ -460,5 +499,6 @@ crate::on_both_backends!(
     the_api_asks_for_proof_of_work,
     the_form_works_with_and_without_javascript,
     the_no_script_cap_holds_under_concurrent_posts,
+    huge_answers_come_in_pages,
     spam_is_cancelled_quietly_and_its_senders_blocked,
 );
