@@ -15,7 +15,7 @@ pub struct Config {
     #[command(flatten)]
     pub database: Database,
     /// Base of links in emails and pages (default: `http://` + the listen address).
-    #[arg(long, env = "NOVACRM_PUBLIC_URL")]
+    #[arg(long, env = "NOVACRM_PUBLIC_URL", value_parser = public_url)]
     pub public_url: Option<String>,
     /// Add a demo host (jane) with meeting types when the database is empty.
     #[arg(long)]
@@ -61,7 +61,7 @@ pub struct Config {
     /// Signs CAPTCHA challenges and seals stored secrets (unset: generated once, kept in the
     /// database).
     #[arg(long, env = "NOVACRM_SECRET", hide_env_values = true, default_value = "",
-          hide_default_value = true, value_parser = optional)]
+          hide_default_value = true, value_parser = secret)]
     pub secret: ::std::option::Option<String>,
     /// Private or loopback networks (CIDRs, comma-separated) that host-typed outbound URLs —
     /// webhooks, CalDAV — may reach anyway; default none.
@@ -95,6 +95,37 @@ fn optional(text: &str) -> Result<Option<String>, String> {
     Ok(Some(text.to_owned()).filter(|t| !t.trim().is_empty()))
 }
 
+/// The server secret, when set: long enough that it cannot be guessed (it signs challenges
+/// and seals stored credentials).
+fn secret(text: &str) -> Result<Option<String>, String> {
+    let secret = optional(text)?;
+    match &secret {
+        Some(s) if s.chars().count() < 32 => Err(format!(
+            "must be at least 32 characters, not {} (make one with `openssl rand -hex 32`)",
+            s.chars().count()
+        )),
+        _ => Ok(secret),
+    }
+}
+
+/// The base of every link the service sends: an `http` or `https` URL of a host, without a
+/// query or fragment (a `javascript:` or relative base would make every emailed link one).
+fn public_url(text: &str) -> Result<String, String> {
+    let text = text.trim().trim_end_matches('/');
+    let url = url::Url::parse(text).map_err(|e| format!("{text:?} is not a URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!(
+            "{text:?} must be an http:// or https:// address of a host"
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        return Err(format!(
+            "{text:?} must have no query, fragment or credentials"
+        ));
+    }
+    Ok(text.to_owned())
+}
+
 /// `on` (or empty) / `off`, case-insensitive.
 fn on_off(text: &str) -> Result<bool, String> {
     match text.trim().to_ascii_lowercase().as_str() {
@@ -116,8 +147,20 @@ fn seconds(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs(secs.max(1)))
 }
 
+/// Networks outbound URLs may reach although special-purpose: none wider than a /8 (IPv4) or
+/// a /7 (IPv6, `fc00::/7`), so the guard cannot be switched off by `0.0.0.0/0`.
 fn outbound_allow(text: &str) -> Result<Vec<Network>, String> {
-    parse_networks(text, "NOVACRM_OUTBOUND_ALLOW")
+    let networks = parse_networks(text, "NOVACRM_OUTBOUND_ALLOW")?;
+    for (address, bits) in &networks {
+        let least = if address.is_ipv4() { 8 } else { 7 };
+        if *bits < least {
+            return Err(format!(
+                "NOVACRM_OUTBOUND_ALLOW: {address}/{bits} is wider than /{least}; name the \
+                 private networks you mean (e.g. 10.0.0.0/8, 127.0.0.0/8)"
+            ));
+        }
+    }
+    Ok(networks)
 }
 
 /// A service's base URL, without the trailing `/` (paths are appended to it).
@@ -429,7 +472,7 @@ impl Config {
 }
 
 /// `scheme://user:secret@host` → `scheme://user:***@host`.
-fn redact_url(url: &str) -> String {
+pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let credentials = &url[scheme + 3..at];
@@ -570,6 +613,29 @@ mod tests {
         assert!(bad.contains("must be on or off"), "{bad}");
         let bad = parse(&["--outbound-allow", "10.0.0.0/99"]).unwrap_err();
         assert!(bad.contains("bad prefix"), "{bad}");
+        for wide in ["0.0.0.0/0", "::/0", "8.0.0.0/4"] {
+            let bad = parse(&["--outbound-allow", wide]).unwrap_err();
+            assert!(bad.contains("wider than"), "{bad}");
+        }
+        assert!(parse(&["--outbound-allow", "fc00::/7,127.0.0.0/8"]).is_ok());
+        let short = parse(&["--secret", "x"]).unwrap_err();
+        assert!(short.contains("at least 32 characters"), "{short}");
+        let long = "k".repeat(32);
+        assert_eq!(
+            parse(&["--secret", &long]).unwrap().secret.as_deref(),
+            Some(long.as_str())
+        );
+        for bad in [
+            "javascript:alert(1)",
+            "/relative",
+            "https://",
+            "ftp://x.example",
+            "https://x.example/?a=1",
+        ] {
+            assert!(parse(&["--public-url", bad]).is_err(), "{bad}");
+        }
+        let ok = parse(&["--public-url", "https://book.example.com/"]).unwrap();
+        assert_eq!(ok.public_url.as_deref(), Some("https://book.example.com"));
     }
 
     #[test]

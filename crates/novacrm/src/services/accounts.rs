@@ -55,7 +55,7 @@ pub async fn create_host(
     // Every problem at once, so a sign-up form can mark all its fields.
     let mut errors = Vec::new();
     gather(&mut errors, check_username(username));
-    let name = gather(&mut errors, validate::required_text(&obj, "name", 200));
+    let name = gather(&mut errors, validate::required_line(&obj, "name", 200));
     let email = gather(&mut errors, validate::email(&obj, "email"));
     let hash = gather(&mut errors, hash_password(password));
     // The seed's hours (Mon–Fri 09–17) in the host's own zone.

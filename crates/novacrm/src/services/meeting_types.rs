@@ -15,7 +15,7 @@ fn apply_meeting_type(m: &mut MeetingTypeRecord, body: &Value, creating: bool) -
     let obj = Obj::new(body, "")?;
     let mut errors = Vec::new();
     if (creating || obj.has("name"))
-        && let Some(name) = gather(&mut errors, validate::required_text(&obj, "name", 100))
+        && let Some(name) = gather(&mut errors, validate::required_line(&obj, "name", 100))
     {
         m.name = name;
     }

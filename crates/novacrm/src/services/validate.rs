@@ -72,17 +72,44 @@ pub fn phone(obj: &Obj<'_>, key: &str) -> Result<Option<String>, FieldError> {
         .map_err(|e| obj.error(key, e))
 }
 
-/// Like [`optional_text`], on one line: names and companies go into email headers and
-/// invite parameters, where a line break would be an injection.
+/// Like [`optional_text`], on one line: names and companies go into email headers, subjects,
+/// texts and invite parameters, where a line break would be an injection, a MIME
+/// encoded-word (`=?utf-8?q?…?=`) would be decoded by the reader's mail program into other
+/// words, and bidi controls or invisible characters would make it read as something else.
 pub fn single_line(obj: &Obj<'_>, key: &str, max: usize) -> Result<Option<String>, FieldError> {
     let text = optional_text(obj, key, max)?;
-    if text
-        .as_deref()
-        .is_some_and(|t| t.contains(['\n', '\r', '\t']))
-    {
+    let Some(t) = text.as_deref() else {
+        return Ok(None);
+    };
+    if t.contains(['\n', '\r', '\t']) {
         return Err(obj.error(key, "must be on one line"));
     }
+    if t.chars().any(invisible) {
+        return Err(obj.error(
+            key,
+            "must not contain invisible or direction-changing characters",
+        ));
+    }
+    if t.find("=?").is_some_and(|at| t[at + 2..].contains("?=")) {
+        return Err(obj.error(
+            key,
+            "must not contain \"=?…?=\" (it would be read as encoded text)",
+        ));
+    }
     Ok(text)
+}
+
+/// Bidi controls, zero-width characters and other format characters (Unicode Cf): they
+/// change how the text around them reads without being seen.
+fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+}
+
+/// A required [`single_line`].
+pub fn required_line(obj: &Obj<'_>, key: &str, max: usize) -> Result<String, FieldError> {
+    single_line(obj, key, max)?.ok_or_else(|| obj.error(key, "is required"))
 }
 
 /// `#RRGGBB`.
@@ -262,6 +289,26 @@ mod tests {
             let body = serde_json::json!({ "email": text });
             let obj = Obj::new(&body, "").unwrap();
             assert_eq!(email(&obj, "email").is_ok(), ok, "{text}");
+        }
+    }
+
+    #[test]
+    fn names_are_one_plain_line() {
+        let check = |name: &str| {
+            let body = serde_json::json!({ "name": name });
+            single_line(&Obj::new(&body, "").unwrap(), "name", 200)
+        };
+        for bad in [
+            "Ann\nBcc: x@evil.example",
+            "=?utf-8?q?with_Bcc:_x@evil.example?=",
+            "Ann\u{202E}lper",
+            "An\u{200B}n",
+            "\u{FEFF}Ann",
+        ] {
+            assert!(check(bad).is_err(), "{bad:?}");
+        }
+        for good in ["Ann Lee", "Zoë O'Brien", "李小龙", "a = b? yes", "محمد"] {
+            assert_eq!(check(good).unwrap().as_deref(), Some(good));
         }
     }
 }

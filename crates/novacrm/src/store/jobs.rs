@@ -76,6 +76,8 @@ pub enum JobFilter {
     Failed,
     /// Pending and failed together.
     Open,
+    /// Pending after two or more failed attempts: late, and about to be retried.
+    Retrying,
 }
 
 /// A job whose ordering key has an earlier job still pending waits its turn.
@@ -222,6 +224,9 @@ impl Store {
             JobFilter::Pending => "done_at IS NULL AND failed_at IS NULL",
             JobFilter::Failed => "failed_at IS NOT NULL",
             JobFilter::Open => "done_at IS NULL",
+            JobFilter::Retrying => {
+                "done_at IS NULL AND failed_at IS NULL AND attempts >= 2 AND last_error IS NOT NULL"
+            }
         };
         let sql = format!(
             "SELECT {COLUMNS} FROM job WHERE {state} AND ($1 = '' OR app_user_id = $1) \

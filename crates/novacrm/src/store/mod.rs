@@ -47,6 +47,22 @@ impl Store {
             Backend::Sqlite => (sqlite_url(url)?, 8),
             Backend::Postgres => (url.to_owned(), 16),
         };
+        // One connection first, on its own: a database that is down, or a wrong name or
+        // password, is told at once with its cause (the pool would only time out, silently).
+        let unreachable = |e: &dyn std::fmt::Display| {
+            let shown = crate::config::redact_url(&url);
+            StoreError::Config(format!("cannot open the database {shown}: {e}"))
+        };
+        let probe = tokio::time::timeout(
+            Duration::from_secs(10),
+            <sqlx::AnyConnection as sqlx::Connection>::connect(&url),
+        )
+        .await
+        .map_err(|_| unreachable(&"no answer within 10 seconds"))?
+        .map_err(|e| unreachable(&e))?;
+        sqlx::Connection::close(probe)
+            .await
+            .map_err(|e| unreachable(&e))?;
         let pool = AnyPoolOptions::new()
             .max_connections(max)
             .acquire_timeout(Duration::from_secs(10))

@@ -1,5 +1,6 @@
 //! Cookies: reading one from the `Cookie` header, and the session cookie's `Set-Cookie`
-//! (`HttpOnly`, `SameSite=Lax`, `Secure` behind HTTPS).
+//! (`HttpOnly`, `SameSite=Lax`, `Secure` behind HTTPS; the edge makes every other cookie
+//! `Secure` there too).
 
 use crate::config::Config;
 use axum::http::HeaderValue;

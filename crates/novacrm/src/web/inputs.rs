@@ -103,6 +103,22 @@ pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
 #[derive(Debug)]
 pub struct AuthHost(pub Host);
 
+/// Whether a browser's request comes from this site: `Sec-Fetch-Site` says so, or `Origin` is
+/// the public URL's origin. A client that sends neither is no browser on another site.
+fn same_origin(headers: &axum::http::HeaderMap, config: &crate::config::Config) -> bool {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = header("sec-fetch-site") {
+        return matches!(site, "same-origin" | "none");
+    }
+    match (header("origin"), config.public_url.as_deref()) {
+        (None, _) => true,
+        (Some(origin), Some(public)) => {
+            url::Url::parse(public).is_ok_and(|u| u.origin().ascii_serialization() == origin)
+        }
+        (Some(_), None) => false,
+    }
+}
+
 impl<S> FromRequestParts<S> for AuthHost
 where
     AppState: FromRef<S>,
@@ -116,6 +132,15 @@ where
         let found = if let Some(token) = bearer {
             state.store.host_by_token_hash(&token_hash(token)).await
         } else if let Some(token) = session_cookie(&parts.headers) {
+            // A cookie rides along on requests other sites make: a change must come from this
+            // site (SameSite=Lax alone lets top-level cross-site form posts through).
+            if !parts.method.is_safe() && !same_origin(&parts.headers, &state.config) {
+                return Err(ApiError::Forbidden(
+                    "a change by session cookie must come from this site; other clients send \
+                     an API token (Authorization: Bearer)"
+                        .into(),
+                ));
+            }
             let now = scheduling::Instant::from(state.clock.now());
             state.store.host_by_session(&token_hash(token), now).await
         } else {

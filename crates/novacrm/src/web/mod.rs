@@ -52,6 +52,7 @@ async fn edge(
         return refused;
     }
     let framing = headers::Framing::of(request.uri().path());
+    let private = headers::is_private(request.uri().path());
     let request = match controls::screen(request, inputs::BODY_LIMIT).await {
         Ok(request) => request,
         Err(mut refused) => {
@@ -61,6 +62,9 @@ async fn edge(
     };
     let mut response = next.run(request).await;
     headers::secure(&mut response, framing, edge.hsts);
+    if private {
+        headers::no_store(&mut response);
+    }
     response
 }
 

@@ -6,7 +6,8 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::support::app::{Backend, TUE_9, assert_problem, spawn_app};
+use crate::support::app::{Backend, TUE_9, assert_problem, spawn_app, spawn_app_with};
+use crate::support::forms::dashboard_login;
 
 async fn control_characters_are_refused_before_anything_runs(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -101,4 +102,127 @@ async fn control_characters_are_refused_before_anything_runs(backend: Backend) {
     assert_eq!(app.get("/healthz").await.status, 200);
 }
 
-crate::on_both_backends!(control_characters_are_refused_before_anything_runs);
+/// What the dashboard, the docs and the cookie-authenticated API answer: never kept by a
+/// cache, never framed, never changed from another site, and every cookie `Secure` behind
+/// HTTPS.
+async fn private_answers_stay_private(backend: Backend) {
+    let app = spawn_app_with(backend, |c| {
+        c.public_url = Some("https://book.example.com".into());
+    })
+    .await;
+    let login = app
+        .client
+        .get(app.url("/dashboard/login"))
+        .send()
+        .await
+        .unwrap();
+    for cookie in login.headers().get_all("set-cookie") {
+        assert!(cookie.to_str().unwrap().ends_with("; Secure"), "{cookie:?}");
+    }
+    let cookie = dashboard_login(&app).await;
+    let get = |path: &str| {
+        app.client
+            .get(app.url(path))
+            .header("cookie", &cookie)
+            .send()
+    };
+    for path in ["/dashboard", "/dashboard/bookings", "/api/bookings"] {
+        let answer = get(path).await.unwrap();
+        assert_eq!(answer.status(), 200, "{path}");
+        assert_eq!(answer.headers()["cache-control"], "no-store", "{path}");
+    }
+    let public = app.client.get(app.url("/book/jane")).send().await.unwrap();
+    assert_ne!(
+        public
+            .headers()
+            .get("cache-control")
+            .map(|v| v.to_str().unwrap()),
+        Some("no-store")
+    );
+    let docs = app.client.get(app.url("/api/docs/")).send().await.unwrap();
+    let policy = docs.headers()["content-security-policy"].to_str().unwrap();
+    assert!(policy.contains("frame-ancestors 'none'") && policy.contains("script-src 'self'"));
+    assert_eq!(docs.headers()["x-frame-options"], "DENY");
+    // A change by session cookie from another site is refused; from this site, or with the
+    // API token, it goes through.
+    let patch = |origin: &'static str| {
+        app.client
+            .patch(app.url("/api/availability"))
+            .header("cookie", &cookie)
+            .header("origin", origin)
+            .json(&json!({"bufferTime": 5}))
+            .send()
+    };
+    let forged = patch("https://evil.example").await.unwrap();
+    assert_eq!(forged.status(), 403);
+    assert_eq!(
+        patch("https://book.example.com").await.unwrap().status(),
+        200
+    );
+    let cross = app
+        .client
+        .patch(app.url("/api/availability"))
+        .header("cookie", &cookie)
+        .header("sec-fetch-site", "cross-site")
+        .json(&json!({"bufferTime": 5}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status(), 403);
+    let token = app
+        .client
+        .patch(app.url("/api/availability"))
+        .bearer_auth(&app.token)
+        .header("origin", "https://evil.example")
+        .json(&json!({"bufferTime": 5}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(token.status(), 200);
+}
+
+/// Names reach subjects, display names and texts: one plain line, nothing that reads as
+/// something else, from the API and from the command line alike.
+async fn names_are_one_plain_line(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for name in [
+        "Intro\nCall",
+        "=?utf-8?q?Bcc:_x@evil.example?=",
+        "Intro\u{202E}llac",
+    ] {
+        let made = app
+            .post("/api/meeting-types", json!({"name": name, "duration": 30}))
+            .await;
+        assert_problem(&made, 422);
+    }
+    let body = json!({"meetingTypeId": app.quick_call, "startTime": TUE_9,
+                      "guestName": "=?utf-8?q?with_Bcc:_x@evil.example?=",
+                      "guestEmail": "ann@example.com", "timezone": "Europe/Berlin"});
+    let refused = app.post_booking(body).await;
+    assert_problem(&refused, 422);
+    assert_eq!(crate::support::app::fields(&refused), ["guestName"]);
+    let created = std::process::Command::new(env!("CARGO_BIN_EXE_novacrm"))
+        .args([
+            "user",
+            "create",
+            "--username",
+            "eve",
+            "--name",
+            "Eve\nAdmin",
+            "--email",
+            "eve@example.com",
+            "--database-url",
+            &app.database_url,
+        ])
+        .env("NOVACRM_PASSWORD", "a-long-password-1")
+        .output()
+        .unwrap();
+    assert!(!created.status.success());
+    assert!(String::from_utf8_lossy(&created.stderr).contains("one line"));
+}
+
+crate::on_both_backends!(
+    control_characters_are_refused_before_anything_runs,
+    private_answers_stay_private,
+    names_are_one_plain_line,
+);

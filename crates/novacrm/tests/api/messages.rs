@@ -336,6 +336,24 @@ pub(crate) async fn a_failing_mail_server_gets_retries_then_a_visible_failure(ba
             .unwrap();
         let emails: Vec<_> = pending.iter().filter(|j| j.kind == "email").collect();
         assert_eq!(emails.len(), 2, "attempt {attempt}");
+        if attempt == 2 {
+            // Minutes into the outage, the host already sees the messages are late.
+            let cookie = crate::support::forms::dashboard_login(&app).await;
+            let home = app
+                .client
+                .get(app.url("/dashboard"))
+                .header("cookie", &cookie)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(
+                home.contains("Messages that are late") && home.contains("451"),
+                "{home}"
+            );
+        }
         for job in &emails {
             assert_eq!(job.attempts, attempt);
             assert!(

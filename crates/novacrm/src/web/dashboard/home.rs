@@ -37,6 +37,9 @@ struct HomePage<'a> {
     link: String,
     upcoming: Vec<BookingRow>,
     failed: Vec<FailedMessage>,
+    /// Messages that failed twice or more and wait for their next try (an SMTP outage shows
+    /// here within minutes, long before the outbox gives up).
+    retrying: Vec<FailedMessage>,
     /// The onboarding checklist, until every step is done.
     steps: Vec<Step>,
     notice: Option<Notice>,
@@ -90,23 +93,23 @@ pub(crate) async fn home(
         .unwrap_or_default();
     let locale = Locale::from_headers(&headers);
     let zone = host_zone(&state, &s.host).await;
-    let failed = state
-        .store
-        .jobs(Some(&s.host.id), JobFilter::Failed, 50)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|job| FailedMessage {
-            what: outbox::describe(&job),
-            when: job
-                .failed_at
-                .map(|at| when_label(at, &zone, locale))
-                .unwrap_or_default(),
-            error: job.last_error.clone().unwrap_or_default(),
-            attempts: job.attempts,
-            id: job.id,
-        })
-        .collect();
+    let (store, host_id, zone) = (&state.store, s.host.id.as_str(), &zone);
+    let messages = |filter| async move {
+        let jobs = store.jobs(Some(host_id), filter, 50).await;
+        jobs.unwrap_or_default()
+            .into_iter()
+            .map(|job| FailedMessage {
+                what: outbox::describe(&job),
+                // When it gave up, or when it tries next.
+                when: when_label(job.failed_at.unwrap_or(job.run_at), zone, locale),
+                error: job.last_error.clone().unwrap_or_default(),
+                attempts: job.attempts,
+                id: job.id,
+            })
+            .collect::<Vec<_>>()
+    };
+    let failed = messages(JobFilter::Failed).await;
+    let retrying = messages(JobFilter::Retrying).await;
     // A first booking also means the link is out (asked only while the step is open).
     let shared = s.host.onboarding.shared
         || !state
@@ -150,6 +153,7 @@ pub(crate) async fn home(
         name: s.host.name.clone(),
         upcoming: rows(&state, &s.host, week, locale).await,
         failed,
+        retrying,
         csrf: s.csrf,
         flash: None,
     };
