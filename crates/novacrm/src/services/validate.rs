@@ -9,15 +9,16 @@ pub fn gather<T>(errors: &mut Vec<FieldError>, result: Result<T, FieldError>) ->
     result.map_err(|e| errors.push(e)).ok()
 }
 
-/// An optional trimmed text of at most `max` characters; empty counts as absent.
+/// An optional text of at most `max` characters as sent, trimmed; empty counts as absent.
 pub fn optional_text(obj: &Obj<'_>, key: &str, max: usize) -> Result<Option<String>, FieldError> {
     let Some(text) = obj.str(key)? else {
         return Ok(None);
     };
-    let text = text.trim();
+    // Counted as sent (the document's `maxLength`), then trimmed.
     if text.chars().count() > max {
         return Err(obj.error(key, format!("must be at most {max} characters")));
     }
+    let text = text.trim();
     if text
         .chars()
         .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
