@@ -194,6 +194,29 @@ impl Store {
         })
     }
 
+    // ---- inbound texts ------------------------------------------------------------------
+
+    /// Whether Twilio's message `sid` is seen here for the first time (it is then recorded,
+    /// and texts older than 30 days forgotten).
+    pub async fn first_sight_of_text(&self, sid: &str, now: Instant) -> Result<bool> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM inbound_sms WHERE received_at < $1")
+            .bind(now.as_millis() - 30 * 86_400_000)
+            .execute(&mut *tx)
+            .await?;
+        let inserted = sqlx::query(
+            "INSERT INTO inbound_sms (message_sid, received_at) VALUES ($1, $2) \
+             ON CONFLICT (message_sid) DO NOTHING",
+        )
+        .bind(sid)
+        .bind(now.as_millis())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(inserted == 1)
+    }
+
     // ---- blocked guests ----------------------------------------------------------------
 
     /// The host's blocked addresses and domains, newest first.

@@ -65,6 +65,7 @@ const STEPS: &[Step] = &[
     shared!(11, "0011_calendar_sync.sql"),
     shared!(12, "0012_insights.sql"),
     with_dialects!(13, "0013_profile.sql", "0013_host_photo.sql"),
+    shared!(14, "0014_inbound_sms.sql"),
 ];
 
 /// An arbitrary constant naming NovaCRM's migration lock.

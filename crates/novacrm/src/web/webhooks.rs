@@ -85,8 +85,23 @@ async fn twilio_sms(
     let Ok(from) = Phone::parse(get("From")) else {
         return twiml(None);
     };
-    let word = get("Body").trim().to_ascii_uppercase();
     let now = state.clock.now();
+    // A signed request can be sent again by anyone who saw it (or by Twilio, retrying): each
+    // message acts once.
+    let sid = get("MessageSid");
+    match state
+        .store
+        .first_sight_of_text(sid, Instant::from(now))
+        .await
+    {
+        Ok(true) if !sid.is_empty() => {}
+        Ok(_) => return twiml(None),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot record an inbound text");
+            return (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response();
+        }
+    }
+    let word = get("Body").trim().to_ascii_uppercase();
     if STOP_WORDS.contains(&word.as_str()) || START_WORDS.contains(&word.as_str()) {
         let stop = STOP_WORDS.contains(&word.as_str());
         if let Err(e) = state

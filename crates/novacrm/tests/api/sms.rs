@@ -5,12 +5,16 @@ use novacrm::integrations::sms::twilio_signature;
 
 use crate::support::app::{Backend, TestApp, spawn_app};
 
-use crate::messages::{TUE_9, book, reminders_to, state_of};
+use crate::messages::{TUE_9, WED_9, book, reminders_to, state_of};
 
+/// An inbound text as Twilio posts it; its `MessageSid` follows from the body (one message,
+/// one sid).
 fn webhook_params(from: &str, body: &str) -> Vec<(String, String)> {
+    let sid: String = body.bytes().map(|b| format!("{b:02x}")).collect();
+    let sid = format!("SM{sid:0>32}");
     [
         ("AccountSid", "AC00000000000000000000000000000001"),
-        ("MessageSid", "SM0000000000000000000000000000abcd"),
+        ("MessageSid", sid.as_str()),
         ("From", from),
         ("To", "+15005550006"),
         ("Body", body),
@@ -78,6 +82,11 @@ async fn texts_remind_and_a_c_reply_cancels(backend: Backend) {
         "{}",
         last.body
     );
+    // The same signed request, sent again after a new booking: answered, and nothing more.
+    let again = book(&app, WED_9, "ada@example.com", Some("+14155550100")).await;
+    assert_eq!(inbound(&app, &params, &signature).await, 200);
+    let again = state_of(&app, again["id"].as_str().unwrap()).await;
+    assert_eq!(again["status"], "CONFIRMED", "a replay cancels nothing");
 }
 
 async fn stop_silences_text_reminders(backend: Backend) {
