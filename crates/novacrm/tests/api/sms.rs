@@ -10,7 +10,7 @@ use crate::messages::{TUE_9, WED_9, book, reminders_to, state_of};
 /// An inbound text as Twilio posts it; its `MessageSid` follows from the body (one message,
 /// one sid).
 fn webhook_params(from: &str, body: &str) -> Vec<(String, String)> {
-    let sid: String = body.bytes().map(|b| format!("{b:02x}")).collect();
+    let sid = novacrm::crypto::hex(body.as_bytes());
     let sid = format!("SM{sid:0>32}");
     [
         ("AccountSid", "AC00000000000000000000000000000001"),
