@@ -327,6 +327,14 @@ pub(crate) async fn a_failing_mail_server_gets_retries_then_a_visible_failure(ba
     book(&app, TUE_9, "ada@example.com", None).await;
     let mut now: jiff::Timestamp = crate::support::app::NOW.parse().unwrap();
     assert_eq!(app.run_jobs().await, 2);
+    let cookie = crate::support::forms::dashboard_login(&app).await;
+    let home = |app: &TestApp, cookie: &str| {
+        let request = app
+            .client
+            .get(app.url("/dashboard"))
+            .header("cookie", cookie);
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
     for attempt in 1..novacrm::outbox::MAX_ATTEMPTS {
         let wait = novacrm::outbox::backoff(attempt);
         let pending = app
@@ -338,17 +346,7 @@ pub(crate) async fn a_failing_mail_server_gets_retries_then_a_visible_failure(ba
         assert_eq!(emails.len(), 2, "attempt {attempt}");
         if attempt == 2 {
             // Minutes into the outage, the host already sees the messages are late.
-            let cookie = crate::support::forms::dashboard_login(&app).await;
-            let home = app
-                .client
-                .get(app.url("/dashboard"))
-                .header("cookie", &cookie)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
+            let home = home(&app, &cookie).await;
             assert!(
                 home.contains("Messages that are late") && home.contains("451"),
                 "{home}"
@@ -382,30 +380,7 @@ pub(crate) async fn a_failing_mail_server_gets_retries_then_a_visible_failure(ba
     assert!(app.smtp.received().is_empty());
 
     // The host sees them, with the error, and a retry sends them.
-    let login = app
-        .client
-        .post(app.url("/api/session"))
-        .json(&json!({"username": "jane", "password": "demo-password-jane"}))
-        .send()
-        .await
-        .unwrap();
-    let cookie = login.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let home = app
-        .client
-        .get(app.url("/dashboard"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let home = home(&app, &cookie).await;
     assert!(home.contains("Messages that could not be sent"), "{home}");
     assert!(home.contains("Confirmation email to the guest"));
     assert!(home.contains("451"));
