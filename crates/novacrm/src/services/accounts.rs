@@ -230,6 +230,8 @@ pub async fn log_in(
 /// The operator's way in for a host locked out from their own network (`novacrm user
 /// unlock`): forgets the account's failed log-ins from everywhere.
 pub async fn unlock(store: &Store, username: &str) -> Result<u64> {
+    // Only a real username: the keys are matched with LIKE, where `_` and `%` match others.
+    check_username(username.trim())?;
     Ok(store.forget_login_failures(&account_key(username)).await?)
 }
 

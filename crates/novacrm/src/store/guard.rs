@@ -88,7 +88,10 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        clear(&mut tx, forget).await?;
+        sqlx::query("DELETE FROM login_failure WHERE throttle_key = $1")
+            .bind(forget)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -285,12 +288,4 @@ impl Store {
         .await?;
         Ok(row.try_get::<i64, _>("n")? > 0)
     }
-}
-
-async fn clear(tx: &mut Tx, key: &str) -> Result<()> {
-    sqlx::query("DELETE FROM login_failure WHERE throttle_key = $1")
-        .bind(key)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }

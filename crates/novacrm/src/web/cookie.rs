@@ -1,8 +1,7 @@
 //! Cookies: reading one from the `Cookie` header, and the session cookie's `Set-Cookie`
-//! (`HttpOnly`, `SameSite=Lax`, `Secure` behind HTTPS; the edge makes every other cookie
-//! `Secure` there too).
+//! (`HttpOnly`, `SameSite=Lax`; behind HTTPS the edge makes every cookie `Secure`,
+//! `web/headers.rs`).
 
-use crate::config::Config;
 use axum::http::HeaderValue;
 
 /// Name of the dashboard's session cookie.
@@ -26,12 +25,9 @@ pub fn cookie<'h>(headers: &'h axum::http::HeaderMap, wanted: &str) -> Option<&'
 }
 
 /// The `Set-Cookie` value for the session (`value` empty and `max_age` 0 end it); shared by
-/// the API and the dashboard's forms.
-pub fn session_set_cookie(config: &Config, value: &str, max_age: i64) -> HeaderValue {
-    let secure = config.https();
-    let text = format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}",
-        if secure { "; Secure" } else { "" }
-    );
+/// the API and the dashboard's forms. Behind HTTPS the edge makes it `Secure`, as every cookie.
+pub fn session_set_cookie(value: &str, max_age: i64) -> HeaderValue {
+    let text =
+        format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}");
     HeaderValue::from_str(&text).expect("session tokens are ASCII")
 }

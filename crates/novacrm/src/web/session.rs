@@ -30,7 +30,7 @@ pub async fn log_in(
     let mut response = Json(json!({"username": host.username, "name": host.name})).into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
-        session_set_cookie(&state.config, &token, SESSION_DAYS * 86_400),
+        session_set_cookie(&token, SESSION_DAYS * 86_400),
     );
     Ok(response)
 }
@@ -46,6 +46,6 @@ pub async fn log_out(State(state): State<AppState>, headers: HeaderMap) -> Resul
     let mut response = StatusCode::NO_CONTENT.into_response();
     response
         .headers_mut()
-        .insert(header::SET_COOKIE, session_set_cookie(&state.config, "", 0));
+        .insert(header::SET_COOKIE, session_set_cookie("", 0));
     Ok(response)
 }

@@ -89,13 +89,16 @@ async fn twilio_sms(
     // A signed request can be sent again by anyone who saw it (or by Twilio, retrying): each
     // message acts once.
     let sid = get("MessageSid");
+    if sid.is_empty() {
+        return twiml(None);
+    }
     match state
         .store
         .first_sight_of_text(sid, Instant::from(now))
         .await
     {
-        Ok(true) if !sid.is_empty() => {}
-        Ok(_) => return twiml(None),
+        Ok(true) => {}
+        Ok(false) => return twiml(None),
         Err(e) => {
             tracing::error!(error = %e, "cannot record an inbound text");
             return (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response();

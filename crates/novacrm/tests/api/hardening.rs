@@ -119,6 +119,18 @@ async fn private_answers_stay_private(backend: Backend) {
     for cookie in login.headers().get_all("set-cookie") {
         assert!(cookie.to_str().unwrap().ends_with("; Secure"), "{cookie:?}");
     }
+    let session = app
+        .client
+        .post(app.url("/api/session"))
+        .json(&json!({"username": "jane", "password": "demo-password-jane"}))
+        .send()
+        .await
+        .unwrap();
+    let set = session.headers()["set-cookie"].to_str().unwrap();
+    assert!(
+        set.starts_with("novacrm_session=") && set.ends_with("; Secure"),
+        "{set}"
+    );
     let cookie = dashboard_login(&app).await;
     let get = |path: &str| {
         app.client

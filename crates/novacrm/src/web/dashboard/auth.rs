@@ -168,12 +168,7 @@ async fn start_session(
 ) -> Result<Response, ServiceError> {
     let (_, token) = accounts::log_in(&state.store, username, password, client, now).await?;
     let mut response = Redirect::to("/dashboard").into_response();
-    set_cookie(
-        state,
-        &mut response,
-        &token,
-        accounts::SESSION_DAYS * 86_400,
-    );
+    set_cookie(&mut response, &token, accounts::SESSION_DAYS * 86_400);
     Ok(response)
 }
 
@@ -276,6 +271,6 @@ pub(crate) async fn logout(
         Err(_) => {}
     }
     let mut response = Redirect::to("/dashboard/login").into_response();
-    set_cookie(&state, &mut response, "", 0);
+    set_cookie(&mut response, "", 0);
     response
 }

@@ -185,8 +185,8 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Posted<T> {
     }
 }
 
-pub(crate) fn set_cookie(state: &AppState, response: &mut Response, value: &str, max_age: i64) {
-    let value = crate::web::cookie::session_set_cookie(&state.config, value, max_age);
+pub(crate) fn set_cookie(response: &mut Response, value: &str, max_age: i64) {
+    let value = crate::web::cookie::session_set_cookie(value, max_age);
     response.headers_mut().append(header::SET_COOKIE, value);
 }
 
