@@ -46,4 +46,9 @@ function done(summary, latency, requests)
     c = c + t:get("created"); k = k + t:get("conflicts"); o = o + t:get("other")
   end
   io.write(string.format("bookings: %d created, %d conflicts, %d other\n", c, k, o))
+  -- Every slot is distinct, so anything but 201 is a refusal, not throughput.
+  if c == 0 or k > 0 or o > 0 then
+    io.stderr:write("FAILED: the run must create every booking it posts\n")
+    os.exit(1)
+  end
 end

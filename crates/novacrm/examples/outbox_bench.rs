@@ -97,6 +97,7 @@ fn booking(host_id: &str, meeting_type_id: &str, i: usize, start: Instant) -> Bo
         created_at: start,
         updated_at: start,
         guest_token: Some(format!("nvb_bench_{i}_{}", new_id())),
+        guest_token_sealed: None,
         sequence: 0,
         reschedule_count: 0,
         cancelled_at: None,
@@ -143,8 +144,9 @@ async fn main() -> anyhow::Result<()> {
             None,
         ),
     };
-    let sender = Sender::new("https://book.example.com", None).map_err(anyhow::Error::msg)?;
     let sealer = Arc::new(novacrm::sealed::Sealer::from_secret("bench"));
+    let sender = Sender::new("https://book.example.com", None, sealer.clone())
+        .map_err(anyhow::Error::msg)?;
     let sender = Arc::new(sender);
     let calendars = novacrm::services::calendars::Calendars::new(
         store.clone(),

@@ -55,16 +55,24 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
         let bound = listener.local_addr()?;
         config.public_url = Some(config.public_url(bound));
-        let sender = Sender::new(
-            config.public_url.as_deref().unwrap_or_default(),
-            config.mail_from.as_deref(),
-        )
-        .map_err(anyhow::Error::msg)?;
         let sealer = Arc::new(
             Sealer::load(&store, config.secret.as_deref(), clock.now())
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot load the sealing secret: {e}"))?,
         );
+        let moved = store
+            .seal_clear_tokens(|token, context| sealer.seal(token, context))
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot move clear tokens to their hashes: {e}"))?;
+        if moved > 0 {
+            tracing::info!(moved, "guest and feed tokens now stored hashed and sealed");
+        }
+        let sender = Sender::new(
+            config.public_url.as_deref().unwrap_or_default(),
+            config.mail_from.as_deref(),
+            sealer.clone(),
+        )
+        .map_err(anyhow::Error::msg)?;
         let sender = Arc::new(sender);
         let calendars = Calendars::new(
             store.clone(),

@@ -15,6 +15,9 @@ pub mod payload;
 use crate::format::{Locale, date_label, span_label, when_label};
 use crate::i18n::Lang;
 use crate::integrations::{Address, Email, Invite, SendError, Sms};
+use std::sync::Arc;
+
+use crate::sealed::Sealer;
 use crate::store::{Actor, BookingRecord, Host, MeetingTypeRecord, Store};
 pub use payload::{EmailJob, Message, Recipient, SmsJob, SmsText};
 
@@ -26,11 +29,17 @@ pub struct Sender {
     pub from: Address,
     /// The host part of UIDs and Message-IDs.
     pub domain: String,
+    /// Opens the guest tokens bookings keep sealed, for the links messages carry.
+    sealer: Arc<Sealer>,
 }
 
 impl Sender {
     /// From the public URL and `NOVACRM_MAIL_FROM` (`Name <address>` or a bare address).
-    pub fn new(public_url: &str, mail_from: Option<&str>) -> Result<Self, String> {
+    pub fn new(
+        public_url: &str,
+        mail_from: Option<&str>,
+        sealer: Arc<Sealer>,
+    ) -> Result<Self, String> {
         let domain = domain_of(public_url);
         let from = match mail_from.map(str::trim).filter(|f| !f.is_empty()) {
             None => Address {
@@ -58,6 +67,7 @@ impl Sender {
             public_url: public_url.trim_end_matches('/').to_owned(),
             from,
             domain,
+            sealer,
         })
     }
 
@@ -222,12 +232,14 @@ impl Sender {
         write(&invite)
     }
 
+    /// The guest's link to their booking: the token in clear where it was just issued or
+    /// presented, else its sealed copy opened.
     pub fn manage_url(&self, booking: &BookingRecord) -> String {
-        format!(
-            "{}/booking/{}",
-            self.public_url,
-            booking.guest_token.as_deref().unwrap_or_default()
-        )
+        let token = booking.guest_token.clone().or_else(|| {
+            let sealed = booking.guest_token_sealed.as_deref()?;
+            self.sealer.open(sealed, &format!("booking:{}", booking.id))
+        });
+        format!("{}/booking/{}", self.public_url, token.unwrap_or_default())
     }
 
     fn view(&self, found: &Found, job: &EmailJob, history: &[BookingRecord]) -> View {
@@ -625,19 +637,24 @@ fn render(message: Message, m: &View) -> askama::Result<(String, String, String)
 mod tests {
     use super::*;
 
+    fn sealer() -> Arc<Sealer> {
+        Arc::new(Sealer::from_secret("a test secret"))
+    }
+
     #[test]
     fn uids_and_senders_use_the_public_host() {
-        let sender = Sender::new("https://book.example.com/", None).unwrap();
+        let sender = Sender::new("https://book.example.com/", None, sealer()).unwrap();
         assert_eq!(sender.domain, "book.example.com");
         assert_eq!(sender.from.email, "no-reply@book.example.com");
         let sender = Sender::new(
             "http://127.0.0.1:3000",
             Some("Acme Bookings <hi@acme.example>"),
+            sealer(),
         )
         .unwrap();
         assert_eq!(sender.domain, "localhost");
         assert_eq!(sender.from.name, "Acme Bookings");
         assert_eq!(sender.from.email, "hi@acme.example");
-        assert!(Sender::new("http://x", Some("nobody")).is_err());
+        assert!(Sender::new("http://x", Some("nobody"), sealer()).is_err());
     }
 }

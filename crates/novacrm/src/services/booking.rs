@@ -25,6 +25,7 @@ use super::validate::{self, gather};
 use super::{Result, ServiceError};
 use crate::messages::SmsText;
 use crate::outbox::{self, Change};
+use crate::sealed::Sealer;
 use crate::store::{
     Actor, BookingRecord, Host, MeetingTypeRecord, NewBooking, Source, Store, Tx, new_id,
 };
@@ -273,6 +274,7 @@ impl Schedule {
 /// check runs on data no other write can change before this transaction commits.
 pub async fn book(
     store: &Store,
+    sealer: &Sealer,
     prepared: Prepared,
     now: Timestamp,
 ) -> Result<(BookingRecord, Tx)> {
@@ -308,8 +310,11 @@ pub async fn book(
         .into());
     }
     let contact_id = Store::upsert_contact(&mut tx, &host.id, request, at).await?;
+    let id = new_id();
+    let token = crate::crypto::random_token("nvb_");
+    let guest_token_sealed = Some(sealer.seal(&token, &format!("booking:{id}")));
     let booking = BookingRecord {
-        id: new_id(),
+        id,
         host_id: host.id.clone(),
         meeting_type_id: meeting.id.clone(),
         contact_id: Some(contact_id),
@@ -328,7 +333,8 @@ pub async fn book(
         meeting_link: None,
         created_at: at,
         updated_at: at,
-        guest_token: Some(crate::crypto::random_token("nvb_")),
+        guest_token: Some(token),
+        guest_token_sealed,
         sequence: 0,
         reschedule_count: 0,
         cancelled_at: None,
@@ -490,16 +496,31 @@ pub async fn guest_change(
     reply_to: Option<&Phone>,
     now: Timestamp,
 ) -> Result<BookingRecord> {
-    let unknown = || ServiceError::NotFound("we could not find this booking".into());
     let found = store
         .booking_by_guest_token(token)
         .await?
-        .ok_or_else(unknown)?;
+        .ok_or_else(unknown_booking)?;
+    change_for_guest(store, found, action, reply_to, now).await
+}
+
+fn unknown_booking() -> ServiceError {
+    ServiceError::NotFound("we could not find this booking".into())
+}
+
+/// `found`, read again under its host's lock, changed as its guest asked.
+async fn change_for_guest(
+    store: &Store,
+    found: BookingRecord,
+    action: GuestAction,
+    reply_to: Option<&Phone>,
+    now: Timestamp,
+) -> Result<BookingRecord> {
     let mut tx = store.write().await?;
     Store::lock_host(&mut tx, &found.host_id).await?;
-    let mut booking = Store::booking_by_guest_token_in(&mut tx, token)
+    let mut booking = Store::booking_in(&mut tx, &found.host_id, &found.id)
         .await?
-        .ok_or_else(unknown)?;
+        .ok_or_else(unknown_booking)?;
+    booking.guest_token = found.guest_token;
     if booking.status == BookingStatus::Cancelled && matches!(action, GuestAction::Cancel { .. }) {
         return Ok(booking);
     }
@@ -560,11 +581,10 @@ pub async fn cancel_by_phone(
     else {
         return Ok(None);
     };
-    let token = next.guest_token.clone().unwrap_or_default();
     let action = GuestAction::Cancel {
         reason: Some("Cancelled by text message".into()),
     };
-    guest_change(store, &token, action, Some(phone), now)
+    change_for_guest(store, next, action, Some(phone), now)
         .await
         .map(Some)
 }

@@ -9,6 +9,7 @@ use scheduling::Instant;
 use super::Result;
 use crate::crypto::random_token;
 use crate::messages::{Recipient, Sender};
+use crate::sealed::Sealer;
 use crate::store::{BookingFilter, Host, Store};
 
 /// How far back the feed reaches; everything ahead is in it.
@@ -27,18 +28,38 @@ fn url(base: &str, token: &str) -> String {
 }
 
 /// The feed's address, issuing its token on first use.
-pub async fn feed_url(store: &Store, host: &Host, base: &str) -> Result<String> {
-    let token = store
-        .issue_feed_token(&host.id, &random_token("feed_"), false)
-        .await?;
-    Ok(url(base, &token))
+pub async fn feed_url(store: &Store, sealer: &Sealer, host: &Host, base: &str) -> Result<String> {
+    issue(store, sealer, host, base, false).await
 }
 
 /// A new address; the old one stops working at once.
-pub async fn rotate(store: &Store, host: &Host, base: &str) -> Result<String> {
-    let token = store
-        .issue_feed_token(&host.id, &random_token("feed_"), true)
+pub async fn rotate(store: &Store, sealer: &Sealer, host: &Host, base: &str) -> Result<String> {
+    issue(store, sealer, host, base, true).await
+}
+
+/// The token is stored hashed (for the lookup) and sealed (to show the link again). A sealed
+/// copy that no longer opens (`NOVACRM_SECRET` changed) gets a new link.
+async fn issue(
+    store: &Store,
+    sealer: &Sealer,
+    host: &Host,
+    base: &str,
+    replace: bool,
+) -> Result<String> {
+    let context = format!("feed:{}", host.id);
+    let fresh = random_token("feed_");
+    let sealed = sealer.seal(&fresh, &context);
+    let in_force = store
+        .issue_feed_token(&host.id, &fresh, &sealed, replace)
         .await?;
+    let token = if let Some(token) = sealer.open(&in_force, &context) {
+        token
+    } else {
+        store
+            .issue_feed_token(&host.id, &fresh, &sealed, true)
+            .await?;
+        fresh
+    };
     Ok(url(base, &token))
 }
 

@@ -1,8 +1,9 @@
 //! Bookings: inserting under the host lock, finding one by guest token or id, the host's
 //! filtered and paged list, busy times, and stored answers of idempotent requests.
 
-use super::db::{Result, Store, StoreError, Tx};
+use super::db::{Result, Store, StoreError, Tx, get};
 use super::records::{self, BookingRecord};
+use crate::crypto::token_hash;
 use scheduling::{BookingStatus, Instant};
 use sqlx::Row;
 
@@ -48,9 +49,10 @@ impl Store {
             "INSERT INTO booking (booking_id, app_user_id, meeting_type_id, contact_id, guest_name, \
              guest_email, guest_phone, guest_company, start_time, end_time, timezone, meeting_notes, \
              answers, status, cancel_reason, calendar_event_id, meeting_link, created_at, updated_at, \
-             guest_token, sequence, reschedule_count, cancelled_at, cancelled_by, source, \
-             first_start_at, late_cancel) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
-             $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)",
+             guest_token_hash, sequence, reschedule_count, cancelled_at, cancelled_by, source, \
+             first_start_at, late_cancel, guest_token_sealed) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+             $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, \
+             $25, $26, $27, $28)",
         )
         .bind(&b.id)
         .bind(&b.host_id)
@@ -71,7 +73,7 @@ impl Store {
         .bind(&b.meeting_link)
         .bind(b.created_at.as_millis())
         .bind(b.updated_at.as_millis())
-        .bind(&b.guest_token)
+        .bind(b.guest_token.as_deref().map(token_hash))
         .bind(b.sequence)
         .bind(b.reschedule_count)
         .bind(b.cancelled_at.map(Instant::as_millis))
@@ -79,9 +81,44 @@ impl Store {
         .bind(b.source.as_str())
         .bind(b.first_start.as_millis())
         .bind(i64::from(b.late_cancel))
+        .bind(&b.guest_token_sealed)
         .execute(&mut **tx)
         .await?;
         Ok(())
+    }
+
+    /// Moves tokens stored in clear before migration 15 (guest and feed tokens) to their
+    /// hash and a sealed copy (`seal(token, context)`), emptying the clear column. Run at
+    /// startup; a no-op once done. Returns how many it moved.
+    pub async fn seal_clear_tokens(&self, seal: impl Fn(&str, &str) -> String) -> Result<usize> {
+        let mut moved = 0;
+        for (table, id, clear, context) in [
+            ("booking", "booking_id", "guest_token", "booking"),
+            ("app_user", "app_user_id", "feed_token", "feed"),
+        ] {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {id} AS id, {clear} AS token FROM {table} WHERE {clear} IS NOT NULL"
+            )))
+            .fetch_all(&self.pool)
+            .await?;
+            for row in rows {
+                let (key, token): (String, String) = (get(&row, "id")?, get(&row, "token")?);
+                let mut tx = self.write().await?;
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "UPDATE {table} SET {clear}_hash = $1, {clear}_sealed = $2, {clear} = NULL \
+                     WHERE {id} = $3 AND {clear} = $4"
+                )))
+                .bind(token_hash(&token))
+                .bind(seal(&token, &format!("{context}:{key}")))
+                .bind(&key)
+                .bind(&token)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                moved += 1;
+            }
+        }
+        Ok(moved)
     }
 
     /// A booking by its guest token.
@@ -115,15 +152,6 @@ impl Store {
             BookingRecord::from_row,
         )
         .await
-    }
-
-    /// The booking behind a guest token, in a write transaction (locks nothing by itself:
-    /// callers lock the host first).
-    pub async fn booking_by_guest_token_in(
-        tx: &mut Tx,
-        token: &str,
-    ) -> Result<Option<BookingRecord>> {
-        fetch_booking_by_token(&mut **tx, token).await
     }
 
     /// The next confirmed meeting, across hosts, booked with this phone number (E.164).
@@ -337,8 +365,12 @@ pub(super) async fn fetch_booking_by_token(
     token: &str,
 ) -> Result<Option<BookingRecord>> {
     let row = sqlx::query(records::BOOKING_SELECT_BY_GUEST_TOKEN)
-        .bind(token)
+        .bind(token_hash(token))
         .fetch_optional(conn)
         .await?;
-    row.map(|r| BookingRecord::from_row(&r)).transpose()
+    let mut found = row.map(|r| BookingRecord::from_row(&r)).transpose()?;
+    if let Some(b) = &mut found {
+        b.guest_token = Some(token.to_owned());
+    }
+    Ok(found)
 }

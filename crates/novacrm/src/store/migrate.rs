@@ -66,6 +66,7 @@ const STEPS: &[Step] = &[
     shared!(12, "0012_insights.sql"),
     with_dialects!(13, "0013_profile.sql", "0013_host_photo.sql"),
     shared!(14, "0014_inbound_sms.sql"),
+    shared!(15, "0015_tokens_hashed.sql"),
 ];
 
 /// An arbitrary constant naming NovaCRM's migration lock.

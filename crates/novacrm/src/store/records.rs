@@ -327,8 +327,11 @@ pub struct BookingRecord {
     pub meeting_link: Option<String>,
     pub created_at: Instant,
     pub updated_at: Instant,
-    /// The guest's private link to this booking (not shown to the host's API).
+    /// The guest's private handle on this booking, in clear: known only where it was
+    /// issued or presented (never read back from the database, which keeps its hash).
     pub guest_token: Option<String>,
+    /// The same token sealed for `booking:ID`, for the links later messages carry.
+    pub guest_token_sealed: Option<String>,
     /// Bumped by every change the guest is told about: the invite's SEQUENCE.
     pub sequence: i64,
     pub reschedule_count: i64,
@@ -412,7 +415,7 @@ macro_rules! booking_columns {
     () => {
         "SELECT booking_id, app_user_id, meeting_type_id, contact_id, guest_name, guest_email, \
          guest_phone, guest_company, start_time, end_time, timezone, meeting_notes, answers, status, \
-         cancel_reason, calendar_event_id, meeting_link, created_at, updated_at, guest_token, sequence, \
+         cancel_reason, calendar_event_id, meeting_link, created_at, updated_at, guest_token_sealed, sequence, \
          reschedule_count, cancelled_at, cancelled_by, source, first_start_at, late_cancel FROM booking "
     };
 }
@@ -422,7 +425,7 @@ pub const BOOKING_SELECT_ONE: &str = concat!(
     "WHERE app_user_id = $1 AND booking_id = $2"
 );
 pub const BOOKING_SELECT_BY_GUEST_TOKEN: &str =
-    concat!(booking_columns!(), "WHERE guest_token = $1");
+    concat!(booking_columns!(), "WHERE guest_token_hash = $1");
 /// `$1` host, `$2` status or '', `$3..$4` start range, `$5, $6` cursor, `$7` limit,
 /// `$8` meeting type or '', `$9` 1 to leave cancelled bookings out.
 macro_rules! booking_page_filter {
@@ -497,7 +500,8 @@ impl BookingRecord {
             meeting_link: get(r, "meeting_link")?,
             created_at: Instant::from_millis(get(r, "created_at")?),
             updated_at: Instant::from_millis(get(r, "updated_at")?),
-            guest_token: get(r, "guest_token")?,
+            guest_token: None,
+            guest_token_sealed: get(r, "guest_token_sealed")?,
             sequence: get(r, "sequence")?,
             reschedule_count: get(r, "reschedule_count")?,
             cancelled_at: get::<Option<i64>>(r, "cancelled_at")?.map(Instant::from_millis),

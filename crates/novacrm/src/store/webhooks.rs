@@ -119,51 +119,55 @@ impl Store {
 
     // ---- calendar feed ---------------------------------------------------------------------
 
-    /// The host's feed token, if one was issued.
+    /// The host's feed token, sealed for `feed:HOST`, if one was issued.
     pub async fn feed_token(&self, host_id: &str) -> Result<Option<String>> {
-        let row = sqlx::query("SELECT feed_token FROM app_user WHERE app_user_id = $1")
+        let row = sqlx::query("SELECT feed_token_sealed FROM app_user WHERE app_user_id = $1")
             .bind(host_id)
             .fetch_optional(&self.pool)
             .await?;
         Ok(row
-            .map(|r| get::<Option<String>>(&r, "feed_token"))
+            .map(|r| get::<Option<String>>(&r, "feed_token_sealed"))
             .transpose()?
             .flatten())
     }
 
-    /// Issues `fresh` as the feed token: always with `replace` (rotation), else only when
-    /// there is none yet. Returns the token in force.
+    /// Issues `fresh` (its clear form, and sealed for `feed:HOST`) as the feed token: always
+    /// with `replace` (rotation), else only when there is none yet. Returns the sealed token
+    /// in force. Only the hash and the sealed copy are stored.
     pub async fn issue_feed_token(
         &self,
         host_id: &str,
         fresh: &str,
+        sealed: &str,
         replace: bool,
     ) -> Result<String> {
         let mut tx = self.write().await?;
         let condition = if replace {
             ""
         } else {
-            " AND feed_token IS NULL"
+            " AND feed_token_hash IS NULL"
         };
         sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE app_user SET feed_token = $1 WHERE app_user_id = $2{condition}"
+            "UPDATE app_user SET feed_token_hash = $1, feed_token_sealed = $2 \
+             WHERE app_user_id = $3{condition}"
         )))
-        .bind(fresh)
+        .bind(crate::crypto::token_hash(fresh))
+        .bind(sealed)
         .bind(host_id)
         .execute(&mut *tx)
         .await?;
-        let row = sqlx::query("SELECT feed_token FROM app_user WHERE app_user_id = $1")
+        let row = sqlx::query("SELECT feed_token_sealed FROM app_user WHERE app_user_id = $1")
             .bind(host_id)
             .fetch_one(&mut *tx)
             .await?;
         tx.commit().await?;
-        get(&row, "feed_token")
+        get(&row, "feed_token_sealed")
     }
 
     /// The host whose feed this token opens.
     pub async fn host_by_feed_token(&self, token: &str) -> Result<Option<String>> {
-        let row = sqlx::query("SELECT app_user_id FROM app_user WHERE feed_token = $1")
-            .bind(token)
+        let row = sqlx::query("SELECT app_user_id FROM app_user WHERE feed_token_hash = $1")
+            .bind(crate::crypto::token_hash(token))
             .fetch_optional(&self.pool)
             .await?;
         row.map(|r| get(&r, "app_user_id")).transpose()

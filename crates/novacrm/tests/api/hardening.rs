@@ -3,10 +3,12 @@
 //! 4xx on both databases (PostgreSQL once answered NUL with a 500), and nothing is written
 //! for them.
 
+use novacrm::crypto::token_hash;
 use reqwest::Method;
 use serde_json::json;
+use sqlx::Row;
 
-use crate::support::app::{Backend, TUE_9, assert_problem, spawn_app, spawn_app_with};
+use crate::support::app::{Backend, TUE_9, TestApp, assert_problem, spawn_app, spawn_app_with};
 use crate::support::forms::dashboard_login;
 
 async fn control_characters_are_refused_before_anything_runs(backend: Backend) {
@@ -233,7 +235,98 @@ async fn names_are_one_plain_line(backend: Backend) {
     assert!(String::from_utf8_lossy(&created.stderr).contains("one line"));
 }
 
+/// One row's values, as text (NULL as `None`).
+async fn row(app: &TestApp, sql: &str, id: &str) -> Vec<Option<String>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+        .bind(id)
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    (0..row.len()).map(|i| row.get(i)).collect()
+}
+
+/// A read of the database (a backup, an injection elsewhere) yields no guest or feed token:
+/// each is stored as its SHA-256 and sealed, yet every link keeps working — in the answer, in
+/// the email the worker renders later, and for tokens issued before the change, which the
+/// next start moves.
+async fn guest_and_feed_tokens_are_not_stored_in_clear(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let booked = app.book(&app.quick_call, TUE_9, "ann@example.com").await;
+    assert_eq!(booked.status, 201, "{:?}", booked.body);
+    let id = booked.body["id"].as_str().unwrap();
+    let manage = booked.body["manageUrl"].as_str().unwrap().to_owned();
+    let token = manage.rsplit('/').next().unwrap();
+    let stored = row(
+        &app,
+        "SELECT guest_token, guest_token_hash, guest_token_sealed FROM booking \
+         WHERE booking_id = $1",
+        id,
+    )
+    .await;
+    assert_eq!(stored[0], None);
+    assert_eq!(stored[1].as_deref(), Some(token_hash(token).as_str()));
+    assert!(!stored[2].as_deref().unwrap().contains(token));
+    assert_eq!(app.client.get(&manage).send().await.unwrap().status(), 200);
+    app.run_jobs().await;
+    let mail = &app.smtp.to("ann@example.com")[0];
+    assert!(mail.text().contains(&manage), "{}", mail.text());
+
+    let feed = app.authed(Method::GET, "/api/calendar-feed", None).await;
+    let feed_url = feed.body["url"].as_str().unwrap().to_owned();
+    let feed_token = feed_url
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .trim_end_matches(".ics");
+    let jane = app.store.host_by_username("jane").await.unwrap().unwrap();
+    let sql = "SELECT feed_token, feed_token_hash, feed_token_sealed FROM app_user \
+               WHERE app_user_id = $1";
+    let stored = row(&app, sql, &jane.id).await;
+    assert_eq!(stored[0], None);
+    assert_eq!(stored[1].as_deref(), Some(token_hash(feed_token).as_str()));
+    assert!(!stored[2].as_deref().unwrap().contains(feed_token));
+    let again = app.authed(Method::GET, "/api/calendar-feed", None).await;
+    assert_eq!(
+        again.body["url"],
+        feed_url.as_str(),
+        "the same link is shown again"
+    );
+    let ics = app.get(&format!("/cal/{feed_token}.ics")).await;
+    assert_eq!(ics.status, 200);
+
+    // Tokens from before: in clear, no hash. The next start moves them; old links still work.
+    sqlx::query(
+        "UPDATE booking SET guest_token = 'nvb_from_before', guest_token_hash = NULL, \
+         guest_token_sealed = NULL WHERE booking_id = $1",
+    )
+    .bind(id)
+    .execute(app.store.pool())
+    .await
+    .unwrap();
+    let config = novacrm::config::Config {
+        listen: "127.0.0.1:0".into(),
+        database: novacrm::config::Database {
+            url: app.database_url.clone(),
+        },
+        ..novacrm::config::Config::default()
+    };
+    novacrm::startup::Application::build_with_clock(config, app.clock.clone())
+        .await
+        .unwrap();
+    let stored = row(
+        &app,
+        "SELECT guest_token, guest_token_hash FROM booking WHERE booking_id = $1",
+        id,
+    )
+    .await;
+    assert_eq!(stored[0], None);
+    assert_eq!(stored[1], Some(token_hash("nvb_from_before")));
+    let old = app.client.get(app.url("/booking/nvb_from_before"));
+    assert_eq!(old.send().await.unwrap().status(), 200);
+}
+
 crate::on_both_backends!(
+    guest_and_feed_tokens_are_not_stored_in_clear,
     control_characters_are_refused_before_anything_runs,
     private_answers_stay_private,
     names_are_one_plain_line,

@@ -59,7 +59,8 @@ async fn bookings_record_their_facts_and_insights_follow_the_definitions(backend
         )
         .await);
     // … and two more guests book Wednesday and Friday.
-    let late = id(&app.book(&app.consultation, WED_9, "c@example.com").await);
+    let late = app.book(&app.consultation, WED_9, "c@example.com").await;
+    assert_eq!(late.status, 201);
     let early = id(&app.book(&app.consultation, FRI_9, "d@example.com").await);
     // No outcome before the meeting has begun.
     let too_soon = app
@@ -92,14 +93,8 @@ async fn bookings_record_their_facts_and_insights_follow_the_definitions(backend
     assert_eq!(cancelled["lateCancel"], false);
     // The guest cancels Wednesday's 22 h before it: late (no cut-off, so 24 h).
     app.set_now("2026-11-24T16:00:00Z");
-    let token = app
-        .store
-        .booking_by_id(&late)
-        .await
-        .unwrap()
-        .unwrap()
-        .guest_token
-        .unwrap();
+    let manage = late.body["manageUrl"].as_str().unwrap();
+    let token = manage.rsplit('/').next().unwrap().to_owned();
     let action = GuestAction::Cancel { reason: None };
     let by_guest = booking::guest_change(&app.store, &token, action, None, app.clock.now_ts())
         .await

@@ -78,7 +78,7 @@ pub(crate) async fn calendar_feed(
     State(state): State<AppState>,
     AuthHost(host): AuthHost,
 ) -> Result<Json<Value>> {
-    let url = feed::feed_url(&state.store, &host, public_base(&state)).await?;
+    let url = feed::feed_url(&state.store, &state.sealer, &host, public_base(&state)).await?;
     Ok(Json(json!({ "url": url })))
 }
 
@@ -86,6 +86,6 @@ pub(crate) async fn rotate_calendar_feed(
     State(state): State<AppState>,
     AuthHost(host): AuthHost,
 ) -> Result<Json<Value>> {
-    let url = feed::rotate(&state.store, &host, public_base(&state)).await?;
+    let url = feed::rotate(&state.store, &state.sealer, &host, public_base(&state)).await?;
     Ok(Json(json!({ "url": url })))
 }

@@ -157,7 +157,7 @@ pub(crate) async fn book(
             .await?;
     }
     let meeting = prepared.meeting().clone();
-    let (record, mut tx) = match booking::book(&state.store, prepared, now).await {
+    let (record, mut tx) = match booking::book(&state.store, &state.sealer, prepared, now).await {
         Ok(done) => done,
         Err(ServiceError::Conflict(message)) => {
             // A retry that lost the race to its own first attempt gets that attempt's answer.

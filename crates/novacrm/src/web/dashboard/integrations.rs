@@ -146,9 +146,14 @@ async fn render(state: &AppState, headers: &HeaderMap, s: Session, shown: Shown)
     };
     let locale = Locale::from_headers(headers);
     let feed_url = match state.store.feed_token(&s.host.id).await {
-        Ok(Some(_)) => feed::feed_url(&state.store, &s.host, &public_base(state, headers))
-            .await
-            .ok(),
+        Ok(Some(_)) => feed::feed_url(
+            &state.store,
+            &state.sealer,
+            &s.host,
+            &public_base(state, headers),
+        )
+        .await
+        .ok(),
         _ => None,
     };
     let endpoints = state.store.webhooks(&s.host.id).await.unwrap_or_default();
@@ -314,9 +319,9 @@ async fn issue_feed(
     let base = public_base(&state, &headers);
     let rotate = !rotate.is_empty();
     let done = if rotate {
-        feed::rotate(&state.store, &s.host, &base).await
+        feed::rotate(&state.store, &state.sealer, &s.host, &base).await
     } else {
-        feed::feed_url(&state.store, &s.host, &base).await
+        feed::feed_url(&state.store, &state.sealer, &s.host, &base).await
     };
     let flash = match done {
         Ok(_) if rotate => "A new calendar link is ready; the old one no longer works.",

@@ -451,7 +451,7 @@ pub(crate) async fn submit_details(
                 }
             }
         }
-        let (record, tx) = booking::book(&state.store, prepared, now).await?;
+        let (record, tx) = booking::book(&state.store, &state.sealer, prepared, now).await?;
         tx.commit().await?;
         Ok::<BookingRecord, ServiceError>(record)
     }
