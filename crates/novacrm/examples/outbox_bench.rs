@@ -143,6 +143,7 @@ async fn main() -> anyhow::Result<()> {
             None,
             None,
         ),
+        dns: novacrm::integrations::dns::Dns::new(None).map_err(anyhow::Error::msg)?,
     };
     let sealer = Arc::new(novacrm::sealed::Sealer::from_secret("bench"));
     let sender = Sender::new("https://book.example.com", None, sealer.clone())

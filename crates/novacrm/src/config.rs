@@ -77,6 +77,50 @@ pub struct Config {
     pub zoom: Option<ZoomConfig>,
     #[command(flatten)]
     pub teams: Option<TeamsConfig>,
+    /// Hosts' own subdomains: `jane.{this}/book` serves jane's page (e.g. `novacrm.app`).
+    #[arg(long, env = "NOVACRM_BASE_DOMAIN", default_value = "", hide_default_value = true,
+          value_parser = base_domain)]
+    pub base_domain: ::std::option::Option<String>,
+    /// What hosts point their custom domains' CNAME at (default: the public URL's host).
+    #[arg(long, env = "NOVACRM_CNAME_TARGET", default_value = "", hide_default_value = true,
+          value_parser = base_domain)]
+    pub cname_target: ::std::option::Option<String>,
+    /// The DNS server custom domains are verified through, `IP` or `IP:PORT` (default: the
+    /// system's resolvers).
+    #[arg(long, env = "NOVACRM_DNS_RESOLVER", default_value = "", hide_default_value = true,
+          value_parser = dns_resolver)]
+    pub dns_resolver: ::std::option::Option<std::net::SocketAddr>,
+    /// Who may call `/internal/*` and `/metrics` (CIDRs; default loopback).
+    #[arg(long, env = "NOVACRM_INTERNAL_ALLOW", default_value = "127.0.0.0/8,::1/128",
+          value_parser = internal_allow)]
+    pub internal_allow: ::std::vec::Vec<Network>,
+}
+
+/// A DNS name of ours (the base domain, the CNAME target): lower-case, no trailing dot.
+fn base_domain(text: &str) -> Result<Option<String>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    crate::names::normalise_host(text)
+        .filter(|name| name.contains('.') && !text.contains(':'))
+        .map(Some)
+        .ok_or_else(|| format!("{text:?} is not a domain name (e.g. novacrm.app)"))
+}
+
+fn dns_resolver(text: &str) -> Result<Option<std::net::SocketAddr>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse::<std::net::SocketAddr>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(|ip| (ip, 53).into()))
+        .map(Some)
+        .map_err(|_| format!("{text:?} is not an IP address or IP:PORT"))
+}
+
+fn internal_allow(text: &str) -> Result<Vec<Network>, String> {
+    parse_networks(text, "NOVACRM_INTERNAL_ALLOW")
 }
 
 /// The database every command opens.
@@ -449,6 +493,13 @@ impl Default for Config {
             jitsi_url: JITSI_URL.into(),
             zoom: None,
             teams: None,
+            base_domain: None,
+            cname_target: None,
+            dns_resolver: None,
+            internal_allow: vec![
+                (std::net::Ipv4Addr::LOCALHOST.into(), 8),
+                (std::net::Ipv6Addr::LOCALHOST.into(), 128),
+            ],
         }
     }
 }
@@ -508,6 +559,10 @@ impl std::fmt::Debug for Config {
             .field("jitsi_url", &self.jitsi_url)
             .field("zoom", &self.zoom)
             .field("teams", &self.teams)
+            .field("base_domain", &self.base_domain)
+            .field("cname_target", &self.cname_target)
+            .field("dns_resolver", &self.dns_resolver)
+            .field("internal_allow", &self.internal_allow)
             .finish()
     }
 }

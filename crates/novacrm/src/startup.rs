@@ -82,6 +82,7 @@ impl Application {
             integrations.google.clone(),
         );
         let meetings = integrations.meetings.clone();
+        let dns = integrations.dns.clone();
         let worker = Worker::new(
             store.clone(),
             integrations,
@@ -111,7 +112,10 @@ impl Application {
             worker,
             captcha: Arc::new(captcha),
             sealer,
+            domains: Arc::default(),
+            dns,
         };
+        state.domains.reload(&state.store).await?;
         if state.config.demo {
             seed_demo(&state.store, state.clock.now()).await?;
         }
@@ -140,6 +144,7 @@ impl Application {
                 .clone()
                 .spawn(self.state.clock.clone(), self.state.config.job_poll);
         }
+        self.state.domains.spawn_refresh(self.state.store.clone());
         let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown_signal())

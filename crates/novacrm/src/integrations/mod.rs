@@ -3,6 +3,7 @@
 //! Twilio, signed HTTP through the SSRF guard) and recording fakes. Only jobs call these; pages and handlers enqueue jobs instead.
 
 pub mod caldav;
+pub mod dns;
 pub mod google;
 pub mod mail;
 pub mod meetings;
@@ -33,6 +34,8 @@ pub struct Integrations {
     pub google: Option<google::Google>,
     /// Video links made for each booking (Jitsi, Zoom, Teams).
     pub meetings: meetings::MeetingLinks,
+    /// Where custom domains' TXT records are looked up.
+    pub dns: dns::Dns,
 }
 
 impl Integrations {
@@ -60,6 +63,7 @@ impl Integrations {
                 config.zoom.clone(),
                 config.teams.clone(),
             ),
+            dns: dns::Dns::new(config.dns_resolver).map_err(anyhow::Error::msg)?,
         })
     }
 }

@@ -14,6 +14,8 @@ pub const SMS: &str = "sms";
 pub const CALENDAR_EVENT: &str = "calendar_event";
 /// A periodic read of the host's conflict calendars.
 pub const CALENDAR_SYNC: &str = "calendar_sync";
+/// A host's custom domains looked up again (every six hours while any is verified).
+pub const DOMAIN_CHECK: &str = "domain_check";
 /// A new booking's video link (Jitsi, Google Meet, Zoom, Teams), made before its emails.
 pub const MEETING_LINK: &str = "meeting_link";
 

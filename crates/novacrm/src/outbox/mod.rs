@@ -22,7 +22,8 @@ pub mod webhooks;
 
 pub(crate) use job::job;
 pub use job::{
-    CALENDAR_EVENT, CALENDAR_SYNC, Change, EMAIL, MEETING_LINK, REMINDER, SMS, SMS_REMINDER,
+    CALENDAR_EVENT, CALENDAR_SYNC, Change, DOMAIN_CHECK, EMAIL, MEETING_LINK, REMINDER, SMS,
+    SMS_REMINDER,
 };
 pub use webhooks::{EVENTS, WEBHOOK, WebhookJob, secret_context};
 

@@ -9,6 +9,7 @@ pub mod cache;
 mod calendar_sync;
 pub mod calendars;
 pub mod captcha;
+pub mod domains;
 pub mod exports;
 pub mod feed;
 pub mod funnel;

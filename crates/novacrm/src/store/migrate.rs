@@ -67,6 +67,7 @@ const STEPS: &[Step] = &[
     with_dialects!(13, "0013_profile.sql", "0013_host_photo.sql"),
     shared!(14, "0014_inbound_sms.sql"),
     shared!(15, "0015_tokens_hashed.sql"),
+    shared!(16, "0016_custom_domains.sql"),
 ];
 
 /// An arbitrary constant naming NovaCRM's migration lock.

@@ -12,7 +12,9 @@ pub mod error;
 pub mod form;
 pub mod guest;
 pub mod headers;
+pub mod hosts;
 pub mod inputs;
+pub mod internal;
 pub mod limits;
 pub mod reader;
 pub mod session;
@@ -81,14 +83,39 @@ fn docs() -> Router<AppState> {
 
 pub const OPENAPI: &str = include_str!("../../api/openapi.json");
 
+/// Rewrites a host address's paths to the host's pages, before routing (see [`hosts`]).
+async fn by_host(
+    axum::extract::State(routes): axum::extract::State<Arc<hosts::HostRoutes>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    next.run(routes.route(request)).await
+}
+
+/// `/internal/*`, for the operator's own machines only.
+fn internal_routes(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .route("/internal/tls-ask", get(internal::tls_ask))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            internal::only_internal,
+        ))
+}
+
 pub fn router(state: AppState) -> Router {
     let edge_state = Arc::new(Edge {
         limiter: state.config.rate_limits.as_ref().map(limits::Limiter::new),
         trusted: state.config.trusted_proxies.clone(),
         hsts: state.config.https(),
     });
-    Router::new()
+    let host_routes = Arc::new(hosts::HostRoutes {
+        base_domain: state.config.base_domain.clone(),
+        public_host: state.names().public_host,
+        table: state.domains.clone(),
+    });
+    let routed = Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .merge(internal_routes(&state))
         .merge(api::router())
         .merge(assets::router())
         .merge(guest::router())
@@ -100,5 +127,9 @@ pub fn router(state: AppState) -> Router {
         // JSON, CSV and the rest, gzip where the client accepts it; the guest pages are
         // cached already compressed and carry their Content-Encoding, which this leaves alone.
         .layer(tower_http::compression::CompressionLayer::new().gzip(true))
-        .layer(axum::middleware::from_fn_with_state(edge_state, edge))
+        .layer(axum::middleware::from_fn_with_state(edge_state, edge));
+    // The Host decides the path before the routes (and the edge's limits) see it.
+    Router::new()
+        .fallback_service(routed)
+        .layer(axum::middleware::from_fn_with_state(host_routes, by_host))
 }

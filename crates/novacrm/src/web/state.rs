@@ -29,4 +29,30 @@ pub struct AppState {
     pub funnel: crate::services::funnel::Funnel,
     /// Booking facts behind the insights, by host, booking version and range.
     pub insights: Arc<crate::services::insights::FactsCache>,
+    /// Verified custom domains → their hosts, as requests are routed.
+    pub domains: Arc<crate::services::domains::DomainTable>,
+    /// Where custom domains' TXT records are looked up.
+    pub dns: crate::integrations::dns::Dns,
+}
+
+impl AppState {
+    /// This deployment's own names (what custom domains may not be, what they CNAME to).
+    pub fn names(&self) -> crate::services::domains::Names {
+        let public_host = self
+            .config
+            .public_url
+            .as_deref()
+            .and_then(|u| url::Url::parse(u).ok())
+            .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+            .unwrap_or_default();
+        crate::services::domains::Names {
+            base_domain: self.config.base_domain.clone(),
+            cname_target: self
+                .config
+                .cname_target
+                .clone()
+                .unwrap_or_else(|| public_host.clone()),
+            public_host,
+        }
+    }
 }

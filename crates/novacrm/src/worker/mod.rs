@@ -9,8 +9,8 @@ mod webhook;
 use crate::integrations::{Integrations, SendError};
 use crate::messages::{EmailJob, Found, Sender, SmsJob};
 use crate::outbox::{
-    CALENDAR_EVENT, CALENDAR_SYNC, EMAIL, MAX_ATTEMPTS, MEETING_LINK, REMINDER, SMS, SMS_REMINDER,
-    backoff,
+    CALENDAR_EVENT, CALENDAR_SYNC, DOMAIN_CHECK, EMAIL, MAX_ATTEMPTS, MEETING_LINK, REMINDER, SMS,
+    SMS_REMINDER, backoff,
 };
 use crate::outbox::{WEBHOOK, WebhookJob};
 use crate::sealed::Sealer;
@@ -195,25 +195,47 @@ impl Worker {
                     .await
                     .map_err(|e| transient(&e))?;
                 if still.iter().any(|c| c.check_conflicts) {
-                    // This job is still pending until it finishes: queue the next directly.
-                    let record = JobRecord {
-                        host_id: Some(host_id.clone()),
-                        booking_id: None,
-                        kind: CALENDAR_SYNC.into(),
-                        payload: job.payload.clone(),
-                        run_at: next,
-                        ordering_key: None,
-                    };
-                    let mut tx = self.store.write().await.map_err(|e| transient(&e))?;
-                    Store::enqueue(&mut tx, &record, now)
-                        .await
-                        .map_err(|e| transient(&e))?;
-                    tx.commit().await.map_err(|e| transient(&e))?;
+                    self.again(job, next, now).await?;
+                }
+                Ok(Outcome::Sent)
+            }
+            DOMAIN_CHECK => {
+                let host_id = job.host_id.clone().unwrap_or_default();
+                let watching = crate::services::domains::recheck_host(
+                    &self.store,
+                    &self.integrations.dns,
+                    &host_id,
+                    now,
+                )
+                .await
+                .map_err(|e| SendError::transient(e.to_string()))?;
+                if watching {
+                    let next = now.as_millis() + crate::services::domains::RECHECK_MS;
+                    self.again(job, Instant::from_millis(next), now).await?;
                 }
                 Ok(Outcome::Sent)
             }
             other => Err(SendError::permanent(format!("unknown job kind {other:?}"))),
         }
+    }
+
+    /// Queues the next run of a periodic job (this one is still pending until it finishes,
+    /// so the usual "unless one is queued" test would find itself).
+    async fn again(&self, job: &JobRow, run_at: Instant, now: Instant) -> Result<(), SendError> {
+        let transient = |e: &dyn std::fmt::Display| SendError::transient(e.to_string());
+        let record = JobRecord {
+            host_id: job.host_id.clone(),
+            booking_id: None,
+            kind: job.kind.clone(),
+            payload: job.payload.clone(),
+            run_at,
+            ordering_key: None,
+        };
+        let mut tx = self.store.write().await.map_err(|e| transient(&e))?;
+        Store::enqueue(&mut tx, &record, now)
+            .await
+            .map_err(|e| transient(&e))?;
+        tx.commit().await.map_err(|e| transient(&e))
     }
 
     /// Makes a booking's video link with its meeting type's provider and keeps it on the

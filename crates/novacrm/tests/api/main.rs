@@ -8,6 +8,7 @@ mod browser;
 mod calendars;
 mod cli;
 mod contract;
+mod domains;
 mod exports;
 mod guard;
 mod guest_links;

@@ -4,6 +4,7 @@ pub mod account;
 pub mod blocked_time;
 pub mod bookings;
 pub mod common;
+pub mod domains;
 pub mod guest_blocks;
 pub mod insights;
 pub mod integrations;
@@ -16,6 +17,7 @@ use crate::web::api::account::{
 };
 use crate::web::api::blocked_time::{create_blocked_time, delete_blocked_time, list_blocked_time};
 use crate::web::api::bookings::{cancel_bookings, list_bookings, update_booking};
+use crate::web::api::domains::{add_domain, delete_domain, list_domains, verify_domain};
 use crate::web::api::guest_blocks::{add_guest_block, delete_guest_block, list_guest_blocks};
 use crate::web::api::insights::{export_bookings, export_daily, get_insights};
 use crate::web::api::integrations::{
@@ -83,6 +85,9 @@ pub fn routes() -> Vec<Route> {
         "/api/exports/daily.csv" => get(export_daily);
         "/api/calendar-feed" => get(calendar_feed);
         "/api/calendar-feed/rotate" => post(rotate_calendar_feed);
+        "/api/domains" => get(list_domains).post(add_domain);
+        "/api/domains/{id}" => delete(delete_domain);
+        "/api/domains/{id}/verify" => post(verify_domain);
     }
 }
 

@@ -1,0 +1,277 @@
+//! Hosts at their own addresses (docs/DESIGN.md §13): `jane.{base}` and verified custom
+//! domains serve jane's pages; verification is a real DNS lookup (hickory) against a local
+//! DNS server; a domain whose record goes away stops serving; `/internal/tls-ask` answers
+//! the proxy's on-demand TLS question only for names we serve, and only to allowed peers.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::support::app::{Backend, NowTs, TestApp, assert_problem, fields, spawn_app_with};
+use crate::support::outside::FakeDns;
+
+const BASE: &str = "novacrm.test";
+
+async fn app_with_dns(backend: Backend) -> (TestApp, FakeDns) {
+    let dns = FakeDns::start().await;
+    let at = dns.address;
+    let app = spawn_app_with(backend, |c| {
+        c.base_domain = Some(BASE.into());
+        c.cname_target = Some(format!("domains.{BASE}"));
+        c.dns_resolver = Some(at);
+    })
+    .await;
+    (app, dns)
+}
+
+/// `GET path` as if sent to `host`: status and body.
+async fn at_host(app: &TestApp, host: &str, path: &str) -> (u16, String) {
+    let response = app
+        .client
+        .get(app.url(path))
+        .header("Host", host)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+async fn tls_ask(app: &TestApp, domain: &str) -> u16 {
+    app.get(&format!("/internal/tls-ask?domain={domain}"))
+        .await
+        .status
+}
+
+async fn subdomains_serve_their_hosts_pages(backend: Backend) {
+    let (app, _dns) = app_with_dns(backend).await;
+    for host in [
+        "jane.novacrm.test",
+        "JANE.NovaCRM.test.",
+        "jane.novacrm.test:8443",
+    ] {
+        let (status, page) = at_host(&app, host, "/book").await;
+        assert_eq!(status, 200, "{host}");
+        assert!(page.contains("Jane Smith"), "{host}");
+    }
+    let (status, page) = at_host(&app, "jane.novacrm.test", "/").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Quick Call"));
+    let (status, page) = at_host(
+        &app,
+        "jane.novacrm.test",
+        &format!("/book/{}", app.quick_call),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Quick Call"));
+    // The long form keeps working there and everywhere.
+    let (status, _) = at_host(&app, "jane.novacrm.test", "/book/jane").await;
+    assert_eq!(status, 200);
+    // No such host; and the service's own names are no host's.
+    assert_eq!(at_host(&app, "nobody.novacrm.test", "/book").await.0, 404);
+    assert_eq!(at_host(&app, "www.novacrm.test", "/book").await.0, 404);
+    // Links on the page come from the public URL, never from the Host it was asked for.
+    let (_, page) = at_host(&app, "evil.example", "/book/jane").await;
+    assert!(!page.contains("evil.example"));
+    // The proxy may get certificates for existing hosts' subdomains only.
+    assert_eq!(tls_ask(&app, "jane.novacrm.test").await, 200);
+    assert_eq!(tls_ask(&app, "Jane.NovaCRM.test.").await, 200);
+    assert_eq!(tls_ask(&app, "nobody.novacrm.test").await, 404);
+    assert_eq!(tls_ask(&app, "a.jane.novacrm.test").await, 404);
+    assert_eq!(tls_ask(&app, "novacrm.test").await, 404);
+    assert_eq!(tls_ask(&app, "127.0.0.1").await, 404);
+}
+
+async fn add(app: &TestApp, token: &str, domain: &str) -> crate::support::app::Answer {
+    let response = app
+        .client
+        .post(app.url("/api/domains"))
+        .bearer_auth(token)
+        .json(&json!({ "domain": domain }))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    crate::support::app::Answer {
+        status,
+        content_type,
+        body,
+    }
+}
+
+async fn verify(app: &TestApp, id: &str) -> Value {
+    let answer = app
+        .authed(Method::POST, &format!("/api/domains/{id}/verify"), None)
+        .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    answer.body
+}
+
+async fn custom_domains_are_verified_by_dns_and_lapse_without_it(backend: Backend) {
+    let (app, dns) = app_with_dns(backend).await;
+    // Bad names are refused with a field error; nothing is added.
+    for bad in [
+        "192.0.2.7",
+        "[2001:db8::1]",
+        "jane.novacrm.test",
+        "novacrm.test",
+        "localhost",
+        "a b.example",
+        "book.example.com/x",
+    ] {
+        let refused = add(&app, &app.token, bad).await;
+        assert_problem(&refused, 422);
+        assert_eq!(fields(&refused), ["domain"], "{bad}");
+    }
+    let added = add(&app, &app.token, "Book.Acme.Example.").await;
+    assert_eq!(added.status, 201, "{:?}", added.body);
+    let domain = &added.body;
+    assert_eq!(domain["domain"], "book.acme.example");
+    assert_eq!(domain["status"], "pending");
+    assert_eq!(domain["cname"], "domains.novacrm.test");
+    assert_eq!(domain["txt"]["name"], "_novacrm.book.acme.example");
+    let id = domain["id"].as_str().unwrap().to_owned();
+    let value = domain["txt"]["value"].as_str().unwrap().to_owned();
+    // International names are stored as punycode.
+    let idn = add(&app, &app.token, "Bücher.Acme.Example").await;
+    assert_eq!(idn.body["domain"], "xn--bcher-kva.acme.example");
+
+    // Not served, and no certificate, before it is verified.
+    assert_eq!(at_host(&app, "book.acme.example", "/book").await.0, 404);
+    assert_eq!(tls_ask(&app, "book.acme.example").await, 404);
+    let missing = verify(&app, &id).await;
+    assert_eq!(missing["status"], "pending");
+    assert!(
+        missing["lastError"]
+            .as_str()
+            .unwrap()
+            .contains("no TXT record"),
+        "{missing}"
+    );
+    dns.set_txt(
+        "_novacrm.book.acme.example",
+        &["novacrm-verify=someone-else"],
+    );
+    let wrong = verify(&app, &id).await;
+    assert_eq!(wrong["status"], "pending");
+    assert!(
+        wrong["lastError"].as_str().unwrap().contains("holds"),
+        "{wrong}"
+    );
+
+    dns.set_txt("_novacrm.book.acme.example", &["v=spf1 -all", &value]);
+    let verified = verify(&app, &id).await;
+    assert_eq!(verified["status"], "verified", "{verified}");
+    assert_eq!(verified["lastError"], Value::Null);
+    let (status, page) = at_host(&app, "BOOK.acme.example", "/").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Jane Smith"));
+    assert_eq!(
+        at_host(
+            &app,
+            "book.acme.example",
+            &format!("/book/{}", app.consultation)
+        )
+        .await
+        .0,
+        200
+    );
+    assert_eq!(tls_ask(&app, "book.acme.example").await, 200);
+    assert_eq!(tls_ask(&app, "book.acme.example.").await, 200);
+
+    // One domain, one host.
+    let bob = app.add_host("bob", "Bob Jones").await;
+    let bobs = novacrm::services::accounts::create_token(&app.store, &bob, app.clock.now_ts())
+        .await
+        .unwrap();
+    let taken = add(&app, &bobs, "book.acme.example").await;
+    assert_problem(&taken, 409);
+    let listed = app.authed(Method::GET, "/api/domains", None).await.body;
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+
+    // A resolver outage says nothing about the record: the six-hourly check keeps serving.
+    dns.set_failing(true);
+    let six_hours = jiff::SignedDuration::from_secs(6 * 3600 + 60);
+    app.clock.set(app.clock.now_ts() + six_hours);
+    assert!(app.run_jobs().await >= 1);
+    let listed = app.authed(Method::GET, "/api/domains", None).await.body;
+    let kept = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(kept["status"], "verified", "{kept}");
+    assert!(
+        kept["lastError"].as_str().unwrap().contains("failed"),
+        "{kept}"
+    );
+    dns.set_failing(false);
+    // The record goes; the next check lapses the domain and it stops serving.
+    dns.remove_txt("_novacrm.book.acme.example");
+    app.clock.set(app.clock.now_ts() + six_hours);
+    assert!(app.run_jobs().await >= 1);
+    let listed = app.authed(Method::GET, "/api/domains", None).await.body;
+    let lapsed = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(lapsed["status"], "lapsed", "{lapsed}");
+    assert!(
+        lapsed["lastError"]
+            .as_str()
+            .unwrap()
+            .contains("no TXT record")
+    );
+    // Every process reloads its routes within DomainTable::REFRESH.
+    let mut stopped = false;
+    for _ in 0..80 {
+        if tls_ask(&app, "book.acme.example").await == 404 {
+            stopped = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(stopped, "a lapsed domain must stop serving");
+    assert_eq!(at_host(&app, "book.acme.example", "/book").await.0, 404);
+
+    // Verified again, then removed: it stops at once.
+    dns.set_txt("_novacrm.book.acme.example", &[&value]);
+    assert_eq!(verify(&app, &id).await["status"], "verified");
+    assert_eq!(tls_ask(&app, "book.acme.example").await, 200);
+    let removed = app
+        .authed(Method::DELETE, &format!("/api/domains/{id}"), None)
+        .await;
+    assert_eq!(removed.status, 204);
+    assert_eq!(tls_ask(&app, "book.acme.example").await, 404);
+    let gone = app
+        .authed(Method::POST, &format!("/api/domains/{id}/verify"), None)
+        .await;
+    assert_problem(&gone, 404);
+}
+
+async fn internal_routes_answer_only_allowed_peers(backend: Backend) {
+    let app = spawn_app_with(backend, |c| {
+        c.base_domain = Some(BASE.into());
+        c.internal_allow = vec![("10.0.0.0".parse().unwrap(), 8)];
+    })
+    .await;
+    assert_eq!(tls_ask(&app, "jane.novacrm.test").await, 404);
+}
+
+crate::on_both_backends!(
+    subdomains_serve_their_hosts_pages,
+    custom_domains_are_verified_by_dns_and_lapse_without_it,
+    internal_routes_answer_only_allowed_peers,
+);
