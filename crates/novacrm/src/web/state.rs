@@ -36,6 +36,12 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The base of every absolute link (`NOVACRM_PUBLIC_URL`, or the bound address), never
+    /// the request's Host.
+    pub fn public_url(&self) -> &str {
+        self.config.public_url.as_deref().unwrap_or_default()
+    }
+
     /// This deployment's own names (what custom domains may not be, what they CNAME to).
     pub fn names(&self) -> crate::services::domains::Names {
         let public_host = self

@@ -8,7 +8,9 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::support::app::no_redirects;
 use crate::support::app::{Backend, NowTs, TestApp, assert_problem, fields, spawn_app_with};
+use crate::support::forms::{dashboard_login, form, hidden_csrf};
 use crate::support::outside::FakeDns;
 
 const BASE: &str = "novacrm.test";
@@ -261,6 +263,91 @@ async fn custom_domains_are_verified_by_dns_and_lapse_without_it(backend: Backen
     assert_problem(&gone, 404);
 }
 
+async fn hosts_add_and_verify_domains_in_the_dashboard(backend: Backend) {
+    let (app, dns) = app_with_dns(backend).await;
+    let session = dashboard_login(&app).await;
+    let client = no_redirects();
+    let get = |path: &'static str| {
+        let request = client.get(app.url(path)).header("cookie", &session);
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+    let page = get("/dashboard/sharing").await;
+    assert!(
+        page.contains("https://jane.novacrm.test/book")
+            || page.contains("http://jane.novacrm.test/book"),
+        "the subdomain link: {page}"
+    );
+    let csrf = hidden_csrf(&page);
+    let post = |path: String, fields: Vec<(&'static str, String)>| {
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let body = form(&pairs);
+        let request = client
+            .post(app.url(&path))
+            .header("cookie", &session)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        async move { request.send().await.unwrap() }
+    };
+    let refused = post(
+        "/dashboard/domains".into(),
+        vec![("csrf", csrf.clone()), ("domain", "192.0.2.1".into())],
+    )
+    .await;
+    assert_eq!(refused.status(), 422);
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("IP address"), "{page}");
+    assert!(page.contains("value=\"192.0.2.1\""), "what was typed stays");
+    let added = post(
+        "/dashboard/domains".into(),
+        vec![
+            ("csrf", csrf.clone()),
+            ("domain", "book.acme.example".into()),
+        ],
+    )
+    .await;
+    assert_eq!(added.status(), 303);
+    let page = get("/dashboard/sharing").await;
+    for shown in [
+        "Added book.acme.example",
+        "_novacrm.book.acme.example",
+        "domains.novacrm.test",
+        "Waiting for its DNS records",
+    ] {
+        assert!(page.contains(shown), "{shown}: {page}");
+    }
+    let listed = app.authed(Method::GET, "/api/domains", None).await.body;
+    let id = listed[0]["id"].as_str().unwrap().to_owned();
+    let value = listed[0]["txt"]["value"].as_str().unwrap().to_owned();
+    assert!(page.contains(&value));
+    let early = post(
+        format!("/dashboard/domains/{id}/verify"),
+        vec![("csrf", csrf.clone())],
+    )
+    .await;
+    assert_eq!(early.status(), 303);
+    assert!(
+        get("/dashboard/sharing")
+            .await
+            .contains("is not verified yet: no TXT record")
+    );
+    dns.set_txt("_novacrm.book.acme.example", &[&value]);
+    post(
+        format!("/dashboard/domains/{id}/verify"),
+        vec![("csrf", csrf.clone())],
+    )
+    .await;
+    let page = get("/dashboard/sharing").await;
+    assert!(page.contains("book.acme.example is verified"), "{page}");
+    assert!(page.contains("https://book.acme.example/"), "{page}");
+    post(
+        format!("/dashboard/domains/{id}/delete"),
+        vec![("csrf", csrf.clone())],
+    )
+    .await;
+    assert!(get("/dashboard/sharing").await.contains("no longer served"));
+    assert_eq!(tls_ask(&app, "book.acme.example").await, 404);
+}
+
 async fn internal_routes_answer_only_allowed_peers(backend: Backend) {
     let app = spawn_app_with(backend, |c| {
         c.base_domain = Some(BASE.into());
@@ -274,4 +361,5 @@ crate::on_both_backends!(
     subdomains_serve_their_hosts_pages,
     custom_domains_are_verified_by_dns_and_lapse_without_it,
     internal_routes_answer_only_allowed_peers,
+    hosts_add_and_verify_domains_in_the_dashboard,
 );

@@ -459,14 +459,23 @@ pub async fn dashboard_forms_check_their_tokens(backend: Backend) {
     )
     .await
     .unwrap();
-    assert_eq!(saved.status(), 200);
-    let page = saved.text().await.unwrap();
+    assert_eq!(saved.status(), 303);
+    assert_eq!(saved.headers()["location"], "/dashboard/sharing#embed");
+    let page = client
+        .get(app.url("/dashboard/sharing"))
+        .header("cookie", session.clone())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(
         page.contains("embedded on https://www.example.com, https://*.example.org"),
         "{page}"
     );
     assert!(
-        page.contains("&#60;iframe src=") || page.contains("&lt;iframe src="),
+        page.contains("&#60;div data-novacrm-url=") || page.contains("&lt;div data-novacrm-url="),
         "the snippet is shown escaped: {page}"
     );
     let framed = client.get(app.url("/book/sam")).send().await.unwrap();

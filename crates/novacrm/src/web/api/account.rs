@@ -1,7 +1,7 @@
 //! The host's own settings: availability, profile and photo, the calendar feed.
 
 use crate::services::{availability, feed, profile};
-use crate::web::api::common::{internal, public_base};
+use crate::web::api::common::internal;
 use crate::web::error::ApiError;
 use crate::web::error::Result;
 use crate::web::inputs::AuthHost;
@@ -78,7 +78,7 @@ pub(crate) async fn calendar_feed(
     State(state): State<AppState>,
     AuthHost(host): AuthHost,
 ) -> Result<Json<Value>> {
-    let url = feed::feed_url(&state.store, &state.sealer, &host, public_base(&state)).await?;
+    let url = feed::feed_url(&state.store, &state.sealer, &host, state.public_url()).await?;
     Ok(Json(json!({ "url": url })))
 }
 
@@ -86,6 +86,6 @@ pub(crate) async fn rotate_calendar_feed(
     State(state): State<AppState>,
     AuthHost(host): AuthHost,
 ) -> Result<Json<Value>> {
-    let url = feed::rotate(&state.store, &state.sealer, &host, public_base(&state)).await?;
+    let url = feed::rotate(&state.store, &state.sealer, &host, state.public_url()).await?;
     Ok(Json(json!({ "url": url })))
 }

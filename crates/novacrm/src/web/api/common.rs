@@ -2,7 +2,6 @@
 //! base of links.
 
 use crate::web::error::ApiError;
-use crate::web::state::AppState;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
@@ -17,8 +16,4 @@ pub(crate) fn json_text(status: StatusCode, body: impl Into<axum::body::Body>) -
         body.into(),
     )
         .into_response()
-}
-
-pub(crate) fn public_base(state: &AppState) -> &str {
-    state.config.public_url.as_deref().unwrap_or_default()
 }

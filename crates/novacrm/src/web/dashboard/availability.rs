@@ -1,15 +1,13 @@
-//! The availability card: weekly hours, zone, buffers and notice, with a preview, and the
-//! sites allowed to embed the booking pages.
+//! The availability card: weekly hours, zone, buffers and notice, with a preview.
 
 use crate::format::Locale;
 use crate::format::when_label;
-use crate::services::{availability, profile};
+use crate::services::availability;
 use crate::web::dashboard::kit::Posted;
 use crate::web::dashboard::kit::Session;
 use crate::web::dashboard::kit::form_status;
 use crate::web::dashboard::kit::host_settings;
 use crate::web::dashboard::kit::problems;
-use crate::web::dashboard::kit::public_base;
 use crate::web::form::Fields;
 use crate::web::shell::ASSET_VERSION;
 use crate::web::shell::html;
@@ -43,9 +41,6 @@ struct AvailabilityPage<'a> {
     windows: Vec<(&'static str, &'static str, String)>,
     preview_type: String,
     preview: Vec<String>,
-    /// The sites allowed to frame the booking page, one a line.
-    embed: String,
-    embed_snippet: String,
 }
 
 async fn render_availability(
@@ -158,55 +153,10 @@ async fn render_availability(
         windows,
         preview_type,
         preview,
-        embed: pick("embedOrigins", s.host.embed_origins.replace(' ', "\n")),
-        embed_snippet: format!(
-            "<iframe src=\"{}/book/{}\" title=\"Book a meeting with {}\" width=\"100%\" height=\"720\" style=\"border:0\"></iframe>",
-            public_base(state, headers),
-            s.host.username,
-            s.host.name
-        ),
         csrf: s.csrf,
         flash,
     };
     html(headers, form_status(&page.errors), &page)
-}
-
-/// Saves the sites allowed to frame the booking page (one a line).
-pub(crate) async fn save_embed(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Posted(s, f): Posted,
-) -> Response {
-    let lines: Vec<String> = f
-        .first("embedOrigins")
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(str::to_owned)
-        .collect();
-    let patch = json!({ "embedOrigins": lines });
-    match profile::update_profile(&state.store, &s.host, &patch).await {
-        Ok(host) => {
-            let flash = if host.embed_origins.is_empty() {
-                "Saved. Your booking page can be embedded on this site only.".to_owned()
-            } else {
-                format!(
-                    "Saved. Your booking page can now be embedded on {}.",
-                    host.embed_origins.replace(' ', ", ")
-                )
-            };
-            let s = Session {
-                host,
-                csrf: s.csrf,
-                key: s.key,
-            };
-            render_availability(&state, &headers, s, None, Some(flash)).await
-        }
-        Err(e) => {
-            let errors = problems(e).iter().map(ToString::to_string).collect();
-            render_availability(&state, &headers, s, Some((&f, errors)), None).await
-        }
-    }
 }
 
 pub(crate) async fn availability_page(

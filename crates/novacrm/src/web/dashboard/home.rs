@@ -11,7 +11,6 @@ use crate::web::dashboard::kit::Notice;
 use crate::web::dashboard::kit::Posted;
 use crate::web::dashboard::kit::Session;
 use crate::web::dashboard::kit::host_zone;
-use crate::web::dashboard::kit::public_base;
 use crate::web::dashboard::kit::rows;
 use crate::web::dashboard::kit::tell;
 use crate::web::dashboard::kit::waiting_notice;
@@ -149,7 +148,7 @@ pub(crate) async fn home(
             steps
         },
         notice: waiting_notice(&state, &s).await,
-        link: format!("{}/book/{}", public_base(&state, &headers), s.host.username),
+        link: format!("{}/book/{}", state.public_url().to_owned(), s.host.username),
         name: s.host.name.clone(),
         upcoming: rows(&state, &s.host, week, locale).await,
         failed,

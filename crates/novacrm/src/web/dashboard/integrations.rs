@@ -25,7 +25,6 @@ use crate::web::dashboard::kit::Session;
 use crate::web::dashboard::kit::form_status;
 use crate::web::dashboard::kit::host_settings;
 use crate::web::dashboard::kit::problems;
-use crate::web::dashboard::kit::public_base;
 use crate::web::form::Fields;
 use crate::web::shell::ASSET_VERSION;
 use crate::web::shell::html;
@@ -146,14 +145,9 @@ async fn render(state: &AppState, headers: &HeaderMap, s: Session, shown: Shown)
     };
     let locale = Locale::from_headers(headers);
     let feed_url = match state.store.feed_token(&s.host.id).await {
-        Ok(Some(_)) => feed::feed_url(
-            &state.store,
-            &state.sealer,
-            &s.host,
-            &public_base(state, headers),
-        )
-        .await
-        .ok(),
+        Ok(Some(_)) => feed::feed_url(&state.store, &state.sealer, &s.host, state.public_url())
+            .await
+            .ok(),
         _ => None,
     };
     let endpoints = state.store.webhooks(&s.host.id).await.unwrap_or_default();
@@ -316,7 +310,7 @@ async fn issue_feed(
     headers: HeaderMap,
     Posted(s, Rotate { rotate }): Posted<Rotate>,
 ) -> Response {
-    let base = public_base(&state, &headers);
+    let base = state.public_url().to_owned();
     let rotate = !rotate.is_empty();
     let done = if rotate {
         feed::rotate(&state.store, &state.sealer, &s.host, &base).await
@@ -450,10 +444,12 @@ async fn disconnect(
     Redirect::to("/dashboard/integrations").into_response()
 }
 
-fn google_redirect_uri(state: &AppState, headers: &HeaderMap) -> String {
+/// Always on the main domain (the public URL), whatever address the host came from: the
+/// one redirect URI registered with Google.
+fn google_redirect_uri(state: &AppState) -> String {
     format!(
         "{}/dashboard/integrations/google/callback",
-        public_base(state, headers)
+        state.public_url()
     )
 }
 
@@ -475,7 +471,7 @@ async fn google_start(State(state): State<AppState>, s: Session, headers: Header
         let shown = Shown::error("Something went wrong on our side; please retry.");
         return render(&state, &headers, s, shown).await;
     }
-    let url = google.authorize_url(&token, &google_redirect_uri(&state, &headers));
+    let url = google.authorize_url(&token, &google_redirect_uri(&state));
     Redirect::to(&url).into_response()
 }
 
@@ -504,7 +500,7 @@ async fn google_callback(
         );
         return render(&state, &headers, s, shown).await;
     };
-    let redirect = google_redirect_uri(&state, &headers);
+    let redirect = google_redirect_uri(&state);
     let shown = match state
         .calendars
         .connect_google(&s.host, code, &redirect, now)

@@ -312,16 +312,6 @@ pub(crate) fn answers_of(
         .collect()
 }
 
-pub(crate) fn public_base(state: &AppState, headers: &HeaderMap) -> String {
-    state.config.public_url.clone().unwrap_or_else(|| {
-        let host = headers
-            .get(header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("localhost");
-        format!("http://{host}")
-    })
-}
-
 /// The host's availability settings, or the error page when they cannot be read.
 pub(crate) async fn host_settings(
     state: &AppState,

@@ -6,7 +6,6 @@ use crate::web::dashboard::kit::Posted;
 use crate::web::dashboard::kit::Session;
 use crate::web::dashboard::kit::form_status;
 use crate::web::dashboard::kit::problems;
-use crate::web::dashboard::kit::public_base;
 use crate::web::form::Fields;
 use crate::web::shell::ASSET_VERSION;
 use crate::web::shell::html;
@@ -43,7 +42,7 @@ pub(crate) async fn types_page(
     s: Session,
     headers: HeaderMap,
 ) -> Response {
-    let base = public_base(&state, &headers);
+    let base = state.public_url().to_owned();
     let types = state
         .store
         .meeting_types(&s.host.id)

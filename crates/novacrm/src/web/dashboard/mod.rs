@@ -16,6 +16,7 @@ pub mod integrations;
 pub mod kit;
 pub mod meeting_types;
 pub mod profile;
+pub mod sharing;
 pub mod week;
 
 use axum::Router;
@@ -53,7 +54,6 @@ pub fn router() -> Router<AppState> {
             "/dashboard/availability",
             get(availability::availability_page).post(availability::save_availability),
         )
-        .route("/dashboard/embed", post(availability::save_embed))
         .route("/dashboard/meeting-types", get(meeting_types::types_page))
         .route(
             "/dashboard/meeting-types/{id}",
@@ -73,6 +73,7 @@ pub fn router() -> Router<AppState> {
         )
         .merge(integrations::router())
         .merge(profile::router())
+        .merge(sharing::router())
         .merge(contacts::router())
         .merge(insights::router())
 }
