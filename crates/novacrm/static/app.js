@@ -183,3 +183,26 @@ document.addEventListener("click", function (event) {
     solved.then(function () { form.submit(); });
   });
 })();
+// Embedded in a site (`?embed=1`, see /embed.js): tell the parent page how tall this page is,
+// and that a booking was made. The parent is one of the sites the host allows (the page's
+// frame-ancestors), so the booking's id and times may go to it.
+(function () {
+  if (!document.documentElement.hasAttribute("data-embedded") || window.parent === window) return;
+  function send(message) { window.parent.postMessage(message, "*"); }
+  var last = 0;
+  function height() {
+    var h = Math.ceil(document.documentElement.getBoundingClientRect().height);
+    if (h !== last) { last = h; send({ type: "novacrm:height", height: h }); }
+  }
+  if (window.ResizeObserver) new ResizeObserver(height).observe(document.documentElement);
+  window.addEventListener("load", height);
+  height();
+  var booked = document.querySelector("[data-novacrm-booked]");
+  if (booked) {
+    try {
+      var detail = JSON.parse(booked.getAttribute("data-novacrm-booked"));
+      detail.type = "novacrm:booked";
+      send(detail);
+    } catch (e) { /* nothing to tell */ }
+  }
+})();

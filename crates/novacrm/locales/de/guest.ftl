@@ -97,6 +97,7 @@ add-google = Zu Google Kalender hinzufügen
 add-outlook = Zu Outlook hinzufügen
 need-change = Etwas ändern?
 reschedule = Verschieben
+manage-elsewhere = Verschieben oder absagen (öffnet sich in einem neuen Tab)
 cancel-reason = Grund der Absage (optional, wird { $host } mitgeteilt)
 cancel-submit = Termin absagen
 flash-cancelled = Ihr Termin ist abgesagt. Wir haben den Gastgeber informiert.

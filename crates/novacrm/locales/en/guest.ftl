@@ -98,6 +98,7 @@ add-google = Add to Google Calendar
 add-outlook = Add to Outlook
 need-change = Need a change?
 reschedule = Reschedule
+manage-elsewhere = Reschedule or cancel (opens in a new tab)
 cancel-reason = Reason for cancelling (optional, shared with { $host })
 cancel-submit = Cancel meeting
 flash-cancelled = Your meeting is cancelled. We let the host know.

@@ -97,6 +97,7 @@ add-google = Añadir a Google Calendar
 add-outlook = Añadir a Outlook
 need-change = ¿Necesitas un cambio?
 reschedule = Cambiar la hora
+manage-elsewhere = Cambiar la hora o cancelar (se abre en una pestaña nueva)
 cancel-reason = Motivo de la cancelación (opcional, se compartirá con { $host })
 cancel-submit = Cancelar reunión
 flash-cancelled = Tu reunión está cancelada. Se lo hemos comunicado al anfitrión.

@@ -98,6 +98,7 @@ add-google = Ajouter à Google Agenda
 add-outlook = Ajouter à Outlook
 need-change = Un changement ?
 reschedule = Changer d’horaire
+manage-elsewhere = Changer d’horaire ou annuler (s’ouvre dans un nouvel onglet)
 cancel-reason = Motif de l’annulation (facultatif, transmis à { $host })
 cancel-submit = Annuler le rendez-vous
 flash-cancelled = Votre rendez-vous est annulé. Nous avons prévenu l’organisateur.

@@ -34,6 +34,9 @@ pub struct Reader {
     pub locale: Locale,
     /// The language came from `?lang=`: the pages' links carry it on.
     pub chosen: bool,
+    /// Shown inside another site (`?embed=1`, from `/embed.js`): no page chrome, and the
+    /// pages' links carry it on like the language.
+    pub embedded: bool,
     /// The page's query, for the switcher's links.
     query: Option<String>,
     /// Where the switcher's links lead: this page (empty), or another (see `at`).
@@ -64,6 +67,9 @@ impl Reader {
             lang,
             locale: Locale::for_guest(lang, header),
             chosen: asked.is_some(),
+            embedded: uri
+                .query()
+                .is_some_and(|q| q.split('&').any(|pair| pair == "embed=1")),
             query: uri.query().map(str::to_owned),
             base: String::new(),
         }
@@ -80,22 +86,23 @@ impl Reader {
         }
     }
 
-    /// `&lang=de` to append to a link's query when the reader chose the language, else "".
+    /// `&lang=de` (and `&embed=1`) to append to a link's query when the reader chose the
+    /// language (is embedded), else "".
     pub fn carry(&self) -> String {
+        let mut carried = String::new();
         if self.chosen {
-            format!("&lang={}", self.lang.code())
-        } else {
-            String::new()
+            carried.push_str("&lang=");
+            carried.push_str(self.lang.code());
         }
+        if self.embedded {
+            carried.push_str("&embed=1");
+        }
+        carried
     }
 
-    /// `?lang=de` for a link without a query when the reader chose the language, else "".
+    /// `?lang=de` (`?embed=1`, `?lang=de&embed=1`) for a link without a query, else "".
     pub fn carry_alone(&self) -> String {
-        if self.chosen {
-            format!("?lang={}", self.lang.code())
-        } else {
-            String::new()
-        }
+        self.carry().replacen('&', "?", 1)
     }
 
     /// The switcher: this page in every language, its other query parameters kept. The links
@@ -166,6 +173,11 @@ mod tests {
             posted.at("/booking/nvb_x").switcher()[3].href,
             "/booking/nvb_x?lang=es"
         );
+        let framed = Reader::of(&"/book/jane?embed=1&lang=de".parse().unwrap(), &headers);
+        assert_eq!(framed.carry(), "&lang=de&embed=1");
+        assert_eq!(framed.carry_alone(), "?lang=de&embed=1");
+        let framed = Reader::of(&"/book/jane?embed=1".parse().unwrap(), &headers);
+        assert_eq!(framed.carry_alone(), "?embed=1");
         let unknown = Reader::of(&"/book/jane?lang=pt".parse().unwrap(), &HeaderMap::new());
         assert_eq!((unknown.lang, unknown.chosen), (Lang::En, false));
     }

@@ -26,6 +26,8 @@ pub(crate) use or_return;
 
 pub const CSS: &str = include_str!("../../static/app.css");
 pub const JS: &str = include_str!("../../static/app.js");
+/// The embed script sites include (`/embed.js`, unversioned: its address is in their HTML).
+pub const EMBED_JS: &str = include_str!("../../static/embed.js");
 /// Loaded only with JavaScript off (`<noscript>`): shows what waits for the script.
 pub const NOJS_CSS: &str = include_str!("../../static/nojs.css");
 /// The product's icon, also answered at `/favicon.ico` (browsers ask for it unprompted).

@@ -848,3 +848,167 @@ async fn guests_book_in_a_real_browser_and_hosts_see_it() {
         c.close().await.unwrap();
     }
 }
+
+/// Another site (another origin: `localhost`, not `127.0.0.1`) that embeds jane's page inline
+/// and as a pop-up, listening for `novacrm:booked`.
+async fn other_site(app: &TestApp) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let page = format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Acme</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head><body>
+<h1>Acme Ltd</h1><p>Talk to Jane:</p>
+<div id="inline" data-novacrm-url="{app}/book/jane/{consultation}"></div>
+<button id="pop" type="button" data-novacrm-popup="{app}/book/jane">Book a meeting</button>
+<script>window.booked = []; document.addEventListener("novacrm:booked", function (e) {{ window.booked.push(e.detail); }});</script>
+<script src="{app}/embed.js" async></script></body></html>"#,
+        app = app.address,
+        consultation = app.consultation
+    );
+    let site = axum::Router::new().route(
+        "/",
+        axum::routing::get(move || {
+            let page = page.clone();
+            async move { axum::response::Html(page) }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, site).await });
+    format!("http://localhost:{port}/")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_booking_page_embeds_in_another_site() {
+    let app = spawn_app_with(Backend::Sqlite, |_| {}).await;
+    let site = other_site(&app).await;
+    let origin = site.trim_end_matches('/').to_owned();
+    let (_driver, webdriver) = driver().await;
+    let c = browser(&webdriver, 1280, 900, true).await;
+
+    // Not yet allowed: the browser refuses to show the page in the frame.
+    c.goto(&site).await.unwrap();
+    let frame = c
+        .wait()
+        .for_element(Locator::Css("#inline iframe"))
+        .await
+        .unwrap();
+    frame.enter_frame().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let shown = c.find(Locator::Css(".slots, .month-nav")).await.is_ok();
+    assert!(
+        !shown,
+        "a site the host did not allow must not show the page"
+    );
+    c.enter_parent_frame().await.unwrap();
+
+    let allowed = app
+        .patch("/api/profile", json!({ "embedOrigins": [origin] }))
+        .await;
+    assert_eq!(allowed.status, 200, "{:?}", allowed.body);
+    c.goto(&site).await.unwrap();
+    let frame = c
+        .wait()
+        .for_element(Locator::Css("#inline iframe"))
+        .await
+        .unwrap();
+    let src = frame.attr("src").await.unwrap().unwrap();
+    assert!(src.ends_with("?embed=1"), "{src}");
+    frame.enter_frame().await.unwrap();
+    free_time(&c).await;
+    let embedded = c
+        .execute(
+            "return document.documentElement.hasAttribute('data-embedded')",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(embedded, json!(true));
+    c.enter_parent_frame().await.unwrap();
+    // The frame takes its page's height (not the 720 px it starts with).
+    let mut height = 0;
+    for _ in 0..50 {
+        height = c
+            .execute(
+                "return document.querySelector('#inline iframe').getBoundingClientRect().height",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_f64()
+            .unwrap() as i64;
+        if height != 720 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_ne!(height, 720, "the frame sizes itself");
+    shot(&c, "embed-1-inline").await;
+
+    // A guest books inside the frame; the site hears of it.
+    frame.enter_frame().await.unwrap();
+    pick_time(&c).await;
+    c.wait()
+        .for_element(Locator::Css("form button.primary"))
+        .await
+        .unwrap();
+    let here = c.execute("return location.href", vec![]).await.unwrap();
+    assert!(here.as_str().unwrap().contains("embed=1"), "{here}");
+    fill(&c, "#guestName", "Eve Embed").await;
+    fill(&c, "#guestEmail", "eve@example.com").await;
+    click(&c, "form button.primary").await;
+    c.wait()
+        .for_element(Locator::Css("[data-novacrm-booked]"))
+        .await
+        .unwrap();
+    let manage = c.find(Locator::Css("a[target=_blank]")).await.unwrap();
+    assert!(
+        !manage
+            .attr("href")
+            .await
+            .unwrap()
+            .unwrap()
+            .contains("embed")
+    );
+    c.enter_parent_frame().await.unwrap();
+    let mut booked = Value::Null;
+    for _ in 0..50 {
+        booked = c.execute("return window.booked", vec![]).await.unwrap();
+        if booked.as_array().is_some_and(|b| !b.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let listed = app.authed(Method::GET, "/api/bookings", None).await.body;
+    let made = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["guestEmail"] == "eve@example.com")
+        .unwrap()
+        .clone();
+    assert_eq!(booked[0]["bookingId"], made["id"], "{booked}");
+    assert_eq!(booked[0]["start"], made["startTime"]);
+    shot(&c, "embed-2-booked").await;
+
+    // The pop-up: a dialog over the site with the page in it, closed with its button.
+    let phone = browser(&webdriver, 375, 812, true).await;
+    phone.goto(&site).await.unwrap();
+    click(&phone, "#pop").await;
+    let dialog = phone
+        .wait()
+        .for_element(Locator::Css("dialog[open] iframe"))
+        .await
+        .unwrap();
+    dialog.enter_frame().await.unwrap();
+    phone
+        .wait()
+        .for_element(Locator::Css("a.card"))
+        .await
+        .unwrap();
+    phone.enter_parent_frame().await.unwrap();
+    shot(&phone, "embed-3-popup-phone").await;
+    click(&phone, "dialog button[aria-label=Close]").await;
+    assert!(
+        phone.find(Locator::Css("dialog")).await.is_err(),
+        "closed and gone"
+    );
+}

@@ -460,7 +460,13 @@ pub(crate) async fn submit_details(
         Ok(record) => {
             visit.count(&state, &username, Step::Booked);
             let token = record.guest_token.unwrap_or_default();
-            Redirect::to(&format!("/booking/{token}{}", reader.carry_alone())).into_response()
+            // Embedded, the page then tells the parent site (`novacrm:booked`).
+            let announce = if reader.embedded { "&done=booked" } else { "" };
+            Redirect::to(&format!(
+                "/booking/{token}{}{announce}",
+                reader.carry_alone()
+            ))
+            .into_response()
         }
         Err(ServiceError::Conflict(_)) => {
             back_to_calendar(&username, &type_id, &ctx, Gap::Taken, &reader)

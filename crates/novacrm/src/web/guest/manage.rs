@@ -19,6 +19,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use scheduling::{BookingStatus, Instant, Zone, reminders};
+use serde_json::json;
 
 use crate::format::when_label;
 use crate::i18n::Arg;
@@ -97,7 +98,13 @@ struct ManagePage<'a> {
     book_again: String,
     google_url: String,
     outlook_url: String,
+    /// Embedded, right after booking: what the page tells the parent site (JSON).
+    announce: Option<String>,
 }
+
+/// The "flash" of the page a booking lands on: no message (the heading says it), but an
+/// embedded page announces the booking to its parent.
+const JUST_BOOKED: &str = "just-booked";
 
 #[derive(Debug, serde::Deserialize)]
 struct ManageQuery {
@@ -186,7 +193,15 @@ fn render_manage(
         csrf: &csrf,
         state: state_name,
         heading,
-        flash: flash.map(|id| t.msg(id)),
+        flash: flash.filter(|id| *id != JUST_BOOKED).map(|id| t.msg(id)),
+        announce: (flash == Some(JUST_BOOKED)
+            && reader.embedded
+            && b.status == BookingStatus::Confirmed)
+            .then(|| {
+                json!({"bookingId": b.id, "start": b.start.to_string(), "end": b.end.to_string(),
+                       "meetingTypeId": b.meeting_type_id})
+                .to_string()
+            }),
         error,
         host_name: &host.name,
         type_name: &meeting.name,
@@ -254,6 +269,7 @@ async fn booking_page(
     let flash = match query.done.as_deref() {
         Some("cancelled") => Some("flash-cancelled"),
         Some("moved") => Some("flash-moved"),
+        Some("booked") => Some(JUST_BOOKED),
         _ => None,
     };
     render_manage(
