@@ -497,7 +497,7 @@ impl Default for Config {
             cname_target: None,
             dns_resolver: None,
             internal_allow: vec![
-                (std::net::Ipv4Addr::LOCALHOST.into(), 8),
+                (std::net::Ipv4Addr::new(127, 0, 0, 0).into(), 8),
                 (std::net::Ipv6Addr::LOCALHOST.into(), 128),
             ],
         }

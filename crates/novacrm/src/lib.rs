@@ -9,6 +9,7 @@ pub mod format;
 pub mod i18n;
 pub mod integrations;
 pub mod messages;
+pub mod metrics;
 pub mod names;
 pub mod outbox;
 pub mod sealed;

@@ -136,23 +136,44 @@ impl Application {
         &self.state
     }
 
+    /// Serves until SIGTERM (or Ctrl-C), then drains: no new connections or jobs; in-flight
+    /// requests and the jobs this process holds finish (jobs within [`DRAIN`]; one cut off
+    /// past it is retried by any process once its lease ends).
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let store = self.state.store.clone();
-        if self.state.config.worker {
-            self.state
-                .worker
-                .clone()
-                .spawn(self.state.clock.clone(), self.state.config.job_poll);
-        }
+        let (stop, stopping) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            let _ = stop.send(true);
+        });
+        let worker = self.state.config.worker.then(|| {
+            self.state.worker.clone().spawn(
+                self.state.clock.clone(),
+                self.state.config.job_poll,
+                stopping.clone(),
+            )
+        });
         self.state.domains.spawn_refresh(self.state.store.clone());
         let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        let mut until = stopping.clone();
         axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown_signal())
+            .with_graceful_shutdown(async move {
+                let _ = until.wait_for(|stopped| *stopped).await;
+            })
             .await?;
+        if let Some(worker) = worker
+            && tokio::time::timeout(DRAIN, worker).await.is_err()
+        {
+            tracing::warn!("jobs still running after the drain period; their leases will lapse");
+        }
+        tracing::info!("stopped");
         store.close().await;
         Ok(())
     }
 }
+
+/// How long a stopping process waits for the jobs it holds.
+const DRAIN: std::time::Duration = std::time::Duration::from_secs(25);
 
 async fn shutdown_signal() {
     let ctrl_c = async {

@@ -242,6 +242,20 @@ impl Store {
     }
 
     /// Whether the host has a job of `kind` still to run.
+    /// The queue by kind: jobs due at `now` and not finished, and the oldest one's due time.
+    pub async fn job_queue(&self, now: Instant) -> Result<Vec<(String, i64, i64)>> {
+        let rows = sqlx::query(
+            "SELECT kind, COUNT(*) AS n, MIN(run_at) AS oldest FROM job WHERE done_at IS NULL \
+             AND failed_at IS NULL AND run_at <= $1 GROUP BY kind ORDER BY kind",
+        )
+        .bind(now.as_millis())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((get(r, "kind")?, get(r, "n")?, get(r, "oldest")?)))
+            .collect()
+    }
+
     pub async fn has_pending_job(tx: &mut Tx, host_id: &str, kind: &str) -> Result<bool> {
         let row = sqlx::query(
             "SELECT COUNT(*) AS n FROM job WHERE app_user_id = $1 AND kind = $2 \

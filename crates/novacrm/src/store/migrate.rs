@@ -121,6 +121,29 @@ async fn apply(store: &Store, conn: &mut sqlx::pool::PoolConnection<sqlx::Any>) 
     Ok(())
 }
 
+impl Store {
+    /// Ready to serve: the database answers within two seconds and has every migration this
+    /// build knows (a newer build may have added more). The reason when not.
+    pub async fn ready(&self) -> std::result::Result<(), String> {
+        let latest = STEPS.iter().map(|s| s.version).max().unwrap_or(0);
+        let probe =
+            sqlx::query("SELECT MAX(version) AS v FROM schema_migration").fetch_one(&self.pool);
+        let row = tokio::time::timeout(std::time::Duration::from_secs(2), probe)
+            .await
+            .map_err(|_| "the database did not answer within 2 s".to_owned())?
+            .map_err(|e| format!("the database is unreachable: {e}"))?;
+        let applied: i64 = super::db::get::<Option<i64>>(&row, "v")
+            .map_err(|e| e.to_string())?
+            .unwrap_or(0);
+        if applied < latest {
+            return Err(format!(
+                "the database is at migration {applied}, this build needs {latest}"
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::STEPS;

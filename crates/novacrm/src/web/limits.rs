@@ -132,6 +132,11 @@ pub fn refuse(limiter: &Limiter, trusted: &TrustedProxies, request: &Request) ->
     }
     let client = client_key(request.extensions(), request.headers(), trusted);
     let seconds = limiter.check(&class, client)?;
+    let budget = match &class {
+        Class::Read => "read",
+        _ => "write",
+    };
+    crate::metrics::count(crate::metrics::Counter::RateLimited, budget);
     if path.starts_with("/api/") {
         return Some(
             ApiError::TooManyRequests {

@@ -53,6 +53,13 @@ async fn edge(
         headers::secure(&mut refused, headers::Framing::SameSite, edge.hsts);
         return refused;
     }
+    let started = std::time::Instant::now();
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("unmatched", axum::extract::MatchedPath::as_str)
+        .to_owned();
+    let method = request.method().clone();
     let framing = headers::Framing::of(request.uri().path());
     let private = headers::is_private(request.uri().path());
     let request = match controls::screen(request, inputs::BODY_LIMIT).await {
@@ -67,6 +74,12 @@ async fn edge(
     if private {
         headers::no_store(&mut response);
     }
+    crate::metrics::observe_request(
+        &route,
+        method.as_str(),
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
     response
 }
 
@@ -96,6 +109,7 @@ async fn by_host(
 fn internal_routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/internal/tls-ask", get(internal::tls_ask))
+        .route("/metrics", get(internal::metrics))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             internal::only_internal,
@@ -115,6 +129,7 @@ pub fn router(state: AppState) -> Router {
     });
     let routed = Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(internal::readyz))
         .merge(internal_routes(&state))
         .merge(api::router())
         .merge(assets::router())

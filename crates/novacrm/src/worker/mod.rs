@@ -62,9 +62,21 @@ impl Worker {
 
     /// Runs every job due at `now` (in batches), returning how many ran.
     pub async fn run_due(&self, now: Timestamp) -> Result<usize, StoreError> {
+        self.run_due_until(now, || false).await
+    }
+
+    /// [`Self::run_due`], claiming no further batch once `stop()` says so.
+    async fn run_due_until(
+        &self,
+        now: Timestamp,
+        stop: impl Fn() -> bool,
+    ) -> Result<usize, StoreError> {
         let now = Instant::from(now);
         let mut total = 0;
         loop {
+            if stop() {
+                return Ok(total);
+            }
             let lease = i64::try_from(self.lease.as_millis()).unwrap_or(i64::MAX);
             let batch = self.store.claim_jobs(now, lease, 32).await?;
             if batch.is_empty() {
@@ -94,6 +106,7 @@ impl Worker {
                 self.store.finish_job(&job.id, &claim, now).await?;
             }
             Err(e) => {
+                crate::metrics::count(crate::metrics::Counter::OutboundFailures, &job.kind);
                 let give_up = e.permanent || job.attempts >= MAX_ATTEMPTS;
                 let retry_at = (!give_up).then(|| {
                     let wait = i64::try_from(backoff(job.attempts).as_millis()).unwrap_or(0);
@@ -277,15 +290,28 @@ impl Worker {
         Ok(Outcome::Sent)
     }
 
-    /// Runs due jobs every `poll` until the process stops.
-    pub fn spawn(self, clock: Arc<dyn crate::clock::Clock>, poll: Duration) {
+    /// Runs due jobs every `poll` until `stop` turns true; then finishes the jobs it holds
+    /// (claiming no more) and ends: await the handle to drain.
+    pub fn spawn(
+        self,
+        clock: Arc<dyn crate::clock::Clock>,
+        poll: Duration,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+    ) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
             loop {
-                if let Err(e) = self.run_due(clock.now()).await {
+                let stopping = stop.clone();
+                if let Err(e) = self.run_due_until(clock.now(), || *stopping.borrow()).await {
                     tracing::error!(error = %e, "the outbox worker could not read its jobs");
                 }
-                tokio::time::sleep(poll).await;
+                if *stop.borrow() {
+                    return;
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(poll) => {}
+                    _ = stop.changed() => {}
+                }
             }
-        });
+        })
     }
 }

@@ -18,6 +18,7 @@ mod insights;
 mod insights_rules;
 mod languages;
 mod messages;
+mod operations;
 mod pages;
 mod processes;
 mod settings;

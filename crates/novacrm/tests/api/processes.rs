@@ -212,7 +212,73 @@ pub async fn a_killed_server_loses_no_message(backend: Backend) {
     assert!(second.stop());
 }
 
+/// SIGTERM while a message is being sent: the process stops taking work but finishes that
+/// send, records it, and exits 0 — nothing is left claimed for another process to redo.
+pub async fn sigterm_drains_the_jobs_in_flight(backend: Backend) {
+    let database_url = fresh_database(backend).await;
+    let store = novacrm::store::Store::connect(&database_url).await.unwrap();
+    novacrm::startup::seed_demo(&store, jiff::Timestamp::now())
+        .await
+        .unwrap();
+    let jane = store.host_by_username("jane").await.unwrap().unwrap();
+    let quick = store.meeting_types(&jane.id).await.unwrap()[0].id.clone();
+    let sink = SmtpSink::start().await;
+    sink.set_mode(crate::support::outside::SmtpMode::Slow(
+        std::time::Duration::from_secs(3),
+    ));
+    let server = Server::start_with(&database_url, &[("NOVACRM_SMTP_URL", sink.url.as_str())]);
+    let client = crate::support::app::http_client().build().unwrap();
+    let ready = client
+        .get(format!("{}/readyz", server.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 200);
+    let url = format!(
+        "{}/api/public/booking/jane/availability?meetingTypeId={quick}",
+        server.address
+    );
+    let body: Value = client.get(url).send().await.unwrap().json().await.unwrap();
+    let start = body["slots"][0]["start"].as_str().unwrap().to_owned();
+    let booked = client
+        .post(format!("{}/api/public/booking/jane/book", server.address))
+        .json(
+            &json!({"meetingTypeId": quick, "startTime": start, "timezone": "UTC",
+                      "guestName": "Guest", "guestEmail": "drain@example.com"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(booked.status(), 201);
+    let claimed = async {
+        loop {
+            let open = store.jobs(None, JobFilter::Pending, 100).await.unwrap();
+            if open.iter().any(|j| j.kind == "email" && j.attempts >= 1) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(20), claimed)
+        .await
+        .expect("the worker takes the messages");
+    assert!(sink.received().is_empty(), "still sending");
+    assert!(server.stop(), "a drained stop exits 0");
+    assert!(
+        !sink.received().is_empty(),
+        "the send in flight finished before the exit"
+    );
+    let open = store.jobs(None, JobFilter::Pending, 100).await.unwrap();
+    let claimed_left: Vec<_> = open.iter().filter(|j| j.attempts >= 1).collect();
+    assert!(
+        claimed_left.is_empty(),
+        "nothing left half-done: {claimed_left:?}"
+    );
+    store.close().await;
+}
+
 crate::on_both_backends!(
     two_processes_share_one_schedule,
     a_killed_server_loses_no_message,
+    sigterm_drains_the_jobs_in_flight,
 );

@@ -189,6 +189,7 @@ pub(crate) async fn book(
         .map_err(internal)?;
     }
     tx.commit().await.map_err(internal)?;
+    crate::metrics::count(crate::metrics::Counter::Bookings, record.source.as_str());
     Ok(json_text(StatusCode::CREATED, text))
 }
 

@@ -453,6 +453,7 @@ pub(crate) async fn submit_details(
         }
         let (record, tx) = booking::book(&state.store, &state.sealer, prepared, now).await?;
         tx.commit().await?;
+        crate::metrics::count(crate::metrics::Counter::Bookings, record.source.as_str());
         Ok::<BookingRecord, ServiceError>(record)
     }
     .await;

@@ -12,6 +12,8 @@ pub enum SmtpMode {
     Accept,
     /// `451` to every message: a temporary failure, worth retrying.
     TempFail,
+    /// Accepts each message only after this long (a slow server; a send in flight).
+    Slow(std::time::Duration),
 }
 
 /// One message as it arrived.
@@ -169,6 +171,13 @@ impl SmtpSink {
                     data.extend_from_slice(unstuffed.as_bytes());
                 }
                 current.data = data;
+                let slow = match *self.mode.lock().unwrap() {
+                    SmtpMode::Slow(wait) => Some(wait),
+                    _ => None,
+                };
+                if let Some(wait) = slow {
+                    tokio::time::sleep(wait).await;
+                }
                 self.received.lock().unwrap().push(current.clone());
                 b"250 2.0.0 queued\r\n"
             } else if upper == "QUIT" {
