@@ -357,6 +357,100 @@ async fn internal_routes_answer_only_allowed_peers(backend: Backend) {
     assert_eq!(tls_ask(&app, "jane.novacrm.test").await, 404);
 }
 
+/// Verifies `domain` for jane through the fake DNS; answers its id.
+async fn verified(app: &TestApp, dns: &FakeDns, domain: &str) -> String {
+    let added = add(app, &app.token, domain).await;
+    assert_eq!(added.status, 201, "{:?}", added.body);
+    let id = added.body["id"].as_str().unwrap().to_owned();
+    let value = added.body["txt"]["value"].as_str().unwrap();
+    dns.set_txt(&format!("_novacrm.{domain}"), &[value]);
+    assert_eq!(verify(app, &id).await["status"], "verified");
+    id
+}
+
+/// A real Caddy (Debian's) in front of the service, as docs/deploy/Caddyfile sets it up but
+/// with its local CA: a verified domain gets a certificate on demand and its page over HTTPS;
+/// a name the service does not serve gets no certificate, so no connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn caddy_serves_verified_domains_over_https_and_refuses_others() {
+    let (app, dns) = app_with_dns(Backend::Sqlite).await;
+    verified(&app, &dns, "book.acme.example").await;
+    let port = |_: ()| {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let (http, https) = (port(()), port(()));
+    let upstream = app.address.trim_start_matches("http://").to_owned();
+    let home = std::env::temp_dir().join(format!("novacrm-caddy-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&home).unwrap();
+    let caddyfile = home.join("Caddyfile");
+    std::fs::write(
+        &caddyfile,
+        format!(
+            "{{\n\tadmin off\n\tlocal_certs\n\tskip_install_trust\n\thttp_port {http}\n\thttps_port {https}\n\
+             \ton_demand_tls {{\n\t\task http://{upstream}/internal/tls-ask\n\t}}\n}}\n\
+             https:// {{\n\ttls {{\n\t\ton_demand\n\t}}\n\treverse_proxy {upstream}\n}}\n"
+        ),
+    )
+    .unwrap();
+    struct Stop(std::process::Child);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let caddy = std::process::Command::new("caddy")
+        .args(["run", "--adapter", "caddyfile", "--config"])
+        .arg(&caddyfile)
+        .env("HOME", &home)
+        .env("XDG_DATA_HOME", &home)
+        .env("XDG_CONFIG_HOME", &home)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("caddy must be installed (apt-get install caddy)");
+    let caddy = Stop(caddy);
+    let root = home.join("caddy/pki/authorities/local/root.crt");
+    let mut started = false;
+    for _ in 0..100 {
+        if root.exists() && std::net::TcpStream::connect(("127.0.0.1", https)).is_ok() {
+            started = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(started, "caddy did not start");
+    let ca = reqwest::Certificate::from_pem(&std::fs::read(&root).unwrap()).unwrap();
+    let at = std::net::SocketAddr::from(([127, 0, 0, 1], https));
+    let client = crate::support::app::http_client()
+        .tls_certs_only([ca])
+        .resolve("book.acme.example", at)
+        .resolve("unknown.example", at)
+        .build()
+        .unwrap();
+    let page = client
+        .get(format!("https://book.acme.example:{https}/"))
+        .send()
+        .await
+        .expect("a verified domain is served over HTTPS");
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("Jane Smith"));
+    let refused = client
+        .get(format!("https://unknown.example:{https}/"))
+        .send()
+        .await;
+    assert!(
+        refused.is_err(),
+        "no certificate for a name we do not serve: {refused:?}"
+    );
+    drop(caddy);
+    let _ = std::fs::remove_dir_all(&home);
+}
+
 crate::on_both_backends!(
     subdomains_serve_their_hosts_pages,
     custom_domains_are_verified_by_dns_and_lapse_without_it,
