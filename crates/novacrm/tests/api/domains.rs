@@ -368,6 +368,16 @@ async fn verified(app: &TestApp, dns: &FakeDns, domain: &str) -> String {
     id
 }
 
+/// A child process killed when the test ends, however it ends.
+struct Stop(std::process::Child);
+
+impl Drop for Stop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// A real Caddy (Debian's) in front of the service, as docs/deploy/Caddyfile sets it up but
 /// with its local CA: a verified domain gets a certificate on demand and its page over HTTPS;
 /// a name the service does not serve gets no certificate, so no connection.
@@ -396,13 +406,6 @@ async fn caddy_serves_verified_domains_over_https_and_refuses_others() {
         ),
     )
     .unwrap();
-    struct Stop(std::process::Child);
-    impl Drop for Stop {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
     let caddy = std::process::Command::new("caddy")
         .args(["run", "--adapter", "caddyfile", "--config"])
         .arg(&caddyfile)
