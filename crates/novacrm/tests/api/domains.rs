@@ -385,14 +385,14 @@ impl Drop for Stop {
 async fn caddy_serves_verified_domains_over_https_and_refuses_others() {
     let (app, dns) = app_with_dns(Backend::Sqlite).await;
     verified(&app, &dns, "book.acme.example").await;
-    let port = |_: ()| {
+    let port = || {
         std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port()
     };
-    let (http, https) = (port(()), port(()));
+    let (http, https) = (port(), port());
     let upstream = app.address.trim_start_matches("http://").to_owned();
     let home = std::env::temp_dir().join(format!("novacrm-caddy-{}", uuid::Uuid::now_v7()));
     std::fs::create_dir_all(&home).unwrap();
