@@ -21,6 +21,55 @@ pub enum Spend {
 const LOGIN_FAILURES_KEPT_MS: i64 = 86_400_000;
 
 impl Store {
+    // ---- rate limits -----------------------------------------------------------------------
+
+    /// Spends one request of the budget `key` (a token bucket of `burst`, one back per
+    /// `every_ms`) by GCRA in one statement: the row moves only if the request fits, so
+    /// concurrent spenders in any process cannot overdraw it. `None` when it fits, else the
+    /// milliseconds until it would.
+    pub async fn spend_rate(
+        &self,
+        key: &str,
+        now_ms: i64,
+        every_ms: i64,
+        burst: i64,
+    ) -> Result<Option<i64>> {
+        let allowed = sqlx::query(
+            "INSERT INTO rate_bucket (bucket_key, tat) VALUES ($1, $2 + $3) \
+             ON CONFLICT (bucket_key) DO UPDATE SET \
+             tat = CASE WHEN rate_bucket.tat > $2 THEN rate_bucket.tat ELSE $2 END + $3 \
+             WHERE (CASE WHEN rate_bucket.tat > $2 THEN rate_bucket.tat ELSE $2 END) + $3 - $2 <= $4 \
+             RETURNING tat",
+        )
+        .bind(key)
+        .bind(now_ms)
+        .bind(every_ms)
+        .bind(every_ms * burst)
+        .fetch_optional(&self.pool)
+        .await?;
+        if allowed.is_some() {
+            return Ok(None);
+        }
+        let row = sqlx::query("SELECT tat FROM rate_bucket WHERE bucket_key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        let tat: i64 = match row {
+            Some(row) => row.try_get("tat")?,
+            None => now_ms,
+        };
+        Ok(Some((tat + every_ms - now_ms - every_ms * burst).max(1)))
+    }
+
+    /// Forgets buckets that are full again (their tat has passed).
+    pub async fn forget_full_buckets(&self, now_ms: i64) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM rate_bucket WHERE tat < $1")
+            .bind(now_ms)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
     // ---- log-in throttling ---------------------------------------------------------------
 
     /// Reserves one log-in attempt under every key, unless `refuse` (shown each key's failures

@@ -68,6 +68,7 @@ const STEPS: &[Step] = &[
     shared!(14, "0014_inbound_sms.sql"),
     shared!(15, "0015_tokens_hashed.sql"),
     shared!(16, "0016_custom_domains.sql"),
+    shared!(17, "0017_rate_bucket.sql"),
 ];
 
 /// An arbitrary constant naming NovaCRM's migration lock.

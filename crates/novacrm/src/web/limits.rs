@@ -8,12 +8,13 @@
 //! a trusted proxy put in `X-Forwarded-For`, counted from the right, so a client cannot choose
 //! its own key. IPv6 clients share one budget per /64, the block one subscriber gets.
 //!
-//! The buckets live in each process (governor, GCRA). With N `serve` processes behind a load
-//! balancer a client gets at most N times a budget; the budgets are sized so that even that
-//! stops the floods this guards against (hundreds of bookings a second). Log-in attempts,
-//! which must hold exactly across processes, are counted in the database instead.
+//! On PostgreSQL the buckets live in the database (GCRA, one `INSERT … ON CONFLICT DO UPDATE
+//! … WHERE … RETURNING` per check), so N `serve` processes spend one budget. On SQLite —
+//! one process by design — they live in the process (governor, also GCRA). Log-in attempts
+//! are counted in the database on both.
 
 use crate::config::{Budget, RateLimits, TrustedProxies};
+use crate::store::{Backend, Store};
 use crate::web::client::client_key;
 use crate::web::error::ApiError;
 use axum::extract::Request;
@@ -25,12 +26,87 @@ use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// Where the budgets are counted.
 #[derive(Debug)]
-pub struct Limiter {
+pub enum Limiter {
+    Local(Local),
+    Shared(Shared),
+}
+
+/// In this process.
+#[derive(Debug)]
+pub struct Local {
     reads: DefaultKeyedRateLimiter<IpAddr>,
     writes: DefaultKeyedRateLimiter<IpAddr>,
     host_writes: DefaultKeyedRateLimiter<String>,
     checks: AtomicU64,
+}
+
+/// In the database, for every process of it.
+#[derive(Debug)]
+pub struct Shared {
+    store: Store,
+    limits: RateLimits,
+    checks: AtomicU64,
+}
+
+impl Limiter {
+    /// Shared on PostgreSQL, local on SQLite.
+    pub fn new(limits: &RateLimits, store: &Store) -> Self {
+        match store.backend() {
+            Backend::Postgres => Self::Shared(Shared {
+                store: store.clone(),
+                limits: *limits,
+                checks: AtomicU64::new(0),
+            }),
+            Backend::Sqlite => Self::Local(Local::new(limits)),
+        }
+    }
+
+    async fn check(&self, class: &Class, client: IpAddr) -> Option<u64> {
+        match self {
+            Self::Local(local) => local.check(class, client),
+            Self::Shared(shared) => shared.check(class, client).await,
+        }
+    }
+}
+
+impl Shared {
+    /// Whole seconds to wait, or `None`. A database that cannot answer lets the request
+    /// through (it will find the same database down, and say so).
+    async fn check(&self, class: &Class, client: IpAddr) -> Option<u64> {
+        let now = jiff::Timestamp::now().as_millisecond();
+        if self.checks.fetch_add(1, Ordering::Relaxed) % 10_000 == 9_999 {
+            let _ = self.store.forget_full_buckets(now).await;
+        }
+        let spend = |key: String, budget: Budget| async move {
+            let every = i64::try_from(budget.every.as_millis())
+                .unwrap_or(i64::MAX)
+                .max(1);
+            match self
+                .store
+                .spend_rate(&key, now, every, i64::from(budget.burst.max(1)))
+                .await
+            {
+                Ok(wait) => wait.map(|ms| u64::try_from(ms / 1000 + 1).unwrap_or(1)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "rate limit unread; letting the request through");
+                    None
+                }
+            }
+        };
+        match class {
+            Class::Free => None,
+            Class::Read => spend(format!("r:{client}"), self.limits.reads).await,
+            Class::Write { host } => match spend(format!("w:{client}"), self.limits.writes).await {
+                Some(wait) => Some(wait),
+                None => match host {
+                    Some(h) => spend(format!("h:{h}"), self.limits.host_writes).await,
+                    None => None,
+                },
+            },
+        }
+    }
 }
 
 fn quota(budget: Budget) -> Quota {
@@ -39,7 +115,7 @@ fn quota(budget: Budget) -> Quota {
         .allow_burst(NonZeroU32::new(budget.burst).unwrap_or(NonZeroU32::MIN))
 }
 
-impl Limiter {
+impl Local {
     pub fn new(limits: &RateLimits) -> Self {
         Self {
             reads: DefaultKeyedRateLimiter::dashmap(quota(limits.reads)),
@@ -78,7 +154,7 @@ impl Limiter {
 
 /// What a request spends.
 #[derive(Debug, PartialEq, Eq)]
-enum Class {
+pub enum Class {
     Free,
     Read,
     /// With the host whose page takes a booking, when there is one.
@@ -123,28 +199,39 @@ fn as_routed(segment: &str) -> String {
         .map_or_else(|_| segment.to_owned(), std::borrow::Cow::into_owned)
 }
 
-/// The answer for a request past its budget, or `None` to let it through.
-pub fn refuse(limiter: &Limiter, trusted: &TrustedProxies, request: &Request) -> Option<Response> {
-    let path = request.uri().path();
-    let class = classify(request.method(), path);
+/// What `request` spends and from whom, or `None` when it is free.
+pub fn spending(trusted: &TrustedProxies, request: &Request) -> Option<(Class, IpAddr)> {
+    let class = classify(request.method(), request.uri().path());
     if class == Class::Free {
         return None;
     }
     let client = client_key(request.extensions(), request.headers(), trusted);
-    let seconds = limiter.check(&class, client)?;
-    let budget = match &class {
-        Class::Read => "read",
-        _ => "write",
-    };
-    crate::metrics::count(crate::metrics::Counter::RateLimited, budget);
+    Some((class, client))
+}
+
+impl Limiter {
+    /// Spends `class` for `client`: whole seconds to wait, or `None` to go ahead.
+    pub async fn spend(&self, class: &Class, client: IpAddr) -> Option<u64> {
+        let seconds = self.check(class, client).await?;
+        let budget = match class {
+            Class::Read => "read",
+            _ => "write",
+        };
+        crate::metrics::count(crate::metrics::Counter::RateLimited, budget);
+        Some(seconds)
+    }
+}
+
+/// The answer for a request past its budget: a problem document on the API, a page for
+/// people, both with `Retry-After`.
+pub fn refusal(seconds: u64, request: &Request) -> Response {
+    let path = request.uri().path();
     if path.starts_with("/api/") {
-        return Some(
-            ApiError::TooManyRequests {
-                detail: format!("too many requests from your address; try again in {seconds} s"),
-                retry_after: seconds,
-            }
-            .into_response(),
-        );
+        return ApiError::TooManyRequests {
+            detail: format!("too many requests from your address; try again in {seconds} s"),
+            retry_after: seconds,
+        }
+        .into_response();
     }
     let reader = crate::web::reader::Reader::of(request.uri(), request.headers());
     let page = TooMany {
@@ -159,7 +246,7 @@ pub fn refuse(limiter: &Limiter, trusted: &TrustedProxies, request: &Request) ->
         axum::http::header::RETRY_AFTER,
         axum::http::HeaderValue::from(seconds),
     );
-    Some(response)
+    response
 }
 
 #[derive(askama::Template)]
@@ -214,7 +301,7 @@ mod tests {
             burst: 2,
             every: std::time::Duration::from_hours(1),
         };
-        let limiter = Limiter::new(&RateLimits {
+        let limiter = Local::new(&RateLimits {
             host_writes: budget,
             ..RateLimits::default()
         });

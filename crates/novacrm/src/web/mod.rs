@@ -47,9 +47,10 @@ async fn edge(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     if let Some(limiter) = &edge.limiter
-        && let Some(refused) = limits::refuse(limiter, &edge.trusted, &request)
+        && let Some((class, client)) = limits::spending(&edge.trusted, &request)
+        && let Some(seconds) = limiter.spend(&class, client).await
     {
-        let mut refused = refused;
+        let mut refused = limits::refusal(seconds, &request);
         headers::secure(&mut refused, headers::Framing::SameSite, edge.hsts);
         return refused;
     }
@@ -118,7 +119,11 @@ fn internal_routes(state: &AppState) -> Router<AppState> {
 
 pub fn router(state: AppState) -> Router {
     let edge_state = Arc::new(Edge {
-        limiter: state.config.rate_limits.as_ref().map(limits::Limiter::new),
+        limiter: state
+            .config
+            .rate_limits
+            .as_ref()
+            .map(|l| limits::Limiter::new(l, &state.store)),
         trusted: state.config.trusted_proxies.clone(),
         hsts: state.config.https(),
     });

@@ -277,7 +277,80 @@ pub async fn sigterm_drains_the_jobs_in_flight(backend: Backend) {
     store.close().await;
 }
 
+/// The database's token bucket under a crowd: 50 concurrent spenders of a budget of 10
+/// (none refilled during the test) — exactly 10 pass, on either database.
+pub async fn a_shared_budget_is_never_overdrawn(backend: Backend) {
+    let database_url = fresh_database(backend).await;
+    let store = novacrm::store::Store::connect(&database_url).await.unwrap();
+    let now = jiff::Timestamp::now().as_millisecond();
+    let spends = (0..50).map(|_| {
+        let store = store.clone();
+        tokio::spawn(async move { store.spend_rate("r:203.0.113.9", now, 3_600_000, 10).await })
+    });
+    let mut passed = 0;
+    let mut waits = Vec::new();
+    for spend in spends {
+        match spend.await.unwrap() {
+            Ok(None) => passed += 1,
+            Ok(Some(ms)) => waits.push(ms),
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(passed, 10, "exactly the burst passes");
+    assert!(
+        waits.iter().all(|ms| *ms > 0 && *ms <= 3_600_000),
+        "{waits:?}"
+    );
+    store.close().await;
+}
+
+/// Two `serve` processes on one PostgreSQL: a client spreading its page views over both gets
+/// one budget (it once got one per process: 242 pages where 121 were allowed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_spend_one_budget() {
+    let database_url = fresh_database(Backend::Postgres).await;
+    let store = novacrm::store::Store::connect(&database_url).await.unwrap();
+    novacrm::startup::seed_demo(&store, jiff::Timestamp::now())
+        .await
+        .unwrap();
+    let on = [("NOVACRM_RATE_LIMIT", "on")];
+    let servers = [
+        Server::start_with(&database_url, &on),
+        Server::start_with(&database_url, &on),
+    ];
+    let client = crate::support::app::http_client().build().unwrap();
+    let started = std::time::Instant::now();
+    let mut answers = std::collections::HashMap::<u16, usize>::new();
+    for round in 0..20 {
+        let batch = (0..12).map(|i| {
+            let url = format!("{}/book/jane", servers[(round + i) % 2].address);
+            let client = client.clone();
+            tokio::spawn(async move { client.get(url).send().await.unwrap().status().as_u16() })
+        });
+        for status in futures_util::future::join_all(batch).await {
+            *answers.entry(status.unwrap()).or_default() += 1;
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let ok = answers.get(&200).copied().unwrap_or(0);
+    let refused = answers.get(&429).copied().unwrap_or(0);
+    eprintln!("two processes, one client: {answers:?} in {seconds:.1} s");
+    assert_eq!(ok + refused, 240, "{answers:?}");
+    // The budget: a burst of 120, one more every 200 ms, whichever process answers.
+    let allowed = 120 + (seconds * 5.0).ceil() as usize + 1;
+    assert!(
+        ok <= allowed,
+        "{ok} pages passed where {allowed} were allowed ({answers:?}, {seconds:.1} s)"
+    );
+    assert!(ok >= 100, "{answers:?}");
+    store.close().await;
+    for server in servers {
+        assert!(server.stop());
+    }
+}
+
 crate::on_both_backends!(
+    a_shared_budget_is_never_overdrawn,
     two_processes_share_one_schedule,
     a_killed_server_loses_no_message,
     sigterm_drains_the_jobs_in_flight,
