@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Where the budgets are counted.
 #[derive(Debug)]
 pub enum Limiter {
-    Local(Local),
+    Local(Box<Local>),
     Shared(Shared),
 }
 
@@ -59,7 +59,7 @@ impl Limiter {
                 limits: *limits,
                 checks: AtomicU64::new(0),
             }),
-            Backend::Sqlite => Self::Local(Local::new(limits)),
+            Backend::Sqlite => Self::Local(Box::new(Local::new(limits))),
         }
     }
 
