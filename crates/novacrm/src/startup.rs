@@ -154,6 +154,7 @@ impl Application {
             )
         });
         self.state.domains.spawn_refresh(self.state.store.clone());
+        self.state.store.follow_changes();
         let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
         let mut until = stopping.clone();
         axum::serve(self.listener, app)

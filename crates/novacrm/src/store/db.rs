@@ -6,13 +6,18 @@ use sqlx::{AnyPool, Row, Transaction};
 
 #[derive(Debug)]
 pub struct Tx {
-    tx: Transaction<'static, sqlx::Any>,
+    inner: Transaction<'static, sqlx::Any>,
     _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// This process's kept page rows: a write may have changed any, and this process must
+    /// read its own writes at once (other processes hear of them by notification).
+    pages: std::sync::Arc<super::follow::PageRows>,
 }
 
 impl Tx {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+        self.inner.commit().await?;
+        self.pages.forget_all();
+        Ok(())
     }
 }
 
@@ -20,13 +25,13 @@ impl std::ops::Deref for Tx {
     type Target = sqlx::AnyConnection;
 
     fn deref(&self) -> &Self::Target {
-        &self.tx
+        &self.inner
     }
 }
 
 impl std::ops::DerefMut for Tx {
     fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.tx
+        &mut self.inner
     }
 }
 
@@ -69,6 +74,10 @@ pub struct Store {
     /// sleep-and-retry (which gave a 0.7 s p99 under load). Other processes on the same
     /// file still wait on the busy timeout.
     pub(super) writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// The URL it was opened with (the change listener opens its own connection).
+    pub(super) url: std::sync::Arc<str>,
+    /// Hosts' page rows, kept while change notifications arrive (PostgreSQL).
+    pub(super) pages: std::sync::Arc<super::follow::PageRows>,
 }
 
 /// A new random id (UUIDv7: time-ordered, so indexes stay append-mostly).
@@ -127,13 +136,15 @@ impl Store {
             Backend::Sqlite => {
                 let writer = self.writer.clone().lock_owned().await;
                 Tx {
-                    tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                    inner: self.pool.begin_with("BEGIN IMMEDIATE").await?,
                     _writer: Some(writer),
+                    pages: self.pages.clone(),
                 }
             }
             Backend::Postgres => Tx {
-                tx: self.pool.begin().await?,
+                inner: self.pool.begin().await?,
                 _writer: None,
+                pages: self.pages.clone(),
             },
         })
     }

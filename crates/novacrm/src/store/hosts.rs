@@ -186,6 +186,10 @@ impl Store {
     /// The host's current schedule version (one indexed read).
     /// What a cached public page needs of its host: one indexed row.
     pub async fn host_version(&self, username: &str) -> Result<Option<PageHost>> {
+        if let Some(kept) = self.pages.get(username) {
+            return Ok(Some(kept));
+        }
+        let seen = self.pages.generation();
         let row = sqlx::query(
             "SELECT app_user_id, booking_version, embed_origins, busy_synced_at, \
              busy_covered_until FROM app_user WHERE username = $1",
@@ -207,6 +211,11 @@ impl Store {
             })
         })
         .transpose()
+        .inspect(|found| {
+            if let Some(host) = found {
+                self.pages.keep(seen, username, host);
+            }
+        })
     }
 
     /// Saves the host's booking-page profile (validated by the caller) and bumps the

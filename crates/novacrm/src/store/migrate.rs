@@ -69,6 +69,7 @@ const STEPS: &[Step] = &[
     shared!(15, "0015_tokens_hashed.sql"),
     shared!(16, "0016_custom_domains.sql"),
     shared!(17, "0017_rate_bucket.sql"),
+    with_dialects!(18, "0018_host_changes.sql", "0018_host_changes.sql"),
 ];
 
 /// An arbitrary constant naming NovaCRM's migration lock.

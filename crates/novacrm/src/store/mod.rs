@@ -10,6 +10,7 @@ mod calendars;
 mod contacts;
 mod db;
 mod domains;
+mod follow;
 mod guard;
 mod hosts;
 mod insights;
@@ -28,6 +29,7 @@ pub use calendars::{CalendarRecord, ConnectionRecord};
 use db::sqlite_url;
 pub use db::{Backend, Result, Store, StoreError, Tx, new_id};
 pub use domains::{DomainRecord, DomainStatus};
+pub use follow::PageRows;
 pub use guard::Spend;
 pub use hosts::OnboardingStep;
 pub use insights::{BookingFact, VISIT_KEYS_KEPT_MS, VisitedHost};
@@ -87,6 +89,8 @@ impl Store {
             pool,
             backend,
             writer: std::sync::Arc::default(),
+            url: url.as_str().into(),
+            pages: std::sync::Arc::default(),
         };
         migrate::run(&store).await?;
         Ok(store)

@@ -1,0 +1,3 @@
+-- Version 18: every process hears when a host's public row changes (docs/DESIGN.md §13), so
+-- cached availability needs no read per request. PostgreSQL only (LISTEN/NOTIFY): the
+-- trigger is in migrations/postgres; SQLite, one process, reads the row per request.

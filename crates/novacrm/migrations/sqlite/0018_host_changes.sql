@@ -1,0 +1,2 @@
+-- Version 18, continued: nothing on SQLite.
+SELECT 1;
