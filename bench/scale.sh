@@ -20,12 +20,12 @@ done
 cargo build --release --locked -p novacrm
 bin=${CARGO_TARGET_DIR:-target}/release/novacrm
 work=$(mktemp -d)
-pids=()
 proxy=""
 db="novacrm_scale_$$"
 url="postgres://postgres@127.0.0.1:5432/$db"
 cleanup() {
-  for pid in "${pids[@]}" $proxy; do kill "$pid" 2>/dev/null || true; done
+  for f in "$work"/pid-*; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done
+  [ -n "$proxy" ] && kill "$proxy" 2>/dev/null || true
   wait 2>/dev/null || true
   psql -h 127.0.0.1 -U postgres -q -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" postgres || true
   rm -rf "$work"
@@ -34,17 +34,20 @@ trap cleanup EXIT
 q() { psql -h 127.0.0.1 -U postgres -qtAX -d "$db" -c "$1"; }
 day() { date -u -d "$(date -u +%F) +$1 days" +%s; }
 
-start() { # start INDEX PORT: a serve process, its pid in pids[INDEX]
+pid() { cat "$work/pid-$1"; }
+start() { # start INDEX PORT: a serve process, its pid in $work/pid-INDEX
+  # A short job lease: the jobs a SIGKILLed instance held are retaken within the check.
   NOVACRM_RATE_LIMIT=off NOVACRM_CAPTCHA=off NOVACRM_OUTBOX_DIR="$work/outbox" RUST_LOG=warn \
-    "$bin" serve --listen "127.0.0.1:$2" --database-url "$url" >>"$work/serve-$1.log" 2>&1 &
-  pids[$1]=$!
+    NOVACRM_JOB_LEASE_SECS=15 "$bin" serve --listen "127.0.0.1:$2" --database-url "$url" >>"$work/serve-$1.log" 2>&1 &
+  echo $! >"$work/pid-$1"
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$2/readyz" >/dev/null && return 0; sleep 0.1; done
   echo "instance $1 did not start" >&2; cat "$work/serve-$1.log" >&2; return 1
 }
 
 # One run: load against BASE for DURATION s; with "chaos", the kills midway.
 run() {
-  local label=$1 base=$2 chaos=$3 out="$work/$label"
+  local label=$1 base=$2 chaos=$3
+  local out="$work/$label"
   mkdir -p "$out"
   local type
   type=$(curl -sf "$base/api/public/booking/jane" | python3 -c 'import json,sys; print(json.load(sys.stdin)["meetingTypes"][1]["id"])')
@@ -52,10 +55,12 @@ run() {
   echo "=== $label"
   if [ "$chaos" = chaos ]; then
     (
-      sleep $((duration / 3)); echo "--- SIGKILL instance 2 at ${SECONDS}s"; kill -9 "${pids[2]}"
-      sleep 3; start 2 4002; echo "--- instance 2 back"
-      sleep $((duration / 3 - 3)); echo "--- SIGTERM instance 3"; kill -TERM "${pids[3]}"
-      wait "${pids[3]}" 2>/dev/null; echo "--- instance 3 drained and exited ($?)"; start 3 4003; echo "--- instance 3 back"
+      t0=$SECONDS
+      sleep $((duration / 3)); echo "--- $((SECONDS - t0)) s: SIGKILL instance 2"; kill -9 "$(pid 2)"
+      sleep 3; start 2 4002; echo "--- $((SECONDS - t0)) s: instance 2 back"
+      sleep $((duration / 3 - 3)); echo "--- $((SECONDS - t0)) s: SIGTERM instance 3"; kill -TERM "$(pid 3)"
+      while kill -0 "$(pid 3)" 2>/dev/null; do sleep 0.1; done
+      echo "--- $((SECONDS - t0)) s: instance 3 drained and exited"; start 3 4003; echo "--- $((SECONDS - t0)) s: instance 3 back"
     ) &
     local chaos_pid=$!
   fi
@@ -72,7 +77,7 @@ run() {
 }
 
 psql -h 127.0.0.1 -U postgres -q -c "CREATE DATABASE $db" postgres
-"$bin" migrate --database-url "$url" >/dev/null
+RUST_LOG=warn "$bin" migrate --database-url "$url" >/dev/null
 # The demo host jane (availability reads), then 50 bench hosts (bookings).
 NOVACRM_RATE_LIMIT=off NOVACRM_OUTBOX_DIR="$work/seed-outbox" \
   "$bin" serve --demo --listen 127.0.0.1:4001 --database-url "$url" >"$work/demo.log" 2>&1 &
@@ -84,7 +89,7 @@ kill $demo; wait $demo 2>/dev/null || true
 # One process, no proxy, no kills.
 start 1 4001
 run one-process http://127.0.0.1:4001 calm
-kill "${pids[1]}"; wait "${pids[1]}" 2>/dev/null || true
+kill "$(pid 1)"; while kill -0 "$(pid 1)" 2>/dev/null; do sleep 0.1; done
 q "TRUNCATE booking, job CASCADE" >/dev/null
 rm -rf "$work/outbox"
 
@@ -131,11 +136,12 @@ for _ in $(seq 1 240); do
   open=$(q "SELECT COUNT(*) FROM job WHERE kind = 'email' AND done_at IS NULL AND failed_at IS NULL")
   [ "$open" = 0 ] && break; sleep 0.5
 done
-emails=$(ls "$work/outbox" | wc -l)
-duplicate_ids=$(cat "$work"/outbox/*.eml | grep -i '^Message-ID:' | sort | uniq -d | wc -l)
-confirmations=$(grep -li '^Subject: Confirmed' "$work"/outbox/*.eml | wc -l)
+emails=$(find "$work/outbox" -name '*.eml' | wc -l)
+duplicate_ids=$(grep -rhi '^Message-ID:' "$work/outbox" | sort | uniq -d | wc -l)
+confirmations=$(grep -rli '^Subject: Confirmed' "$work/outbox" | wc -l)
 echo "emails sent: $emails (open email jobs: $open); Message-IDs sent twice: $duplicate_ids; guest confirmations: $confirmations for $stored bookings"
 status=0
+[ "$open" = 0 ] || { echo "FAILED: $open emails still unsent" >&2; status=1; }
 [ "$lost" = 0 ] || { echo "FAILED: acknowledged bookings are missing" >&2; status=1; }
 [ "$overlaps" = 0 ] || { echo "FAILED: overlapping bookings" >&2; status=1; }
 [ "$duplicate_ids" = 0 ] || { echo "FAILED: a message was sent twice" >&2; status=1; }

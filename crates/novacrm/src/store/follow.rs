@@ -14,13 +14,23 @@
 use std::collections::HashMap;
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
 
-use super::db::{Backend, Store};
-use super::records::PageHost;
+use scheduling::Instant;
 
 /// The channel migration 18's trigger notifies.
 pub const CHANNEL: &str = "novacrm_host";
+
+/// A public page's host as the cached pages key it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageHost {
+    pub id: String,
+    pub version: i64,
+    pub embed_origins: String,
+    /// When all conflict calendars were last read (`None`: the host has none; 0: one is
+    /// unreadable), and how far ahead they are known.
+    pub busy_synced_at: Option<Instant>,
+    pub busy_covered_until: Option<Instant>,
+}
 
 #[derive(Debug, Default)]
 pub struct PageRows {
@@ -82,7 +92,7 @@ impl PageRows {
         }
     }
 
-    fn set_live(&self, live: bool) {
+    pub(super) fn set_live(&self, live: bool) {
         self.forget(None);
         self.live.store(live, Ordering::Release);
     }
@@ -93,32 +103,7 @@ impl PageRows {
     }
 }
 
-impl Store {
-    /// On PostgreSQL, starts following changes in the background (reconnecting after any
-    /// error); elsewhere does nothing.
-    pub fn follow_changes(&self) {
-        if self.backend != Backend::Postgres {
-            return;
-        }
-        let (url, rows) = (self.url.clone(), self.pages.clone());
-        tokio::spawn(async move {
-            loop {
-                if let Err(e) = listen(&url, &rows).await {
-                    tracing::warn!(error = %e, "lost the change notifications; reading hosts per request");
-                }
-                rows.set_live(false);
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
-        });
-    }
-
-    /// The in-memory page rows (for tests and `/metrics`).
-    pub fn page_rows(&self) -> &PageRows {
-        &self.pages
-    }
-}
-
-async fn listen(url: &str, rows: &PageRows) -> Result<(), sqlx::Error> {
+pub(super) async fn listen(url: &str, rows: &PageRows) -> Result<(), sqlx::Error> {
     let mut listener = sqlx::postgres::PgListener::connect(url).await?;
     listener.listen(CHANNEL).await?;
     rows.set_live(true);

@@ -2,9 +2,10 @@
 //! onboarding checklist, the one-shot flash message, and the per-host lock every booking
 //! takes.
 
-use super::db::{Result, Store, Tx, new_id};
+use super::db::{Backend, Result, Store, Tx, new_id};
+use super::follow::PageHost;
 use super::records::host_columns;
-use super::records::{Host, Onboarding, PageHost};
+use super::records::{Host, Onboarding};
 use super::schedule::save_availability;
 use scheduling::{AvailabilitySettings, Instant};
 use sqlx::Row;
@@ -336,4 +337,29 @@ impl Store {
 pub enum OnboardingStep {
     Hours,
     Types,
+}
+
+impl Store {
+    /// On PostgreSQL, starts following changes in the background (reconnecting after any
+    /// error); elsewhere does nothing.
+    pub fn follow_changes(&self) {
+        if self.backend != Backend::Postgres {
+            return;
+        }
+        let (url, rows) = (self.url.clone(), self.pages.clone());
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = super::follow::listen(&url, &rows).await {
+                    tracing::warn!(error = %e, "lost the change notifications; reading hosts per request");
+                }
+                rows.set_live(false);
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        });
+    }
+
+    /// The in-memory page rows (for tests and `/metrics`).
+    pub fn page_rows(&self) -> &super::follow::PageRows {
+        &self.pages
+    }
 }

@@ -29,14 +29,14 @@ pub use calendars::{CalendarRecord, ConnectionRecord};
 use db::sqlite_url;
 pub use db::{Backend, Result, Store, StoreError, Tx, new_id};
 pub use domains::{DomainRecord, DomainStatus};
-pub use follow::PageRows;
+pub use follow::{PageHost, PageRows};
 pub use guard::Spend;
 pub use hosts::OnboardingStep;
 pub use insights::{BookingFact, VISIT_KEYS_KEPT_MS, VisitedHost};
 pub use jobs::{JobFilter, JobRecord, JobRow};
 pub use records::{
     Actor, BlockedRecord, BookingRecord, ContactRecord, Host, MeetingTypeRecord, NewBooking,
-    Onboarding, PageHost, Source,
+    Onboarding, Source,
 };
 pub use webhooks::WebhookRecord;
 

@@ -51,18 +51,6 @@ pub struct Onboarding {
     pub shared: bool,
 }
 
-/// A public page's host as the cached pages key it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PageHost {
-    pub id: String,
-    pub version: i64,
-    pub embed_origins: String,
-    /// When all conflict calendars were last read (`None`: the host has none; 0: one is
-    /// unreadable), and how far ahead they are known.
-    pub busy_synced_at: Option<Instant>,
-    pub busy_covered_until: Option<Instant>,
-}
-
 impl Host {
     pub(super) fn from_row(r: &AnyRow) -> Result<Self> {
         Ok(Self {

@@ -813,8 +813,16 @@ async fn guests_book_in_a_real_browser_and_hosts_see_it() {
         "/dashboard/contacts".to_owned(),
         "/dashboard/profile".to_owned(),
         "/dashboard/integrations".to_owned(),
+        "/dashboard/sharing".to_owned(),
         "/dashboard/insights".to_owned(),
     ];
+    // A domain waiting for its records, so the sharing page shows them.
+    let added = app
+        .post("/api/domains", json!({"domain": "book.acme.example"}))
+        .await;
+    assert_eq!(added.status, 201, "{:?}", added.body);
+    narrow.goto(&app.url("/dashboard/sharing")).await.unwrap();
+    assert_accessible(&narrow, &axe, "share & embed").await;
     for (width, height) in [(320, 640), (375, 812), (1280, 800)] {
         narrow.set_window_size(width, height).await.unwrap();
         for path in &pages {
