@@ -104,11 +104,9 @@ pub async fn add(
 ) -> Result<DomainRecord> {
     let domain = parse_domain(text, names)?;
     if store.domains(&host.id).await?.len() >= MAX_PER_HOST {
-        return Err(FieldError::new(
-            "domain",
-            format!("an account may have {MAX_PER_HOST} domains; remove one first"),
-        )
-        .into());
+        return Err(ServiceError::Conflict(format!(
+            "an account may have {MAX_PER_HOST} domains; remove one first"
+        )));
     }
     let record = DomainRecord {
         id: new_id(),
