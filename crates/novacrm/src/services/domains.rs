@@ -255,6 +255,14 @@ impl DomainTable {
             .cloned()
     }
 
+    /// Whether no domain is verified (requests then need no lookup).
+    pub fn is_empty(&self) -> bool {
+        self.routes
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .is_empty()
+    }
+
     /// Whether `domain` is a verified custom domain.
     pub fn serves(&self, domain: &str) -> bool {
         self.username(domain).is_some()

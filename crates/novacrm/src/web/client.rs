@@ -58,17 +58,20 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &TrustedProxies) ->
     }
 }
 
-/// The key a request is counted under: its client (see [`client_ip`]), IPv6 by /64. The
-/// socket's peer comes from `ConnectInfo` (set by `serve`; loopback when absent).
+/// The socket's peer, from `ConnectInfo` (set by `serve`; loopback when absent).
+pub fn peer(extensions: &axum::http::Extensions) -> IpAddr {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip())
+}
+
+/// The key a request is counted under: its client (see [`client_ip`]), IPv6 by /64.
 pub fn client_key(
     extensions: &axum::http::Extensions,
     headers: &HeaderMap,
     trusted: &TrustedProxies,
 ) -> IpAddr {
-    let peer = extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
-    bucket(client_ip(peer, headers, trusted))
+    bucket(client_ip(peer(extensions), headers, trusted))
 }
 
 /// The client's address as the rate limits see it (peer, or trusted proxies' word; IPv6 by

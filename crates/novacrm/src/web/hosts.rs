@@ -39,6 +39,11 @@ impl HostRoutes {
 
     /// Rewrites `request`'s path when its Host is a host's address.
     pub fn route(&self, mut request: Request) -> Request {
+        // No subdomains and no verified domain: every request is the main site's, and the
+        // Host need not be parsed (this runs on every request).
+        if self.base_domain.is_none() && self.table.is_empty() {
+            return request;
+        }
         let host = request
             .headers()
             .get(HOST)

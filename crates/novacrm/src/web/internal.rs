@@ -2,9 +2,7 @@
 //! scraper's, answered only to `NOVACRM_INTERNAL_ALLOW` (default loopback; anyone else gets
 //! 404, as if there were nothing here), and the readiness probe, answered to all.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Query, Request, State};
+use axum::extract::{Query, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -20,10 +18,7 @@ pub async fn only_internal(
     request: Request,
     next: Next,
 ) -> Response {
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(std::net::IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
+    let peer = crate::web::client::peer(request.extensions());
     let allowed = state
         .config
         .internal_allow

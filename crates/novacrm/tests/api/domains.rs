@@ -86,26 +86,12 @@ async fn subdomains_serve_their_hosts_pages(backend: Backend) {
 }
 
 async fn add(app: &TestApp, token: &str, domain: &str) -> crate::support::app::Answer {
-    let response = app
+    let request = app
         .client
         .post(app.url("/api/domains"))
         .bearer_auth(token)
-        .json(&json!({ "domain": domain }))
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    let body: Value = response.json().await.unwrap_or(Value::Null);
-    crate::support::app::Answer {
-        status,
-        content_type,
-        body,
-    }
+        .json(&json!({ "domain": domain }));
+    app.send(request).await
 }
 
 async fn verify(app: &TestApp, id: &str) -> Value {

@@ -69,20 +69,7 @@ pub async fn two_processes_share_one_schedule(backend: Backend) {
     let quick = store.meeting_types(&jane.id).await.unwrap()[0].id.clone();
     let servers = [Server::start(&database_url), Server::start(&database_url)];
     let client = crate::support::app::http_client().build().unwrap();
-    let slots = |address: &str| {
-        let url = format!("{address}/api/public/booking/jane/availability?meetingTypeId={quick}");
-        let client = client.clone();
-        async move {
-            let body: Value = client.get(url).send().await.unwrap().json().await.unwrap();
-            body["slots"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|s| s["start"].as_str().unwrap().to_owned())
-                .collect::<Vec<_>>()
-        }
-    };
-    let before = slots(&servers[1].address).await;
+    let before = offered_starts(&client, &servers[1].address, &quick).await;
     let target = before[3].clone();
 
     let requests = (0..50)
@@ -101,7 +88,9 @@ pub async fn two_processes_share_one_schedule(backend: Backend) {
     for server in &servers {
         let mut offered = true;
         for _ in 0..100 {
-            offered = slots(&server.address).await.contains(&target);
+            offered = offered_starts(&client, &server.address, &quick)
+                .await
+                .contains(&target);
             if !offered {
                 break;
             }
@@ -114,6 +103,18 @@ pub async fn two_processes_share_one_schedule(backend: Backend) {
     for server in servers {
         assert!(server.stop(), "graceful shutdown exits 0");
     }
+}
+
+/// The starts jane's type `quick` offers, as the process at `address` answers.
+async fn offered_starts(client: &reqwest::Client, address: &str, quick: &str) -> Vec<String> {
+    let url = format!("{address}/api/public/booking/jane/availability?meetingTypeId={quick}");
+    let body: Value = client.get(url).send().await.unwrap().json().await.unwrap();
+    body["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["start"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 /// SIGKILL, the way a crash or an OOM kill stops a process.
@@ -245,12 +246,7 @@ pub async fn sigterm_drains_the_jobs_in_flight(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(ready.status(), 200);
-    let url = format!(
-        "{}/api/public/booking/jane/availability?meetingTypeId={quick}",
-        server.address
-    );
-    let body: Value = client.get(url).send().await.unwrap().json().await.unwrap();
-    let start = body["slots"][0]["start"].as_str().unwrap().to_owned();
+    let start = offered_starts(&client, &server.address, &quick).await[0].clone();
     let booked = client
         .post(format!("{}/api/public/booking/jane/book", server.address))
         .json(
@@ -303,20 +299,7 @@ async fn a_change_reaches_the_other_process_at_once() {
     let quick = store.meeting_types(&jane.id).await.unwrap()[0].id.clone();
     let (writer, reader) = (Server::start(&database_url), Server::start(&database_url));
     let client = crate::support::app::http_client().build().unwrap();
-    let slots = |address: String| {
-        let url = format!("{address}/api/public/booking/jane/availability?meetingTypeId={quick}");
-        let client = client.clone();
-        async move {
-            let body: Value = client.get(url).send().await.unwrap().json().await.unwrap();
-            body["slots"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|s| s["start"].as_str().unwrap().to_owned())
-                .collect::<Vec<_>>()
-        }
-    };
-    let offered = slots(reader.address.clone()).await;
+    let offered = offered_starts(&client, &reader.address, &quick).await;
     let mut delays = Vec::new();
     for i in 0..20 {
         // Every 8th slot: two hours apart, so buffers never refuse the next.
@@ -333,7 +316,10 @@ async fn a_change_reaches_the_other_process_at_once() {
         assert_eq!(booked.status(), 201);
         let answered = std::time::Instant::now();
         let mut stale = 0;
-        while slots(reader.address.clone()).await.contains(&target) {
+        while offered_starts(&client, &reader.address, &quick)
+            .await
+            .contains(&target)
+        {
             stale += 1;
             assert!(stale < 500, "the other process never heard of the booking");
         }

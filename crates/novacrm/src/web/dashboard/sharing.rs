@@ -149,6 +149,15 @@ async fn render(state: &AppState, headers: &HeaderMap, s: Session, typed: Typed)
     html(headers, status, &page)
 }
 
+/// A refusal as the one line shown under its field (a conflict, too, is its message).
+fn in_words(e: ServiceError) -> String {
+    problems(e)
+        .into_iter()
+        .map(|f| f.message)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 async fn sharing_page(State(state): State<AppState>, s: Session, headers: HeaderMap) -> Response {
     render(&state, &headers, s, Typed::default()).await
 }
@@ -182,17 +191,9 @@ async fn add_domain(
             tell(&state, &s, Ok(text), "/dashboard/sharing#domains").await
         }
         Err(e) => {
-            let message = match e {
-                ServiceError::Conflict(m) => m,
-                other => problems(other)
-                    .into_iter()
-                    .map(|f| f.message)
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            };
             let typed = Typed {
                 domain: form.domain,
-                domain_error: Some(message),
+                domain_error: Some(in_words(e)),
                 ..Typed::default()
             };
             render(&state, &headers, s, typed).await
@@ -265,14 +266,9 @@ async fn save_embed(
             tell(&state, &s, Ok(text), "/dashboard/sharing#embed").await
         }
         Err(e) => {
-            let message = problems(e)
-                .into_iter()
-                .map(|f| f.message)
-                .collect::<Vec<_>>()
-                .join(" ");
             let typed = Typed {
                 embed: Some(typed),
-                embed_error: Some(message),
+                embed_error: Some(in_words(e)),
                 ..Typed::default()
             };
             render(&state, &headers, s, typed).await

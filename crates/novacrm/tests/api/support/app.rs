@@ -211,7 +211,7 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
-    async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
         let response = request.send().await.unwrap();
         let status = response.status().as_u16();
         let content_type = response
