@@ -13,7 +13,9 @@
 //! recognise duplicates.
 
 use crate::messages::{EmailJob, Message, Recipient, SmsJob, SmsText};
-use crate::store::{BookingRecord, JobRecord, JobRow, Store, StoreError, Tx};
+use crate::store::{
+    BookingRecord, Fanout, JobRecord, JobRow, MeetingTypeRecord, Store, StoreError, Tx,
+};
 use scheduling::{Instant, Phone, reminders};
 use std::time::Duration;
 
@@ -44,30 +46,58 @@ pub fn backoff(attempts: i64) -> Duration {
 
 /// Enqueues, in `tx`, every message that `change` (already applied to `booking`) calls for:
 /// confirmations and notices to both sides now, the reminders at T−24 h (absolute time, so
-/// DST cannot move them), the host's webhooks; and drops reminders a move or a cancellation
-/// made obsolete.
+/// DST cannot move them), the host's calendars and webhooks; and drops reminders a move or a
+/// cancellation made obsolete. A new booking goes through [`booked`].
 pub async fn booking_changed(
     tx: &mut Tx,
     booking: &BookingRecord,
     change: Change,
     now: Instant,
 ) -> Result<(), StoreError> {
-    if change != Change::Booked {
-        Store::drop_pending_jobs(tx, &booking.id, REMINDER, now).await?;
-        Store::drop_pending_jobs(tx, &booking.id, SMS_REMINDER, now).await?;
-    }
+    debug_assert!(
+        change != Change::Booked,
+        "a new booking goes through booked()"
+    );
+    Store::drop_pending_jobs(tx, &booking.id, REMINDER, now).await?;
+    Store::drop_pending_jobs(tx, &booking.id, SMS_REMINDER, now).await?;
+    let fanout = Store::fanout_in(tx, &booking.host_id).await?;
+    let jobs = plan(booking, change, false, &fanout, now);
+    Store::enqueue_all(tx, &jobs, now).await?;
+    Ok(())
+}
+
+/// [`booking_changed`] for a new booking of `meeting`, with the host's `fanout` read under
+/// its lock: every job in one statement.
+pub async fn booked(
+    tx: &mut Tx,
+    booking: &BookingRecord,
+    meeting: &MeetingTypeRecord,
+    fanout: &Fanout,
+    now: Instant,
+) -> Result<(), StoreError> {
+    let video = matches!(meeting.location, Some(scheduling::Location::Video { .. }));
+    let jobs = plan(booking, Change::Booked, video, fanout, now);
+    Store::enqueue_all(tx, &jobs, now).await?;
+    Ok(())
+}
+
+/// The jobs of one change, in the order they must run where they share a key.
+fn plan(
+    booking: &BookingRecord,
+    change: Change,
+    video: bool,
+    fanout: &Fanout,
+    now: Instant,
+) -> Vec<JobRecord> {
+    let mut jobs = Vec::new();
     // A video link is made first, and the new booking's emails wait for it.
     let mut notice_key = None;
-    if change == Change::Booked {
-        let meeting =
-            Store::meeting_type_in(tx, &booking.host_id, &booking.meeting_type_id).await?;
-        if let Some(scheduling::Location::Video { .. }) = meeting.and_then(|m| m.location) {
-            let payload = serde_json::json!({ "bookingId": booking.id }).to_string();
-            let mut record = job(booking, MEETING_LINK, payload, now);
-            record.ordering_key = Some(booking_key(booking));
-            Store::enqueue(tx, &record, now).await?;
-            notice_key = Some(booking_key(booking));
-        }
+    if change == Change::Booked && video {
+        let payload = serde_json::json!({ "bookingId": booking.id }).to_string();
+        let mut record = job(booking, MEETING_LINK, payload, now);
+        record.ordering_key = Some(booking_key(booking));
+        jobs.push(record);
+        notice_key = Some(booking_key(booking));
     }
     let email = |message, to, previous_start: Option<Instant>| EmailJob {
         message,
@@ -94,12 +124,12 @@ pub async fn booking_changed(
     for notice in notices {
         let mut record = job(booking, EMAIL, notice.to_json(), now);
         record.ordering_key.clone_from(&notice_key);
-        Store::enqueue(tx, &record, now).await?;
+        jobs.push(record);
     }
     let plans_reminders = matches!(change, Change::Booked | Change::Rescheduled { .. });
     if plans_reminders && let Some(due) = reminders::reminder_at(now, booking.start) {
         let reminder = email(Message::Reminder, Recipient::Guest, None);
-        Store::enqueue(tx, &job(booking, REMINDER, reminder.to_json(), due), now).await?;
+        jobs.push(job(booking, REMINDER, reminder.to_json(), due));
         if let Some(phone) = booking
             .guest_phone
             .as_deref()
@@ -111,35 +141,39 @@ pub async fn booking_changed(
                 booking_id: booking.id.clone(),
                 sequence: booking.sequence,
             };
-            Store::enqueue(tx, &job(booking, SMS_REMINDER, sms.to_json(), due), now).await?;
+            jobs.push(job(booking, SMS_REMINDER, sms.to_json(), due));
         }
     }
-    calendar_events(tx, booking, change, now).await?;
-    webhooks::enqueue(tx, booking, change, now).await
+    jobs.extend(calendar_events(booking, change, fanout, now));
+    jobs.extend(webhooks::deliveries(booking, change, fanout, now));
+    jobs
 }
 
 /// One job per calendar that gets the host's bookings, in order per booking (after its
 /// video link: a Meet link comes with the Google event).
-async fn calendar_events(
-    tx: &mut Tx,
+fn calendar_events(
     booking: &BookingRecord,
     change: Change,
+    fanout: &Fanout,
     now: Instant,
-) -> Result<(), StoreError> {
+) -> Vec<JobRecord> {
     let moves = match change {
         Change::Booked | Change::Rescheduled { .. } | Change::Cancelled => true,
         Change::Closed => booking.status == scheduling::BookingStatus::Cancelled,
     };
     if !moves {
-        return Ok(());
+        return Vec::new();
     }
-    for calendar in Store::booking_calendars_in(tx, &booking.host_id).await? {
-        let payload = serde_json::json!({"calendarId": calendar.id, "bookingId": booking.id});
-        let mut record = job(booking, CALENDAR_EVENT, payload.to_string(), now);
-        record.ordering_key = Some(booking_key(booking));
-        Store::enqueue(tx, &record, now).await?;
-    }
-    Ok(())
+    fanout
+        .calendars
+        .iter()
+        .map(|calendar| {
+            let payload = serde_json::json!({"calendarId": calendar, "bookingId": booking.id});
+            let mut record = job(booking, CALENDAR_EVENT, payload.to_string(), now);
+            record.ordering_key = Some(booking_key(booking));
+            record
+        })
+        .collect()
 }
 
 /// Makes sure a periodic read of the host's calendars is queued (one at a time).

@@ -5,7 +5,7 @@
 //! resends the same body under the same `webhook-id`.
 
 use super::job::{Change, job};
-use crate::store::{BookingRecord, Store, StoreError, Tx, WebhookRecord};
+use crate::store::{BookingRecord, Fanout, JobRecord};
 use scheduling::{BookingStatus, Instant};
 use serde_json::{Value, json};
 
@@ -67,39 +67,36 @@ impl WebhookJob {
     }
 }
 
-/// Enqueues, in `tx`, the deliveries of `change` to every endpoint of the host that wants it.
-pub(super) async fn enqueue(
-    tx: &mut Tx,
+/// The deliveries of `change` to every endpoint of the host that wants it (`fanout`).
+pub(super) fn deliveries(
     booking: &BookingRecord,
     change: Change,
+    fanout: &Fanout,
     now: Instant,
-) -> Result<(), StoreError> {
+) -> Vec<JobRecord> {
     let Some(event) = event(change, booking) else {
-        return Ok(());
+        return Vec::new();
     };
-    let endpoints: Vec<WebhookRecord> = Store::webhooks_in(tx, &booking.host_id)
-        .await?
-        .into_iter()
-        .filter(|w| w.listens_to(event))
-        .collect();
-    if endpoints.is_empty() {
-        return Ok(());
+    let mut endpoints = fanout.endpoints_for(event).peekable();
+    if endpoints.peek().is_none() {
+        return Vec::new();
     }
     let mut data = booking.to_json();
     if let Change::Rescheduled { previous_start } = change {
         data["previousStartTime"] = json!(previous_start.to_string());
     }
     let body = json!({"type": event, "timestamp": now.to_string(), "data": data}).to_string();
-    for endpoint in endpoints {
-        let payload = WebhookJob {
-            webhook_id: endpoint.id.clone(),
-            message_id: format!("msg_{}", crate::store::new_id().replace('-', "")),
-            event: event.to_owned(),
-            body: body.clone(),
-        };
-        let mut record = job(booking, WEBHOOK, payload.to_json(), now);
-        record.ordering_key = Some(format!("webhook:{}:{}", endpoint.id, booking.id));
-        Store::enqueue(tx, &record, now).await?;
-    }
-    Ok(())
+    endpoints
+        .map(|endpoint| {
+            let payload = WebhookJob {
+                webhook_id: endpoint.to_owned(),
+                message_id: format!("msg_{}", crate::store::new_id().replace('-', "")),
+                event: event.to_owned(),
+                body: body.clone(),
+            };
+            let mut record = job(booking, WEBHOOK, payload.to_json(), now);
+            record.ordering_key = Some(format!("webhook:{endpoint}:{}", booking.id));
+            record
+        })
+        .collect()
 }

@@ -235,12 +235,8 @@ pub async fn public_slots(
     });
     if let Some((first, last)) = missing {
         let (lo, hi) = (days.start(first), days.start(last + 1));
-        let bookings = Store::busy_bookings(store.pool(), &key.host_id, lo, hi, None).await?;
-        let blocked = Store::blocked_times(store.pool(), &key.host_id)
-            .await?
-            .iter()
-            .map(crate::store::BlockedRecord::to_blocked_time)
-            .collect::<Result<Vec<_>, _>>()?;
+        let crate::store::BusyTimes { bookings, blocked } =
+            Store::busy_times(store.pool(), &key.host_id, lo, hi, None).await?;
         let rules = meeting.rules()?;
         // The engine is CPU work: off the async workers, a few at a time and at most a share
         // per host, so one host's heavy schedule can neither stall the runtime nor other

@@ -27,7 +27,7 @@ use crate::messages::SmsText;
 use crate::outbox::{self, Change};
 use crate::sealed::Sealer;
 use crate::store::{
-    Actor, BookingRecord, Host, MeetingTypeRecord, NewBooking, Source, Store, Tx, new_id,
+    Actor, BookingRecord, Fanout, Host, MeetingTypeRecord, NewBooking, Source, Store, Tx, new_id,
 };
 
 /// Upcoming meetings one guest (by email) may hold with one host.
@@ -156,19 +156,6 @@ pub async fn prepare(
     .await?;
     drop(conn);
     let request = read_request(body, schedule.bookable()?)?;
-    if store
-        .guest_blocked(&host.id, &request.guest_email.to_ascii_lowercase())
-        .await?
-    {
-        return Err(FieldError::new(
-            "guestEmail",
-            format!(
-                "cannot book with {}: please contact them another way",
-                host.name
-            ),
-        )
-        .into());
-    }
     Ok(Prepared {
         host,
         schedule,
@@ -187,6 +174,8 @@ struct Schedule {
     meeting: Option<MeetingTypeRecord>,
     bookings: Vec<scheduling::BookedTime>,
     blocked: Vec<scheduling::BlockedTime>,
+    /// Where a new booking's jobs go (calendars, webhooks).
+    fanout: Fanout,
 }
 
 impl Schedule {
@@ -199,11 +188,9 @@ impl Schedule {
         start: Instant,
         except: Option<&str>,
     ) -> Result<Self> {
-        let (version, settings, synced, covered) =
-            Store::versioned_availability(conn, host_id).await?;
-        let meeting = Store::meeting_type_in(conn, host_id, meeting_type_id).await?;
+        let header = Store::schedule_header(&mut *conn, host_id, meeting_type_id).await?;
         // The longest meeting is a day; the store pads the range by a day for buffers.
-        let bookings = Store::busy_bookings(
+        let busy = Store::busy_times(
             &mut *conn,
             host_id,
             start,
@@ -211,18 +198,15 @@ impl Schedule {
             except,
         )
         .await?;
-        let blocked = Store::blocked_times(&mut *conn, host_id)
-            .await?
-            .iter()
-            .map(crate::store::BlockedRecord::to_blocked_time)
-            .collect::<Result<Vec<_>, _>>()?;
+        let fanout = Store::fanout_in(conn, host_id).await?;
         Ok(Self {
-            version,
-            settings,
-            calendars: (synced, covered),
-            meeting,
-            bookings,
-            blocked,
+            version: header.version,
+            settings: header.settings,
+            calendars: (header.synced, header.covered),
+            meeting: header.meeting,
+            bookings: busy.bookings,
+            blocked: busy.blocked,
+            fanout,
         })
     }
 
@@ -294,17 +278,27 @@ pub async fn book(
         Schedule::load(&mut tx, &host.id, &meeting_type_id, request.start, None).await?
     };
     let meeting = schedule.bookable()?;
-    let end = schedule.check(meeting, request.start, now)?;
     let at = Instant::from(now);
-    // One guest cannot fill a host's calendar: a few upcoming meetings each.
-    let upcoming = Store::upcoming_for_guest(&mut tx, &host.id, &request.guest_email, at).await?;
-    if upcoming >= MAX_UPCOMING_PER_GUEST {
+    let guest = Store::guest_standing_in(&mut tx, &host.id, &request.guest_email, at).await?;
+    if guest.blocked {
         return Err(FieldError::new(
             "guestEmail",
             format!(
-                "you already have {upcoming} upcoming meetings with {}; cancel one of them \
-                 (the link is in its confirmation email) before booking another",
+                "cannot book with {}: please contact them another way",
                 host.name
+            ),
+        )
+        .into());
+    }
+    let end = schedule.check(meeting, request.start, now)?;
+    // One guest cannot fill a host's calendar: a few upcoming meetings each.
+    if guest.upcoming >= MAX_UPCOMING_PER_GUEST {
+        return Err(FieldError::new(
+            "guestEmail",
+            format!(
+                "you already have {} upcoming meetings with {}; cancel one of them \
+                 (the link is in its confirmation email) before booking another",
+                guest.upcoming, host.name
             ),
         )
         .into());
@@ -344,7 +338,7 @@ pub async fn book(
         late_cancel: false,
     };
     Store::insert_booking(&mut tx, &booking).await?;
-    outbox::booking_changed(&mut tx, &booking, Change::Booked, at).await?;
+    outbox::booked(&mut tx, &booking, meeting, &schedule.fanout, at).await?;
     Ok((booking, tx))
 }
 

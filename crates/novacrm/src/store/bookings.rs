@@ -7,24 +7,36 @@ use crate::crypto::token_hash;
 use scheduling::{BookingStatus, Instant};
 use sqlx::Row;
 
+/// What the slot engine subtracts from a host's hours, as [`Store::busy_times`] reads it.
+#[derive(Debug, Default)]
+pub struct BusyTimes {
+    pub bookings: Vec<scheduling::BookedTime>,
+    pub blocked: Vec<scheduling::BlockedTime>,
+}
+
 impl Store {
     // ---- busy data ---------------------------------------------------------------------
 
-    /// Non-cancelled bookings that could touch `[from, to)` once buffered (≤ 1 day).
-    pub async fn busy_bookings(
+    /// What keeps the host busy around `[from, to)`, in one statement: non-cancelled bookings
+    /// (but `except`) and conflict-calendar events that could touch it once buffered
+    /// (≤ 1 day), and every blocked time (recurring ones reach any range).
+    pub async fn busy_times(
         conn: impl sqlx::AnyExecutor<'_>,
         host_id: &str,
         from: Instant,
         to: Instant,
         except: Option<&str>,
-    ) -> Result<Vec<scheduling::BookedTime>> {
+    ) -> Result<BusyTimes> {
         let day = 86_400_000;
         let rows = sqlx::query(
-            "SELECT start_time, end_time, status FROM booking WHERE app_user_id = $1 \
+            "SELECT 'booking' AS kind, start_time, end_time, status, '' AS blocked_time_id, \
+             '' AS reason, '' AS recurrence_rule FROM booking WHERE app_user_id = $1 \
              AND status <> 'CANCELLED' AND start_time < $2 AND end_time > $3 \
              AND booking_id <> $4 \
-             UNION ALL SELECT start_time, end_time, 'CONFIRMED' AS status FROM calendar_busy \
-             WHERE app_user_id = $1 AND start_time < $2 AND end_time > $3 ORDER BY start_time",
+             UNION ALL SELECT 'booking', start_time, end_time, 'CONFIRMED', '', '', '' \
+             FROM calendar_busy WHERE app_user_id = $1 AND start_time < $2 AND end_time > $3 \
+             UNION ALL SELECT 'blocked', start_time, end_time, '', blocked_time_id, reason, \
+             recurrence_rule FROM blocked_time WHERE app_user_id = $1 ORDER BY 2",
         )
         .bind(host_id)
         .bind(to.as_millis() + day)
@@ -32,16 +44,21 @@ impl Store {
         .bind(except.unwrap_or(""))
         .fetch_all(conn)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let status: String = r.try_get("status")?;
-                Ok(scheduling::BookedTime {
-                    start: Instant::from_millis(r.try_get("start_time")?),
-                    end: Instant::from_millis(r.try_get("end_time")?),
-                    status: status.parse().map_err(StoreError::Corrupt)?,
-                })
-            })
-            .collect()
+        let mut busy = BusyTimes::default();
+        for r in &rows {
+            if get::<String>(r, "kind")? == "blocked" {
+                busy.blocked
+                    .push(records::BlockedRecord::from_row(r)?.to_blocked_time()?);
+                continue;
+            }
+            let status: String = r.try_get("status")?;
+            busy.bookings.push(scheduling::BookedTime {
+                start: Instant::from_millis(r.try_get("start_time")?),
+                end: Instant::from_millis(r.try_get("end_time")?),
+                status: status.parse().map_err(StoreError::Corrupt)?,
+            });
+        }
+        Ok(busy)
     }
 
     pub async fn insert_booking(tx: &mut Tx, b: &BookingRecord) -> Result<()> {
@@ -124,25 +141,6 @@ impl Store {
     /// A booking by its guest token.
     pub async fn booking_by_guest_token(&self, token: &str) -> Result<Option<BookingRecord>> {
         fetch_booking_by_token(&self.pool, token).await
-    }
-
-    /// The guest's confirmed meetings with this host that have not started yet.
-    pub async fn upcoming_for_guest(
-        tx: &mut Tx,
-        host_id: &str,
-        email: &str,
-        now: Instant,
-    ) -> Result<i64> {
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS n FROM booking WHERE app_user_id = $1 AND LOWER(guest_email) = $2 \
-             AND status = 'CONFIRMED' AND start_time > $3",
-        )
-        .bind(host_id)
-        .bind(email.to_lowercase())
-        .bind(now.as_millis())
-        .fetch_one(&mut **tx)
-        .await?;
-        Ok(row.try_get("n")?)
     }
 
     /// A booking by id, whoever's it is (for jobs, which act on the system's behalf).

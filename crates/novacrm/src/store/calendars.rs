@@ -129,6 +129,9 @@ impl Store {
         calendars: &[CalendarRecord],
     ) -> Result<()> {
         let mut tx = self.write().await?;
+        // Its calendars may get the host's bookings: a booking's fan-out read before the
+        // lock must see this as a change.
+        Store::lock_host(&mut tx, &connection.host_id).await?;
         sqlx::query(
             "INSERT INTO calendar_connection (connection_id, app_user_id, provider, url, \
              username, secret_sealed, status, last_error, last_sync_at, created_at, scopes, \
@@ -206,7 +209,7 @@ impl Store {
         .bind(status)
         .bind(error)
         .bind(synced.map(Instant::as_millis))
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         Ok(())
     }
@@ -225,7 +228,7 @@ impl Store {
         .bind(id)
         .bind(sealed)
         .bind(expires.as_millis())
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         Ok(())
     }
@@ -245,7 +248,7 @@ impl Store {
         .bind(host_id)
         .bind(provider)
         .bind(expires.as_millis())
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         Ok(())
     }
@@ -266,11 +269,11 @@ impl Store {
         .bind(host_id)
         .bind(provider)
         .bind(now.as_millis())
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         sqlx::query("DELETE FROM oauth_state WHERE expires_at <= $1")
             .bind(now.as_millis())
-            .execute(&self.pool)
+            .execute(&self.writes)
             .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -318,19 +321,6 @@ impl Store {
             CalendarRecord::from_row,
         )
         .await
-    }
-
-    /// The calendars that get new bookings, read in the transaction of the booking.
-    pub async fn booking_calendars_in(tx: &mut Tx, host_id: &str) -> Result<Vec<CalendarRecord>> {
-        let sql = format!(
-            "SELECT {CALENDAR_COLUMNS} WHERE app_user_id = $1 AND add_bookings = 1 \
-             ORDER BY connection_id, position"
-        );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(host_id)
-            .fetch_all(&mut **tx)
-            .await?;
-        rows.iter().map(CalendarRecord::from_row).collect()
     }
 
     pub async fn calendar(&self, id: &str) -> Result<Option<CalendarRecord>> {
@@ -535,7 +525,7 @@ impl Store {
         )
         .bind(booking_id)
         .bind(link)
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -572,7 +562,7 @@ impl Store {
         .bind(calendar_id)
         .bind(href)
         .bind(etag)
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         Ok(())
     }
@@ -581,7 +571,7 @@ impl Store {
         sqlx::query("DELETE FROM calendar_event WHERE booking_id = $1 AND calendar_id = $2")
             .bind(booking_id)
             .bind(calendar_id)
-            .execute(&self.pool)
+            .execute(&self.writes)
             .await?;
         Ok(())
     }

@@ -76,7 +76,7 @@ impl Store {
                 .bind(notes)
                 .bind(host_id)
                 .bind(contact_id)
-                .execute(&self.pool)
+                .execute(&self.writes)
                 .await?;
         Ok(done.rows_affected() == 1)
     }

@@ -7,7 +7,6 @@ use sqlx::{AnyPool, Row, Transaction};
 #[derive(Debug)]
 pub struct Tx {
     inner: Transaction<'static, sqlx::Any>,
-    _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
     /// This process's kept page rows: a write may have changed any, and this process must
     /// read its own writes at once (other processes hear of them by notification).
     pages: std::sync::Arc<super::follow::PageRows>,
@@ -70,10 +69,10 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Store {
     pub(super) pool: AnyPool,
     pub(super) backend: Backend,
-    /// SQLite has one writer at a time; queueing here, in order, beats its busy handler's
-    /// sleep-and-retry (which gave a 0.7 s p99 under load). Other processes on the same
-    /// file still wait on the busy timeout.
-    pub(super) writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Where write transactions run: on SQLite one connection of its own (see
+    /// `Store::connect`; other processes on the same file still wait on the busy timeout),
+    /// on PostgreSQL the pool.
+    pub(super) writes: AnyPool,
     /// The URL it was opened with (the change listener opens its own connection).
     pub(super) url: std::sync::Arc<str>,
     /// Hosts' page rows, kept while change notifications arrive (PostgreSQL).
@@ -126,26 +125,20 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        self.writes.close().await;
         self.pool.close().await;
     }
 
     /// A write transaction. SQLite takes its write lock up front (`BEGIN IMMEDIATE`), so two
     /// writers queue on the busy timeout instead of failing to upgrade a read lock.
     pub async fn write(&self) -> Result<Tx> {
-        Ok(match self.backend {
-            Backend::Sqlite => {
-                let writer = self.writer.clone().lock_owned().await;
-                Tx {
-                    inner: self.pool.begin_with("BEGIN IMMEDIATE").await?,
-                    _writer: Some(writer),
-                    pages: self.pages.clone(),
-                }
-            }
-            Backend::Postgres => Tx {
-                inner: self.pool.begin().await?,
-                _writer: None,
-                pages: self.pages.clone(),
-            },
+        let inner = match self.backend {
+            Backend::Sqlite => self.writes.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.writes.begin().await?,
+        };
+        Ok(Tx {
+            inner,
+            pages: self.pages.clone(),
         })
     }
 }

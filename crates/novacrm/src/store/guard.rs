@@ -5,7 +5,7 @@
 use scheduling::Instant;
 use sqlx::Row;
 
-use super::db::{Backend, Result, Store, Tx};
+use super::db::{Backend, Result, Store, Tx, get};
 
 /// What spending a CAPTCHA challenge came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +45,7 @@ impl Store {
         .bind(now_ms)
         .bind(every_ms)
         .bind(every_ms * burst)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writes)
         .await?;
         if allowed.is_some() {
             return Ok(None);
@@ -65,7 +65,7 @@ impl Store {
     pub async fn forget_full_buckets(&self, now_ms: i64) -> Result<u64> {
         let done = sqlx::query("DELETE FROM rate_bucket WHERE tat < $1")
             .bind(now_ms)
-            .execute(&self.pool)
+            .execute(&self.writes)
             .await?;
         Ok(done.rows_affected())
     }
@@ -153,7 +153,7 @@ impl Store {
         )
         .bind(account)
         .bind(format!("{account}|%"))
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         Ok(done.rows_affected())
     }
@@ -323,18 +323,42 @@ impl Store {
         Ok(removed == 1)
     }
 
-    /// Whether the host blocks this address or its domain (`email` already lower-case).
-    pub async fn guest_blocked(&self, host_id: &str, email: &str) -> Result<bool> {
-        let domain = email.rsplit_once('@').map_or("", |(_, d)| d);
+    /// Whether the host blocked this guest (the address or its domain), and how many upcoming
+    /// confirmed meetings the guest has with the host: one statement, under the host's lock.
+    pub async fn guest_standing_in(
+        tx: &mut Tx,
+        host_id: &str,
+        email: &str,
+        now: Instant,
+    ) -> Result<GuestStanding> {
+        let blocked_as = email.to_ascii_lowercase();
+        let domain = blocked_as
+            .rsplit_once('@')
+            .map_or("", |(_, d)| d)
+            .to_owned();
         let row = sqlx::query(
-            "SELECT COUNT(*) AS n FROM guest_block \
-             WHERE app_user_id = $1 AND (pattern = $2 OR pattern = $3)",
+            "SELECT (SELECT COUNT(*) FROM guest_block WHERE app_user_id = $1 \
+             AND (pattern = $2 OR pattern = $3)) AS blocked, \
+             (SELECT COUNT(*) FROM booking WHERE app_user_id = $1 AND LOWER(guest_email) = $4 \
+             AND status = 'CONFIRMED' AND start_time > $5) AS upcoming",
         )
         .bind(host_id)
-        .bind(email)
+        .bind(&blocked_as)
         .bind(domain)
-        .fetch_one(&self.pool)
+        .bind(email.to_lowercase())
+        .bind(now.as_millis())
+        .fetch_one(&mut **tx)
         .await?;
-        Ok(row.try_get::<i64, _>("n")? > 0)
+        Ok(GuestStanding {
+            blocked: get::<i64>(&row, "blocked")? > 0,
+            upcoming: get(&row, "upcoming")?,
+        })
     }
+}
+
+/// A guest as one host's booking rules see them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GuestStanding {
+    pub blocked: bool,
+    pub upcoming: i64,
 }

@@ -129,7 +129,7 @@ impl Store {
         .bind(host_id)
         .bind(expires.as_millis())
         .bind(now.as_millis())
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         Ok(())
     }
@@ -152,7 +152,7 @@ impl Store {
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
         sqlx::query("DELETE FROM session WHERE token_hash = $1")
             .bind(token_hash)
-            .execute(&self.pool)
+            .execute(&self.writes)
             .await?;
         Ok(())
     }
@@ -166,7 +166,7 @@ impl Store {
         .bind(host_id)
         .bind(token_hash)
         .bind(now.as_millis())
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         Ok(())
     }
@@ -325,7 +325,7 @@ impl Store {
         let row =
             sqlx::query("DELETE FROM flash_message WHERE session_hash = $1 RETURNING kind, body")
                 .bind(session_hash)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.writes)
                 .await?;
         row.map(|r| Ok((r.try_get("kind")?, r.try_get("body")?)))
             .transpose()

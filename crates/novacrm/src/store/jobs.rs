@@ -9,6 +9,7 @@
 use scheduling::Instant;
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use std::fmt::Write as _;
 
 use super::db::{Backend, Result, Store, Tx, get, new_id};
 
@@ -22,6 +23,26 @@ pub struct JobRecord {
     pub run_at: Instant,
     /// Jobs sharing a key run in the order they were enqueued, one at a time.
     pub ordering_key: Option<String>,
+}
+
+/// Where a host's booking changes go besides the two inboxes: the calendars that get the
+/// host's bookings and the webhook endpoints, read in one statement.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Fanout {
+    /// Ids of the calendars that receive bookings, by connection and position.
+    pub calendars: Vec<String>,
+    /// Webhook endpoints, oldest first: `(id, the events it listens to)`.
+    pub webhooks: Vec<(String, String)>,
+}
+
+impl Fanout {
+    /// The endpoints that listen to `event`, oldest first.
+    pub fn endpoints_for<'a>(&'a self, event: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.webhooks
+            .iter()
+            .filter(move |(_, events)| super::webhooks::listens(events, event))
+            .map(|(id, _)| id.as_str())
+    }
 }
 
 /// A stored job, as listed and as claimed.
@@ -88,25 +109,93 @@ const IN_TURN: &str = "(j.ordering_key IS NULL OR NOT EXISTS (SELECT 1 FROM job 
 impl Store {
     /// Adds a job in the transaction of the change that causes it.
     pub async fn enqueue(tx: &mut Tx, job: &JobRecord, now: Instant) -> Result<String> {
-        let id = new_id();
-        // The ordinal after the key's last: writers of one key hold its host's lock.
-        sqlx::query(
+        let mut ids = Self::enqueue_all(tx, std::slice::from_ref(job), now).await?;
+        Ok(ids.pop().expect("one job, one id"))
+    }
+
+    /// Adds jobs in one statement (a booking's whole fan-out is one round trip); jobs that
+    /// share an ordering key run in the order given.
+    pub async fn enqueue_all(tx: &mut Tx, jobs: &[JobRecord], now: Instant) -> Result<Vec<String>> {
+        if jobs.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The ordinal after the key's last: writers of one key hold its host's lock. Every
+        // row of one statement sees the same last ordinal on PostgreSQL (SQLite may see the
+        // rows before it), so each adds its place among the batch's rows of its key: the
+        // ordinals rise in the order given either way (gaps are harmless).
+        let mut sql = String::from(
             "INSERT INTO job (job_id, app_user_id, booking_id, kind, payload, run_at, attempts, \
-             created_at, ordering_key, ordinal) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, \
-             CASE WHEN $8 IS NULL THEN 0 ELSE (SELECT COALESCE(MAX(ordinal), 0) + 1 FROM job \
-             WHERE ordering_key = $8) END)",
+             created_at, ordering_key, ordinal) VALUES ",
+        );
+        let mut places: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+        let mut ranks = Vec::with_capacity(jobs.len());
+        for (i, job) in jobs.iter().enumerate() {
+            let p = i * 9;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            let _ = write!(
+                sql,
+                "(${}, ${}, ${}, ${}, ${}, ${}, 0, ${}, ${}, CASE WHEN ${} IS NULL THEN 0 ELSE \
+                 (SELECT COALESCE(MAX(ordinal), 0) + ${} FROM job WHERE ordering_key = ${}) END)",
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4,
+                p + 5,
+                p + 6,
+                p + 7,
+                p + 8,
+                p + 8,
+                p + 9,
+                p + 8
+            );
+            let rank = job.ordering_key.as_deref().map_or(0, |key| {
+                let place = places.entry(key).or_insert(0);
+                *place += 1;
+                *place
+            });
+            ranks.push(rank);
+        }
+        let ids: Vec<String> = jobs.iter().map(|_| new_id()).collect();
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for ((job, id), rank) in jobs.iter().zip(&ids).zip(ranks) {
+            query = query
+                .bind(id)
+                .bind(&job.host_id)
+                .bind(&job.booking_id)
+                .bind(&job.kind)
+                .bind(&job.payload)
+                .bind(job.run_at.as_millis())
+                .bind(now.as_millis())
+                .bind(&job.ordering_key)
+                .bind(rank);
+        }
+        query.execute(&mut **tx).await?;
+        Ok(ids)
+    }
+
+    /// The host's [`Fanout`]. Every change to it moves the host's schedule version, so a
+    /// read before the host's lock is current when the version moved only by the lock.
+    pub async fn fanout_in(conn: &mut sqlx::AnyConnection, host_id: &str) -> Result<Fanout> {
+        let rows = sqlx::query(
+            "SELECT 'calendar' AS kind, calendar_id AS id, '' AS events, connection_id AS k1, \
+             position AS k2 FROM calendar WHERE app_user_id = $1 AND add_bookings = 1 \
+             UNION ALL SELECT 'webhook', webhook_id, events, '', created_at \
+             FROM webhook_endpoint WHERE app_user_id = $1 ORDER BY 1, 4, 5",
         )
-        .bind(&id)
-        .bind(&job.host_id)
-        .bind(&job.booking_id)
-        .bind(&job.kind)
-        .bind(&job.payload)
-        .bind(job.run_at.as_millis())
-        .bind(now.as_millis())
-        .bind(&job.ordering_key)
-        .execute(&mut **tx)
+        .bind(host_id)
+        .fetch_all(conn)
         .await?;
-        Ok(id)
+        let mut fanout = Fanout::default();
+        for row in &rows {
+            let id: String = get(row, "id")?;
+            match get::<String>(row, "kind")?.as_str() {
+                "calendar" => fanout.calendars.push(id),
+                _ => fanout.webhooks.push((id, get(row, "events")?)),
+            }
+        }
+        Ok(fanout)
     }
 
     /// Removes a booking's jobs of `kind` that have not run yet (a reminder that a move or a
@@ -173,17 +262,23 @@ impl Store {
         Ok(jobs)
     }
 
-    /// Marks a claimed job done; false if the claim was lost meanwhile.
-    pub async fn finish_job(&self, id: &str, claim: &str, now: Instant) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE job SET done_at = $3, locked_until = NULL WHERE job_id = $1 AND claim = $2",
-        )
-        .bind(id)
-        .bind(claim)
-        .bind(now.as_millis())
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() > 0)
+    /// Marks claimed jobs done (one statement); a job whose claim was lost meanwhile is
+    /// left to its new holder. Returns how many were recorded.
+    pub async fn finish_jobs(&self, ids: &[String], claim: &str, now: Instant) -> Result<u64> {
+        let mut sql = String::from(
+            "UPDATE job SET done_at = $1, locked_until = NULL WHERE claim = $2 AND job_id IN (",
+        );
+        for i in 0..ids.len() {
+            let _ = write!(sql, "{}${}", if i > 0 { ", " } else { "" }, i + 3);
+        }
+        sql.push(')');
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(now.as_millis())
+            .bind(claim);
+        for id in ids {
+            query = query.bind(id);
+        }
+        Ok(query.execute(&self.writes).await?.rows_affected())
     }
 
     /// Records a failed attempt: to run again at `retry_at`, or failed for good (`None`).
@@ -208,7 +303,7 @@ impl Store {
             .bind(claim)
             .bind(error)
             .bind(at.as_millis())
-            .execute(&self.pool)
+            .execute(&self.writes)
             .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -325,7 +420,7 @@ impl Store {
         .bind(id)
         .bind(now.as_millis())
         .bind(host_id.unwrap_or(""))
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -348,12 +443,12 @@ impl Store {
             )
             .bind(phone)
             .bind(now.as_millis())
-            .execute(&self.pool)
+            .execute(&self.writes)
             .await?;
         } else {
             sqlx::query("DELETE FROM sms_opt_out WHERE phone = $1")
                 .bind(phone)
-                .execute(&self.pool)
+                .execute(&self.writes)
                 .await?;
         }
         Ok(())

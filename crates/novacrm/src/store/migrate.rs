@@ -70,6 +70,7 @@ const STEPS: &[Step] = &[
     shared!(16, "0016_custom_domains.sql"),
     shared!(17, "0017_rate_bucket.sql"),
     with_dialects!(18, "0018_host_changes.sql", "0018_host_changes.sql"),
+    shared!(19, "0019_booking_contact.sql"),
 ];
 
 /// An arbitrary constant naming NovaCRM's migration lock.

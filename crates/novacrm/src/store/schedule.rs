@@ -6,6 +6,16 @@ use super::records::{self, BlockedRecord, MeetingTypeRecord};
 use scheduling::{AvailabilitySettings, Instant};
 use sqlx::Row;
 
+/// What [`Store::schedule_header`] reads.
+#[derive(Debug)]
+pub struct ScheduleHeader {
+    pub version: i64,
+    pub settings: AvailabilitySettings,
+    pub synced: Option<Instant>,
+    pub covered: Option<Instant>,
+    pub meeting: Option<MeetingTypeRecord>,
+}
+
 impl Store {
     // ---- availability ------------------------------------------------------------------
 
@@ -20,32 +30,42 @@ impl Store {
         load_availability(conn, host_id).await
     }
 
-    /// The host's schedule version and availability settings, in one read on `conn`.
-    /// The host's schedule version and settings, with the summary of their conflict
-    /// calendars (when all were last read, how far ahead they are known).
-    pub async fn versioned_availability(
+    /// The host's schedule version and settings, the summary of their conflict calendars
+    /// (when all were last read, how far ahead they are known) and one of their meeting
+    /// types (`None` if there is no such type), in one read on `conn`.
+    pub async fn schedule_header(
         conn: &mut sqlx::AnyConnection,
         host_id: &str,
-    ) -> Result<(i64, AvailabilitySettings, Option<Instant>, Option<Instant>)> {
+        meeting_type_id: &str,
+    ) -> Result<ScheduleHeader> {
         let row = sqlx::query(
             "SELECT u.booking_version, u.busy_synced_at, u.busy_covered_until, a.timezone, \
              a.working_days, a.start_time, a.end_time, \
-             a.weekly_hours, a.buffer_time, a.min_notice, a.max_advance \
+             a.weekly_hours, a.buffer_time, a.min_notice, a.max_advance, \
+             m.meeting_type_id, m.app_user_id, m.name, m.duration, m.description, m.color, \
+             m.questions, m.confirmation_message, m.slot_interval, m.active, m.archived, \
+             m.location_kind, m.location, m.guest_cutoff_hours \
              FROM app_user u JOIN availability a ON a.app_user_id = u.app_user_id \
-             WHERE u.app_user_id = $1",
+             LEFT JOIN meeting_type m ON m.app_user_id = u.app_user_id \
+             AND m.meeting_type_id = $2 WHERE u.app_user_id = $1",
         )
         .bind(host_id)
+        .bind(meeting_type_id)
         .fetch_one(conn)
         .await?;
         let at = |c: &str| -> Result<Option<Instant>> {
             Ok(row.try_get::<Option<i64>, _>(c)?.map(Instant::from_millis))
         };
-        Ok((
-            row.try_get("booking_version")?,
-            records::availability_from_row(&row)?,
-            at("busy_synced_at")?,
-            at("busy_covered_until")?,
-        ))
+        let found: Option<String> = row.try_get("meeting_type_id")?;
+        Ok(ScheduleHeader {
+            version: row.try_get("booking_version")?,
+            settings: records::availability_from_row(&row)?,
+            synced: at("busy_synced_at")?,
+            covered: at("busy_covered_until")?,
+            meeting: found
+                .map(|_| MeetingTypeRecord::from_row(&row))
+                .transpose()?,
+        })
     }
 
     pub async fn save_availability(

@@ -5,7 +5,7 @@
 use scheduling::Instant;
 use sqlx::any::AnyRow;
 
-use super::db::{Result, Store, Tx, get};
+use super::db::{Result, Store, get};
 use super::jobs::JobRow;
 
 /// A host's webhook endpoint as stored.
@@ -33,15 +33,24 @@ impl WebhookRecord {
     }
 
     pub fn listens_to(&self, event: &str) -> bool {
-        self.events.split_whitespace().any(|e| e == event)
+        listens(&self.events, event)
     }
+}
+
+/// Whether an endpoint's stored `events` (space-separated) include `event`.
+pub(super) fn listens(events: &str, event: &str) -> bool {
+    events.split_whitespace().any(|e| e == event)
 }
 
 const WEBHOOK_COLUMNS: &str =
     "webhook_id, app_user_id, url, events, secret_sealed, created_at FROM webhook_endpoint";
 
 impl Store {
+    /// Adds an endpoint; like every change to where bookings fan out, it moves the host's
+    /// schedule version (a booking that read the fan-out before its lock reads it again).
     pub async fn add_webhook(&self, webhook: &WebhookRecord) -> Result<()> {
+        let mut tx = self.write().await?;
+        Store::lock_host(&mut tx, &webhook.host_id).await?;
         sqlx::query(
             "INSERT INTO webhook_endpoint (webhook_id, app_user_id, url, events, secret_sealed, \
              created_at) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -52,19 +61,10 @@ impl Store {
         .bind(&webhook.events)
         .bind(&webhook.secret_sealed)
         .bind(webhook.created_at.as_millis())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
-    }
-
-    /// A host's endpoints, oldest first (read in the transaction of a booking change).
-    pub async fn webhooks_in(tx: &mut Tx, host_id: &str) -> Result<Vec<WebhookRecord>> {
-        let sql = format!("SELECT {WEBHOOK_COLUMNS} WHERE app_user_id = $1 ORDER BY created_at");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(host_id)
-            .fetch_all(&mut **tx)
-            .await?;
-        rows.iter().map(WebhookRecord::from_row).collect()
     }
 
     pub async fn webhooks(&self, host_id: &str) -> Result<Vec<WebhookRecord>> {
@@ -92,6 +92,7 @@ impl Store {
     /// by that id.
     pub async fn delete_webhook(&self, host_id: &str, id: &str) -> Result<bool> {
         let mut tx = self.write().await?;
+        Store::lock_host(&mut tx, host_id).await?;
         let done =
             sqlx::query("DELETE FROM webhook_endpoint WHERE webhook_id = $1 AND app_user_id = $2")
                 .bind(id)
