@@ -5,7 +5,10 @@ Generates seeded random scenarios (DESIGN.md section 5 format), runs both the
 Rust binary and the Python reference on each, and compares the slot lists.
 Scenarios lean on the hard cases: `now` near DST transitions of zones with odd
 offsets or midnight transitions, windows that contain gaps or end at 24:00,
-recurring blocked time with COUNT/UNTIL and DTSTART long before the range.
+recurring blocked time with COUNT/UNTIL and DTSTART long before the range; and
+the policies of section 11: date overrides (often on the DST-transition days
+themselves), the type's own notice / horizon / buffer, firstSlotOnly, and day /
+week / month limits over bookings of the type and of other types.
 
 Each mismatch is saved under /tmp and the first few are printed in detail. The
 last line is `N passed, M failed`; the exit status is 1 when anything failed.
@@ -137,15 +140,45 @@ def random_availability(rng, zone_name):
     return availability
 
 
+def random_overrides(rng, zone_name, now, transition_table):
+    """0-6 date overrides near `now`, often on the zone's DST-transition dates."""
+    if rng.random() < 0.4:
+        return None
+    zone = ZoneInfo(zone_name)
+    days = []
+    near = [t for t in transition_table[zone_name] if abs((t - now).days) < 40]
+    for _ in range(rng.randint(0, 6)):
+        if near and rng.random() < 0.5:
+            day = rng.choice(near).astimezone(zone).date()
+        else:
+            day = (now + timedelta(days=rng.randint(-3, 45))).astimezone(zone).date()
+        days.append(day.isoformat())
+    return {day: random_windows(rng) for day in days}
+
+
 def random_meeting_type(rng):
-    """Duration 15-120 minutes, slotInterval missing, null or 5-60."""
+    """Duration 15-120 minutes, slotInterval missing, null or 5-60; sometimes the type's own
+    notice, horizon, buffer, firstSlotOnly and limits."""
     duration = rng.choice((15, 20, 30, 45, 60, 90, 120, rng.randint(15, 120)))
-    meeting = {"duration": duration}
+    meeting = {"duration": duration, "id": "type-a"}
     roll = rng.random()
     if roll < 0.6:
         meeting["slotInterval"] = rng.choice((5, 10, 15, 20, 30, 60, rng.randint(5, 60)))
     elif roll < 0.7:
         meeting["slotInterval"] = None
+    for field, low, high in (("bufferTime", 0, 60), ("minNotice", 0, 48), ("maxAdvance", 0, 60)):
+        roll = rng.random()
+        if roll < 0.25:
+            meeting[field] = rng.randint(low, high)
+        elif roll < 0.3:
+            meeting[field] = None
+    if rng.random() < 0.25:
+        meeting["firstSlotOnly"] = rng.random() < 0.8
+    if rng.random() < 0.4:
+        meeting["limits"] = {
+            key: rng.choice((1, 1, 2, 3, 5, 10))
+            for key in ("day", "week", "month") if rng.random() < 0.5
+        }
     return meeting
 
 
@@ -156,11 +189,17 @@ def random_bookings(rng, lo, hi):
     for _ in range(rng.randint(0, 30)):
         start = quarter(rng, lo + timedelta(minutes=rng.randrange(max(span, 1))))
         length = rng.choice((15, 30, 45, 60, 90, 120, rng.randint(5, 180)))
-        bookings.append({
+        booking = {
             "startTime": fmt(start),
             "endTime": fmt(start + timedelta(minutes=length)),
             "status": rng.choice(STATUSES),
-        })
+        }
+        roll = rng.random()
+        if roll < 0.5:
+            booking["meetingTypeId"] = "type-a"
+        elif roll < 0.7:
+            booking["meetingTypeId"] = "type-b"
+        bookings.append(booking)
     return bookings
 
 
@@ -215,8 +254,14 @@ def random_scenario(rng, transition_table):
     if rng.random() < 0.9:
         scenario["to"] = fmt(end)
     scenario["availability"] = random_availability(rng, zone_name)
+    overrides = random_overrides(rng, zone_name, now, transition_table)
+    if overrides is not None:
+        scenario["availability"]["dateOverrides"] = overrides
     scenario["meetingType"] = random_meeting_type(rng)
     lo, hi = start - timedelta(days=1), end + timedelta(days=1)
+    # Limits count a month and an ISO week either side: bookings reach further out then.
+    if "limits" in scenario["meetingType"]:
+        lo, hi = lo - timedelta(days=35), hi + timedelta(days=35)
     scenario["bookings"] = random_bookings(rng, lo, hi)
     scenario["blockedTimes"] = random_blocked(rng, lo, hi)
     return scenario

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent reference implementation of DESIGN.md section 5 (availability rules).
+"""Independent reference implementation of DESIGN.md sections 5 and 11 (availability rules).
 
 Reads a `novacrm slots` scenario as JSON on stdin and prints
 {"slots":[{"start":"...Z","end":"...Z"}]} on stdout, like the Rust command.
@@ -10,6 +10,13 @@ Zones come from zoneinfo, recurrence rules from python-dateutil, whose reading
 of RRULE is the contract. Local times become instants with fold=0, which for
 zoneinfo is the "compatible" rule (gap: later by the gap; fold: earlier).
 
+Section 11 as read here: `availability.dateOverrides` maps local dates to the
+windows that replace the weekday's ([] = closed); the meeting type's own
+minNotice / maxAdvance / bufferTime replace the host's; `limits` (day, ISO week,
+month of the candidate's local start, host zone) count the non-cancelled
+bookings whose meetingTypeId equals the type's id; firstSlotOnly keeps, of each
+local date, only its first slot that passes every other filter.
+
 Bad input exits with status 2 and a one-line message on stderr; that includes
 a given `to` before `from` (the contract's "end before start"). A defaulted `to`
 before `from` is not an error: the range is simply empty.
@@ -17,7 +24,7 @@ before `from` is not an error: the range is simply empty.
 
 import json
 import sys
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import rrulestr
@@ -109,6 +116,43 @@ def weekly_windows(availability):
     return {key: [(start, end)] if working.get(key) else [] for key in DAY_KEYS}
 
 
+def override_windows(availability):
+    """Map each overridden local date to its list of windows."""
+    overrides = availability.get("dateOverrides") or {}
+    if not isinstance(overrides, dict):
+        raise BadInput("dateOverrides: expected an object")
+    result = {}
+    for key, pairs in overrides.items():
+        try:
+            day = date.fromisoformat(key)
+        except ValueError as err:
+            raise BadInput(f"dateOverrides.{key}: not a date") from err
+        if len(key) != 10:
+            raise BadInput(f"dateOverrides.{key}: not a date")
+        result[day] = []
+        for index, pair in enumerate(pairs or []):
+            field = f"dateOverrides.{key}[{index}]"
+            if not isinstance(pair, list) or len(pair) != 2:
+                raise BadInput(f"{field}: expected [start, end]")
+            start = parse_time_of_day(pair[0], field)
+            end = parse_time_of_day(pair[1], field)
+            if end <= start:
+                raise BadInput(f"{field}: end must be after start")
+            result[day].append((start, end))
+    return result
+
+
+def read_limits(meeting):
+    """The type's limits as {"day": N, ...}; each a positive whole number."""
+    limits = meeting.get("limits") or {}
+    for key, value in limits.items():
+        if key not in ("day", "week", "month"):
+            raise BadInput(f"meetingType.limits.{key}: not a limit")
+        if value is not None and (not isinstance(value, int) or value < 1):
+            raise BadInput(f"meetingType.limits.{key}: must be a positive number")
+    return {key: value for key, value in limits.items() if value is not None}
+
+
 def busy_bookings(bookings, buffer):
     """Buffered [start, end) intervals of every booking that is not cancelled."""
     intervals = []
@@ -166,11 +210,20 @@ def compute_slots(scenario):
         zone = ZoneInfo(zone_name)
     except (ZoneInfoNotFoundError, ValueError, TypeError) as err:
         raise BadInput(f"timezone: unknown zone {zone_name!r}") from err
-    buffer = timedelta(minutes=availability.get("bufferTime", DEFAULTS["bufferTime"]))
-    min_notice = timedelta(hours=availability.get("minNotice", DEFAULTS["minNotice"]))
-    max_advance = availability.get("maxAdvance", DEFAULTS["maxAdvance"])
-
     meeting = scenario.get("meetingType") or {}
+
+    def own(field):
+        """The type's value of a field when it has one, else the host's, else the default."""
+        if meeting.get(field) is not None:
+            return meeting[field]
+        return availability.get(field, DEFAULTS[field])
+
+    buffer = timedelta(minutes=own("bufferTime"))
+    min_notice = timedelta(hours=own("minNotice"))
+    max_advance = own("maxAdvance")
+    limits = read_limits(meeting)
+    first_only = bool(meeting.get("firstSlotOnly"))
+
     if "duration" not in meeting:
         raise BadInput("meetingType.duration: missing")
     duration = timedelta(minutes=meeting["duration"])
@@ -190,29 +243,62 @@ def compute_slots(scenario):
         end_to = local_to_instant(last_date + timedelta(days=1), 0, 0, zone)
 
     windows = weekly_windows(availability)
+    overrides = override_windows(availability)
     busy = busy_bookings(scenario.get("bookings") or [], buffer)
+    type_id = meeting.get("id")
+    counted_days = [
+        parse_instant(b["startTime"], "bookings[].startTime").astimezone(zone).date()
+        for b in scenario.get("bookings") or []
+        if type_id is not None and b.get("meetingTypeId") == type_id
+        and b.get("status") != "CANCELLED"
+    ]
+
+    def limit_reached(s):
+        """Whether the type's bookings already fill the day, week or month of `s`."""
+        d = s.astimezone(zone).date()
+        same = {
+            "day": lambda c: c == d,
+            "week": lambda c: c.isocalendar()[:2] == d.isocalendar()[:2],
+            "month": lambda c: (c.year, c.month) == (d.year, d.month),
+        }
+        return any(
+            sum(1 for c in counted_days if same[key](c)) >= limit
+            for key, limit in limits.items()
+        )
     busy += blocked_occurrences(scenario.get("blockedTimes") or [], zone, end_to + duration)
 
+    # With firstSlotOnly a day's first slot may lie before `from`: look from the day's start.
+    look_from = start_from
+    if first_only:
+        look_from = min(start_from, local_to_instant(start_from.astimezone(zone).date(), 0, 0, zone))
     slots = set()
-    first_day = start_from.astimezone(zone).date() - timedelta(days=2)
+    first_day = look_from.astimezone(zone).date() - timedelta(days=2)
     final_day = end_to.astimezone(zone).date() + timedelta(days=1)
     day = first_day
     while day <= final_day:
-        for a, b in windows[DAY_KEYS[day.weekday()]]:
+        day_windows = overrides[day] if day in overrides else windows[DAY_KEYS[day.weekday()]]
+        for a, b in day_windows:
             window_start = local_to_instant(day, *a, zone)
             window_end = local_to_instant(day, *b, zone)
             s = window_start
             while s + duration <= window_end:
                 if (
-                    start_from <= s < end_to
+                    look_from <= s < end_to
                     and s >= now + min_notice
                     and s.astimezone(zone).date() <= last_date
                     and not any(overlaps(s, s + duration, iv) for iv in busy)
+                    and not limit_reached(s)
                 ):
                     slots.add((s, s + duration))
                 s += step
         day += timedelta(days=1)
-    return sorted(slots)
+    slots = sorted(slots)
+    if first_only:
+        firsts = {}
+        for s, e in slots:
+            firsts.setdefault(s.astimezone(zone).date(), (s, e))
+        slots = sorted(firsts.values())
+    return [(s, e) for s, e in slots if s >= start_from]
 
 
 def main():

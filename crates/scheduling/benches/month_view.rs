@@ -68,10 +68,10 @@ fn month_view(c: &mut Criterion) {
         "",
     )
     .unwrap();
-    let meeting = MeetingRules {
-        duration: MeetingDuration::new(30).unwrap(),
-        slot_interval: Some(SlotInterval::new(15).unwrap()),
-    };
+    let meeting = MeetingRules::new(
+        MeetingDuration::new(30).unwrap(),
+        Some(SlotInterval::new(15).unwrap()),
+    );
     let from = at("2026-11-01T00:00:00Z");
     let query = Query {
         from,
@@ -85,6 +85,7 @@ fn month_view(c: &mut Criterion) {
         let busy = Busy {
             bookings: &bookings,
             blocked: &blocked,
+            counted: &[],
         };
         let slots = free_slots(&settings, meeting, busy, query).len();
         group.bench_with_input(

@@ -12,16 +12,53 @@ use crate::booking::BookingStatus;
 use crate::civil::{Zone, weekday};
 use crate::instant::Instant;
 use crate::settings::AvailabilitySettings;
-use crate::types::{MeetingDuration, SlotInterval, Weekday};
+use crate::types::{AdvanceDays, BufferMinutes, MeetingDuration, NoticeHours, SlotInterval};
+use std::collections::HashMap;
 
 /// What the engine needs of a meeting type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MeetingRules {
     pub duration: MeetingDuration,
     pub slot_interval: Option<SlotInterval>,
+    /// The type's own policy (docs/DESIGN.md §11); the default changes nothing.
+    pub policy: TypePolicy,
+}
+
+/// A meeting type's own rules: each `None` takes the host's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TypePolicy {
+    pub min_notice: Option<NoticeHours>,
+    pub max_advance: Option<AdvanceDays>,
+    pub buffer: Option<BufferMinutes>,
+    /// Only the first offered slot of each local date.
+    pub first_slot_only: bool,
+    pub limits: Limits,
+}
+
+/// Bookings of one type that may start per local date, ISO week and month (host zone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Limits {
+    pub day: Option<u32>,
+    pub week: Option<u32>,
+    pub month: Option<u32>,
+}
+
+impl Limits {
+    pub fn is_empty(self) -> bool {
+        self.day.is_none() && self.week.is_none() && self.month.is_none()
+    }
 }
 
 impl MeetingRules {
+    /// A type with only a length and a step: the host's rules for everything else.
+    pub fn new(duration: MeetingDuration, slot_interval: Option<SlotInterval>) -> Self {
+        Self {
+            duration,
+            slot_interval,
+            policy: TypePolicy::default(),
+        }
+    }
+
     fn duration_ms(self) -> i64 {
         i64::from(self.duration.get()) * 60_000
     }
@@ -31,6 +68,10 @@ impl MeetingRules {
             self.slot_interval
                 .map_or(self.duration.get(), SlotInterval::get),
         ) * 60_000
+    }
+
+    fn buffer_ms(self, settings: &AvailabilitySettings) -> i64 {
+        i64::from(self.policy.buffer.unwrap_or(settings.buffer).get()) * 60_000
     }
 }
 
@@ -47,6 +88,9 @@ pub struct BookedTime {
 pub struct Busy<'a> {
     pub bookings: &'a [BookedTime],
     pub blocked: &'a [BlockedTime],
+    /// Starts of the live (not cancelled) bookings of the meeting type itself, for its
+    /// limits: at least every one in the months (and ISO weeks) the query touches.
+    pub counted: &'a [Instant],
 }
 
 /// The half-open query range `[from, to)` and the clock. Build it with [`Query::new`] from
@@ -75,16 +119,26 @@ pub struct Slot {
     pub end: Instant,
 }
 
-/// The first instant a guest may book: `now + minNotice`.
-pub fn earliest_start(settings: &AvailabilitySettings, now: Instant) -> Instant {
-    now.plus_minutes(i64::from(settings.min_notice.get()) * 60)
+/// The first instant a guest may book: `now + minNotice` (the type's, else the host's).
+pub fn earliest_start(
+    settings: &AvailabilitySettings,
+    meeting: MeetingRules,
+    now: Instant,
+) -> Instant {
+    let notice = meeting.policy.min_notice.unwrap_or(settings.min_notice);
+    now.plus_minutes(i64::from(notice.get()) * 60)
 }
 
 /// The first instant past the horizon: the start of local day `today + maxAdvance + 1`.
-pub fn horizon_end(settings: &AvailabilitySettings, now: Instant) -> Instant {
+pub fn horizon_end(
+    settings: &AvailabilitySettings,
+    meeting: MeetingRules,
+    now: Instant,
+) -> Instant {
     let zone = &settings.zone;
     let today = zone.instant_to_local(now).0;
-    zone.start_of_day(today + settings.max_advance.get() as i32 + 1)
+    let advance = meeting.policy.max_advance.unwrap_or(settings.max_advance);
+    zone.start_of_day(today + advance.get() as i32 + 1)
 }
 
 /// The slots offered for `meeting` in `[query.from, query.to)`, sorted and unique.
@@ -94,20 +148,29 @@ pub fn free_slots(
     busy: Busy<'_>,
     query: Query,
 ) -> Vec<Slot> {
-    let lower = query.from.max(earliest_start(settings, query.now));
-    let upper = query.to.min(horizon_end(settings, query.now));
+    let earliest = earliest_start(settings, meeting, query.now);
+    let upper = query.to.min(horizon_end(settings, meeting, query.now));
+    let zone = &settings.zone;
+    // The first slot of a day is the first of the whole day, wherever the query starts.
+    let from = if meeting.policy.first_slot_only {
+        query
+            .from
+            .min(zone.start_of_day(zone.instant_to_local(query.from).0))
+    } else {
+        query.from
+    };
+    let lower = from.max(earliest);
     let mut slots = Vec::new();
     if lower >= upper {
         return slots;
     }
     let duration = meeting.duration_ms();
     let step = meeting.step_ms();
-    let taken = merged_busy(settings, busy, lower, upper.plus_millis(duration));
-    let zone = &settings.zone;
+    let taken = merged_busy(settings, meeting, busy, lower, upper.plus_millis(duration));
     let first_day = zone.instant_to_local(lower).0 - 1;
     let last_day = zone.instant_to_local(upper).0 + 1;
     for day in first_day..=last_day {
-        for window in settings.windows(Weekday::from_index(weekday(day))) {
+        for window in settings.windows_on(day) {
             let ws = zone
                 .local_to_instant(day, window.start.seconds())
                 .as_millis();
@@ -142,11 +205,76 @@ pub fn free_slots(
         slots.sort_unstable();
         slots.dedup();
     }
+    let policy = meeting.policy;
+    if !policy.limits.is_empty() {
+        let counts = Counts::of(zone, busy.counted);
+        slots.retain(|slot| !counts.reached(zone, policy.limits, slot.start));
+    }
+    if policy.first_slot_only {
+        let mut last_day = None;
+        slots.retain(|slot| {
+            let day = zone.instant_to_local(slot.start).0;
+            let first = last_day != Some(day);
+            last_day = Some(day);
+            first
+        });
+    }
+    if from < query.from {
+        slots.retain(|slot| slot.start >= query.from);
+    }
     slots
 }
 
+/// Why a start is not offered (docs/DESIGN.md §11 `code`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Busy, outside the hours, the notice or the horizon, or not the day's first slot.
+    SlotTaken,
+    /// The type's day, week or month limit is reached.
+    LimitReached,
+}
+
+impl Refusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::SlotTaken => "slot_taken",
+            Self::LimitReached => "limit_reached",
+        }
+    }
+}
+
 /// Whether a slot starting at `start` is offered right now: the booking path's re-check,
-/// through the very same rules as [`free_slots`].
+/// through the very same rules as [`free_slots`]; `Err` says why not.
+pub fn check_start(
+    settings: &AvailabilitySettings,
+    meeting: MeetingRules,
+    busy: Busy<'_>,
+    start: Instant,
+    now: Instant,
+) -> Result<(), Refusal> {
+    let offered = |meeting| {
+        let query = Query {
+            from: start,
+            to: start.plus_millis(1),
+            now,
+        };
+        free_slots(settings, meeting, busy, query)
+            .first()
+            .is_some_and(|slot| slot.start == start)
+    };
+    if offered(meeting) {
+        return Ok(());
+    }
+    let mut unlimited = meeting;
+    unlimited.policy.limits = Limits::default();
+    if !meeting.policy.limits.is_empty() && offered(unlimited) {
+        Err(Refusal::LimitReached)
+    } else {
+        Err(Refusal::SlotTaken)
+    }
+}
+
+/// Whether a slot starting at `start` is offered right now (see [`check_start`]).
 pub fn is_offered(
     settings: &AvailabilitySettings,
     meeting: MeetingRules,
@@ -154,24 +282,64 @@ pub fn is_offered(
     start: Instant,
     now: Instant,
 ) -> bool {
-    let query = Query {
-        from: start,
-        to: start.plus_millis(1),
-        now,
-    };
-    free_slots(settings, meeting, busy, query)
-        .first()
-        .is_some_and(|slot| slot.start == start)
+    check_start(settings, meeting, busy, start, now).is_ok()
+}
+
+/// Live bookings of one type per local date, ISO week (its Monday) and month (host zone).
+struct Counts {
+    days: HashMap<i32, u32>,
+    weeks: HashMap<i32, u32>,
+    months: HashMap<(i32, u32), u32>,
+}
+
+impl Counts {
+    fn of(zone: &Zone, starts: &[Instant]) -> Self {
+        let mut counts = Self {
+            days: HashMap::new(),
+            weeks: HashMap::new(),
+            months: HashMap::new(),
+        };
+        for &start in starts {
+            let day = zone.instant_to_local(start).0;
+            *counts.days.entry(day).or_default() += 1;
+            *counts.weeks.entry(monday(day)).or_default() += 1;
+            *counts.months.entry(month(day)).or_default() += 1;
+        }
+        counts
+    }
+
+    /// Whether a booking starting at `start` would exceed one of `limits`.
+    fn reached(&self, zone: &Zone, limits: Limits, start: Instant) -> bool {
+        let day = zone.instant_to_local(start).0;
+        let full = |limit: Option<u32>, n: Option<&u32>| {
+            limit.is_some_and(|limit| n.copied().unwrap_or(0) >= limit)
+        };
+        full(limits.day, self.days.get(&day))
+            || full(limits.week, self.weeks.get(&monday(day)))
+            || full(limits.month, self.months.get(&month(day)))
+    }
+}
+
+/// The Monday of a day's ISO week.
+fn monday(day: i32) -> i32 {
+    day - weekday(day) as i32
+}
+
+/// A day's (year, month).
+fn month(day: i32) -> (i32, u32) {
+    let (y, m, _) = crate::civil::civil_from_days(day);
+    (y, m)
 }
 
 /// Busy intervals that touch `[lo, hi)` as sorted, disjoint `(start, end)` milliseconds.
 fn merged_busy(
     settings: &AvailabilitySettings,
+    meeting: MeetingRules,
     busy: Busy<'_>,
     lo: Instant,
     hi: Instant,
 ) -> Vec<(i64, i64)> {
-    let buffer = i64::from(settings.buffer.get()) * 60_000;
+    let buffer = meeting.buffer_ms(settings);
     let mut intervals: Vec<(i64, i64)> = busy
         .bookings
         .iter()

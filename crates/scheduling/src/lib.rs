@@ -24,14 +24,17 @@ pub mod types;
 pub use blocked::BlockedTime;
 pub use booking::BookingStatus;
 pub use civil::Zone;
-pub use engine::{BookedTime, Busy, MeetingRules, Query, Slot, free_slots, is_offered};
+pub use engine::{
+    BookedTime, Busy, Limits, MeetingRules, Query, Refusal, Slot, TypePolicy, check_start,
+    free_slots, is_offered,
+};
 pub use field::{FieldError, Obj};
 pub use instant::Instant;
 pub use location::{Location, VideoProvider};
 pub use phone::Phone;
 pub use recurrence::RecurrenceRule;
 pub use scenario::Scenario;
-pub use settings::{AvailabilitySettings, WeeklyHours, Window};
+pub use settings::{AvailabilitySettings, DateOverrides, WeeklyHours, Window};
 pub use types::{
     AdvanceDays, BufferMinutes, MeetingDuration, NoticeHours, SlotInterval, TimeOfDay, Weekday,
 };

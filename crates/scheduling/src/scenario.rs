@@ -9,12 +9,14 @@ use serde_json::{Value, json};
 
 use crate::blocked::BlockedTime;
 use crate::booking::BookingStatus;
-use crate::engine::{BookedTime, Busy, MeetingRules, Query, Slot, free_slots, horizon_end};
+use crate::engine::{
+    BookedTime, Busy, Limits, MeetingRules, Query, Slot, TypePolicy, free_slots, horizon_end,
+};
 use crate::field::{FieldError, Obj};
 use crate::instant::Instant;
 use crate::recurrence::RecurrenceRule;
 use crate::settings::AvailabilitySettings;
-use crate::types::{MeetingDuration, SlotInterval};
+use crate::types::{AdvanceDays, BufferMinutes, MeetingDuration, NoticeHours, SlotInterval};
 
 /// A whole scenario, parsed.
 #[derive(Debug, Clone)]
@@ -23,6 +25,8 @@ pub struct Scenario {
     pub meeting: MeetingRules,
     pub bookings: Vec<BookedTime>,
     pub blocked: Vec<BlockedTime>,
+    /// Starts of the live bookings whose `meetingTypeId` is the type's `id` (its limits).
+    pub counted: Vec<Instant>,
     pub query: Query,
 }
 
@@ -34,7 +38,9 @@ fn required_timestamp(obj: &Obj<'_>, key: &str) -> Result<Timestamp, FieldError>
     timestamp(obj, key)?.ok_or_else(|| obj.error(key, "is required"))
 }
 
-/// Reads `{"duration": 30, "slotInterval": 15}` (`slotInterval` optional or null).
+/// Reads `{"duration": 30, "slotInterval": 15}` (`slotInterval` optional or null) with the
+/// type's own policy (docs/DESIGN.md §11): `minNotice`, `maxAdvance`, `bufferTime`,
+/// `firstSlotOnly`, `limits` — each missing or null takes the host's.
 pub fn read_meeting_rules(obj: &Obj<'_>) -> Result<MeetingRules, FieldError> {
     let duration = obj
         .int("duration")?
@@ -47,6 +53,54 @@ pub fn read_meeting_rules(obj: &Obj<'_>) -> Result<MeetingRules, FieldError> {
     Ok(MeetingRules {
         duration,
         slot_interval,
+        policy: read_type_policy(obj)?,
+    })
+}
+
+/// The most bookings a limit may allow per day, week or month.
+pub const MAX_LIMIT: i64 = 1000;
+
+/// Reads a meeting type's own policy fields (all optional).
+pub fn read_type_policy(obj: &Obj<'_>) -> Result<TypePolicy, FieldError> {
+    fn own<T>(
+        obj: &Obj<'_>,
+        key: &str,
+        new: fn(i64) -> Result<T, String>,
+    ) -> Result<Option<T>, FieldError> {
+        obj.int(key)?
+            .map(|n| new(n).map_err(|m| obj.error(key, m)))
+            .transpose()
+    }
+    let limits = match obj.get("limits") {
+        None => Limits::default(),
+        Some(value) => {
+            let path = obj.field("limits");
+            let inner = Obj::new(value, &path)?;
+            let Value::Object(map) = value else {
+                unreachable!("Obj::new checked the object")
+            };
+            if let Some(key) = map
+                .keys()
+                .find(|k| !["day", "week", "month"].contains(&k.as_str()))
+            {
+                return Err(inner.error(key, "is not a limit (use day, week or month)"));
+            }
+            let limit = |key| -> Result<Option<u32>, FieldError> {
+                Ok(inner.bounded(key, 1, MAX_LIMIT)?.map(|n| n as u32))
+            };
+            Limits {
+                day: limit("day")?,
+                week: limit("week")?,
+                month: limit("month")?,
+            }
+        }
+    };
+    Ok(TypePolicy {
+        min_notice: own(obj, "minNotice", NoticeHours::new)?,
+        max_advance: own(obj, "maxAdvance", AdvanceDays::new)?,
+        buffer: own(obj, "bufferTime", BufferMinutes::new)?,
+        first_slot_only: obj.bool("firstSlotOnly")?.unwrap_or(false),
+        limits,
     })
 }
 
@@ -105,7 +159,9 @@ impl Scenario {
         let meeting = root
             .get("meetingType")
             .ok_or_else(|| root.error("meetingType", "is required"))?;
-        let meeting = read_meeting_rules(&Obj::new(meeting, "meetingType")?)?;
+        let meeting_obj = Obj::new(meeting, "meetingType")?;
+        let type_id = meeting_obj.str("id")?;
+        let meeting = read_meeting_rules(&meeting_obj)?;
         let from = timestamp(&root, "from")?.unwrap_or(now);
         let to = match timestamp(&root, "to")? {
             Some(to) if to < from => {
@@ -113,13 +169,27 @@ impl Scenario {
             }
             Some(to) => to,
             // A `from` past the horizon simply offers nothing.
-            None => horizon_end(&availability, Instant::ceil(now))
+            None => horizon_end(&availability, meeting, Instant::ceil(now))
                 .to_timestamp()
                 .max(from),
         };
+        let typed = read_list(&root, "bookings", |obj| {
+            Ok((
+                read_booking(obj)?,
+                obj.str("meetingTypeId")?.map(str::to_owned),
+            ))
+        })?;
+        let counted = typed
+            .iter()
+            .filter(|(b, of)| {
+                b.status.holds_time() && type_id.is_some() && of.as_deref() == type_id
+            })
+            .map(|(b, _)| b.start)
+            .collect();
         Ok(Self {
             meeting,
-            bookings: read_list(&root, "bookings", read_booking)?,
+            counted,
+            bookings: typed.into_iter().map(|(b, _)| b).collect(),
             blocked: read_list(&root, "blockedTimes", read_blocked_time)?,
             query: Query::new(from, to, now),
             availability,
@@ -130,6 +200,7 @@ impl Scenario {
         let busy = Busy {
             bookings: &self.bookings,
             blocked: &self.blocked,
+            counted: &self.counted,
         };
         free_slots(&self.availability, self.meeting, busy, self.query)
     }

@@ -40,16 +40,7 @@ impl WeeklyHours {
     /// Builds weekly hours, refusing overlapping windows on a day.
     pub fn new(mut days: [Vec<Window>; 7]) -> Result<Self, (Weekday, String)> {
         for (day, windows) in Weekday::ALL.into_iter().zip(days.iter_mut()) {
-            windows.sort_by_key(|w| w.start);
-            if let Some(pair) = windows.windows(2).find(|p| p[1].start < p[0].end) {
-                return Err((
-                    day,
-                    format!(
-                        "windows {}–{} and {}–{} overlap",
-                        pair[0].start, pair[0].end, pair[1].start, pair[1].end
-                    ),
-                ));
-            }
+            sort_windows(windows).map_err(|m| (day, m))?;
         }
         Ok(Self { days })
     }
@@ -103,6 +94,132 @@ impl WeeklyHours {
     }
 }
 
+/// Sorts one day's windows, refusing two that overlap.
+fn sort_windows(windows: &mut [Window]) -> Result<(), String> {
+    windows.sort_by_key(|w| w.start);
+    match windows.windows(2).find(|p| p[1].start < p[0].end) {
+        Some(pair) => Err(format!(
+            "windows {}–{} and {}–{} overlap",
+            pair[0].start, pair[0].end, pair[1].start, pair[1].end
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Reads a list of `["HH:MM", "HH:MM"]` windows (`null` is none), sorted and checked.
+fn read_windows(value: &Value, path: &str) -> Result<Vec<Window>, FieldError> {
+    let items = match value {
+        Value::Null => return Ok(Vec::new()),
+        Value::Array(items) => items,
+        _ => {
+            return Err(FieldError::new(
+                path,
+                "must be a list of [\"HH:MM\", \"HH:MM\"] windows",
+            ));
+        }
+    };
+    let mut windows = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| read_window(item, &format!("{path}[{i}]")))
+        .collect::<Result<Vec<_>, _>>()?;
+    sort_windows(&mut windows).map_err(|m| FieldError::new(path, m))?;
+    Ok(windows)
+}
+
+/// Days whose hours differ from their weekday's (docs/DESIGN.md §11): local dates of the
+/// schedule's zone, as day numbers, each with the windows that replace the weekday's
+/// (none: closed that day).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DateOverrides {
+    days: std::collections::BTreeMap<i32, Vec<Window>>,
+}
+
+/// The most date overrides a schedule keeps (years of holidays fit).
+pub const MAX_DATE_OVERRIDES: usize = 1000;
+
+impl DateOverrides {
+    /// The windows of day `day` if it is overridden.
+    pub fn on(&self, day: i32) -> Option<&[Window]> {
+        self.days.get(&day).map(Vec::as_slice)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.days.is_empty()
+    }
+
+    /// Overridden days with their windows, in date order.
+    pub fn iter(&self) -> impl Iterator<Item = (i32, &[Window])> {
+        self.days.iter().map(|(day, w)| (*day, w.as_slice()))
+    }
+
+    fn read(value: &Value, path: &str) -> Result<Self, FieldError> {
+        if value.is_null() {
+            return Ok(Self::default());
+        }
+        let obj = Obj::new(value, path)?;
+        let Value::Object(map) = value else {
+            unreachable!("Obj::new checked the object")
+        };
+        if map.len() > MAX_DATE_OVERRIDES {
+            return Err(FieldError::new(
+                path,
+                format!("at most {MAX_DATE_OVERRIDES} dates may be overridden"),
+            ));
+        }
+        let mut days = std::collections::BTreeMap::new();
+        for (key, windows) in map {
+            let day = parse_date(key).map_err(|m| obj.error(key, m))?;
+            days.insert(day, read_windows(windows, &obj.field(key))?);
+        }
+        Ok(Self { days })
+    }
+
+    fn to_json(&self) -> Value {
+        let map = self
+            .days
+            .iter()
+            .map(|(day, windows)| {
+                let list = windows
+                    .iter()
+                    .map(|w| json!([w.start.to_string(), w.end.to_string()]))
+                    .collect();
+                (format_date(*day), Value::Array(list))
+            })
+            .collect();
+        Value::Object(map)
+    }
+}
+
+/// `YYYY-MM-DD` as a day number (days since 1970-01-01); an impossible date is refused.
+pub fn parse_date(text: &str) -> Result<i32, String> {
+    let bad = || format!("{text:?} is not a date (YYYY-MM-DD)");
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return Err(bad());
+    }
+    let digits = |r: std::ops::Range<usize>| -> Result<u32, String> {
+        let part = &text[r];
+        if part.bytes().all(|c| c.is_ascii_digit()) {
+            part.parse().map_err(|_| bad())
+        } else {
+            Err(bad())
+        }
+    };
+    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    let year = i32::try_from(year).map_err(|_| bad())?;
+    if !(1..=12).contains(&month) || day == 0 || day > crate::civil::days_in_month(year, month) {
+        return Err(format!("{text} is not a day of the calendar"));
+    }
+    Ok(crate::civil::days_from_civil(year, month, day))
+}
+
+/// A day number as `YYYY-MM-DD`.
+pub fn format_date(day: i32) -> String {
+    let (y, m, d) = crate::civil::civil_from_days(day);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
 fn read_window(item: &Value, path: &str) -> Result<Window, FieldError> {
     let pair = match item {
         Value::Array(pair) if pair.len() == 2 => pair,
@@ -135,6 +252,8 @@ pub struct AvailabilitySettings {
     pub buffer: BufferMinutes,
     pub min_notice: NoticeHours,
     pub max_advance: AdvanceDays,
+    /// Local dates whose hours replace their weekday's.
+    pub date_overrides: DateOverrides,
     /// The seed form resolved once, so [`Self::windows`] never allocates.
     seed_hours: WeeklyHours,
 }
@@ -172,6 +291,11 @@ impl AvailabilitySettings {
             .get("weeklyHours")
             .map(|v| WeeklyHours::read(v, &obj.field("weeklyHours")))
             .transpose()?;
+        let date_overrides = obj
+            .get("dateOverrides")
+            .map(|v| DateOverrides::read(v, &obj.field("dateOverrides")))
+            .transpose()?
+            .unwrap_or_default();
         Ok(Self {
             zone,
             working_days,
@@ -181,6 +305,7 @@ impl AvailabilitySettings {
             buffer: read_bounded(&obj, "bufferTime", 15, BufferMinutes::new)?,
             min_notice: read_bounded(&obj, "minNotice", 24, NoticeHours::new)?,
             max_advance: read_bounded(&obj, "maxAdvance", 30, AdvanceDays::new)?,
+            date_overrides,
             seed_hours: WeeklyHours::uniform(working_days, window),
         })
     }
@@ -198,6 +323,14 @@ impl AvailabilitySettings {
             merged.insert(key.clone(), value.clone());
         }
         Self::read(&Value::Object(merged), "")
+    }
+
+    /// The windows of local day `day` (a day number): its override if it has one, else its
+    /// weekday's.
+    pub fn windows_on(&self, day: i32) -> &[Window] {
+        self.date_overrides
+            .on(day)
+            .unwrap_or_else(|| self.windows(Weekday::from_index(crate::civil::weekday(day))))
     }
 
     /// The windows of a weekday, from whichever form is in force.
@@ -226,6 +359,7 @@ impl AvailabilitySettings {
             "bufferTime": self.buffer.get(),
             "minNotice": self.min_notice.get(),
             "maxAdvance": self.max_advance.get(),
+            "dateOverrides": self.date_overrides.to_json(),
         })
     }
 }

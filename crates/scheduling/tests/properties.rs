@@ -146,11 +146,10 @@ fn case() -> impl Strategy<Value = Case> {
                         .unwrap()
                     })
                     .collect();
-                let meeting = MeetingRules {
-                    duration: scheduling::MeetingDuration::new(duration.into()).unwrap(),
-                    slot_interval: interval
-                        .map(|i| scheduling::SlotInterval::new(i.into()).unwrap()),
-                };
+                let meeting = MeetingRules::new(
+                    scheduling::MeetingDuration::new(duration.into()).unwrap(),
+                    interval.map(|i| scheduling::SlotInterval::new(i.into()).unwrap()),
+                );
                 Case {
                     settings,
                     meeting,
@@ -166,6 +165,7 @@ fn run(case: &Case) -> Vec<Slot> {
     let busy = Busy {
         bookings: &case.bookings,
         blocked: &case.blocked,
+        counted: &[],
     };
     free_slots(&case.settings, case.meeting, busy, case.query)
 }

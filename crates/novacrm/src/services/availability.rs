@@ -206,18 +206,19 @@ pub async fn public_slots(
         .filter(|m| m.active && !m.archived)
         .ok_or_else(|| ServiceError::NotFound("this meeting type is not available".into()))?;
     let settings = store.availability(&key.host_id).await?;
+    let rules = meeting.rules()?;
     let from = key.from.map_or(now, Instant::from_millis);
     // Without an end: the horizon, but never more than one request may ask for.
     let longest = from.plus_minutes(MAX_RANGE_DAYS * 24 * 60);
     let to = key.to.map_or_else(
-        || horizon_end(&settings, now).min(longest),
+        || horizon_end(&settings, rules, now).min(longest),
         Instant::from_millis,
     );
     if to > longest {
         let message = format!("the range may span at most {MAX_RANGE_DAYS} days");
         return Err(FieldError::new("end", message).into());
     }
-    let days = Days::of(&settings, from, to, now, covered);
+    let days = Days::of(&settings, rules, from, to, now, covered);
     let day_key = |day: i32| DayKey {
         host_id: key.host_id.clone(),
         meeting_type_id: key.meeting_type_id.clone(),
@@ -237,7 +238,6 @@ pub async fn public_slots(
         let (lo, hi) = (days.start(first), days.start(last + 1));
         let crate::store::BusyTimes { bookings, blocked } =
             Store::busy_times(store.pool(), &key.host_id, lo, hi, None).await?;
-        let rules = meeting.rules()?;
         // The engine is CPU work: off the async workers, a few at a time and at most a share
         // per host, so one host's heavy schedule can neither stall the runtime nor other
         // hosts' pages and `/healthz`.
@@ -247,6 +247,7 @@ pub async fn public_slots(
             let busy = Busy {
                 bookings: &bookings,
                 blocked: &blocked,
+                counted: &[],
             };
             let query = Query {
                 from: lo,
@@ -307,16 +308,16 @@ struct Days<'a> {
 impl<'a> Days<'a> {
     fn of(
         settings: &'a AvailabilitySettings,
+        rules: scheduling::MeetingRules,
         from: Instant,
         to: Instant,
         now: Instant,
         covered: Option<Instant>,
     ) -> Self {
-        let earliest = earliest_start(settings, now);
+        let earliest = earliest_start(settings, rules, now);
         // Past what the host's calendars are known for, nothing is offered.
-        let horizon = covered.map_or(horizon_end(settings, now), |c| {
-            horizon_end(settings, now).min(c)
-        });
+        let horizon = horizon_end(settings, rules, now);
+        let horizon = covered.map_or(horizon, |c| horizon.min(c));
         let (lower, upper) = (from.max(earliest), to.min(horizon));
         let zone = &settings.zone;
         let mut first = zone.instant_to_local(lower).0;

@@ -229,6 +229,7 @@ impl Schedule {
         let busy = Busy {
             bookings: &self.bookings,
             blocked: &self.blocked,
+            counted: &[],
         };
         let end = start.plus_minutes(i64::from(rules.duration.get()));
         let now_i = Instant::ceil(now);

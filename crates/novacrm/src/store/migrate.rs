@@ -71,6 +71,7 @@ const STEPS: &[Step] = &[
     shared!(17, "0017_rate_bucket.sql"),
     with_dialects!(18, "0018_host_changes.sql", "0018_host_changes.sql"),
     shared!(19, "0019_booking_contact.sql"),
+    shared!(20, "0020_date_overrides.sql"),
 ];
 
 /// An arbitrary constant naming NovaCRM's migration lock.

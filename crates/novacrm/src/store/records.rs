@@ -177,10 +177,7 @@ impl MeetingTypeRecord {
             .map(scheduling::SlotInterval::new)
             .transpose()
             .map_err(StoreError::Corrupt)?;
-        Ok(scheduling::MeetingRules {
-            duration,
-            slot_interval,
-        })
+        Ok(scheduling::MeetingRules::new(duration, slot_interval))
     }
 
     pub fn to_json(&self) -> Value {
@@ -551,6 +548,7 @@ pub(super) fn availability_from_row(r: &AnyRow) -> Result<AvailabilitySettings> 
         "bufferTime": get::<i64>(r, "buffer_time")?,
         "minNotice": get::<i64>(r, "min_notice")?,
         "maxAdvance": get::<i64>(r, "max_advance")?,
+        "dateOverrides": parse("date_overrides")?,
     });
     AvailabilitySettings::read(&value, "availability")
         .map_err(|e| StoreError::Corrupt(e.to_string()))

@@ -41,7 +41,7 @@ impl Store {
         let row = sqlx::query(
             "SELECT u.booking_version, u.busy_synced_at, u.busy_covered_until, a.timezone, \
              a.working_days, a.start_time, a.end_time, \
-             a.weekly_hours, a.buffer_time, a.min_notice, a.max_advance, \
+             a.weekly_hours, a.buffer_time, a.min_notice, a.max_advance, a.date_overrides, \
              m.meeting_type_id, m.app_user_id, m.name, m.duration, m.description, m.color, \
              m.questions, m.confirmation_message, m.slot_interval, m.active, m.archived, \
              m.location_kind, m.location, m.guest_cutoff_hours \
@@ -220,7 +220,7 @@ pub(super) async fn load_availability(
 ) -> Result<AvailabilitySettings> {
     let row = sqlx::query(
         "SELECT timezone, working_days, start_time, end_time, weekly_hours, buffer_time, \
-         min_notice, max_advance FROM availability WHERE app_user_id = $1",
+         min_notice, max_advance, date_overrides FROM availability WHERE app_user_id = $1",
     )
     .bind(host_id)
     .fetch_one(conn)
@@ -237,13 +237,14 @@ pub(super) async fn save_availability(
     let json = s.to_json();
     sqlx::query(
         "INSERT INTO availability (app_user_id, timezone, working_days, start_time, end_time, \
-         weekly_hours, buffer_time, min_notice, max_advance, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (app_user_id) DO UPDATE SET \
+         weekly_hours, buffer_time, min_notice, max_advance, updated_at, date_overrides) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT (app_user_id) DO UPDATE SET \
          timezone = excluded.timezone, working_days = excluded.working_days, \
          start_time = excluded.start_time, end_time = excluded.end_time, \
          weekly_hours = excluded.weekly_hours, buffer_time = excluded.buffer_time, \
          min_notice = excluded.min_notice, max_advance = excluded.max_advance, \
-         updated_at = excluded.updated_at",
+         updated_at = excluded.updated_at, date_overrides = excluded.date_overrides",
     )
     .bind(host_id)
     .bind(s.zone.name())
@@ -259,6 +260,7 @@ pub(super) async fn save_availability(
     .bind(i64::from(s.min_notice.get()))
     .bind(i64::from(s.max_advance.get()))
     .bind(now.as_millis())
+    .bind((!s.date_overrides.is_empty()).then(|| json["dateOverrides"].to_string()))
     .execute(&mut **tx)
     .await?;
     Ok(())

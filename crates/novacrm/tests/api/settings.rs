@@ -254,9 +254,85 @@ async fn rule_bombs_are_refused_with_field_errors(backend: Backend) {
     );
 }
 
+/// Date overrides (docs/DESIGN.md §11): a closed Tuesday and an open Saturday morning, in
+/// the host's zone; the booking re-check follows them; a bad date names its field; `null`
+/// clears them.
+async fn date_overrides_close_and_open_single_days(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let patched = app
+        .patch(
+            "/api/availability",
+            json!({"dateOverrides": {"2026-11-24": [], "2026-11-28": [["10:00", "11:00"]]}}),
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{:?}", patched.body);
+    assert_eq!(patched.body["dateOverrides"]["2026-11-24"], json!([]));
+    let slots = app.slots(&app.quick_call, "").await;
+    assert!(
+        slots.iter().all(|s| !s.starts_with("2026-11-24")),
+        "the closed Tuesday offers nothing: {slots:?}"
+    );
+    let saturday: Vec<_> = slots
+        .iter()
+        .filter(|s| s.starts_with("2026-11-28"))
+        .collect();
+    assert_eq!(
+        saturday.first().map(|s| s.as_str()),
+        Some("2026-11-28T15:00:00Z")
+    );
+    assert!(
+        saturday.iter().all(|s| s.as_str() < "2026-11-28T16:00:00Z"),
+        "{saturday:?}"
+    );
+    assert!(
+        slots.iter().any(|s| s.starts_with("2026-11-25")),
+        "other days keep their hours"
+    );
+    let closed = app.book(&app.quick_call, TUE_9, "closed@example.com").await;
+    assert_problem(&closed, 409);
+    let open = app
+        .book(
+            &app.quick_call,
+            "2026-11-28T15:00:00Z",
+            "saturday@example.com",
+        )
+        .await;
+    assert_eq!(open.status, 201, "{:?}", open.body);
+    let read = app.authed(Method::GET, "/api/availability", None).await;
+    assert_eq!(
+        read.body["dateOverrides"]["2026-11-28"],
+        json!([["10:00", "11:00"]])
+    );
+    for bad in [
+        json!({"2026-02-30": []}),
+        json!({"2026-11-30": [["12:00", "10:00"]]}),
+        json!({"tomorrow": []}),
+    ] {
+        let refused = app
+            .patch("/api/availability", json!({"dateOverrides": bad}))
+            .await;
+        assert_problem(&refused, 422);
+        assert!(
+            fields(&refused)[0].starts_with("dateOverrides."),
+            "{:?}",
+            refused.body
+        );
+    }
+    let cleared = app
+        .patch("/api/availability", json!({"dateOverrides": null}))
+        .await;
+    assert_eq!(cleared.body["dateOverrides"], json!({}));
+    let again = app.slots(&app.quick_call, "").await;
+    assert!(
+        again.iter().any(|s| s.starts_with("2026-11-24")),
+        "the Tuesday is open again"
+    );
+}
+
 crate::on_both_backends!(
     settings_changes_show_in_availability_at_once,
     meeting_types_are_managed_and_archived_when_booked,
     blocked_time_hides_slots_and_bad_rules_are_refused,
     rule_bombs_are_refused_with_field_errors,
+    date_overrides_close_and_open_single_days,
 );
