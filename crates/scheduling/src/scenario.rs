@@ -60,6 +60,30 @@ pub fn read_meeting_rules(obj: &Obj<'_>) -> Result<MeetingRules, FieldError> {
 /// The most bookings a limit may allow per day, week or month.
 pub const MAX_LIMIT: i64 = 1000;
 
+/// The policy fields a meeting type carries (read by [`read_type_policy`]).
+pub const POLICY_FIELDS: [&str; 5] = [
+    "minNotice",
+    "maxAdvance",
+    "bufferTime",
+    "firstSlotOnly",
+    "limits",
+];
+
+/// A type's policy in the wire form [`read_type_policy`] reads (every field, `null` = the
+/// host's).
+pub fn type_policy_json(policy: &TypePolicy) -> Value {
+    let limits = policy.limits;
+    json!({
+        "minNotice": policy.min_notice.map(NoticeHours::get),
+        "maxAdvance": policy.max_advance.map(AdvanceDays::get),
+        "bufferTime": policy.buffer.map(BufferMinutes::get),
+        "firstSlotOnly": policy.first_slot_only,
+        "limits": (!limits.is_empty()).then(|| json!({
+            "day": limits.day, "week": limits.week, "month": limits.month,
+        })),
+    })
+}
+
 /// Reads a meeting type's own policy fields (all optional).
 pub fn read_type_policy(obj: &Obj<'_>) -> Result<TypePolicy, FieldError> {
     fn own<T>(

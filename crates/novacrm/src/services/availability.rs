@@ -238,6 +238,11 @@ pub async fn public_slots(
         let (lo, hi) = (days.start(first), days.start(last + 1));
         let crate::store::BusyTimes { bookings, blocked } =
             Store::busy_times(store.pool(), &key.host_id, lo, hi, None).await?;
+        let counted = if rules.policy.limits.is_empty() {
+            Vec::new()
+        } else {
+            Store::type_starts(store.pool(), &key.host_id, &meeting.id, lo, hi).await?
+        };
         // The engine is CPU work: off the async workers, a few at a time and at most a share
         // per host, so one host's heavy schedule can neither stall the runtime nor other
         // hosts' pages and `/healthz`.
@@ -247,7 +252,7 @@ pub async fn public_slots(
             let busy = Busy {
                 bookings: &bookings,
                 blocked: &blocked,
-                counted: &[],
+                counted: &counted,
             };
             let query = Query {
                 from: lo,

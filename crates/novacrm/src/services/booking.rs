@@ -17,7 +17,7 @@
 
 use jiff::Timestamp;
 use scheduling::{
-    BookingStatus, Busy, FieldError, Instant, Obj, Phone, Zone, is_offered, reminders,
+    BookingStatus, Busy, FieldError, Instant, Obj, Phone, Refusal, Zone, check_start, reminders,
 };
 use serde_json::Value;
 
@@ -176,6 +176,8 @@ struct Schedule {
     blocked: Vec<scheduling::BlockedTime>,
     /// Where a new booking's jobs go (calendars, webhooks).
     fanout: Fanout,
+    /// Starts of the type's live bookings around `start`, when the type has limits.
+    counted: Vec<Instant>,
 }
 
 impl Schedule {
@@ -198,7 +200,16 @@ impl Schedule {
             except,
         )
         .await?;
-        let fanout = Store::fanout_in(conn, host_id).await?;
+        let fanout = Store::fanout_in(&mut *conn, host_id).await?;
+        let limited = header
+            .meeting
+            .as_ref()
+            .is_some_and(|m| !m.policy.limits.is_empty());
+        let counted = if limited {
+            Store::type_starts(conn, host_id, meeting_type_id, start, start).await?
+        } else {
+            Vec::new()
+        };
         Ok(Self {
             version: header.version,
             settings: header.settings,
@@ -207,6 +218,7 @@ impl Schedule {
             bookings: busy.bookings,
             blocked: busy.blocked,
             fanout,
+            counted,
         })
     }
 
@@ -229,7 +241,7 @@ impl Schedule {
         let busy = Busy {
             bookings: &self.bookings,
             blocked: &self.blocked,
-            counted: &[],
+            counted: &self.counted,
         };
         let end = start.plus_minutes(i64::from(rules.duration.get()));
         let now_i = Instant::ceil(now);
@@ -243,10 +255,18 @@ impl Schedule {
                 ));
             }
         }
-        if is_offered(&self.settings, rules, busy, start, now_i) {
-            Ok(end)
-        } else {
-            Err(ServiceError::Conflict(TAKEN.into()))
+        match check_start(&self.settings, rules, busy, start, now_i) {
+            Ok(()) => Ok(end),
+            Err(why) => Err(ServiceError::Refused {
+                code: why.code(),
+                message: match why {
+                    Refusal::SlotTaken => TAKEN.into(),
+                    Refusal::LimitReached => format!(
+                        "{} is fully booked for that period; please pick another day",
+                        meeting.name
+                    ),
+                },
+            }),
         }
     }
 }

@@ -79,6 +79,22 @@ fn apply_meeting_type(m: &mut MeetingTypeRecord, body: &Value, creating: bool) -
         Ok(None) => {}
         Err(e) => errors.push(e),
     }
+    if scheduling::scenario::POLICY_FIELDS
+        .iter()
+        .any(|f| obj.has(f))
+    {
+        // The fields present replace the type's; the others stay.
+        let mut merged = scheduling::scenario::type_policy_json(&m.policy);
+        for field in scheduling::scenario::POLICY_FIELDS {
+            if let Some(value) = body.get(field) {
+                merged[field] = value.clone();
+            }
+        }
+        let policy = Obj::new(&merged, "").and_then(|o| scheduling::scenario::read_type_policy(&o));
+        if let Some(policy) = gather(&mut errors, policy) {
+            m.policy = policy;
+        }
+    }
     match obj.bool("active") {
         Ok(Some(active)) => m.active = active,
         Ok(None) => {}

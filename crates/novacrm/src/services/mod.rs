@@ -32,6 +32,9 @@ pub enum ServiceError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// The slot check refused a start; `code` says why (docs/DESIGN.md §11).
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
     #[error("the request has invalid fields")]
     Invalid(Vec<FieldError>),
     /// Too many attempts: try again in `retry_after` seconds.

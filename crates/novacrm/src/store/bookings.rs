@@ -61,6 +61,31 @@ impl Store {
         Ok(busy)
     }
 
+    /// Starts of a type's live (not cancelled) bookings whose month or ISO week touches
+    /// `[from, to]` (a wider range: 38 days either side), for the type's limits.
+    pub async fn type_starts(
+        conn: impl sqlx::AnyExecutor<'_>,
+        host_id: &str,
+        meeting_type_id: &str,
+        from: Instant,
+        to: Instant,
+    ) -> Result<Vec<Instant>> {
+        let margin = 38 * 86_400_000;
+        let rows = sqlx::query(
+            "SELECT start_time FROM booking WHERE app_user_id = $1 AND meeting_type_id = $2 \
+             AND status <> 'CANCELLED' AND start_time >= $3 AND start_time < $4",
+        )
+        .bind(host_id)
+        .bind(meeting_type_id)
+        .bind(from.as_millis() - margin)
+        .bind(to.as_millis() + margin)
+        .fetch_all(conn)
+        .await?;
+        rows.iter()
+            .map(|r| Ok(Instant::from_millis(r.try_get("start_time")?)))
+            .collect()
+    }
+
     pub async fn insert_booking(tx: &mut Tx, b: &BookingRecord) -> Result<()> {
         sqlx::query(
             "INSERT INTO booking (booking_id, app_user_id, meeting_type_id, contact_id, guest_name, \

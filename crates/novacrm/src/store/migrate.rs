@@ -72,6 +72,7 @@ const STEPS: &[Step] = &[
     with_dialects!(18, "0018_host_changes.sql", "0018_host_changes.sql"),
     shared!(19, "0019_booking_contact.sql"),
     shared!(20, "0020_date_overrides.sql"),
+    shared!(21, "0021_type_policy.sql"),
 ];
 
 /// An arbitrary constant naming NovaCRM's migration lock.

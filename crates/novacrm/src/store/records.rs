@@ -91,13 +91,15 @@ pub struct MeetingTypeRecord {
     pub location: Option<scheduling::Location>,
     /// Guests may not cancel or move a meeting this many hours before it (0 = any time).
     pub guest_cutoff_hours: i64,
+    /// The type's own notice, horizon, buffer, first-slot rule and limits.
+    pub policy: scheduling::TypePolicy,
 }
 
 macro_rules! meeting_type_columns {
     () => {
         "SELECT meeting_type_id, app_user_id, name, duration, description, color, questions, \
          confirmation_message, slot_interval, active, archived, location_kind, location, \
-         guest_cutoff_hours FROM meeting_type "
+         guest_cutoff_hours, policy FROM meeting_type "
     };
 }
 
@@ -136,6 +138,7 @@ impl MeetingTypeRecord {
             archived: false,
             location: None,
             guest_cutoff_hours: 0,
+            policy: scheduling::TypePolicy::default(),
         }
     }
 
@@ -158,6 +161,16 @@ impl MeetingTypeRecord {
                 .transpose()
                 .map_err(StoreError::Corrupt)?,
             guest_cutoff_hours: get(r, "guest_cutoff_hours")?,
+            policy: match get::<Option<String>>(r, "policy")? {
+                None => scheduling::TypePolicy::default(),
+                Some(text) => {
+                    let value: Value = serde_json::from_str(&text)
+                        .map_err(|e| StoreError::Corrupt(format!("meeting_type.policy: {e}")))?;
+                    scheduling::Obj::new(&value, "policy")
+                        .and_then(|obj| scheduling::scenario::read_type_policy(&obj))
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?
+                }
+            },
         })
     }
 
@@ -177,11 +190,13 @@ impl MeetingTypeRecord {
             .map(scheduling::SlotInterval::new)
             .transpose()
             .map_err(StoreError::Corrupt)?;
-        Ok(scheduling::MeetingRules::new(duration, slot_interval))
+        let mut rules = scheduling::MeetingRules::new(duration, slot_interval);
+        rules.policy = self.policy;
+        Ok(rules)
     }
 
     pub fn to_json(&self) -> Value {
-        json!({
+        let mut out = json!({
             "id": self.id,
             "name": self.name,
             "duration": self.duration,
@@ -193,7 +208,14 @@ impl MeetingTypeRecord {
             "active": self.active,
             "location": self.location.as_ref().map(scheduling::Location::to_json),
             "guestCutoffHours": self.guest_cutoff_hours,
-        })
+        });
+        if let (Value::Object(out), Value::Object(policy)) = (
+            &mut out,
+            scheduling::scenario::type_policy_json(&self.policy),
+        ) {
+            out.extend(policy);
+        }
+        out
     }
 
     /// The public view (docs/DESIGN.md §7): no internal flags.

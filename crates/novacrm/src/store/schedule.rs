@@ -44,7 +44,7 @@ impl Store {
              a.weekly_hours, a.buffer_time, a.min_notice, a.max_advance, a.date_overrides, \
              m.meeting_type_id, m.app_user_id, m.name, m.duration, m.description, m.color, \
              m.questions, m.confirmation_message, m.slot_interval, m.active, m.archived, \
-             m.location_kind, m.location, m.guest_cutoff_hours \
+             m.location_kind, m.location, m.guest_cutoff_hours, m.policy \
              FROM app_user u JOIN availability a ON a.app_user_id = u.app_user_id \
              LEFT JOIN meeting_type m ON m.app_user_id = u.app_user_id \
              AND m.meeting_type_id = $2 WHERE u.app_user_id = $1",
@@ -119,8 +119,8 @@ impl Store {
             now,
             "INSERT INTO meeting_type (meeting_type_id, app_user_id, name, duration, description, \
              color, questions, confirmation_message, slot_interval, active, archived, created_at, \
-             updated_at, location_kind, location, guest_cutoff_hours) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15)",
+             updated_at, location_kind, location, guest_cutoff_hours, policy) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16)",
         )
         .await
     }
@@ -137,7 +137,7 @@ impl Store {
             "UPDATE meeting_type SET name = $3, duration = $4, description = $5, color = $6, \
              questions = $7, confirmation_message = $8, slot_interval = $9, active = $10, \
              archived = $11, updated_at = $12, location_kind = $13, location = $14, \
-             guest_cutoff_hours = $15 WHERE meeting_type_id = $1 AND app_user_id = $2",
+             guest_cutoff_hours = $15, policy = $16 WHERE meeting_type_id = $1 AND app_user_id = $2",
         )
         .await
     }
@@ -303,6 +303,10 @@ async fn save_meeting_type(
         .bind(m.location.as_ref().map(|l| l.to_columns().0))
         .bind(m.location.as_ref().and_then(|l| l.to_columns().1))
         .bind(m.guest_cutoff_hours)
+        .bind(
+            (m.policy != scheduling::TypePolicy::default())
+                .then(|| scheduling::scenario::type_policy_json(&m.policy).to_string()),
+        )
         .execute(&mut **tx)
         .await?;
     Ok(())

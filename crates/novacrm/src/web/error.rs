@@ -21,6 +21,9 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// A 409 with a machine-readable `code` (docs/DESIGN.md §11).
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
     #[error("send the body as JSON with Content-Type: application/json")]
     UnsupportedMediaType,
     #[error("the request body is larger than {0} bytes")]
@@ -40,6 +43,7 @@ impl From<ServiceError> for ApiError {
         match e {
             ServiceError::NotFound(m) => Self::NotFound(m),
             ServiceError::Conflict(m) => Self::Conflict(m),
+            ServiceError::Refused { code, message } => Self::Refused { code, message },
             ServiceError::Invalid(errors) => Self::Invalid(errors),
             ServiceError::Throttled {
                 message,
@@ -66,7 +70,7 @@ impl ApiError {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Conflict(_) | Self::Refused { .. } => StatusCode::CONFLICT,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -98,6 +102,10 @@ impl IntoResponse for ApiError {
                     .join("; ");
                 json!({"type": "about:blank", "status": status.as_u16(), "title": title,
                        "detail": detail, "errors": list})
+            }
+            Self::Refused { code, message } => {
+                json!({"type": "about:blank", "status": status.as_u16(), "title": title,
+                       "detail": message, "code": code})
             }
             other => json!({"type": "about:blank", "status": status.as_u16(), "title": title,
                             "detail": other.to_string()}),

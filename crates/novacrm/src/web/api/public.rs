@@ -159,14 +159,14 @@ pub(crate) async fn book(
     let meeting = prepared.meeting().clone();
     let (record, mut tx) = match booking::book(&state.store, &state.sealer, prepared, now).await {
         Ok(done) => done,
-        Err(ServiceError::Conflict(message)) => {
+        Err(e @ (ServiceError::Conflict(_) | ServiceError::Refused { .. })) => {
             // A retry that lost the race to its own first attempt gets that attempt's answer.
             if let Some(keyed) = &keyed
                 && let Some(replay) = keyed.replay(&state.store).await?
             {
                 return Ok(replay);
             }
-            return Err(ApiError::Conflict(message));
+            return Err(e.into());
         }
         Err(e) => return Err(e.into()),
     };

@@ -96,7 +96,11 @@ impl Notice {
                 kind: NoticeKind::Done,
                 text,
             },
-            Err(ServiceError::Conflict(m) | ServiceError::NotFound(m)) => Self {
+            Err(
+                ServiceError::Conflict(m)
+                | ServiceError::NotFound(m)
+                | ServiceError::Refused { message: m, .. },
+            ) => Self {
                 kind: NoticeKind::Problem,
                 text: m,
             },
@@ -194,6 +198,7 @@ pub(crate) fn problems(e: ServiceError) -> Vec<FieldError> {
     match e {
         ServiceError::Invalid(errors) => errors,
         ServiceError::Conflict(m) => vec![FieldError::new("username", m)],
+        ServiceError::Refused { message, .. } => vec![FieldError::new("startTime", message)],
         ServiceError::NotFound(m) => vec![FieldError::new("", m)],
         ServiceError::Throttled { message, .. } => vec![FieldError::new("password", message)],
         ServiceError::Store(e) => {

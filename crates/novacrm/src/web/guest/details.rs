@@ -469,7 +469,7 @@ pub(crate) async fn submit_details(
             ))
             .into_response()
         }
-        Err(ServiceError::Conflict(_)) => {
+        Err(ServiceError::Conflict(_) | ServiceError::Refused { .. }) => {
             back_to_calendar(&username, &type_id, &ctx, Gap::Taken, &reader)
         }
         Err(ServiceError::Invalid(errors)) => framable(

@@ -325,7 +325,9 @@ async fn act(
         Ok(_) => {
             Redirect::to(&format!("/booking/{token}?done={done}{}", reader.carry())).into_response()
         }
-        Err(ServiceError::Conflict(message)) => refused(StatusCode::CONFLICT, message).await,
+        Err(ServiceError::Conflict(message) | ServiceError::Refused { message, .. }) => {
+            refused(StatusCode::CONFLICT, message).await
+        }
         Err(ServiceError::Invalid(errors)) => {
             let message = errors
                 .iter()
