@@ -96,6 +96,45 @@ fn month_view(c: &mut Criterion) {
             },
         );
     }
+    // The policies of §11 present: a dozen date overrides in the month, day and week limits
+    // over the type's bookings (a third of 500), beside the same 500 bookings without them.
+    let mut overrides = serde_json::Map::new();
+    for day in (2..26).step_by(2) {
+        let windows = if day % 4 == 0 {
+            json!([])
+        } else {
+            json!([["10:00", "12:00"], ["13:00", "16:00"]])
+        };
+        overrides.insert(format!("2026-11-{day:02}"), windows);
+    }
+    let with_overrides = AvailabilitySettings::read(
+        &json!({"timezone": "America/New_York", "startTime": "09:00", "endTime": "17:00",
+                "bufferTime": 15, "minNotice": 0, "maxAdvance": 60, "dateOverrides": overrides}),
+        "",
+    )
+    .unwrap();
+    let mut limited = meeting;
+    limited.policy.limits = scheduling::Limits {
+        day: Some(12),
+        week: Some(60),
+        month: None,
+    };
+    let bookings = bookings(500, from);
+    // A third of the host's bookings are of this type.
+    let counted: Vec<_> = bookings.iter().step_by(3).map(|b| b.start).collect();
+    let busy = Busy {
+        bookings: &bookings,
+        blocked: &blocked,
+        counted: &counted,
+    };
+    let slots = free_slots(&with_overrides, limited, busy, query).len();
+    group.bench_with_input(
+        BenchmarkId::new("policies", format!("500 ({slots} slots)")),
+        &busy,
+        |b, busy| {
+            b.iter(|| free_slots(black_box(&with_overrides), limited, *busy, black_box(query)));
+        },
+    );
     group.finish();
 }
 

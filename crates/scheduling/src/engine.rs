@@ -169,7 +169,16 @@ pub fn free_slots(
     let taken = merged_busy(settings, meeting, busy, lower, upper.plus_millis(duration));
     let first_day = zone.instant_to_local(lower).0 - 1;
     let last_day = zone.instant_to_local(upper).0 + 1;
+    let limits = meeting.policy.limits;
+    let mut periods = (!limits.is_empty()).then(|| Periods::new(zone, busy.counted));
     for day in first_day..=last_day {
+        // Every candidate of a day's windows starts on that local date: a full day, week
+        // or month offers none of them.
+        if let Some(periods) = periods.as_mut()
+            && periods.full(day, limits)
+        {
+            continue;
+        }
         for window in settings.windows_on(day) {
             let ws = zone
                 .local_to_instant(day, window.start.seconds())
@@ -205,12 +214,7 @@ pub fn free_slots(
         slots.sort_unstable();
         slots.dedup();
     }
-    let policy = meeting.policy;
-    if !policy.limits.is_empty() {
-        let counts = Counts::of(zone, busy.counted);
-        slots.retain(|slot| !counts.reached(zone, policy.limits, slot.start));
-    }
-    if policy.first_slot_only {
+    if meeting.policy.first_slot_only {
         let mut last_day = None;
         slots.retain(|slot| {
             let day = zone.instant_to_local(slot.start).0;
@@ -285,50 +289,69 @@ pub fn is_offered(
     check_start(settings, meeting, busy, start, now).is_ok()
 }
 
-/// Live bookings of one type per local date, ISO week (its Monday) and month (host zone).
-struct Counts {
-    days: HashMap<i32, u32>,
-    weeks: HashMap<i32, u32>,
-    months: HashMap<(i32, u32), u32>,
+/// The type's live bookings, counted per local date, ISO week and month of the host's zone
+/// by the instants where those periods begin (one zone conversion per day boundary, kept).
+struct Periods<'z> {
+    zone: &'z Zone,
+    /// Starts in milliseconds, sorted.
+    starts: Vec<i64>,
+    /// The first instant of each local day asked for.
+    day_starts: HashMap<i32, i64>,
 }
 
-impl Counts {
-    fn of(zone: &Zone, starts: &[Instant]) -> Self {
-        let mut counts = Self {
-            days: HashMap::new(),
-            weeks: HashMap::new(),
-            months: HashMap::new(),
-        };
-        for &start in starts {
-            let day = zone.instant_to_local(start).0;
-            *counts.days.entry(day).or_default() += 1;
-            *counts.weeks.entry(monday(day)).or_default() += 1;
-            *counts.months.entry(month(day)).or_default() += 1;
+impl<'z> Periods<'z> {
+    fn new(zone: &'z Zone, counted: &[Instant]) -> Self {
+        let mut starts: Vec<i64> = counted.iter().map(|s| s.as_millis()).collect();
+        starts.sort_unstable();
+        Self {
+            zone,
+            starts,
+            day_starts: HashMap::new(),
         }
-        counts
     }
 
-    /// Whether a booking starting at `start` would exceed one of `limits`.
-    fn reached(&self, zone: &Zone, limits: Limits, start: Instant) -> bool {
-        let day = zone.instant_to_local(start).0;
-        let full = |limit: Option<u32>, n: Option<&u32>| {
-            limit.is_some_and(|limit| n.copied().unwrap_or(0) >= limit)
-        };
-        full(limits.day, self.days.get(&day))
-            || full(limits.week, self.weeks.get(&monday(day)))
-            || full(limits.month, self.months.get(&month(day)))
+    fn day_start(&mut self, day: i32) -> i64 {
+        let zone = self.zone;
+        *self
+            .day_starts
+            .entry(day)
+            .or_insert_with(|| zone.start_of_day(day).as_millis())
+    }
+
+    /// Bookings starting on local days `[first, end)`.
+    fn between(&mut self, first: i32, end: i32) -> u32 {
+        let (lo, hi) = (self.day_start(first), self.day_start(end));
+        let below = |t: i64| self.starts.partition_point(|&s| s < t);
+        (below(hi) - below(lo)) as u32
+    }
+
+    /// Whether local day `day` is in a day, week or month that `limits` call full.
+    fn full(&mut self, day: i32, limits: Limits) -> bool {
+        let over = |limit: Option<u32>, n: u32| limit.is_some_and(|limit| n >= limit);
+        if limits.day.is_some() && over(limits.day, self.between(day, day + 1)) {
+            return true;
+        }
+        if limits.week.is_some() {
+            let monday = monday(day);
+            if over(limits.week, self.between(monday, monday + 7)) {
+                return true;
+            }
+        }
+        if limits.month.is_some() {
+            let (y, m, d) = crate::civil::civil_from_days(day);
+            let first = day - (d as i32 - 1);
+            let length = crate::civil::days_in_month(y, m) as i32;
+            if over(limits.month, self.between(first, first + length)) {
+                return true;
+            }
+        }
+        false
     }
 }
 
 /// The Monday of a day's ISO week.
 fn monday(day: i32) -> i32 {
     day - weekday(day) as i32
-}
-
-/// A day's (year, month).
-fn month(day: i32) -> (i32, u32) {
-    let (y, m, _) = crate::civil::civil_from_days(day);
-    (y, m)
 }
 
 /// Busy intervals that touch `[lo, hi)` as sorted, disjoint `(start, end)` milliseconds.

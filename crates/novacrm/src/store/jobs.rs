@@ -35,12 +35,17 @@ pub struct Fanout {
     pub webhooks: Vec<(String, String)>,
 }
 
+/// Whether a webhook endpoint's stored `events` (space-separated) include `event`.
+pub(super) fn listens(events: &str, event: &str) -> bool {
+    events.split_whitespace().any(|e| e == event)
+}
+
 impl Fanout {
     /// The endpoints that listen to `event`, oldest first.
     pub fn endpoints_for<'a>(&'a self, event: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.webhooks
             .iter()
-            .filter(move |(_, events)| super::webhooks::listens(events, event))
+            .filter(move |(_, events)| listens(events, event))
             .map(|(id, _)| id.as_str())
     }
 }

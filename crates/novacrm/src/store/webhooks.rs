@@ -33,13 +33,8 @@ impl WebhookRecord {
     }
 
     pub fn listens_to(&self, event: &str) -> bool {
-        listens(&self.events, event)
+        super::jobs::listens(&self.events, event)
     }
-}
-
-/// Whether an endpoint's stored `events` (space-separated) include `event`.
-pub(super) fn listens(events: &str, event: &str) -> bool {
-    events.split_whitespace().any(|e| e == event)
 }
 
 const WEBHOOK_COLUMNS: &str =
