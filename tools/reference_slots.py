@@ -88,25 +88,28 @@ def format_instant(instant):
     return text + "Z"
 
 
+def parse_windows(pairs, field):
+    """A day's list of [start, end] pairs (None: no hours) as ((h, m), (h, m)) windows."""
+    windows = []
+    for index, pair in enumerate(pairs or []):
+        item = f"{field}[{index}]"
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise BadInput(f"{item}: expected [start, end]")
+        start = parse_time_of_day(pair[0], item)
+        end = parse_time_of_day(pair[1], item)
+        if end <= start:
+            raise BadInput(f"{item}: end must be after start")
+        windows.append((start, end))
+    return windows
+
+
 def weekly_windows(availability):
     """Map each weekday key to its list of ((h, m), (h, m)) windows."""
     hours = availability.get("weeklyHours")
     if hours is not None:
         if not isinstance(hours, dict):
             raise BadInput("weeklyHours: expected an object")
-        windows = {}
-        for key in DAY_KEYS:
-            windows[key] = []
-            for index, pair in enumerate(hours.get(key) or []):
-                field = f"weeklyHours.{key}[{index}]"
-                if not isinstance(pair, list) or len(pair) != 2:
-                    raise BadInput(f"{field}: expected [start, end]")
-                start = parse_time_of_day(pair[0], field)
-                end = parse_time_of_day(pair[1], field)
-                if end <= start:
-                    raise BadInput(f"{field}: end must be after start")
-                windows[key].append((start, end))
-        return windows
+        return {key: parse_windows(hours.get(key), f"weeklyHours.{key}") for key in DAY_KEYS}
     working = availability.get("workingDays")
     working = DEFAULT_WORKING_DAYS if working is None else working
     start = parse_time_of_day(availability.get("startTime", DEFAULTS["startTime"]), "startTime")
@@ -129,16 +132,7 @@ def override_windows(availability):
             raise BadInput(f"dateOverrides.{key}: not a date") from err
         if len(key) != 10:
             raise BadInput(f"dateOverrides.{key}: not a date")
-        result[day] = []
-        for index, pair in enumerate(pairs or []):
-            field = f"dateOverrides.{key}[{index}]"
-            if not isinstance(pair, list) or len(pair) != 2:
-                raise BadInput(f"{field}: expected [start, end]")
-            start = parse_time_of_day(pair[0], field)
-            end = parse_time_of_day(pair[1], field)
-            if end <= start:
-                raise BadInput(f"{field}: end must be after start")
-            result[day].append((start, end))
+        result[day] = parse_windows(pairs, f"dateOverrides.{key}")
     return result
 
 

@@ -41,6 +41,35 @@ pub fn civil_from_days(days: i32) -> (i32, u32, u32) {
     (year, month, day)
 }
 
+/// `YYYY-MM-DD` as a day number (days since 1970-01-01); an impossible date is refused.
+pub fn parse_date(text: &str) -> Result<i32, String> {
+    let bad = || format!("{text:?} is not a date (YYYY-MM-DD)");
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return Err(bad());
+    }
+    let digits = |r: std::ops::Range<usize>| -> Result<u32, String> {
+        let part = &text[r];
+        if part.bytes().all(|c| c.is_ascii_digit()) {
+            part.parse().map_err(|_| bad())
+        } else {
+            Err(bad())
+        }
+    };
+    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    let year = i32::try_from(year).map_err(|_| bad())?;
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        return Err(format!("{text} is not a day of the calendar"));
+    }
+    Ok(days_from_civil(year, month, day))
+}
+
+/// A day number as `YYYY-MM-DD`.
+pub fn format_date(day: i32) -> String {
+    let (y, m, d) = civil_from_days(day);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
 /// Weekday of a day number, Monday = 0 … Sunday = 6 (1970-01-01 was a Thursday).
 pub fn weekday(days: i32) -> u32 {
     (days + 3).rem_euclid(7) as u32

@@ -278,17 +278,6 @@ pub fn check_start(
     }
 }
 
-/// Whether a slot starting at `start` is offered right now (see [`check_start`]).
-pub fn is_offered(
-    settings: &AvailabilitySettings,
-    meeting: MeetingRules,
-    busy: Busy<'_>,
-    start: Instant,
-    now: Instant,
-) -> bool {
-    check_start(settings, meeting, busy, start, now).is_ok()
-}
-
 /// The type's live bookings, counted per local date, ISO week and month of the host's zone
 /// by the instants where those periods begin (one zone conversion per day boundary, kept).
 struct Periods<'z> {

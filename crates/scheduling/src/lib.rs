@@ -26,7 +26,7 @@ pub use booking::BookingStatus;
 pub use civil::Zone;
 pub use engine::{
     BookedTime, Busy, Limits, MeetingRules, Query, Refusal, Slot, TypePolicy, check_start,
-    free_slots, is_offered,
+    free_slots,
 };
 pub use field::{FieldError, Obj};
 pub use instant::Instant;

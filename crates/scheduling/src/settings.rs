@@ -83,15 +83,19 @@ impl WeeklyHours {
         for day in Weekday::ALL {
             let windows = self.on(day);
             if !windows.is_empty() {
-                let list = windows
-                    .iter()
-                    .map(|w| json!([w.start.to_string(), w.end.to_string()]))
-                    .collect();
-                map.insert(day.key().to_owned(), Value::Array(list));
+                map.insert(day.key().to_owned(), windows_json(windows));
             }
         }
         Value::Object(map)
     }
+}
+
+/// One day's windows in the wire form `[["09:00","12:00"], …]`.
+fn windows_json(windows: &[Window]) -> Value {
+    windows
+        .iter()
+        .map(|w| json!([w.start.to_string(), w.end.to_string()]))
+        .collect()
 }
 
 /// Sorts one day's windows, refusing two that overlap.
@@ -148,11 +152,6 @@ impl DateOverrides {
         self.days.is_empty()
     }
 
-    /// Overridden days with their windows, in date order.
-    pub fn iter(&self) -> impl Iterator<Item = (i32, &[Window])> {
-        self.days.iter().map(|(day, w)| (*day, w.as_slice()))
-    }
-
     fn read(value: &Value, path: &str) -> Result<Self, FieldError> {
         if value.is_null() {
             return Ok(Self::default());
@@ -169,7 +168,7 @@ impl DateOverrides {
         }
         let mut days = std::collections::BTreeMap::new();
         for (key, windows) in map {
-            let day = parse_date(key).map_err(|m| obj.error(key, m))?;
+            let day = crate::civil::parse_date(key).map_err(|m| obj.error(key, m))?;
             days.insert(day, read_windows(windows, &obj.field(key))?);
         }
         Ok(Self { days })
@@ -179,45 +178,10 @@ impl DateOverrides {
         let map = self
             .days
             .iter()
-            .map(|(day, windows)| {
-                let list = windows
-                    .iter()
-                    .map(|w| json!([w.start.to_string(), w.end.to_string()]))
-                    .collect();
-                (format_date(*day), Value::Array(list))
-            })
+            .map(|(day, windows)| (crate::civil::format_date(*day), windows_json(windows)))
             .collect();
         Value::Object(map)
     }
-}
-
-/// `YYYY-MM-DD` as a day number (days since 1970-01-01); an impossible date is refused.
-pub fn parse_date(text: &str) -> Result<i32, String> {
-    let bad = || format!("{text:?} is not a date (YYYY-MM-DD)");
-    let b = text.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return Err(bad());
-    }
-    let digits = |r: std::ops::Range<usize>| -> Result<u32, String> {
-        let part = &text[r];
-        if part.bytes().all(|c| c.is_ascii_digit()) {
-            part.parse().map_err(|_| bad())
-        } else {
-            Err(bad())
-        }
-    };
-    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
-    let year = i32::try_from(year).map_err(|_| bad())?;
-    if !(1..=12).contains(&month) || day == 0 || day > crate::civil::days_in_month(year, month) {
-        return Err(format!("{text} is not a day of the calendar"));
-    }
-    Ok(crate::civil::days_from_civil(year, month, day))
-}
-
-/// A day number as `YYYY-MM-DD`.
-pub fn format_date(day: i32) -> String {
-    let (y, m, d) = crate::civil::civil_from_days(day);
-    format!("{y:04}-{m:02}-{d:02}")
 }
 
 fn read_window(item: &Value, path: &str) -> Result<Window, FieldError> {

@@ -115,7 +115,7 @@ fn case() -> impl Strategy<Value = Case> {
                 let first_day = probe.zone.instant_to_local(base).0;
                 let mut map = serde_json::Map::new();
                 for (offset, window) in overrides {
-                    let day = scheduling::settings::format_date(first_day + offset);
+                    let day = scheduling::civil::format_date(first_day + offset);
                     let windows = match window {
                         Some((a, b)) => json!([[hhmm(a), hhmm(b)]]),
                         None => json!([]),

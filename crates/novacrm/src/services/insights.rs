@@ -103,10 +103,7 @@ pub fn week_of(day: i32, first: Weekday) -> i32 {
 }
 
 /// `YYYY-MM-DD` of a day number.
-pub fn date_text(day: i32) -> String {
-    let (y, m, d) = civil_from_days(day);
-    format!("{y:04}-{m:02}-{d:02}")
-}
+pub use scheduling::civil::format_date as date_text;
 
 /// A day number from `YYYY-MM-DD`.
 pub fn parse_date(text: &str) -> Option<i32> {

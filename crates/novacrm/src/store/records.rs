@@ -116,9 +116,42 @@ pub const MEETING_TYPE_SELECT_ONE: &str = concat!(
     "WHERE app_user_id = $1 AND meeting_type_id = $2"
 );
 
+/// The columns [`availability_from_row`] reads.
+macro_rules! availability_columns {
+    () => {
+        "timezone, working_days, start_time, end_time, weekly_hours, buffer_time, min_notice, \
+         max_advance, date_overrides"
+    };
+}
+
+pub const AVAILABILITY_SELECT: &str = concat!(
+    "SELECT ",
+    availability_columns!(),
+    " FROM availability WHERE app_user_id = $1"
+);
+
+/// `Store::schedule_header`: the host's schedule version and calendar summary, their
+/// availability and one meeting type (`$2`; its columns NULL when there is no such type).
+pub const SCHEDULE_HEADER_SELECT: &str = concat!(
+    "SELECT u.booking_version, u.busy_synced_at, u.busy_covered_until, a.*, m.* \
+     FROM app_user u JOIN (SELECT app_user_id AS owner, ",
+    availability_columns!(),
+    " FROM availability) a ON a.owner = u.app_user_id LEFT JOIN (",
+    meeting_type_columns!(),
+    "WHERE meeting_type_id = $2) m ON m.app_user_id = u.app_user_id WHERE u.app_user_id = $1"
+);
+
 fn json_column(r: &AnyRow, column: &str) -> Result<Value> {
     let text: String = get(r, column)?;
     serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+}
+
+/// A JSON text column that may be NULL.
+fn optional_json_column(r: &AnyRow, column: &str) -> Result<Option<Value>> {
+    get::<Option<String>>(r, column)?
+        .map(|text| serde_json::from_str(&text))
+        .transpose()
+        .map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
 }
 
 impl MeetingTypeRecord {
@@ -161,15 +194,11 @@ impl MeetingTypeRecord {
                 .transpose()
                 .map_err(StoreError::Corrupt)?,
             guest_cutoff_hours: get(r, "guest_cutoff_hours")?,
-            policy: match get::<Option<String>>(r, "policy")? {
+            policy: match optional_json_column(r, "policy")? {
                 None => scheduling::TypePolicy::default(),
-                Some(text) => {
-                    let value: Value = serde_json::from_str(&text)
-                        .map_err(|e| StoreError::Corrupt(format!("meeting_type.policy: {e}")))?;
-                    scheduling::Obj::new(&value, "policy")
-                        .and_then(|obj| scheduling::scenario::read_type_policy(&obj))
-                        .map_err(|e| StoreError::Corrupt(e.to_string()))?
-                }
+                Some(value) => scheduling::Obj::new(&value, "policy")
+                    .and_then(|obj| scheduling::scenario::read_type_policy(&obj))
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
             },
         })
     }
@@ -555,12 +584,7 @@ impl BookingRecord {
 }
 
 pub(super) fn availability_from_row(r: &AnyRow) -> Result<AvailabilitySettings> {
-    let parse = |column: &str| -> Result<Option<Value>> {
-        get::<Option<String>>(r, column)?
-            .map(|t| serde_json::from_str(&t))
-            .transpose()
-            .map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
-    };
+    let parse = |column: &str| optional_json_column(r, column);
     let value = json!({
         "timezone": get::<String>(r, "timezone")?,
         "workingDays": parse("working_days")?,

@@ -38,21 +38,11 @@ impl Store {
         host_id: &str,
         meeting_type_id: &str,
     ) -> Result<ScheduleHeader> {
-        let row = sqlx::query(
-            "SELECT u.booking_version, u.busy_synced_at, u.busy_covered_until, a.timezone, \
-             a.working_days, a.start_time, a.end_time, \
-             a.weekly_hours, a.buffer_time, a.min_notice, a.max_advance, a.date_overrides, \
-             m.meeting_type_id, m.app_user_id, m.name, m.duration, m.description, m.color, \
-             m.questions, m.confirmation_message, m.slot_interval, m.active, m.archived, \
-             m.location_kind, m.location, m.guest_cutoff_hours, m.policy \
-             FROM app_user u JOIN availability a ON a.app_user_id = u.app_user_id \
-             LEFT JOIN meeting_type m ON m.app_user_id = u.app_user_id \
-             AND m.meeting_type_id = $2 WHERE u.app_user_id = $1",
-        )
-        .bind(host_id)
-        .bind(meeting_type_id)
-        .fetch_one(conn)
-        .await?;
+        let row = sqlx::query(records::SCHEDULE_HEADER_SELECT)
+            .bind(host_id)
+            .bind(meeting_type_id)
+            .fetch_one(conn)
+            .await?;
         let at = |c: &str| -> Result<Option<Instant>> {
             Ok(row.try_get::<Option<i64>, _>(c)?.map(Instant::from_millis))
         };
@@ -218,13 +208,10 @@ pub(super) async fn load_availability(
     conn: impl sqlx::AnyExecutor<'_>,
     host_id: &str,
 ) -> Result<AvailabilitySettings> {
-    let row = sqlx::query(
-        "SELECT timezone, working_days, start_time, end_time, weekly_hours, buffer_time, \
-         min_notice, max_advance, date_overrides FROM availability WHERE app_user_id = $1",
-    )
-    .bind(host_id)
-    .fetch_one(conn)
-    .await?;
+    let row = sqlx::query(records::AVAILABILITY_SELECT)
+        .bind(host_id)
+        .fetch_one(conn)
+        .await?;
     records::availability_from_row(&row)
 }
 
