@@ -1,9 +1,12 @@
 //! Booking status and the transitions a booking may make.
 //!
-//! `CONFIRMED` is where every booking starts. A host may cancel it, or after the fact mark it
-//! `COMPLETED` or `NO_SHOW` (and correct one into the other). `CANCELLED` is final: a
-//! cancelled booking has freed its slot, and completing it would claim a meeting that did not
-//! happen. Setting the status a booking already has is allowed and changes nothing.
+//! `CONFIRMED` is where a booking starts, or `PENDING` on a type the host approves: a
+//! pending request holds its slot until the host approves it (`CONFIRMED`), declines it
+//! (`REJECTED`) or it expires (`EXPIRED`); either side may withdraw it (`CANCELLED`). A host
+//! may cancel a confirmed booking, or after the fact mark it `COMPLETED` or `NO_SHOW` (and
+//! correct one into the other). `CANCELLED`, `REJECTED` and `EXPIRED` are final: the booking
+//! has freed its slot, and completing it would claim a meeting that did not happen. Setting
+//! the status a booking already has is allowed and changes nothing.
 
 use std::fmt;
 use std::str::FromStr;
@@ -14,14 +17,20 @@ pub enum BookingStatus {
     Cancelled,
     Completed,
     NoShow,
+    Pending,
+    Rejected,
+    Expired,
 }
 
 impl BookingStatus {
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 7] = [
         Self::Confirmed,
         Self::Cancelled,
         Self::Completed,
         Self::NoShow,
+        Self::Pending,
+        Self::Rejected,
+        Self::Expired,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -30,22 +39,26 @@ impl BookingStatus {
             Self::Cancelled => "CANCELLED",
             Self::Completed => "COMPLETED",
             Self::NoShow => "NO_SHOW",
+            Self::Pending => "PENDING",
+            Self::Rejected => "REJECTED",
+            Self::Expired => "EXPIRED",
         }
     }
 
-    /// Whether the booking still holds its time (everything but `CANCELLED` does).
+    /// Whether the booking still holds its time (all but cancelled, rejected and expired).
     pub fn holds_time(self) -> bool {
-        self != Self::Cancelled
+        !matches!(self, Self::Cancelled | Self::Rejected | Self::Expired)
     }
 
     pub fn can_become(self, next: Self) -> bool {
-        use BookingStatus::{Cancelled, Completed, Confirmed, NoShow};
+        use BookingStatus::{Cancelled, Completed, Confirmed, Expired, NoShow, Pending, Rejected};
         self == next
             || matches!(
                 (self, next),
                 (Confirmed, Cancelled | Completed | NoShow)
                     | (Completed, NoShow)
                     | (NoShow, Completed)
+                    | (Pending, Confirmed | Rejected | Expired | Cancelled)
             )
     }
 
@@ -56,6 +69,9 @@ impl BookingStatus {
         } else {
             let why = match self {
                 Self::Cancelled => "a cancelled booking cannot change status",
+                Self::Rejected | Self::Expired => "the request was closed; the guest may book again",
+                Self::Pending => "a request must be approved (CONFIRMED) first",
+                Self::Confirmed => "only a pending request can be declined or expire",
                 _ => "a meeting that has been marked completed or no-show cannot go back",
             };
             Err(format!("cannot change a {self} booking to {next}: {why}"))
@@ -77,14 +93,19 @@ impl FromStr for BookingStatus {
             .into_iter()
             .find(|st| st.as_str() == s)
             .ok_or_else(|| {
-                format!("{s:?} is not a booking status (CONFIRMED, CANCELLED, COMPLETED, NO_SHOW)")
+                format!(
+                    "{s:?} is not a booking status (CONFIRMED, CANCELLED, COMPLETED, NO_SHOW, \
+                     PENDING, REJECTED, EXPIRED)"
+                )
             })
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::BookingStatus::{self, Cancelled, Completed, Confirmed, NoShow};
+    use super::BookingStatus::{
+        self, Cancelled, Completed, Confirmed, Expired, NoShow, Pending, Rejected,
+    };
 
     #[test]
     fn the_state_machine_allows_exactly_these_moves() {
@@ -94,6 +115,10 @@ mod tests {
             (Confirmed, NoShow),
             (Completed, NoShow),
             (NoShow, Completed),
+            (Pending, Confirmed),
+            (Pending, Rejected),
+            (Pending, Expired),
+            (Pending, Cancelled),
         ];
         for from in BookingStatus::ALL {
             for to in BookingStatus::ALL {

@@ -33,6 +33,9 @@ pub struct TypePolicy {
     /// Only the first offered slot of each local date.
     pub first_slot_only: bool,
     pub limits: Limits,
+    /// Guests per slot: a slot stays offered, to guests joining at its start, until this
+    /// many hold it (`None` = one booking takes the slot).
+    pub seats: Option<u32>,
 }
 
 /// Bookings of one type that may start per local date, ISO week and month (host zone).
@@ -91,6 +94,10 @@ pub struct Busy<'a> {
     /// Starts of the live (not cancelled) bookings of the meeting type itself, for its
     /// limits: at least every one in the months (and ISO weeks) the query touches.
     pub counted: &'a [Instant],
+    /// For a type with seats: the type's own bookings (kept out of `bookings`). Each holds
+    /// its time like any booking, but a slot starting exactly with a session that has a
+    /// free seat, and as long, is offered to join it.
+    pub sessions: &'a [BookedTime],
 }
 
 /// The half-open query range `[from, to)` and the clock. Build it with [`Query::new`] from
@@ -148,8 +155,6 @@ pub fn free_slots(
     busy: Busy<'_>,
     query: Query,
 ) -> Vec<Slot> {
-    let earliest = earliest_start(settings, meeting, query.now);
-    let upper = query.to.min(horizon_end(settings, meeting, query.now));
     let zone = &settings.zone;
     // The first slot of a day is the first of the whole day, wherever the query starts.
     let from = if meeting.policy.first_slot_only {
@@ -159,6 +164,51 @@ pub fn free_slots(
     } else {
         query.from
     };
+    let mut slots = candidates(settings, meeting, busy, from, query.to, query.now);
+    if meeting.policy.seats.is_some() {
+        for session in open_sessions(meeting, busy, from, query.to) {
+            if joinable(settings, meeting, busy, session, query.now) {
+                slots.push(Slot {
+                    start: session,
+                    end: session.plus_millis(meeting.duration_ms()),
+                });
+            }
+        }
+    }
+    // Windows only overlap as instants around a gap, and sessions join at the end; sort
+    // and dedup only then.
+    if !slots.is_sorted_by(|a, b| a.start < b.start) {
+        slots.sort_unstable();
+        slots.dedup();
+    }
+    if meeting.policy.first_slot_only {
+        let mut last_day = None;
+        slots.retain(|slot| {
+            let day = zone.instant_to_local(slot.start).0;
+            let first = last_day != Some(day);
+            last_day = Some(day);
+            first
+        });
+    }
+    if from < query.from {
+        slots.retain(|slot| slot.start >= query.from);
+    }
+    slots
+}
+
+/// The candidates in `[from, to)` that every rule but `firstSlotOnly` offers, sessions
+/// counting as busy (sorted but where windows overlap).
+fn candidates(
+    settings: &AvailabilitySettings,
+    meeting: MeetingRules,
+    busy: Busy<'_>,
+    from: Instant,
+    to: Instant,
+    now: Instant,
+) -> Vec<Slot> {
+    let earliest = earliest_start(settings, meeting, now);
+    let upper = to.min(horizon_end(settings, meeting, now));
+    let zone = &settings.zone;
     let lower = from.max(earliest);
     let mut slots = Vec::new();
     if lower >= upper {
@@ -209,24 +259,59 @@ pub fn free_slots(
             }
         }
     }
-    // Windows only overlap as instants around a gap; sort and dedup only then.
-    if !slots.is_sorted_by(|a, b| a.start < b.start) {
-        slots.sort_unstable();
-        slots.dedup();
-    }
-    if meeting.policy.first_slot_only {
-        let mut last_day = None;
-        slots.retain(|slot| {
-            let day = zone.instant_to_local(slot.start).0;
-            let first = last_day != Some(day);
-            last_day = Some(day);
-            first
-        });
-    }
-    if from < query.from {
-        slots.retain(|slot| slot.start >= query.from);
-    }
     slots
+}
+
+/// Guests holding a seat of the session starting at `start` (as long as `meeting`).
+pub fn seats_taken(meeting: MeetingRules, busy: Busy<'_>, start: Instant) -> u32 {
+    let length = meeting.duration_ms();
+    busy.sessions
+        .iter()
+        .filter(|b| {
+            b.status.holds_time()
+                && b.start == start
+                && b.end.as_millis() - b.start.as_millis() == length
+        })
+        .count() as u32
+}
+
+/// Starts in `[from, to)` of the sessions with a free seat, as long as `meeting`, sorted.
+fn open_sessions(meeting: MeetingRules, busy: Busy<'_>, from: Instant, to: Instant) -> Vec<Instant> {
+    let seats = meeting.policy.seats.unwrap_or(1);
+    let mut starts: Vec<Instant> = busy
+        .sessions
+        .iter()
+        .filter(|b| b.status.holds_time() && b.start >= from && b.start < to)
+        .map(|b| b.start)
+        .collect();
+    starts.sort_unstable();
+    starts.dedup();
+    starts.retain(|&start| seats_taken(meeting, busy, start) < seats);
+    starts
+}
+
+/// Whether a guest may join the session at `start`: every rule offers its slot once the
+/// session's own bookings are set aside.
+fn joinable(
+    settings: &AvailabilitySettings,
+    meeting: MeetingRules,
+    busy: Busy<'_>,
+    start: Instant,
+    now: Instant,
+) -> bool {
+    let others: Vec<BookedTime> = busy
+        .sessions
+        .iter()
+        .filter(|b| b.start != start)
+        .copied()
+        .collect();
+    let busy = Busy {
+        sessions: &others,
+        ..busy
+    };
+    candidates(settings, meeting, busy, start, start.plus_millis(1), now)
+        .first()
+        .is_some_and(|slot| slot.start == start)
 }
 
 /// Why a start is not offered (docs/DESIGN.md §11 `code`).
@@ -236,6 +321,8 @@ pub enum Refusal {
     SlotTaken,
     /// The type's day, week or month limit is reached.
     LimitReached,
+    /// Every seat of the session at this start is taken.
+    SeatsFull,
 }
 
 impl Refusal {
@@ -243,6 +330,7 @@ impl Refusal {
         match self {
             Self::SlotTaken => "slot_taken",
             Self::LimitReached => "limit_reached",
+            Self::SeatsFull => "seats_full",
         }
     }
 }
@@ -273,6 +361,13 @@ pub fn check_start(
     unlimited.policy.limits = Limits::default();
     if !meeting.policy.limits.is_empty() && offered(unlimited) {
         Err(Refusal::LimitReached)
+    } else if meeting
+        .policy
+        .seats
+        .is_some_and(|seats| seats_taken(meeting, busy, start) >= seats)
+        && joinable(settings, unlimited, busy, start, now)
+    {
+        Err(Refusal::SeatsFull)
     } else {
         Err(Refusal::SlotTaken)
     }
@@ -355,6 +450,7 @@ fn merged_busy(
     let mut intervals: Vec<(i64, i64)> = busy
         .bookings
         .iter()
+        .chain(busy.sessions)
         .filter(|b| b.status.holds_time())
         .map(|b| (b.start.as_millis() - buffer, b.end.as_millis() + buffer))
         .filter(|&(start, end)| start < hi.as_millis() && end > lo.as_millis())

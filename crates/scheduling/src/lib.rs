@@ -14,6 +14,7 @@ pub mod field;
 pub mod instant;
 pub mod invite;
 pub mod location;
+pub mod offer;
 pub mod phone;
 pub mod recurrence;
 pub mod reminders;
@@ -31,6 +32,7 @@ pub use engine::{
 pub use field::{FieldError, Obj};
 pub use instant::Instant;
 pub use location::{Location, VideoProvider};
+pub use offer::{Approval, Offer};
 pub use phone::Phone;
 pub use recurrence::RecurrenceRule;
 pub use scenario::Scenario;

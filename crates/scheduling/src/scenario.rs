@@ -27,6 +27,8 @@ pub struct Scenario {
     pub blocked: Vec<BlockedTime>,
     /// Starts of the live bookings whose `meetingTypeId` is the type's `id` (its limits).
     pub counted: Vec<Instant>,
+    /// With `seats`: the bookings of the type itself (its sessions), not in `bookings`.
+    pub sessions: Vec<BookedTime>,
     pub query: Query,
 }
 
@@ -61,13 +63,17 @@ pub fn read_meeting_rules(obj: &Obj<'_>) -> Result<MeetingRules, FieldError> {
 pub const MAX_LIMIT: i64 = 1000;
 
 /// The policy fields a meeting type carries (read by [`read_type_policy`]).
-pub const POLICY_FIELDS: [&str; 5] = [
+pub const POLICY_FIELDS: [&str; 6] = [
     "minNotice",
     "maxAdvance",
     "bufferTime",
     "firstSlotOnly",
     "limits",
+    "seats",
 ];
+
+/// The most guests one slot of a seated type may hold.
+pub const MAX_SEATS: i64 = 1000;
 
 /// A type's policy in the wire form [`read_type_policy`] reads (every field, `null` = the
 /// host's).
@@ -81,6 +87,7 @@ pub fn type_policy_json(policy: &TypePolicy) -> Value {
         "limits": (!limits.is_empty()).then(|| json!({
             "day": limits.day, "week": limits.week, "month": limits.month,
         })),
+        "seats": policy.seats,
     })
 }
 
@@ -125,6 +132,7 @@ pub fn read_type_policy(obj: &Obj<'_>) -> Result<TypePolicy, FieldError> {
         buffer: own(obj, "bufferTime", BufferMinutes::new)?,
         first_slot_only: obj.bool("firstSlotOnly")?.unwrap_or(false),
         limits,
+        seats: obj.bounded("seats", 1, MAX_SEATS)?.map(|n| n as u32),
     })
 }
 
@@ -203,17 +211,20 @@ impl Scenario {
                 obj.str("meetingTypeId")?.map(str::to_owned),
             ))
         })?;
+        let own = |of: &Option<String>| type_id.is_some() && of.as_deref() == type_id;
         let counted = typed
             .iter()
-            .filter(|(b, of)| {
-                b.status.holds_time() && type_id.is_some() && of.as_deref() == type_id
-            })
+            .filter(|(b, of)| b.status.holds_time() && own(of))
             .map(|(b, _)| b.start)
             .collect();
+        let (sessions, bookings): (Vec<_>, Vec<_>) = typed
+            .into_iter()
+            .partition(|(_, of)| meeting.policy.seats.is_some() && own(of));
         Ok(Self {
             meeting,
             counted,
-            bookings: typed.into_iter().map(|(b, _)| b).collect(),
+            bookings: bookings.into_iter().map(|(b, _)| b).collect(),
+            sessions: sessions.into_iter().map(|(b, _)| b).collect(),
             blocked: read_list(&root, "blockedTimes", read_blocked_time)?,
             query: Query::new(from, to, now),
             availability,
@@ -225,6 +236,7 @@ impl Scenario {
             bookings: &self.bookings,
             blocked: &self.blocked,
             counted: &self.counted,
+            sessions: &self.sessions,
         };
         free_slots(&self.availability, self.meeting, busy, self.query)
     }

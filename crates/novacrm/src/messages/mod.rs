@@ -119,6 +119,11 @@ impl Sender {
         } else {
             Method::Request
         };
+        // A request is in no calendar: nothing to add before it is approved, nor to remove.
+        let about_request = matches!(
+            job.message,
+            Message::Requested | Message::ApprovalRequest | Message::Declined | Message::Expired
+        );
         Ok(Some(Email {
             message_id: format!("{job_id}@{}", self.domain),
             from: self.from.clone(),
@@ -127,7 +132,7 @@ impl Sender {
             subject,
             text,
             html,
-            invite: Some(Invite {
+            invite: (!about_request).then(|| Invite {
                 method: match method {
                     Method::Cancel => "CANCEL",
                     _ => "REQUEST",
@@ -187,7 +192,7 @@ impl Sender {
             .as_ref()
             .and_then(|l| l.calendar_text(b.guest_phone.as_deref()));
         let manage = self.manage_url(b);
-        let mut description = format!("{} minutes.", meeting.duration);
+        let mut description = format!("{} minutes.", b.minutes());
         if let Some(l) = &place {
             description.push('\n');
             description.push_str(&l.describe(&host.name, b.guest_phone.as_deref()));
@@ -306,7 +311,7 @@ impl Sender {
             guest_company: b.guest_company.clone(),
             host_name: found.host.name.clone(),
             type_name: found.meeting.name.clone(),
-            duration: found.meeting.duration,
+            duration: b.minutes(),
             host_when_note: format!("{host_when} for {}", found.host.name),
             guest_when_note: format!("{guest_when} for {}", b.guest_name),
             guest_when,
@@ -331,6 +336,11 @@ impl Sender {
             notes: b.meeting_notes.clone(),
             answers,
             dashboard_url: format!("{}/dashboard/bookings", self.public_url),
+            booking_url: format!("{}/dashboard/bookings/{}", self.public_url, b.id),
+            expires_when: (b.status == BookingStatus::Pending).then(|| {
+                let due = found.meeting.offer.pending_expiry(b.created_at, b.start);
+                when_label(due, host_zone, host_locale)
+            }),
             contact_url: format!("{}/dashboard/contacts", self.public_url),
             history: history
                 .iter()
@@ -514,6 +524,10 @@ pub struct View {
     pub notes: Option<String>,
     pub answers: Vec<(String, String)>,
     pub dashboard_url: String,
+    /// The booking in the host's dashboard (where a request is answered).
+    pub booking_url: String,
+    /// When a pending request expires unless answered (the host's time).
+    pub expires_when: Option<String>,
     pub contact_url: String,
     pub history: Vec<String>,
 }
@@ -610,6 +624,78 @@ struct RescheduledText<'a> {
     m: &'a View,
 }
 
+#[derive(Template)]
+#[template(path = "email/requested/subject.txt")]
+struct RequestedSubject<'a> {
+    m: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "email/requested/body.html")]
+struct RequestedHtml<'a> {
+    m: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "email/requested/body.txt")]
+struct RequestedText<'a> {
+    m: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "email/approval_request/subject.txt")]
+struct ApprovalRequestSubject<'a> {
+    m: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "email/approval_request/body.html")]
+struct ApprovalRequestHtml<'a> {
+    m: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "email/approval_request/body.txt")]
+struct ApprovalRequestText<'a> {
+    m: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "email/declined/subject.txt")]
+struct DeclinedSubject<'a> {
+    m: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "email/declined/body.html")]
+struct DeclinedHtml<'a> {
+    m: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "email/declined/body.txt")]
+struct DeclinedText<'a> {
+    m: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "email/expired/subject.txt")]
+struct ExpiredSubject<'a> {
+    m: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "email/expired/body.html")]
+struct ExpiredHtml<'a> {
+    m: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "email/expired/body.txt")]
+struct ExpiredText<'a> {
+    m: &'a View,
+}
+
 /// Subject (one line), HTML body and text body of `message`.
 fn render(message: Message, m: &View) -> askama::Result<(String, String, String)> {
     // Each message is three templates: its subject line, its HTML and its text.
@@ -628,6 +714,14 @@ fn render(message: Message, m: &View) -> askama::Result<(String, String, String)
         Message::Reminder => three!(ReminderSubject, ReminderHtml, ReminderText),
         Message::Cancelled => three!(CancelledSubject, CancelledHtml, CancelledText),
         Message::Rescheduled => three!(RescheduledSubject, RescheduledHtml, RescheduledText),
+        Message::Requested => three!(RequestedSubject, RequestedHtml, RequestedText),
+        Message::ApprovalRequest => three!(
+            ApprovalRequestSubject,
+            ApprovalRequestHtml,
+            ApprovalRequestText
+        ),
+        Message::Declined => three!(DeclinedSubject, DeclinedHtml, DeclinedText),
+        Message::Expired => three!(ExpiredSubject, ExpiredHtml, ExpiredText),
     };
     let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
     Ok((subject, html, text))

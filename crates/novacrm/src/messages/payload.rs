@@ -12,15 +12,27 @@ pub enum Message {
     Reminder,
     Cancelled,
     Rescheduled,
+    /// To the guest: the host was asked to approve.
+    Requested,
+    /// To the host: approve or decline a request.
+    ApprovalRequest,
+    /// To the guest: the host declined.
+    Declined,
+    /// To the guest: the host did not answer in time.
+    Expired,
 }
 
 impl Message {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 9] = [
         Self::Confirmation,
         Self::HostNotice,
         Self::Reminder,
         Self::Cancelled,
         Self::Rescheduled,
+        Self::Requested,
+        Self::ApprovalRequest,
+        Self::Declined,
+        Self::Expired,
     ];
 
     /// Also the folder of its templates under `templates/email/`.
@@ -31,6 +43,10 @@ impl Message {
             Self::Reminder => "reminder",
             Self::Cancelled => "cancelled",
             Self::Rescheduled => "rescheduled",
+            Self::Requested => "requested",
+            Self::ApprovalRequest => "approval_request",
+            Self::Declined => "declined",
+            Self::Expired => "expired",
         }
     }
 }

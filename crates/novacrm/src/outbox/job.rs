@@ -18,6 +18,8 @@ pub const CALENDAR_SYNC: &str = "calendar_sync";
 pub const DOMAIN_CHECK: &str = "domain_check";
 /// A new booking's video link (Jitsi, Google Meet, Zoom, Teams), made before its emails.
 pub const MEETING_LINK: &str = "meeting_link";
+/// A pending request's deadline: expired then unless the host answered.
+pub const PENDING_EXPIRY: &str = "pending_expiry";
 
 /// What happened to a booking, as far as messages go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +29,12 @@ pub enum Change {
         previous_start: Instant,
     },
     Cancelled,
+    /// A pending request approved by the host: now a booking like any other.
+    Approved,
+    /// A pending request declined by the host.
+    Declined,
+    /// A pending request not approved in time.
+    Expired,
     /// Marked completed or no-show: nothing to tell, but pending reminders go.
     Closed,
 }

@@ -24,8 +24,8 @@ pub mod webhooks;
 
 pub(crate) use job::job;
 pub use job::{
-    CALENDAR_EVENT, CALENDAR_SYNC, Change, DOMAIN_CHECK, EMAIL, MEETING_LINK, REMINDER, SMS,
-    SMS_REMINDER,
+    CALENDAR_EVENT, CALENDAR_SYNC, Change, DOMAIN_CHECK, EMAIL, MEETING_LINK, PENDING_EXPIRY,
+    REMINDER, SMS, SMS_REMINDER,
 };
 pub use webhooks::{EVENTS, WEBHOOK, WebhookJob, secret_context};
 
@@ -55,44 +55,63 @@ pub async fn booking_changed(
     now: Instant,
 ) -> Result<(), StoreError> {
     debug_assert!(
-        change != Change::Booked,
-        "a new booking goes through booked()"
+        !matches!(change, Change::Booked | Change::Approved),
+        "a new or approved booking goes through booked()"
     );
-    Store::drop_pending_jobs(tx, &booking.id, REMINDER, now).await?;
-    Store::drop_pending_jobs(tx, &booking.id, SMS_REMINDER, now).await?;
+    drop_planned(tx, booking, now).await?;
     let fanout = Store::fanout_in(tx, &booking.host_id).await?;
-    let jobs = plan(booking, change, false, &fanout, now);
+    let jobs = plan(booking, change, false, &fanout, None, now);
     Store::enqueue_all(tx, &jobs, now).await?;
     Ok(())
 }
 
-/// [`booking_changed`] for a new booking of `meeting`, with the host's `fanout` read under
-/// its lock: every job in one statement.
+/// Drops what was planned for a booking's future (reminders, a request's deadline): a
+/// change plans again what still holds.
+async fn drop_planned(tx: &mut Tx, booking: &BookingRecord, now: Instant) -> Result<(), StoreError> {
+    for kind in [REMINDER, SMS_REMINDER, PENDING_EXPIRY] {
+        Store::drop_pending_jobs(tx, &booking.id, kind, now).await?;
+    }
+    Ok(())
+}
+
+/// [`booking_changed`] for a new booking of `meeting` (`Change::Booked`, a request when it
+/// is pending) or an approved request (`Change::Approved`), with the host's `fanout` read
+/// under its lock: every job in one statement.
 pub async fn booked(
     tx: &mut Tx,
     booking: &BookingRecord,
+    change: Change,
     meeting: &MeetingTypeRecord,
     fanout: &Fanout,
     now: Instant,
 ) -> Result<(), StoreError> {
+    if change == Change::Approved {
+        drop_planned(tx, booking, now).await?;
+    }
     let video = matches!(meeting.location, Some(scheduling::Location::Video { .. }));
-    let jobs = plan(booking, Change::Booked, video, fanout, now);
+    let expires = (booking.status == scheduling::BookingStatus::Pending)
+        .then(|| meeting.offer.pending_expiry(booking.created_at, booking.start));
+    let jobs = plan(booking, change, video, fanout, expires, now);
     Store::enqueue_all(tx, &jobs, now).await?;
     Ok(())
 }
 
-/// The jobs of one change, in the order they must run where they share a key.
+/// The jobs of one change, in the order they must run where they share a key. A request
+/// (`expires`, pending) tells both sides and waits: no link, calendar or reminder yet.
 fn plan(
     booking: &BookingRecord,
     change: Change,
     video: bool,
     fanout: &Fanout,
+    expires: Option<Instant>,
     now: Instant,
 ) -> Vec<JobRecord> {
     let mut jobs = Vec::new();
+    let requested = change == Change::Booked && booking.status == scheduling::BookingStatus::Pending;
+    let confirmed_now = matches!(change, Change::Booked | Change::Approved) && !requested;
     // A video link is made first, and the new booking's emails wait for it.
     let mut notice_key = None;
-    if change == Change::Booked && video {
+    if confirmed_now && video {
         let payload = serde_json::json!({ "bookingId": booking.id }).to_string();
         let mut record = job(booking, MEETING_LINK, payload, now);
         record.ordering_key = Some(booking_key(booking));
@@ -107,6 +126,13 @@ fn plan(
         previous_start,
     };
     let notices = match change {
+        Change::Booked if requested => vec![
+            email(Message::Requested, Recipient::Guest, None),
+            email(Message::ApprovalRequest, Recipient::Host, None),
+        ],
+        Change::Approved => vec![email(Message::Confirmation, Recipient::Guest, None)],
+        Change::Declined => vec![email(Message::Declined, Recipient::Guest, None)],
+        Change::Expired => vec![email(Message::Expired, Recipient::Guest, None)],
         Change::Booked => vec![
             email(Message::Confirmation, Recipient::Guest, None),
             email(Message::HostNotice, Recipient::Host, None),
@@ -126,7 +152,11 @@ fn plan(
         record.ordering_key.clone_from(&notice_key);
         jobs.push(record);
     }
-    let plans_reminders = matches!(change, Change::Booked | Change::Rescheduled { .. });
+    if let Some(due) = expires.filter(|_| requested) {
+        let payload = serde_json::json!({ "bookingId": booking.id }).to_string();
+        jobs.push(job(booking, PENDING_EXPIRY, payload, due));
+    }
+    let plans_reminders = confirmed_now || matches!(change, Change::Rescheduled { .. });
     if plans_reminders && let Some(due) = reminders::reminder_at(now, booking.start) {
         let reminder = email(Message::Reminder, Recipient::Guest, None);
         jobs.push(job(booking, REMINDER, reminder.to_json(), due));
@@ -158,7 +188,9 @@ fn calendar_events(
     now: Instant,
 ) -> Vec<JobRecord> {
     let moves = match change {
-        Change::Booked | Change::Rescheduled { .. } | Change::Cancelled => true,
+        Change::Booked => booking.status != scheduling::BookingStatus::Pending,
+        Change::Approved | Change::Rescheduled { .. } | Change::Cancelled => true,
+        Change::Declined | Change::Expired => false,
         Change::Closed => booking.status == scheduling::BookingStatus::Cancelled,
     };
     if !moves {
@@ -229,12 +261,17 @@ pub fn describe(job: &JobRow) -> String {
                     Message::Reminder => "Reminder",
                     Message::Cancelled => "Cancellation",
                     Message::Rescheduled => "Reschedule",
+                    Message::Requested => "Request-received",
+                    Message::ApprovalRequest => "Approval-request",
+                    Message::Declined => "Declined-request",
+                    Message::Expired => "Expired-request",
                 },
                 e.to.as_str()
             ),
             Err(_) => "Email".into(),
         },
         SMS_REMINDER => "Text reminder to the guest".into(),
+        PENDING_EXPIRY => "Deadline of the booking request".into(),
         SMS => "Text message to the guest".into(),
         WEBHOOK => WebhookJob::read(&payload)
             .map_or_else(|| "Webhook".into(), |w| format!("Webhook {}", w.event)),

@@ -12,25 +12,34 @@ use serde_json::{Value, json};
 pub const WEBHOOK: &str = "webhook";
 
 /// The events an endpoint may listen to.
-pub const EVENTS: [&str; 5] = [
+pub const EVENTS: [&str; 8] = [
     "booking.created",
     "booking.rescheduled",
     "booking.cancelled",
     "booking.completed",
     "booking.no_show",
+    "booking.requested",
+    "booking.rejected",
+    "booking.expired",
 ];
 
 /// The event a change (already applied to `booking`) is.
 fn event(change: Change, booking: &BookingRecord) -> Option<&'static str> {
     Some(match change {
+        Change::Booked if booking.status == BookingStatus::Pending => "booking.requested",
         Change::Booked => "booking.created",
         Change::Rescheduled { .. } => "booking.rescheduled",
         Change::Cancelled => "booking.cancelled",
+        Change::Approved => "booking.created",
+        Change::Declined => "booking.rejected",
+        Change::Expired => "booking.expired",
         Change::Closed => match booking.status {
             BookingStatus::Cancelled => "booking.cancelled",
             BookingStatus::Completed => "booking.completed",
             BookingStatus::NoShow => "booking.no_show",
-            BookingStatus::Confirmed => return None,
+            BookingStatus::Rejected => "booking.rejected",
+            BookingStatus::Expired => "booking.expired",
+            BookingStatus::Confirmed | BookingStatus::Pending => return None,
         },
     })
 }

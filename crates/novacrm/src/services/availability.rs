@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use axum::body::Bytes;
 
 use jiff::Timestamp;
-use scheduling::engine::{earliest_start, horizon_end};
+use scheduling::engine::{earliest_start, horizon_end, seats_taken};
 use scheduling::scenario::slots_json;
 use scheduling::{AvailabilitySettings, Busy, FieldError, Instant, Query, Slot, free_slots};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -52,6 +52,8 @@ const MAX_BYTES: usize = 64 * 1024 * 1024;
 struct Key {
     host_id: String,
     meeting_type_id: String,
+    /// The length asked for (`None`: the type's own).
+    duration: Option<i64>,
     from: Option<i64>,
     to: Option<i64>,
     version: i64,
@@ -65,6 +67,7 @@ struct Key {
 struct DayKey {
     host_id: String,
     meeting_type_id: String,
+    minutes: u32,
     version: i64,
     day: i32,
     /// `None` when the day lies wholly between the earliest start and the horizon (and
@@ -92,23 +95,28 @@ impl Clock {
 #[derive(Debug)]
 pub struct Answer {
     pub slots: Vec<Slot>,
+    /// For a type with seats, the seats still free at each slot (else empty).
+    pub seats: Vec<u32>,
     /// Every API hit shares this one buffer: no copy per response.
     pub json: Bytes,
 }
 
 impl Weight for Answer {
     fn weight(&self) -> usize {
-        self.json.len() + self.slots.len() * std::mem::size_of::<Slot>()
+        self.json.len() + self.slots.len() * std::mem::size_of::<Slot>() + self.seats.len() * 4
     }
 }
 
-/// One day's slots.
-#[derive(Debug)]
-struct DaySlots(Vec<Slot>);
+/// One day's slots (and, for a type with seats, the seats free at each).
+#[derive(Debug, Default)]
+struct DaySlots {
+    slots: Vec<Slot>,
+    seats: Vec<u32>,
+}
 
 impl Weight for DaySlots {
     fn weight(&self) -> usize {
-        64 + self.0.len() * std::mem::size_of::<Slot>()
+        64 + self.slots.len() * std::mem::size_of::<Slot>() + self.seats.len() * 4
     }
 }
 
@@ -153,12 +161,15 @@ impl SlotCache {
     }
 }
 
-/// The slots of `username`'s meeting type over `[start, end)`.
+/// The slots of `username`'s meeting type over `[start, end)`, booked for `duration`
+/// minutes (`None`: the type's own length; another it does not offer is a 422).
+#[allow(clippy::too_many_arguments)]
 pub async fn public_slots(
     store: &Store,
     cache: &SlotCache,
     username: &str,
     meeting_type_id: &str,
+    duration: Option<i64>,
     start: Option<Timestamp>,
     end: Option<Timestamp>,
     now: Timestamp,
@@ -183,6 +194,7 @@ pub async fn public_slots(
         if age > STALE_MS {
             return Ok(Arc::new(Answer {
                 slots: Vec::new(),
+                seats: Vec::new(),
                 json: Bytes::from_static(b"{\"slots\":[]}"),
             }));
         }
@@ -191,6 +203,7 @@ pub async fn public_slots(
     let key = Key {
         host_id,
         meeting_type_id: meeting_type_id.to_owned(),
+        duration,
         from: start.map(|t| whole_minute(Instant::ceil(t))),
         to: end.map(|t| whole_minute(Instant::ceil(t))),
         version,
@@ -206,7 +219,8 @@ pub async fn public_slots(
         .filter(|m| m.active && !m.archived)
         .ok_or_else(|| ServiceError::NotFound("this meeting type is not available".into()))?;
     let settings = store.availability(&key.host_id).await?;
-    let rules = meeting.rules()?;
+    let rules = meeting.rules_for(duration)?;
+    let seated = rules.policy.seats;
     let from = key.from.map_or(now, Instant::from_millis);
     // Without an end: the horizon, but never more than one request may ask for.
     let longest = from.plus_minutes(MAX_RANGE_DAYS * 24 * 60);
@@ -222,6 +236,7 @@ pub async fn public_slots(
     let day_key = |day: i32| DayKey {
         host_id: key.host_id.clone(),
         meeting_type_id: key.meeting_type_id.clone(),
+        minutes: rules.duration.get(),
         version,
         day,
         clock: days.depends_on_now(day).then_some((key.clock, key.covered)),
@@ -236,8 +251,12 @@ pub async fn public_slots(
     });
     if let Some((first, last)) = missing {
         let (lo, hi) = (days.start(first), days.start(last + 1));
-        let crate::store::BusyTimes { bookings, blocked } =
-            Store::busy_times(store.pool(), &key.host_id, lo, hi, None).await?;
+        let seated_type = seated.is_some().then_some(meeting.id.as_str());
+        let crate::store::BusyTimes {
+            bookings,
+            blocked,
+            sessions,
+        } = Store::busy_times(store.pool(), &key.host_id, lo, hi, None, seated_type).await?;
         let counted = if rules.policy.limits.is_empty() {
             Vec::new()
         } else {
@@ -253,41 +272,70 @@ pub async fn public_slots(
                 bookings: &bookings,
                 blocked: &blocked,
                 counted: &counted,
+                sessions: &sessions,
             };
             let query = Query {
                 from: lo,
                 to: hi,
                 now,
             };
-            free_slots(&zone_settings, rules, busy, query)
+            let slots = free_slots(&zone_settings, rules, busy, query);
+            let seats: Vec<u32> = seated.map_or_else(Vec::new, |seats| {
+                slots
+                    .iter()
+                    .map(|slot| seats - seats_taken(rules, busy, slot.start).min(seats))
+                    .collect()
+            });
+            (slots, seats)
         })
         .await
         .map_err(|e| StoreError::Corrupt(format!("availability computation failed: {e}")))?;
+        let (computed, computed_seats) = computed;
         let mut rest = computed.as_slice();
+        let mut rest_seats = computed_seats.as_slice();
         for day in first..=last {
             let end = days.start(day + 1);
             let split = rest.partition_point(|slot| slot.start < end);
-            let slots = Arc::new(DaySlots(rest[..split].to_vec()));
+            let slots = Arc::new(DaySlots {
+                slots: rest[..split].to_vec(),
+                seats: rest_seats[..split.min(rest_seats.len())].to_vec(),
+            });
             rest = &rest[split..];
+            rest_seats = &rest_seats[split.min(rest_seats.len())..];
             cache.days.put(day_key(day), slots.clone());
             found[(day - days.first) as usize] = Some(slots);
         }
     }
-    let mut slots: Vec<Slot> = found
+    let (mut slots, mut seats): (Vec<Slot>, Vec<u32>) = found
         .iter()
         .flatten()
-        .flat_map(|day| day.0.iter())
-        .filter(|slot| slot.start >= from && slot.start < to && slot.start < days.horizon)
+        .flat_map(|day| {
+            let seats = day.seats.iter().copied().map(Some).chain(std::iter::repeat(None));
+            day.slots.iter().copied().zip(seats)
+        })
+        .filter(|(slot, _)| slot.start >= from && slot.start < to && slot.start < days.horizon)
         .take(MAX_SLOTS + 1)
-        .copied()
-        .collect();
-    let mut body = slots_json(&slots[..slots.len().min(MAX_SLOTS)]);
+        .map(|(slot, free)| (slot, free.unwrap_or(0)))
+        .unzip();
+    if seated.is_none() {
+        seats.clear();
+    }
+    let shown = slots.len().min(MAX_SLOTS);
+    let mut body = slots_json(&slots[..shown]);
+    if seated.is_some()
+        && let Some(list) = body["slots"].as_array_mut()
+    {
+        for (slot, free) in list.iter_mut().zip(&seats) {
+            slot["seatsRemaining"] = Value::from(*free);
+        }
+    }
     if slots.len() > MAX_SLOTS {
         body["next"] = Value::String(slots[MAX_SLOTS].start.to_string());
         slots.truncate(MAX_SLOTS);
+        seats.truncate(MAX_SLOTS.min(seats.len()));
     }
     let json = Bytes::from(body.to_string());
-    let answer = Arc::new(Answer { slots, json });
+    let answer = Arc::new(Answer { slots, seats, json });
     cache.ranges.put(key, answer.clone());
     Ok(answer)
 }

@@ -17,7 +17,8 @@
 
 use jiff::Timestamp;
 use scheduling::{
-    BookingStatus, Busy, FieldError, Instant, Obj, Phone, Refusal, Zone, check_start, reminders,
+    BookingStatus, Busy, FieldError, Instant, MeetingDuration, MeetingRules, Obj, Phone, Refusal, Zone, check_start,
+    reminders,
 };
 use serde_json::Value;
 
@@ -103,6 +104,8 @@ pub struct Prepared {
     host: Host,
     schedule: Schedule,
     request: NewBooking,
+    /// The length the guest picked, as the engine sees the type with it.
+    rules: MeetingRules,
     source: Source,
 }
 
@@ -155,11 +158,25 @@ pub async fn prepare(
     )
     .await?;
     drop(conn);
-    let request = read_request(body, schedule.bookable()?)?;
+    let meeting = schedule.bookable()?;
+    let rules = obj
+        .int("duration")
+        .and_then(|minutes| meeting.rules_for(minutes));
+    let request = read_request(body, meeting);
+    let (request, rules) = match (request, rules) {
+        (Ok(request), Ok(rules)) => (request, rules),
+        (Err(ServiceError::Invalid(mut errors)), Err(e)) => {
+            errors.push(e);
+            return Err(ServiceError::Invalid(errors));
+        }
+        (Err(e), _) => return Err(e),
+        (_, Err(e)) => return Err(e.into()),
+    };
     Ok(Prepared {
         host,
         schedule,
         request,
+        rules,
         source: Source::PublicPage,
     })
 }
@@ -178,6 +195,8 @@ struct Schedule {
     fanout: Fanout,
     /// Starts of the type's live bookings around `start`, when the type has limits.
     counted: Vec<Instant>,
+    /// The type's own bookings when it has seats (not in `bookings`).
+    sessions: Vec<scheduling::BookedTime>,
 }
 
 impl Schedule {
@@ -191,6 +210,10 @@ impl Schedule {
         except: Option<&str>,
     ) -> Result<Self> {
         let header = Store::schedule_header(&mut *conn, host_id, meeting_type_id).await?;
+        let seated = header
+            .meeting
+            .as_ref()
+            .is_some_and(|m| m.policy.seats.is_some());
         // The longest meeting is a day; the store pads the range by a day for buffers.
         let busy = Store::busy_times(
             &mut *conn,
@@ -198,6 +221,7 @@ impl Schedule {
             start,
             start.plus_minutes(24 * 60),
             except,
+            seated.then_some(meeting_type_id),
         )
         .await?;
         let fanout = Store::fanout_in(&mut *conn, host_id).await?;
@@ -217,6 +241,7 @@ impl Schedule {
             meeting: header.meeting,
             bookings: busy.bookings,
             blocked: busy.blocked,
+            sessions: busy.sessions,
             fanout,
             counted,
         })
@@ -230,18 +255,21 @@ impl Schedule {
             .ok_or_else(|| ServiceError::NotFound("this meeting type is not available".into()))
     }
 
-    /// The end of `[start, start + duration)` if the rules offer that slot now.
+    /// The end of `[start, start + duration)` if `rules` (the meeting type with the length
+    /// booked) offer that slot as of `asked`; `now` judges the host's calendars.
     fn check(
         &self,
         meeting: &MeetingTypeRecord,
+        rules: MeetingRules,
         start: Instant,
+        asked: Instant,
         now: Timestamp,
     ) -> Result<Instant> {
-        let rules = meeting.rules()?;
         let busy = Busy {
             bookings: &self.bookings,
             blocked: &self.blocked,
             counted: &self.counted,
+            sessions: &self.sessions,
         };
         let end = start.plus_minutes(i64::from(rules.duration.get()));
         let now_i = Instant::ceil(now);
@@ -255,7 +283,7 @@ impl Schedule {
                 ));
             }
         }
-        match check_start(&self.settings, rules, busy, start, now_i) {
+        match check_start(&self.settings, rules, busy, start, asked) {
             Ok(()) => Ok(end),
             Err(why) => Err(ServiceError::Refused {
                 code: why.code(),
@@ -265,8 +293,19 @@ impl Schedule {
                         "{} is fully booked for that period; please pick another day",
                         meeting.name
                     ),
+                    Refusal::SeatsFull => {
+                        "every seat at this time has been taken; please pick another slot".into()
+                    }
                 },
             }),
+        }
+    }
+
+    /// Sets aside one count of `start` from the type's limits (the booking being checked
+    /// again is itself among them).
+    fn uncount(&mut self, start: Instant) {
+        if let Some(at) = self.counted.iter().position(|&s| s == start) {
+            self.counted.swap_remove(at);
         }
     }
 }
@@ -287,6 +326,7 @@ pub async fn book(
         host,
         schedule: early,
         request,
+        rules,
         source,
     } = prepared;
     let request = &request;
@@ -300,7 +340,15 @@ pub async fn book(
     };
     let meeting = schedule.bookable()?;
     let at = Instant::from(now);
-    let guest = Store::guest_standing_in(&mut tx, &host.id, &request.guest_email, at).await?;
+    let guest = Store::guest_standing_in(
+        &mut tx,
+        &host.id,
+        &request.guest_email,
+        &meeting.id,
+        request.start,
+        at,
+    )
+    .await?;
     if guest.blocked {
         return Err(FieldError::new(
             "guestEmail",
@@ -311,7 +359,28 @@ pub async fn book(
         )
         .into());
     }
-    let end = schedule.check(meeting, request.start, now)?;
+    let end = schedule.check(meeting, rules, request.start, Instant::ceil(now), now)?;
+    if guest.at_start {
+        return Err(FieldError::new(
+            "guestEmail",
+            "you already hold a seat at this time (the link is in its confirmation email)",
+        )
+        .into());
+    }
+    if let Some(limit) = meeting.offer.guest_limit
+        && guest.of_type >= i64::from(limit)
+    {
+        return Err(ServiceError::Refused {
+            code: "guest_limit",
+            message: format!(
+                "you already have {} upcoming {} with {}; each guest may hold {limit} at a \
+                 time, so cancel one (the link is in its confirmation email) to book another",
+                guest.of_type,
+                if guest.of_type == 1 { "meeting" } else { "meetings" },
+                host.name
+            ),
+        });
+    }
     // One guest cannot fill a host's calendar: a few upcoming meetings each.
     if guest.upcoming >= MAX_UPCOMING_PER_GUEST {
         return Err(FieldError::new(
@@ -342,7 +411,11 @@ pub async fn book(
         timezone: request.timezone.clone(),
         meeting_notes: request.meeting_notes.clone(),
         answers: request.answers.clone(),
-        status: BookingStatus::Confirmed,
+        status: if meeting.offer.approval.needed(request.start, at) {
+            BookingStatus::Pending
+        } else {
+            BookingStatus::Confirmed
+        },
         cancel_reason: None,
         calendar_event_id: None,
         meeting_link: None,
@@ -359,7 +432,7 @@ pub async fn book(
         late_cancel: false,
     };
     Store::insert_booking(&mut tx, &booking).await?;
-    outbox::booked(&mut tx, &booking, meeting, &schedule.fanout, at).await?;
+    outbox::booked(&mut tx, &booking, Change::Booked, meeting, &schedule.fanout, at).await?;
     Ok((booking, tx))
 }
 
@@ -412,6 +485,9 @@ pub(super) async fn set_status(
     if before == next {
         return Ok(());
     }
+    if before == BookingStatus::Pending && next == BookingStatus::Confirmed {
+        return approve(tx, booking, now).await;
+    }
     let at = Instant::from(now);
     if matches!(next, BookingStatus::Completed | BookingStatus::NoShow) && booking.start > at {
         return Err(FieldError::new(
@@ -435,6 +511,10 @@ pub(super) async fn set_status(
         } else {
             Change::Cancelled
         }
+    } else if next == BookingStatus::Rejected {
+        Change::Declined
+    } else if next == BookingStatus::Expired {
+        Change::Expired
     } else {
         Change::Closed
     };
@@ -442,6 +522,67 @@ pub(super) async fn set_status(
     Store::update_booking(tx, booking).await?;
     outbox::booking_changed(tx, booking, change, at).await?;
     Ok(())
+}
+
+/// Approves a pending request in `tx` (the host is locked), checked again as of when it was
+/// asked (the notice, horizon and limits the guest met) against everything booked, blocked
+/// or busy since: two requests for one slot never both confirm.
+async fn approve(tx: &mut Tx, booking: &mut BookingRecord, now: Timestamp) -> Result<()> {
+    let at = Instant::from(now);
+    if booking.start <= at {
+        return Err(ServiceError::Conflict(
+            "this request's time has passed; ask the guest to book again".into(),
+        ));
+    }
+    let mut schedule = Schedule::load(
+        tx,
+        &booking.host_id,
+        &booking.meeting_type_id,
+        booking.start,
+        Some(&booking.id),
+    )
+    .await?;
+    schedule.uncount(booking.start);
+    let meeting = schedule
+        .meeting
+        .as_ref()
+        .ok_or_else(|| ServiceError::NotFound("the booking's meeting type is gone".into()))?;
+    let rules = booked_rules(meeting, booking)?;
+    schedule.check(meeting, rules, booking.start, booking.created_at, now)?;
+    booking.status = BookingStatus::Confirmed;
+    booking.updated_at = at;
+    Store::update_booking(tx, booking).await?;
+    outbox::booked(tx, booking, Change::Approved, meeting, &schedule.fanout, at).await?;
+    Ok(())
+}
+
+/// A request's deadline (the outbox's job): expires it unless the host answered first. A
+/// second run finds it answered or expired and changes nothing.
+pub async fn expire_request(store: &Store, booking_id: &str, now: Timestamp) -> Result<bool> {
+    let Some(found) = store.booking_by_id(booking_id).await? else {
+        return Ok(false);
+    };
+    let mut tx = store.write().await?;
+    Store::lock_host(&mut tx, &found.host_id).await?;
+    let Some(mut booking) = Store::booking_in(&mut tx, &found.host_id, booking_id).await? else {
+        return Ok(false);
+    };
+    if booking.status != BookingStatus::Pending {
+        return Ok(false);
+    }
+    let expired = BookingStatus::Expired;
+    set_status(&mut tx, &mut booking, expired, None, Actor::System, false, now).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// The engine's view of a booking's type with the booking's own length (a length the host
+/// no longer offers still moves as booked).
+fn booked_rules(meeting: &MeetingTypeRecord, booking: &BookingRecord) -> Result<MeetingRules> {
+    let mut rules = meeting.rules()?;
+    let minutes = (booking.end.as_millis() - booking.start.as_millis()) / 60_000;
+    rules.duration = MeetingDuration::new(minutes).map_err(crate::store::StoreError::Corrupt)?;
+    Ok(rules)
 }
 
 /// Whether a cancellation at `at` is late: inside the type's guest cut-off (`cutoff_hours`),
@@ -469,7 +610,7 @@ async fn move_to(
     if start == booking.start {
         return Ok(());
     }
-    let schedule = Schedule::load(
+    let mut schedule = Schedule::load(
         tx,
         &booking.host_id,
         &booking.meeting_type_id,
@@ -477,12 +618,15 @@ async fn move_to(
         Some(&booking.id),
     )
     .await?;
+    // The booking being moved leaves its own day's, week's and month's count.
+    schedule.uncount(booking.start);
     let meeting = schedule
         .meeting
         .as_ref()
         .ok_or_else(|| ServiceError::NotFound("the booking's meeting type is gone".into()))?;
     let previous_start = booking.start;
-    booking.end = schedule.check(meeting, start, now)?;
+    let rules = booked_rules(meeting, booking)?;
+    booking.end = schedule.check(meeting, rules, start, Instant::ceil(now), now)?;
     booking.start = start;
     booking.sequence += 1;
     booking.reschedule_count += 1;
@@ -539,7 +683,10 @@ async fn change_for_guest(
     if booking.status == BookingStatus::Cancelled && matches!(action, GuestAction::Cancel { .. }) {
         return Ok(booking);
     }
-    if booking.status != BookingStatus::Confirmed {
+    // A guest may withdraw a request the host has not answered yet.
+    let withdraws =
+        booking.status == BookingStatus::Pending && matches!(action, GuestAction::Cancel { .. });
+    if booking.status != BookingStatus::Confirmed && !withdraws {
         return Err(ServiceError::Conflict(format!(
             "this meeting is {} and can no longer be changed here",
             booking.status.as_str().to_lowercase().replace('_', "-")

@@ -309,7 +309,10 @@ pub fn summarize(
                     BookingStatus::NoShow => s.no_show += 1,
                     BookingStatus::Completed => s.completed += 1,
                     BookingStatus::Confirmed => s.awaiting_outcome += 1,
-                    BookingStatus::Cancelled => {}
+                    BookingStatus::Cancelled
+                    | BookingStatus::Pending
+                    | BookingStatus::Rejected
+                    | BookingStatus::Expired => {}
                 }
             }
         }

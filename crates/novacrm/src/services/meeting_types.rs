@@ -95,6 +95,19 @@ fn apply_meeting_type(m: &mut MeetingTypeRecord, body: &Value, creating: bool) -
             m.policy = policy;
         }
     }
+    if scheduling::offer::OFFER_FIELDS.iter().any(|f| obj.has(f)) {
+        let length = m.length()?;
+        let mut merged = scheduling::offer::offer_json(&m.offer, length);
+        for field in scheduling::offer::OFFER_FIELDS {
+            if let Some(value) = body.get(field) {
+                merged[field] = value.clone();
+            }
+        }
+        let offer = Obj::new(&merged, "").and_then(|o| scheduling::offer::read_offer(&o, length));
+        if let Some(offer) = gather(&mut errors, offer) {
+            m.offer = offer;
+        }
+    }
     match obj.bool("active") {
         Ok(Some(active)) => m.active = active,
         Ok(None) => {}

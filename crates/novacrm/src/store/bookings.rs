@@ -12,6 +12,15 @@ use sqlx::Row;
 pub struct BusyTimes {
     pub bookings: Vec<scheduling::BookedTime>,
     pub blocked: Vec<scheduling::BlockedTime>,
+    /// The seated type's own bookings, when one was named (not in `bookings`).
+    pub sessions: Vec<scheduling::BookedTime>,
+}
+
+/// The statuses that hold no time (`BookingStatus::holds_time`), as every query filters them.
+macro_rules! freed_statuses {
+    () => {
+        "('CANCELLED', 'REJECTED', 'EXPIRED')"
+    };
 }
 
 impl Store {
@@ -19,25 +28,28 @@ impl Store {
 
     /// What keeps the host busy around `[from, to)`, in one statement: non-cancelled bookings
     /// (but `except`) and conflict-calendar events that could touch it once buffered
-    /// (≤ 1 day), and every blocked time (recurring ones reach any range).
+    /// (≤ 1 day), and every blocked time (recurring ones reach any range). The bookings of
+    /// the `seated` type go to `sessions`.
     pub async fn busy_times(
         conn: impl sqlx::AnyExecutor<'_>,
         host_id: &str,
         from: Instant,
         to: Instant,
         except: Option<&str>,
+        seated: Option<&str>,
     ) -> Result<BusyTimes> {
         let day = 86_400_000;
-        let rows = sqlx::query(
+        let rows = sqlx::query(concat!(
             "SELECT 'booking' AS kind, start_time, end_time, status, '' AS blocked_time_id, \
-             '' AS reason, '' AS recurrence_rule FROM booking WHERE app_user_id = $1 \
-             AND status <> 'CANCELLED' AND start_time < $2 AND end_time > $3 \
-             AND booking_id <> $4 \
-             UNION ALL SELECT 'booking', start_time, end_time, 'CONFIRMED', '', '', '' \
+             '' AS reason, '' AS recurrence_rule, meeting_type_id FROM booking \
+             WHERE app_user_id = $1 AND status NOT IN ",
+            freed_statuses!(),
+            " AND start_time < $2 AND end_time > $3 AND booking_id <> $4 \
+             UNION ALL SELECT 'booking', start_time, end_time, 'CONFIRMED', '', '', '', '' \
              FROM calendar_busy WHERE app_user_id = $1 AND start_time < $2 AND end_time > $3 \
              UNION ALL SELECT 'blocked', start_time, end_time, '', blocked_time_id, reason, \
-             recurrence_rule FROM blocked_time WHERE app_user_id = $1 ORDER BY 2",
-        )
+             recurrence_rule, '' FROM blocked_time WHERE app_user_id = $1 ORDER BY 2"
+        ))
         .bind(host_id)
         .bind(to.as_millis() + day)
         .bind(from.as_millis() - day)
@@ -52,11 +64,17 @@ impl Store {
                 continue;
             }
             let status: String = r.try_get("status")?;
-            busy.bookings.push(scheduling::BookedTime {
+            let booked = scheduling::BookedTime {
                 start: Instant::from_millis(r.try_get("start_time")?),
                 end: Instant::from_millis(r.try_get("end_time")?),
                 status: status.parse().map_err(StoreError::Corrupt)?,
-            });
+            };
+            let session = seated.is_some_and(|t| r.try_get::<String, _>("meeting_type_id").is_ok_and(|m| m == t));
+            if session {
+                busy.sessions.push(booked);
+            } else {
+                busy.bookings.push(booked);
+            }
         }
         Ok(busy)
     }
@@ -71,10 +89,11 @@ impl Store {
         to: Instant,
     ) -> Result<Vec<Instant>> {
         let margin = 38 * 86_400_000;
-        let rows = sqlx::query(
+        let rows = sqlx::query(concat!(
             "SELECT start_time FROM booking WHERE app_user_id = $1 AND meeting_type_id = $2 \
-             AND status <> 'CANCELLED' AND start_time >= $3 AND start_time < $4",
-        )
+             AND start_time >= $3 AND start_time < $4 AND status NOT IN ",
+            freed_statuses!()
+        ))
         .bind(host_id)
         .bind(meeting_type_id)
         .bind(from.as_millis() - margin)

@@ -329,6 +329,8 @@ impl Store {
         tx: &mut Tx,
         host_id: &str,
         email: &str,
+        meeting_type_id: &str,
+        start: Instant,
         now: Instant,
     ) -> Result<GuestStanding> {
         let blocked_as = email.to_ascii_lowercase();
@@ -339,19 +341,26 @@ impl Store {
         let row = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM guest_block WHERE app_user_id = $1 \
              AND (pattern = $2 OR pattern = $3)) AS blocked, \
-             (SELECT COUNT(*) FROM booking WHERE app_user_id = $1 AND LOWER(guest_email) = $4 \
-             AND status = 'CONFIRMED' AND start_time > $5) AS upcoming",
+             u.upcoming, u.of_type, u.at_start FROM (SELECT COUNT(*) AS upcoming, \
+             COALESCE(SUM(CASE WHEN meeting_type_id = $6 THEN 1 ELSE 0 END), 0) AS of_type, \
+             COALESCE(SUM(CASE WHEN meeting_type_id = $6 AND start_time = $7 THEN 1 ELSE 0 END), \
+             0) AS at_start FROM booking WHERE app_user_id = $1 AND LOWER(guest_email) = $4 \
+             AND status IN ('CONFIRMED', 'PENDING') AND start_time > $5) u",
         )
         .bind(host_id)
         .bind(&blocked_as)
         .bind(domain)
         .bind(email.to_lowercase())
         .bind(now.as_millis())
+        .bind(meeting_type_id)
+        .bind(start.as_millis())
         .fetch_one(&mut **tx)
         .await?;
         Ok(GuestStanding {
             blocked: get::<i64>(&row, "blocked")? > 0,
             upcoming: get(&row, "upcoming")?,
+            of_type: get(&row, "of_type")?,
+            at_start: get::<i64>(&row, "at_start")? > 0,
         })
     }
 }
@@ -360,5 +369,10 @@ impl Store {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GuestStanding {
     pub blocked: bool,
+    /// Confirmed and pending meetings ahead with the host.
     pub upcoming: i64,
+    /// Of those, of the meeting type asked for.
+    pub of_type: i64,
+    /// Whether one of them is of that type at the very start asked for (a seat held).
+    pub at_start: bool,
 }

@@ -91,8 +91,10 @@ pub struct MeetingTypeRecord {
     pub location: Option<scheduling::Location>,
     /// Guests may not cancel or move a meeting this many hours before it (0 = any time).
     pub guest_cutoff_hours: i64,
-    /// The type's own notice, horizon, buffer, first-slot rule and limits.
+    /// The type's own notice, horizon, buffer, first-slot rule, limits and seats.
     pub policy: scheduling::TypePolicy,
+    /// Its other lengths, per-guest limit and approval (stored with the policy).
+    pub offer: scheduling::Offer,
 }
 
 macro_rules! meeting_type_columns {
@@ -172,16 +174,33 @@ impl MeetingTypeRecord {
             location: None,
             guest_cutoff_hours: 0,
             policy: scheduling::TypePolicy::default(),
+            offer: scheduling::Offer::default(),
         }
     }
 
     pub(super) fn from_row(r: &AnyRow) -> Result<Self> {
         let location_value: Option<String> = get(r, "location")?;
+        let duration: i64 = get(r, "duration")?;
+        let (policy, offer) = match optional_json_column(r, "policy")? {
+            None => Default::default(),
+            Some(value) => {
+                let length =
+                    scheduling::MeetingDuration::new(duration).map_err(StoreError::Corrupt)?;
+                scheduling::Obj::new(&value, "policy")
+                    .and_then(|obj| {
+                        Ok((
+                            scheduling::scenario::read_type_policy(&obj)?,
+                            scheduling::offer::read_offer(&obj, length)?,
+                        ))
+                    })
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?
+            }
+        };
         Ok(Self {
             id: get(r, "meeting_type_id")?,
             host_id: get(r, "app_user_id")?,
             name: get(r, "name")?,
-            duration: get(r, "duration")?,
+            duration,
             description: get(r, "description")?,
             color: get(r, "color")?,
             questions: json_column(r, "questions")?,
@@ -194,13 +213,69 @@ impl MeetingTypeRecord {
                 .transpose()
                 .map_err(StoreError::Corrupt)?,
             guest_cutoff_hours: get(r, "guest_cutoff_hours")?,
-            policy: match optional_json_column(r, "policy")? {
-                None => scheduling::TypePolicy::default(),
-                Some(value) => scheduling::Obj::new(&value, "policy")
-                    .and_then(|obj| scheduling::scenario::read_type_policy(&obj))
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            },
+            policy,
+            offer,
         })
+    }
+
+    /// The type's policy and offer in their one wire form, `None` while both are defaults.
+    pub fn policy_json(&self) -> Option<Value> {
+        if self.policy == scheduling::TypePolicy::default()
+            && self.offer == scheduling::Offer::default()
+        {
+            return None;
+        }
+        Some(self.policy_fields())
+    }
+
+    /// Every policy and offer field (`null` or default where the type has none of its own).
+    fn policy_fields(&self) -> Value {
+        let mut fields = scheduling::scenario::type_policy_json(&self.policy);
+        if let (Value::Object(fields), Ok(length)) = (&mut fields, self.length())
+            && let Value::Object(offer) = scheduling::offer::offer_json(&self.offer, length)
+        {
+            fields.extend(offer);
+        }
+        fields
+    }
+
+    /// The type's own length (checked when it was written).
+    pub fn length(&self) -> Result<scheduling::MeetingDuration> {
+        scheduling::MeetingDuration::new(self.duration).map_err(StoreError::Corrupt)
+    }
+
+    /// The lengths a guest may pick, shortest first (the type's own among them).
+    pub fn durations(&self) -> Result<Vec<scheduling::MeetingDuration>> {
+        Ok(self.offer.durations(self.length()?))
+    }
+
+    /// The engine's view of this type booked for `minutes` (`None` = its own length): a
+    /// length it does not offer is refused by name.
+    pub fn rules_for(
+        &self,
+        minutes: Option<i64>,
+    ) -> std::result::Result<scheduling::MeetingRules, scheduling::FieldError> {
+        let corrupt = |e: StoreError| scheduling::FieldError::new("duration", e.to_string());
+        let mut rules = self.rules().map_err(corrupt)?;
+        if let Some(minutes) = minutes {
+            let offered = self.durations().map_err(corrupt)?;
+            rules.duration = offered
+                .iter()
+                .copied()
+                .find(|d| i64::from(d.get()) == minutes)
+                .ok_or_else(|| {
+                    let list: Vec<String> = offered.iter().map(|d| d.get().to_string()).collect();
+                    scheduling::FieldError::new(
+                        "duration",
+                        format!(
+                            "{} is not offered for {minutes} minutes (choose {})",
+                            self.name,
+                            list.join(", ")
+                        ),
+                    )
+                })?;
+        }
+        Ok(rules)
     }
 
     /// Whether a guest must leave a phone number (the host calls them).
@@ -212,8 +287,7 @@ impl MeetingTypeRecord {
 
     /// The engine's view of this type.
     pub fn rules(&self) -> Result<scheduling::MeetingRules> {
-        let duration =
-            scheduling::MeetingDuration::new(self.duration).map_err(StoreError::Corrupt)?;
+        let duration = self.length()?;
         let slot_interval = self
             .slot_interval
             .map(scheduling::SlotInterval::new)
@@ -238,10 +312,7 @@ impl MeetingTypeRecord {
             "location": self.location.as_ref().map(scheduling::Location::to_json),
             "guestCutoffHours": self.guest_cutoff_hours,
         });
-        if let (Value::Object(out), Value::Object(policy)) = (
-            &mut out,
-            scheduling::scenario::type_policy_json(&self.policy),
-        ) {
+        if let (Value::Object(out), Value::Object(policy)) = (&mut out, self.policy_fields()) {
             out.extend(policy);
         }
         out
@@ -257,6 +328,11 @@ impl MeetingTypeRecord {
             "color": self.color,
             "questions": self.questions,
             "location": self.location.as_ref().map(scheduling::Location::to_json),
+            "durations": self.durations().unwrap_or_default().iter().map(|d| d.get()).collect::<Vec<_>>(),
+            "seats": self.policy.seats,
+            "approval": self.length().map_or(Value::Null, |length| {
+                scheduling::offer::offer_json(&self.offer, length)["approval"].take()
+            }),
         })
     }
 }
@@ -509,6 +585,11 @@ pub const BOOKING_SELECT_BY_CONTACT: &str = concat!(
 );
 
 impl BookingRecord {
+    /// The booked length in minutes (a type offering several lengths books one of them).
+    pub fn minutes(&self) -> i64 {
+        (self.end.as_millis() - self.start.as_millis()) / 60_000
+    }
+
     /// Where a page that ends with this booking continues: `<start ms>.<id>`.
     pub fn cursor(&self) -> String {
         format!("{}.{}", self.start.as_millis(), self.id)

@@ -290,10 +290,7 @@ async fn save_meeting_type(
         .bind(m.location.as_ref().map(|l| l.to_columns().0))
         .bind(m.location.as_ref().and_then(|l| l.to_columns().1))
         .bind(m.guest_cutoff_hours)
-        .bind(
-            (m.policy != scheduling::TypePolicy::default())
-                .then(|| scheduling::scenario::type_policy_json(&m.policy).to_string()),
-        )
+        .bind(m.policy_json().map(|p| p.to_string()))
         .execute(&mut **tx)
         .await?;
     Ok(())

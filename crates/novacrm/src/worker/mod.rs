@@ -9,8 +9,8 @@ mod webhook;
 use crate::integrations::{Integrations, SendError};
 use crate::messages::{EmailJob, Found, Sender, SmsJob};
 use crate::outbox::{
-    CALENDAR_EVENT, CALENDAR_SYNC, DOMAIN_CHECK, EMAIL, MAX_ATTEMPTS, MEETING_LINK, REMINDER, SMS,
-    SMS_REMINDER, backoff,
+    CALENDAR_EVENT, CALENDAR_SYNC, DOMAIN_CHECK, EMAIL, MAX_ATTEMPTS, MEETING_LINK, PENDING_EXPIRY,
+    REMINDER, SMS, SMS_REMINDER, backoff,
 };
 use crate::outbox::{WEBHOOK, WebhookJob};
 use crate::sealed::Sealer;
@@ -209,6 +209,21 @@ impl Worker {
                 } else {
                     Ok(Outcome::Skipped("nothing to write".into()))
                 }
+            }
+            PENDING_EXPIRY => {
+                let booking = payload["bookingId"].as_str().unwrap_or_default();
+                let expired = crate::services::booking::expire_request(
+                    &self.store,
+                    booking,
+                    now.to_timestamp(),
+                )
+                .await
+                .map_err(|e| SendError::transient(e.to_string()))?;
+                Ok(if expired {
+                    Outcome::Sent
+                } else {
+                    Outcome::Skipped("the request was answered".into())
+                })
             }
             MEETING_LINK => {
                 let booking = payload["bookingId"].as_str().unwrap_or_default();

@@ -20,6 +20,7 @@ mod languages;
 mod messages;
 mod operations;
 mod pages;
+mod offers;
 mod policies;
 mod processes;
 mod settings;

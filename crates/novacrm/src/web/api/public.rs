@@ -56,6 +56,20 @@ pub(crate) fn query_instant(
         .transpose()
 }
 
+/// A whole number of minutes from the query string (`?duration=60`).
+pub(crate) fn query_minutes(
+    query: &HashMap<String, String>,
+    key: &str,
+) -> Result<Option<i64>, FieldError> {
+    query
+        .get(key)
+        .map(|v| {
+            v.parse::<i64>()
+                .map_err(|_| FieldError::new(key, format!("{v:?} is not a whole number of minutes")))
+        })
+        .transpose()
+}
+
 pub(crate) async fn public_availability(
     State(state): State<AppState>,
     Path(username): Path<String>,
@@ -67,11 +81,13 @@ pub(crate) async fn public_availability(
         .ok_or_else(|| FieldError::new("meetingTypeId", "is required"))?;
     let start = query_instant(&query, "start")?;
     let end = query_instant(&query, "end")?;
+    let duration = query_minutes(&query, "duration")?;
     let body = availability::public_slots(
         &state.store,
         &state.cache,
         &username,
         meeting_type_id,
+        duration,
         start,
         end,
         state.clock.now(),

@@ -117,6 +117,7 @@ async fn render_availability(
                 &state.cache,
                 &s.host.username,
                 &m.id,
+                None,
                 Some(now),
                 Some(end),
                 now,

@@ -168,6 +168,9 @@ async fn change_booking(
                 scheduling::BookingStatus::Cancelled => "cancelled",
                 scheduling::BookingStatus::Completed => "marked as held",
                 scheduling::BookingStatus::NoShow => "marked as a no-show",
+                scheduling::BookingStatus::Pending => "waiting for your approval",
+                scheduling::BookingStatus::Rejected => "declined",
+                scheduling::BookingStatus::Expired => "expired",
             },
             when_label(
                 b.start,

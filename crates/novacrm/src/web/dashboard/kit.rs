@@ -287,6 +287,9 @@ pub(crate) fn status_label(status: BookingStatus) -> &'static str {
         BookingStatus::Cancelled => "Cancelled",
         BookingStatus::Completed => "Held",
         BookingStatus::NoShow => "No-show",
+        BookingStatus::Pending => "Awaiting approval",
+        BookingStatus::Rejected => "Declined",
+        BookingStatus::Expired => "Expired",
     }
 }
 

@@ -350,6 +350,7 @@ pub(crate) async fn details_page(
         &type_id,
         None,
         None,
+        None,
         state.clock.now(),
     )
     .await

@@ -141,6 +141,9 @@ fn render_manage(
     let passed = now >= b.start;
     let (state_name, heading) = match b.status {
         BookingStatus::Cancelled => ("cancelled", "manage-cancelled"),
+        BookingStatus::Pending => ("pending", "manage-pending"),
+        BookingStatus::Rejected => ("closed", "manage-rejected"),
+        BookingStatus::Expired => ("closed", "manage-expired"),
         BookingStatus::Completed | BookingStatus::NoShow => ("passed", "manage-passed"),
         BookingStatus::Confirmed if passed => ("passed", "manage-passed"),
         BookingStatus::Confirmed if b.reschedule_count > 0 => ("moved", "manage-moved"),

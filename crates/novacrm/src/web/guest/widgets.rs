@@ -245,6 +245,7 @@ pub(crate) async fn render_calendar(
         type_id,
         None,
         None,
+        None,
         now,
     )
     .await
