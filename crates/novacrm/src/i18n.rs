@@ -225,7 +225,7 @@ mod tests {
         ] {
             args.set(key, "x");
         }
-        for key in ["minutes", "seconds", "hours"] {
+        for key in ["minutes", "seconds", "hours", "count"] {
             args.set(key, 2);
         }
         args

@@ -86,6 +86,7 @@ fn month_view(c: &mut Criterion) {
             bookings: &bookings,
             blocked: &blocked,
             counted: &[],
+            sessions: &[],
         };
         let slots = free_slots(&settings, meeting, busy, query).len();
         group.bench_with_input(
@@ -126,6 +127,7 @@ fn month_view(c: &mut Criterion) {
         bookings: &bookings,
         blocked: &blocked,
         counted: &counted,
+        sessions: &[],
     };
     let slots = free_slots(&with_overrides, limited, busy, query).len();
     group.bench_with_input(

@@ -69,7 +69,9 @@ impl BookingStatus {
         } else {
             let why = match self {
                 Self::Cancelled => "a cancelled booking cannot change status",
-                Self::Rejected | Self::Expired => "the request was closed; the guest may book again",
+                Self::Rejected | Self::Expired => {
+                    "the request was closed; the guest may book again"
+                }
                 Self::Pending => "a request must be approved (CONFIRMED) first",
                 Self::Confirmed => "only a pending request can be declined or expire",
                 _ => "a meeting that has been marked completed or no-show cannot go back",

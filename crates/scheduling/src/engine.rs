@@ -276,7 +276,12 @@ pub fn seats_taken(meeting: MeetingRules, busy: Busy<'_>, start: Instant) -> u32
 }
 
 /// Starts in `[from, to)` of the sessions with a free seat, as long as `meeting`, sorted.
-fn open_sessions(meeting: MeetingRules, busy: Busy<'_>, from: Instant, to: Instant) -> Vec<Instant> {
+fn open_sessions(
+    meeting: MeetingRules,
+    busy: Busy<'_>,
+    from: Instant,
+    to: Instant,
+) -> Vec<Instant> {
     let seats = meeting.policy.seats.unwrap_or(1);
     let mut starts: Vec<Instant> = busy
         .sessions

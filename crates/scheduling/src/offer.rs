@@ -63,8 +63,9 @@ impl Offer {
 
     /// When a request made at `created` for `start` expires unless approved.
     pub fn pending_expiry(&self, created: Instant, start: Instant) -> Instant {
-        self.pending_expires_hours
-            .map_or(start, |h| created.plus_minutes(i64::from(h) * 60).min(start))
+        self.pending_expires_hours.map_or(start, |h| {
+            created.plus_minutes(i64::from(h) * 60).min(start)
+        })
     }
 }
 
@@ -106,7 +107,10 @@ pub fn read_offer(obj: &Obj<'_>, duration: MeetingDuration) -> Result<Offer, Fie
         if !list.is_empty() && !seen.contains(&duration) {
             return Err(obj.error(
                 "durations",
-                format!("must contain the type's duration ({} minutes)", duration.get()),
+                format!(
+                    "must contain the type's duration ({} minutes)",
+                    duration.get()
+                ),
             ));
         }
         seen.sort_unstable();
@@ -147,7 +151,10 @@ mod tests {
     use super::*;
 
     fn read(value: Value) -> Result<Offer, FieldError> {
-        read_offer(&Obj::new(&value, "").unwrap(), MeetingDuration::new(30).unwrap())
+        read_offer(
+            &Obj::new(&value, "").unwrap(),
+            MeetingDuration::new(30).unwrap(),
+        )
     }
 
     #[test]
@@ -164,20 +171,33 @@ mod tests {
         let err = read(json!({"durations": [15, 60]})).unwrap_err();
         assert_eq!(err.field, "durations");
         assert!(err.message.contains("30 minutes"), "{err}");
-        assert_eq!(read(json!({"durations": [0]})).unwrap_err().field, "durations[0]");
+        assert_eq!(
+            read(json!({"durations": [0]})).unwrap_err().field,
+            "durations[0]"
+        );
     }
 
     #[test]
     fn approval_reads_its_three_forms_and_refuses_others() {
         assert_eq!(read(json!({})).unwrap().approval, Approval::Never);
-        assert_eq!(read(json!({"approval": "always"})).unwrap().approval, Approval::Always);
         assert_eq!(
-            read(json!({"approval": {"underNoticeHours": 12}})).unwrap().approval,
+            read(json!({"approval": "always"})).unwrap().approval,
+            Approval::Always
+        );
+        assert_eq!(
+            read(json!({"approval": {"underNoticeHours": 12}}))
+                .unwrap()
+                .approval,
             Approval::UnderNoticeHours(12)
         );
-        assert_eq!(read(json!({"approval": "sometimes"})).unwrap_err().field, "approval");
         assert_eq!(
-            read(json!({"approval": {"underNoticeHours": 0}})).unwrap_err().field,
+            read(json!({"approval": "sometimes"})).unwrap_err().field,
+            "approval"
+        );
+        assert_eq!(
+            read(json!({"approval": {"underNoticeHours": 0}}))
+                .unwrap_err()
+                .field,
             "approval.underNoticeHours"
         );
         let now = Instant::from_millis(0);
@@ -194,7 +214,10 @@ mod tests {
         let mut offer = Offer::default();
         assert_eq!(offer.pending_expiry(created, start), start);
         offer.pending_expires_hours = Some(24);
-        assert_eq!(offer.pending_expiry(created, start), created.plus_minutes(24 * 60));
+        assert_eq!(
+            offer.pending_expiry(created, start),
+            created.plus_minutes(24 * 60)
+        );
         offer.pending_expires_hours = Some(72);
         assert_eq!(offer.pending_expiry(created, start), start);
     }

@@ -1,8 +1,9 @@
 //! Property tests of the policies of docs/DESIGN.md §11, each against the plain rules of §5:
 //! a date override replaces exactly its day, a type's own notice / horizon / buffer replace
 //! the host's, limits remove exactly the days, weeks and months that are full,
-//! `firstSlotOnly` keeps each day's first slot, and the booking re-check accepts exactly the
-//! listed slots and names the reason it refuses. Days near the 2026 DST transitions of zones
+//! `firstSlotOnly` keeps each day's first slot, a seated slot stays offered to guests joining
+//! its session until it is full, and the booking re-check accepts exactly the listed slots
+//! and names the reason it refuses. Days near the 2026 DST transitions of zones
 //! with gaps at 02:00, at midnight and at odd offsets.
 
 use proptest::prelude::*;
@@ -59,6 +60,7 @@ impl Case {
             bookings: &self.bookings,
             blocked: &[],
             counted: &counted,
+            sessions: &[],
         };
         free_slots(&self.settings, meeting, busy, self.query)
     }
@@ -259,7 +261,7 @@ proptest! {
         let unlimited_starts: Vec<Instant> =
             case.slots_with(unlimited).iter().map(|s| s.start).collect();
         let counted = case.counted();
-        let busy = Busy { bookings: &case.bookings, blocked: &[], counted: &counted };
+        let busy = Busy { bookings: &case.bookings, blocked: &[], counted: &counted, sessions: &[] };
         let step = 15 * 60_000;
         let mut t = case.query.from;
         while t < case.query.to {
@@ -272,5 +274,58 @@ proptest! {
             }
             t = t.plus_millis(step);
         }
+    }
+
+    /// Seats: a start is offered exactly when fewer than `seats` guests hold its session
+    /// and §5 offers it with that session's own bookings set aside (every other session,
+    /// and every other type's booking, stays busy); the re-check agrees, and says
+    /// `seats_full` exactly for a full session that would otherwise be offered.
+    #[test]
+    fn a_seated_slot_is_offered_until_its_session_is_full(
+        case in case(),
+        seats in 1u32..4,
+        picks in proptest::collection::vec((0usize..400, 1u32..5), 0..6),
+    ) {
+        let mut plain = case.meeting;
+        plain.policy.limits = Limits::default();
+        let others: Vec<BookedTime> = case
+            .bookings
+            .iter()
+            .zip(&case.own)
+            .filter(|(_, own)| !**own)
+            .map(|(b, _)| *b)
+            .collect();
+        let no_sessions = Busy { bookings: &others, blocked: &[], counted: &[], sessions: &[] };
+        let candidates = free_slots(&case.settings, plain, no_sessions, case.query);
+        prop_assume!(!candidates.is_empty());
+        let mut sessions = Vec::new();
+        for (index, holders) in picks {
+            let slot = candidates[index % candidates.len()];
+            for _ in 0..holders {
+                sessions.push(BookedTime { start: slot.start, end: slot.end, status: BookingStatus::Confirmed });
+            }
+        }
+        let mut seated = plain;
+        seated.policy.seats = Some(seats);
+        let busy = Busy { bookings: &others, blocked: &[], counted: &[], sessions: &sessions };
+        let listed = free_slots(&case.settings, seated, busy, case.query);
+        let mut expected = Vec::new();
+        for slot in &candidates {
+            let t = slot.start;
+            let holders = sessions.iter().filter(|b| b.start == t).count() as u32;
+            let mut rest = others.clone();
+            rest.extend(sessions.iter().filter(|b| b.start != t));
+            let aside = Busy { bookings: &rest, blocked: &[], counted: &[], sessions: &[] };
+            let free = check_start(&case.settings, plain, aside, t, case.query.now).is_ok();
+            if free && holders < seats {
+                expected.push(*slot);
+            }
+            let answer = check_start(&case.settings, seated, busy, t, case.query.now);
+            prop_assert_eq!(answer.is_ok(), free && holders < seats, "{:?}", t);
+            if let Err(why) = answer {
+                prop_assert_eq!(why == Refusal::SeatsFull, free && holders >= seats, "{:?}", t);
+            }
+        }
+        prop_assert_eq!(listed, expected);
     }
 }

@@ -166,6 +166,7 @@ fn run(case: &Case) -> Vec<Slot> {
         bookings: &case.bookings,
         blocked: &case.blocked,
         counted: &[],
+        sessions: &[],
     };
     free_slots(&case.settings, case.meeting, busy, case.query)
 }

@@ -133,3 +133,19 @@ retry-in = { $seconds ->
     [one] Bitte versuchen Sie es in { $seconds } Sekunde erneut. Ihre Eingaben wurden weder gebucht noch geändert.
    *[other] Bitte versuchen Sie es in { $seconds } Sekunden erneut. Ihre Eingaben wurden weder gebucht noch geändert.
 }
+
+## Längen, Plätze und Anfragen, die der Gastgeber bestätigt
+duration-label = Dauer
+seats-left = { $count ->
+    [one] 1 Platz frei
+   *[other] { $count } Plätze frei
+}
+request-note = { $host } bestätigt jede Buchung persönlich: Der Termin bleibt für Sie reserviert, bis eine Antwort kommt – Sie erhalten sie per E-Mail.
+request-submit = Termin anfragen
+manage-pending = Anfrage gesendet
+manage-rejected = Diese Anfrage wurde abgelehnt
+manage-expired = Diese Anfrage ist abgelaufen
+pending-line = { $host } wurde um Bestätigung gebeten. Der Termin ist für Sie reserviert; wir schreiben Ihnen, sobald eine Antwort da ist.
+rejected-line = { $host } kann zu dieser Zeit nicht. In keinen Kalender wurde etwas eingetragen.
+expired-line = { $host } hat nicht rechtzeitig geantwortet, daher ist der Termin nicht mehr reserviert.
+withdraw-submit = Anfrage zurückziehen

@@ -134,3 +134,19 @@ retry-in = { $seconds ->
     [one] Please try again in { $seconds } second. Nothing you entered was booked or changed.
    *[other] Please try again in { $seconds } seconds. Nothing you entered was booked or changed.
 }
+
+## Lengths, seats and requests the host approves
+duration-label = Duration
+seats-left = { $count ->
+    [one] 1 seat left
+   *[other] { $count } seats left
+}
+request-note = { $host } confirms each booking personally: this time is held for you until they answer, and you will hear by email.
+request-submit = Request meeting
+manage-pending = Request sent
+manage-rejected = This request was declined
+manage-expired = This request expired
+pending-line = { $host } has been asked to confirm. The time is held for you, and we will email you as soon as they answer.
+rejected-line = { $host } cannot make this time. Nothing was added to any calendar.
+expired-line = { $host } did not answer in time, so the time is no longer held.
+withdraw-submit = Withdraw request

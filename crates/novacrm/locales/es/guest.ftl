@@ -133,3 +133,19 @@ retry-in = { $seconds ->
     [one] Vuelve a intentarlo dentro de { $seconds } segundo. No se ha reservado ni cambiado nada de lo que introdujiste.
    *[other] Vuelve a intentarlo dentro de { $seconds } segundos. No se ha reservado ni cambiado nada de lo que introdujiste.
 }
+
+## Duraciones, plazas y solicitudes que confirma el anfitrión
+duration-label = Duración
+seats-left = { $count ->
+    [one] Queda 1 plaza
+   *[other] Quedan { $count } plazas
+}
+request-note = { $host } confirma cada reserva personalmente: esta hora queda reservada para ti hasta que responda, y te avisaremos por correo.
+request-submit = Solicitar reunión
+manage-pending = Solicitud enviada
+manage-rejected = Esta solicitud fue rechazada
+manage-expired = Esta solicitud ha caducado
+pending-line = Hemos pedido a { $host } que confirme. La hora queda reservada para ti y te escribiremos en cuanto responda.
+rejected-line = { $host } no puede a esa hora. No se añadió nada a ningún calendario.
+expired-line = { $host } no respondió a tiempo, así que la hora ya no está reservada.
+withdraw-submit = Retirar la solicitud

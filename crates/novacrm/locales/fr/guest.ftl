@@ -134,3 +134,19 @@ retry-in = { $seconds ->
     [one] Veuillez réessayer dans { $seconds } seconde. Rien de ce que vous avez saisi n’a été réservé ni modifié.
    *[other] Veuillez réessayer dans { $seconds } secondes. Rien de ce que vous avez saisi n’a été réservé ni modifié.
 }
+
+## Durées, places et demandes que l’hôte confirme
+duration-label = Durée
+seats-left = { $count ->
+    [one] 1 place restante
+   *[other] { $count } places restantes
+}
+request-note = { $host } confirme chaque réservation personnellement : ce créneau vous est réservé jusqu’à sa réponse, que vous recevrez par e-mail.
+request-submit = Demander le rendez-vous
+manage-pending = Demande envoyée
+manage-rejected = Cette demande a été refusée
+manage-expired = Cette demande a expiré
+pending-line = { $host } a été invité·e à confirmer. Le créneau vous est réservé ; nous vous écrirons dès sa réponse.
+rejected-line = { $host } n’est pas disponible à ce moment-là. Rien n’a été ajouté aux agendas.
+expired-line = { $host } n’a pas répondu à temps : le créneau n’est plus réservé.
+withdraw-submit = Retirer la demande

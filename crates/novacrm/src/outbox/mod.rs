@@ -67,7 +67,11 @@ pub async fn booking_changed(
 
 /// Drops what was planned for a booking's future (reminders, a request's deadline): a
 /// change plans again what still holds.
-async fn drop_planned(tx: &mut Tx, booking: &BookingRecord, now: Instant) -> Result<(), StoreError> {
+async fn drop_planned(
+    tx: &mut Tx,
+    booking: &BookingRecord,
+    now: Instant,
+) -> Result<(), StoreError> {
     for kind in [REMINDER, SMS_REMINDER, PENDING_EXPIRY] {
         Store::drop_pending_jobs(tx, &booking.id, kind, now).await?;
     }
@@ -89,8 +93,11 @@ pub async fn booked(
         drop_planned(tx, booking, now).await?;
     }
     let video = matches!(meeting.location, Some(scheduling::Location::Video { .. }));
-    let expires = (booking.status == scheduling::BookingStatus::Pending)
-        .then(|| meeting.offer.pending_expiry(booking.created_at, booking.start));
+    let expires = (booking.status == scheduling::BookingStatus::Pending).then(|| {
+        meeting
+            .offer
+            .pending_expiry(booking.created_at, booking.start)
+    });
     let jobs = plan(booking, change, video, fanout, expires, now);
     Store::enqueue_all(tx, &jobs, now).await?;
     Ok(())
@@ -107,7 +114,8 @@ fn plan(
     now: Instant,
 ) -> Vec<JobRecord> {
     let mut jobs = Vec::new();
-    let requested = change == Change::Booked && booking.status == scheduling::BookingStatus::Pending;
+    let requested =
+        change == Change::Booked && booking.status == scheduling::BookingStatus::Pending;
     let confirmed_now = matches!(change, Change::Booked | Change::Approved) && !requested;
     // A video link is made first, and the new booking's emails wait for it.
     let mut notice_key = None;

@@ -310,7 +310,12 @@ pub async fn public_slots(
         .iter()
         .flatten()
         .flat_map(|day| {
-            let seats = day.seats.iter().copied().map(Some).chain(std::iter::repeat(None));
+            let seats = day
+                .seats
+                .iter()
+                .copied()
+                .map(Some)
+                .chain(std::iter::repeat(None));
             day.slots.iter().copied().zip(seats)
         })
         .filter(|(slot, _)| slot.start >= from && slot.start < to && slot.start < days.horizon)

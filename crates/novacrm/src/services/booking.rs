@@ -17,8 +17,8 @@
 
 use jiff::Timestamp;
 use scheduling::{
-    BookingStatus, Busy, FieldError, Instant, MeetingDuration, MeetingRules, Obj, Phone, Refusal, Zone, check_start,
-    reminders,
+    BookingStatus, Busy, FieldError, Instant, MeetingDuration, MeetingRules, Obj, Phone, Refusal,
+    Zone, check_start, reminders,
 };
 use serde_json::Value;
 
@@ -376,7 +376,11 @@ pub async fn book(
                 "you already have {} upcoming {} with {}; each guest may hold {limit} at a \
                  time, so cancel one (the link is in its confirmation email) to book another",
                 guest.of_type,
-                if guest.of_type == 1 { "meeting" } else { "meetings" },
+                if guest.of_type == 1 {
+                    "meeting"
+                } else {
+                    "meetings"
+                },
                 host.name
             ),
         });
@@ -432,7 +436,15 @@ pub async fn book(
         late_cancel: false,
     };
     Store::insert_booking(&mut tx, &booking).await?;
-    outbox::booked(&mut tx, &booking, Change::Booked, meeting, &schedule.fanout, at).await?;
+    outbox::booked(
+        &mut tx,
+        &booking,
+        Change::Booked,
+        meeting,
+        &schedule.fanout,
+        at,
+    )
+    .await?;
     Ok((booking, tx))
 }
 
@@ -571,7 +583,16 @@ pub async fn expire_request(store: &Store, booking_id: &str, now: Timestamp) -> 
         return Ok(false);
     }
     let expired = BookingStatus::Expired;
-    set_status(&mut tx, &mut booking, expired, None, Actor::System, false, now).await?;
+    set_status(
+        &mut tx,
+        &mut booking,
+        expired,
+        None,
+        Actor::System,
+        false,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(true)
 }

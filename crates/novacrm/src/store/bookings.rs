@@ -69,7 +69,10 @@ impl Store {
                 end: Instant::from_millis(r.try_get("end_time")?),
                 status: status.parse().map_err(StoreError::Corrupt)?,
             };
-            let session = seated.is_some_and(|t| r.try_get::<String, _>("meeting_type_id").is_ok_and(|m| m == t));
+            let session = seated.is_some_and(|t| {
+                r.try_get::<String, _>("meeting_type_id")
+                    .is_ok_and(|m| m == t)
+            });
             if session {
                 busy.sessions.push(booked);
             } else {

@@ -61,16 +61,25 @@ async fn five_seats_hold_under_a_race_of_twenty(backend: Backend) {
         (seated.len(), full),
         (5, 15),
         "{:?}",
-        answers.iter().map(|a| (a.status, a.body["code"].clone())).collect::<Vec<_>>()
+        answers
+            .iter()
+            .map(|a| (a.status, a.body["code"].clone()))
+            .collect::<Vec<_>>()
     );
-    assert!(slot_at(&app, &app.quick_call, "", TUE_9).await.is_none(), "full");
+    assert!(
+        slot_at(&app, &app.quick_call, "", TUE_9).await.is_none(),
+        "full"
+    );
     assert!(
         slot_at(&app, &app.consultation, "", TUE_9).await.is_none(),
         "the session keeps the host busy for every other type"
     );
 
     // Each guest has their own link and hears only of their own seat.
-    let links: Vec<&str> = seated.iter().map(|b| b["manageUrl"].as_str().unwrap()).collect();
+    let links: Vec<&str> = seated
+        .iter()
+        .map(|b| b["manageUrl"].as_str().unwrap())
+        .collect();
     let mut unique = links.clone();
     unique.sort_unstable();
     unique.dedup();
@@ -138,11 +147,15 @@ async fn a_guest_books_one_of_several_lengths(backend: Backend) {
         .clone();
     assert_eq!(listed["durations"], json!([15, 30, 60]));
 
-    let hour = slot_at(&app, &app.quick_call, "&duration=60", TUE_9).await.unwrap();
+    let hour = slot_at(&app, &app.quick_call, "&duration=60", TUE_9)
+        .await
+        .unwrap();
     assert_eq!(hour["end"], "2026-11-24T15:00:00Z");
     let late = app.slots(&app.quick_call, "&duration=60").await;
     assert!(
-        late.iter().filter(|s| s.starts_with("2026-11-24")).all(|s| s.as_str() <= "2026-11-24T21:00:00Z"),
+        late.iter()
+            .filter(|s| s.starts_with("2026-11-24"))
+            .all(|s| s.as_str() <= "2026-11-24T21:00:00Z"),
         "an hour must end by 17:00 New York: {late:?}"
     );
     let mut body = json!({
@@ -154,7 +167,9 @@ async fn a_guest_books_one_of_several_lengths(backend: Backend) {
     assert_eq!(booked.body["endTime"], "2026-11-24T15:00:00Z");
     let short = app.slots(&app.quick_call, "").await;
     assert!(
-        !short.iter().any(|s| s.as_str() >= TUE_9 && s.as_str() < "2026-11-24T15:00:00Z"),
+        !short
+            .iter()
+            .any(|s| s.as_str() >= TUE_9 && s.as_str() < "2026-11-24T15:00:00Z"),
         "the hour is taken for every length"
     );
     assert!(short.iter().any(|s| s == "2026-11-24T15:00:00Z"));
@@ -173,7 +188,11 @@ async fn a_guest_books_one_of_several_lengths(backend: Backend) {
     assert_problem(&asked, 422);
     let bad = app.patch(&path, json!({"durations": [20, 40]})).await;
     assert_problem(&bad, 422);
-    assert_eq!(fields(&bad), ["durations"], "must contain the type's own length");
+    assert_eq!(
+        fields(&bad),
+        ["durations"],
+        "must contain the type's own length"
+    );
 }
 
 /// `guestLimit`: one guest email holds at most N active future bookings of the type.
@@ -196,7 +215,11 @@ async fn a_guest_limit_counts_one_guests_upcoming_meetings(backend: Backend) {
     let elsewhere = app
         .book(&app.consultation, "2026-11-26T14:00:00Z", "one@example.com")
         .await;
-    assert_eq!(elsewhere.status, 201, "the limit is the type's: {:?}", elsewhere.body);
+    assert_eq!(
+        elsewhere.status, 201,
+        "the limit is the type's: {:?}",
+        elsewhere.body
+    );
 }
 
 /// Approval: a request holds its slot, both sides are told, the host approves (checked
@@ -205,13 +228,17 @@ async fn requests_wait_for_the_host_and_expire_once(backend: Backend) {
     let app = spawn_app(backend).await;
     let path = format!("/api/meeting-types/{}", app.quick_call);
     let set = app
-        .patch(&path, json!({"approval": "always", "pendingExpiresHours": 24}))
+        .patch(
+            &path,
+            json!({"approval": "always", "pendingExpiresHours": 24}),
+        )
         .await;
     assert_eq!(set.status, 200, "{:?}", set.body);
     assert_eq!(set.body["approval"], "always");
 
     // Two guests ask for one slot at once: one request holds it.
-    let racers = ["ask1@example.com", "ask2@example.com"].map(|e| app.book(&app.quick_call, TUE_9, e));
+    let racers =
+        ["ask1@example.com", "ask2@example.com"].map(|e| app.book(&app.quick_call, TUE_9, e));
     let answers = futures_util::future::join_all(racers).await;
     let mut statuses: Vec<u16> = answers.iter().map(|a| a.status).collect();
     statuses.sort_unstable();
@@ -220,19 +247,39 @@ async fn requests_wait_for_the_host_and_expire_once(backend: Backend) {
     assert_eq!(request.body["status"], "PENDING");
     let guest = request.body["guestEmail"].as_str().unwrap().to_owned();
     let id = request.body["id"].as_str().unwrap().to_owned();
-    assert!(slot_at(&app, &app.quick_call, "", TUE_9).await.is_none(), "held");
+    assert!(
+        slot_at(&app, &app.quick_call, "", TUE_9).await.is_none(),
+        "held"
+    );
     app.run_jobs().await;
     let told = app.smtp.to(&guest);
     assert_eq!(told.len(), 1);
-    assert!(told[0].subject().starts_with("Requested:"), "{}", told[0].subject());
-    assert!(!told[0].text().contains("BEGIN:VCALENDAR"), "no invite before approval");
+    assert!(
+        told[0].subject().starts_with("Requested:"),
+        "{}",
+        told[0].subject()
+    );
+    assert!(
+        !told[0].text().contains("BEGIN:VCALENDAR"),
+        "no invite before approval"
+    );
     let host = app.smtp.to("jane@example.com");
-    assert!(host.iter().any(|m| m.subject().starts_with("Approve or decline")));
-    assert!(host[0].text().contains(&format!("/dashboard/bookings/{id}")));
+    assert!(
+        host.iter()
+            .any(|m| m.subject().starts_with("Approve or decline"))
+    );
+    assert!(
+        host[0]
+            .text()
+            .contains(&format!("/dashboard/bookings/{id}"))
+    );
 
     // Approved: the guest gets the invite.
     let approve = app
-        .patch(&format!("/api/bookings/{id}"), json!({"status": "CONFIRMED"}))
+        .patch(
+            &format!("/api/bookings/{id}"),
+            json!({"status": "CONFIRMED"}),
+        )
         .await;
     assert_eq!(approve.status, 200, "{:?}", approve.body);
     assert_eq!(approve.body["status"], "CONFIRMED");
@@ -244,7 +291,9 @@ async fn requests_wait_for_the_host_and_expire_once(backend: Backend) {
 
     // A request the host's calendar has since filled is not approved.
     let blocked_at = "2026-11-25T14:00:00Z";
-    let held = app.book(&app.quick_call, blocked_at, "held@example.com").await;
+    let held = app
+        .book(&app.quick_call, blocked_at, "held@example.com")
+        .await;
     assert_eq!(held.status, 201);
     let held_id = held.body["id"].as_str().unwrap().to_owned();
     let block = app
@@ -256,12 +305,18 @@ async fn requests_wait_for_the_host_and_expire_once(backend: Backend) {
         .await;
     assert_eq!(block.status, 201, "{:?}", block.body);
     let refused = app
-        .patch(&format!("/api/bookings/{held_id}"), json!({"status": "CONFIRMED"}))
+        .patch(
+            &format!("/api/bookings/{held_id}"),
+            json!({"status": "CONFIRMED"}),
+        )
         .await;
     assert_problem(&refused, 409);
     assert_eq!(refused.body["code"], "slot_taken");
     let declined = app
-        .patch(&format!("/api/bookings/{held_id}"), json!({"status": "REJECTED"}))
+        .patch(
+            &format!("/api/bookings/{held_id}"),
+            json!({"status": "REJECTED"}),
+        )
         .await;
     assert_eq!(declined.status, 200, "{:?}", declined.body);
     app.run_jobs().await;
@@ -270,13 +325,19 @@ async fn requests_wait_for_the_host_and_expire_once(backend: Backend) {
 
     // Unanswered: it expires a day later, once, and frees its slot.
     let thursday = "2026-11-26T14:00:00Z";
-    let waiting = app.book(&app.quick_call, thursday, "wait@example.com").await;
+    let waiting = app
+        .book(&app.quick_call, thursday, "wait@example.com")
+        .await;
     assert_eq!(waiting.status, 201);
     let waiting_id = waiting.body["id"].as_str().unwrap().to_owned();
     app.run_jobs().await;
     app.set_now("2026-11-24T11:59:00Z");
     app.run_jobs().await;
-    assert_eq!(status_of(&app, &waiting_id).await, "PENDING", "not before its deadline");
+    assert_eq!(
+        status_of(&app, &waiting_id).await,
+        "PENDING",
+        "not before its deadline"
+    );
     app.set_now("2026-11-24T12:01:00Z");
     app.run_jobs().await;
     app.run_jobs().await;
@@ -288,9 +349,15 @@ async fn requests_wait_for_the_host_and_expire_once(backend: Backend) {
         .filter(|m| m.subject().starts_with("Request expired"))
         .collect();
     assert_eq!(expired.len(), 1, "told exactly once");
-    assert!(slot_at(&app, &app.quick_call, "", thursday).await.is_some(), "free again");
+    assert!(
+        slot_at(&app, &app.quick_call, "", thursday).await.is_some(),
+        "free again"
+    );
     let late = app
-        .patch(&format!("/api/bookings/{waiting_id}"), json!({"status": "CONFIRMED"}))
+        .patch(
+            &format!("/api/bookings/{waiting_id}"),
+            json!({"status": "CONFIRMED"}),
+        )
         .await;
     assert_problem(&late, 422);
 }

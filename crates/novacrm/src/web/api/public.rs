@@ -64,8 +64,9 @@ pub(crate) fn query_minutes(
     query
         .get(key)
         .map(|v| {
-            v.parse::<i64>()
-                .map_err(|_| FieldError::new(key, format!("{v:?} is not a whole number of minutes")))
+            v.parse::<i64>().map_err(|_| {
+                FieldError::new(key, format!("{v:?} is not a whole number of minutes"))
+            })
         })
         .transpose()
 }

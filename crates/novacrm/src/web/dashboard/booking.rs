@@ -233,6 +233,8 @@ pub(crate) async fn reschedule_picker(
     if query.tz.is_none() {
         query.tz = Some(zone.name().to_owned());
     }
+    // A move keeps the booked length.
+    query.duration = Some(b.minutes().to_string());
     let locale = Locale::from_headers(&headers);
     let mode = CalendarMode {
         slot_base: format!("/dashboard/bookings/{}/move", encode(&b.id)),
@@ -244,6 +246,7 @@ pub(crate) async fn reschedule_picker(
             span_label(b.start, b.end, &zone, locale),
             b.guest_name
         )),
+        pick_length: false,
     };
     let reader = Reader::of(&uri, &headers);
     match render_calendar(

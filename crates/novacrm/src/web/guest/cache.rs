@@ -30,6 +30,7 @@ pub struct PageKey {
     pub(crate) month: Option<String>,
     pub(crate) date: Option<String>,
     pub(crate) taken: Option<String>,
+    pub(crate) duration: Option<String>,
     /// The language, conventions and query (the switcher's links) of the page.
     pub(crate) reader: Reader,
     pub(crate) gzip: bool,

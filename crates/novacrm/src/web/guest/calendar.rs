@@ -47,6 +47,7 @@ pub(crate) async fn calendar_page(
         month: query.month.clone(),
         date: query.date.clone(),
         taken: query.taken.clone(),
+        duration: query.duration.clone(),
         reader: reader.clone(),
         gzip: crate::web::shell::accepts_gzip(&headers),
     };
@@ -60,6 +61,7 @@ pub(crate) async fn calendar_page(
         back_label: String::new(),
         heading: None,
         note: None,
+        pick_length: true,
     };
     let response =
         render_calendar(&state, &username, &type_id, &query, &reader, &headers, mode).await;

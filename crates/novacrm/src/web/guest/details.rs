@@ -7,7 +7,7 @@ use crate::services::insights::Step;
 use crate::services::{ServiceError, availability, booking, captcha};
 use crate::store::{BookingRecord, Host, MeetingTypeRecord};
 use crate::web::form::Fields;
-use crate::web::guest::widgets::{HostCard, host_and_type, month_key};
+use crate::web::guest::widgets::{HostCard, host_and_type, length_carry, month_key, picked_length};
 use crate::web::guest::zone_choice::guest_zone;
 use crate::web::reader::Reader;
 use crate::web::shell::ASSET_VERSION;
@@ -53,6 +53,10 @@ struct DetailsPage<'a> {
     zone: &'a str,
     date_param: String,
     start: String,
+    /// The length picked, sent back with the form (when not the type's own).
+    duration: Option<i64>,
+    /// The host approves this booking first: the page says so and the button asks.
+    request_only: bool,
     when: String,
     fields: Vec<FormField>,
     errors: Vec<FieldError>,
@@ -150,8 +154,10 @@ fn fields(
 pub(crate) struct DetailsQuery {
     start: Option<String>,
     tz: Option<String>,
+    duration: Option<String>,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn calendar_url(
     username: &str,
     type_id: &str,
@@ -159,9 +165,14 @@ fn calendar_url(
     start: Option<Instant>,
     zone_tz: &Zone,
     gap: Option<Gap>,
+    picked: Option<i64>,
     reader: &Reader,
 ) -> String {
-    let mut url = format!("/book/{username}/{type_id}?tz={}", encode(zone));
+    let mut url = format!(
+        "/book/{username}/{type_id}?tz={}{}",
+        encode(zone),
+        length_carry(picked)
+    );
     if let Some(start) = start {
         let date = start
             .to_timestamp()
@@ -190,7 +201,7 @@ enum Gap {
 impl Gap {
     /// Taken when a live booking of the host now covers the time; closed otherwise.
     async fn of(state: &AppState, ctx: &DetailsContext) -> Self {
-        let end = ctx.start.plus_minutes(ctx.meeting.duration);
+        let end = ctx.start.plus_minutes(ctx.minutes());
         let day_before = ctx.start.plus_minutes(-24 * 60);
         let filter = crate::store::BookingFilter {
             not_cancelled: true,
@@ -212,6 +223,14 @@ struct DetailsContext {
     meeting: MeetingTypeRecord,
     zone: Zone,
     start: Instant,
+    /// The length picked, when not the type's own.
+    picked: Option<i64>,
+}
+
+impl DetailsContext {
+    fn minutes(&self) -> i64 {
+        self.picked.unwrap_or(self.meeting.duration)
+    }
 }
 
 /// Back to the type's calendar at the chosen day, saying why the time cannot be booked.
@@ -230,6 +249,7 @@ fn back_to_calendar(
         start,
         zone,
         Some(gap),
+        ctx.picked,
         reader,
     );
     Redirect::to(&url).into_response()
@@ -242,12 +262,14 @@ async fn details_context(
     type_id: &str,
     start: Option<&str>,
     tz: Option<&str>,
+    duration: Option<&str>,
     reader: &Reader,
     headers: &HeaderMap,
 ) -> Result<DetailsContext, Response> {
     let (host, meeting) = host_and_type(state, username, type_id, reader.lang)
         .await
         .map_err(|m| not_found_for(reader, headers, &m))?;
+    let picked = picked_length(&meeting, duration);
     let settings = state
         .store
         .availability(&host.id)
@@ -265,6 +287,7 @@ async fn details_context(
             None,
             &zone,
             None,
+            picked,
             reader,
         ))
         .into_response());
@@ -274,6 +297,7 @@ async fn details_context(
         meeting,
         zone,
         start,
+        picked,
     })
 }
 
@@ -294,6 +318,7 @@ fn render_details(
         .date();
     let when = when_label(ctx.start, &ctx.zone, locale);
     let mut card = HostCard::new(&ctx.host, Some(&ctx.meeting), t);
+    card.duration = Some(ctx.minutes());
     card.when = Some(format!(
         "{when} ({})",
         crate::web::guest::zones::place(ctx.zone.name())
@@ -308,6 +333,12 @@ fn render_details(
         zone: ctx.zone.name(),
         date_param: date.to_string(),
         start: ctx.start.to_string(),
+        duration: ctx.picked,
+        request_only: ctx
+            .meeting
+            .offer
+            .approval
+            .needed(ctx.start, Instant::from(state.clock.now())),
         when,
         fields: fields(&ctx.meeting, typed, &errors, t),
         captcha_error: errors
@@ -335,6 +366,7 @@ pub(crate) async fn details_page(
         &type_id,
         query.start.as_deref(),
         query.tz.as_deref(),
+        query.duration.as_deref(),
         &reader,
         &headers,
     )
@@ -348,7 +380,7 @@ pub(crate) async fn details_page(
         &state.cache,
         &username,
         &type_id,
-        None,
+        ctx.picked,
         None,
         None,
         state.clock.now(),
@@ -387,6 +419,7 @@ fn booking_body(meeting: &MeetingTypeRecord, ctx: &DetailsContext, typed: &Field
     }
     json!({
         "meetingTypeId": meeting.id,
+        "duration": ctx.minutes(),
         "startTime": ctx.start.to_string(),
         "timezone": ctx.zone.name(),
         "guestName": first("guestName"),
@@ -414,6 +447,7 @@ pub(crate) async fn submit_details(
         &type_id,
         get("start"),
         get("tz"),
+        get("duration"),
         &reader,
         &headers,
     )
@@ -470,6 +504,22 @@ pub(crate) async fn submit_details(
             ))
             .into_response()
         }
+        // The guest's own standing, not the time: said on the form, by the address.
+        Err(ServiceError::Refused {
+            code: "guest_limit",
+            message,
+        }) => framable(
+            render_details(
+                &state,
+                &reader,
+                &headers,
+                StatusCode::CONFLICT,
+                &ctx,
+                &typed,
+                vec![FieldError::new("guestEmail", message)],
+            ),
+            &ctx.host.embed_origins,
+        ),
         Err(ServiceError::Conflict(_) | ServiceError::Refused { .. }) => {
             back_to_calendar(&username, &type_id, &ctx, Gap::Taken, &reader)
         }

@@ -94,6 +94,8 @@ struct ManagePage<'a> {
     cancelled_line: Option<String>,
     reason: Option<String>,
     can_change: bool,
+    /// A pending request the guest may still withdraw.
+    can_withdraw: bool,
     closed_reason: Option<String>,
     book_again: String,
     google_url: String,
@@ -208,10 +210,15 @@ fn render_manage(
         error,
         host_name: &host.name,
         type_name: &meeting.name,
-        duration: meeting.duration,
-        message: (state_name == "booked")
-            .then(|| meeting.confirmation_message.clone())
-            .flatten(),
+        duration: b.minutes(),
+        message: match b.status {
+            BookingStatus::Pending => Some(t.msg1("pending-line", "host", &host.name)),
+            BookingStatus::Rejected => Some(t.msg1("rejected-line", "host", &host.name)),
+            BookingStatus::Expired => Some(t.msg1("expired-line", "host", &host.name)),
+            _ => (state_name == "booked")
+                .then(|| meeting.confirmation_message.clone())
+                .flatten(),
+        },
         location: place
             .as_ref()
             .map(|l| location_text(l, &host.name, b.guest_phone.as_deref(), t)),
@@ -224,6 +231,7 @@ fn render_manage(
         cancelled_line,
         reason: b.cancel_reason.clone(),
         can_change,
+        can_withdraw: b.status == BookingStatus::Pending && !passed,
         closed_reason,
         book_again: format!(
             "/book/{}/{}{}",
@@ -456,6 +464,7 @@ async fn reschedule_page(
         month: query.month,
         date: query.date,
         taken: query.taken,
+        duration: Some(b.minutes().to_string()),
     };
     let mode = CalendarMode {
         slot_base: format!("/booking/{token}/reschedule"),
@@ -469,6 +478,7 @@ async fn reschedule_page(
             "zone",
             zone.name(),
         )),
+        pick_length: false,
     };
     match render_calendar(
         &state,

@@ -48,6 +48,28 @@ pub(crate) struct CalendarQuery {
     pub month: Option<String>,
     pub date: Option<String>,
     pub taken: Option<String>,
+    /// The length picked of a type offering several (minutes; others are ignored).
+    pub duration: Option<String>,
+}
+
+/// The length a guest picked (`?duration=`), if the type offers it and it is not its own.
+pub(crate) fn picked_length(meeting: &MeetingTypeRecord, asked: Option<&str>) -> Option<i64> {
+    let asked: i64 = asked?.trim().parse().ok()?;
+    let offered = meeting.durations().ok()?;
+    (asked != meeting.duration && offered.iter().any(|d| i64::from(d.get()) == asked))
+        .then_some(asked)
+}
+
+/// `&duration=N` for links that keep a picked length (empty for the type's own).
+pub(crate) fn length_carry(picked: Option<i64>) -> String {
+    picked.map_or_else(String::new, |d| format!("&duration={d}"))
+}
+
+/// One length on the picker above the calendar.
+struct LengthChoice {
+    minutes: i64,
+    href: String,
+    selected: bool,
 }
 
 #[allow(
@@ -67,6 +89,8 @@ struct DayCell {
 struct SlotLink {
     start: String,
     label: String,
+    /// Seats still free, for a type with seats.
+    seats_left: Option<u32>,
 }
 
 struct SlotGroup {
@@ -103,6 +127,10 @@ struct CalendarPage<'a> {
     selected_label: Option<String>,
     groups: Vec<SlotGroup>,
     mode: CalendarMode,
+    /// The lengths to pick from (empty unless the type offers several and this is a booking).
+    lengths: Vec<LengthChoice>,
+    /// `&duration=N` while a length other than the type's own is picked.
+    length_carry: String,
 }
 
 /// What the calendar is for: booking (the default) or moving an existing booking.
@@ -113,6 +141,8 @@ pub(crate) struct CalendarMode {
     pub back_label: String,
     pub heading: Option<String>,
     pub note: Option<String>,
+    /// Whether the guest may pick one of the type's lengths (a move keeps the booked one).
+    pub pick_length: bool,
 }
 
 /// The booking pages' left pane: who the guest meets, for what, how long, where.
@@ -238,12 +268,13 @@ pub(crate) async fn render_calendar(
     let choice = ZoneChoice::of(query.tz.as_deref(), headers);
     let (zone, bad_zone) = choice.resolve(&settings.zone);
     let now = state.clock.now();
+    let picked = picked_length(&meeting, query.duration.as_deref());
     let Ok(answer) = availability::public_slots(
         &state.store,
         &state.cache,
         username,
         type_id,
-        None,
+        picked,
         None,
         None,
         now,
@@ -254,8 +285,14 @@ pub(crate) async fn render_calendar(
     };
     let locale = reader.locale;
     let tz = zone.time_zone().clone();
-    let mut by_date: BTreeMap<Date, Vec<Slot>> = BTreeMap::new();
-    for slot in &answer.slots {
+    let mut by_date: BTreeMap<Date, Vec<(Slot, Option<u32>)>> = BTreeMap::new();
+    let seats = answer
+        .seats
+        .iter()
+        .copied()
+        .map(Some)
+        .chain(std::iter::repeat(None));
+    for (slot, seats_left) in answer.slots.iter().zip(seats) {
         by_date
             .entry(
                 slot.start
@@ -264,7 +301,7 @@ pub(crate) async fn render_calendar(
                     .date(),
             )
             .or_default()
-            .push(*slot);
+            .push((*slot, seats_left));
     }
     let today = now.to_zoned_datetime(tz.clone()).date();
     let first_month = today.first_of_month();
@@ -329,7 +366,7 @@ pub(crate) async fn render_calendar(
                     slots: Vec::new(),
                 })
                 .collect();
-            for slot in slots {
+            for (slot, seats_left) in slots {
                 let local = slot.start.to_timestamp().to_zoned_datetime(tz.clone());
                 let index = match local.hour() {
                     0..=11 => 0,
@@ -339,6 +376,7 @@ pub(crate) async fn render_calendar(
                 groups[index].slots.push(SlotLink {
                     start: slot.start.to_string(),
                     label: locale.time(local.hour(), local.minute()),
+                    seats_left: *seats_left,
                 });
             }
             groups.retain(|g| !g.slots.is_empty());
@@ -347,11 +385,35 @@ pub(crate) async fn render_calendar(
         .unwrap_or_default();
     let shift = |months: i8| month.checked_add(jiff::Span::new().months(months)).ok();
     let now_local = now.to_zoned_datetime(tz.clone());
+    let offered = meeting.durations().unwrap_or_default();
+    let lengths = if mode.pick_length && offered.len() > 1 {
+        offered
+            .iter()
+            .map(|d| {
+                let minutes = i64::from(d.get());
+                LengthChoice {
+                    minutes,
+                    href: format!(
+                        "?tz={}{}{}",
+                        crate::web::shell::encode(zone.name()),
+                        length_carry((minutes != meeting.duration).then_some(minutes)),
+                        reader.carry()
+                    ),
+                    selected: minutes == picked.unwrap_or(meeting.duration),
+                }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut card =
+        HostCard::new(&host, Some(&meeting), t).previewed(state.config.public_url.as_deref());
+    card.duration = Some(picked.unwrap_or(meeting.duration));
     let page = CalendarPage {
         asset_version: &ASSET_VERSION,
         t,
         reader,
-        card: HostCard::new(&host, Some(&meeting), t).previewed(state.config.public_url.as_deref()),
+        card,
         zone: zone.name(),
         zone_place: crate::web::guest::zones::place(zone.name()),
         zone_label: crate::web::guest::zones::zone_label(&zone, now),
@@ -374,6 +436,8 @@ pub(crate) async fn render_calendar(
         selected_label: selected.map(|d| date_label(d, t)),
         groups,
         mode,
+        lengths,
+        length_carry: length_carry(picked),
     };
     crate::web::shell::render(headers, &page).ok_or_else(|| {
         (
