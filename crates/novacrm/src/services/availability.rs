@@ -424,3 +424,30 @@ pub async fn update_availability(
     tx.commit().await?;
     Ok(next)
 }
+
+/// Changes one local date of the host's schedule (docs/DESIGN.md §11): `windows` replace
+/// the weekday's hours on it (`[]` closes it), `None` gives it back to the weekly hours.
+/// The other dates' overrides stay.
+pub async fn set_date_override(
+    store: &Store,
+    host: &Host,
+    date: &str,
+    windows: Option<Value>,
+    now: Timestamp,
+) -> Result<AvailabilitySettings> {
+    scheduling::civil::parse_date(date).map_err(|m| FieldError::new("date", m))?;
+    let mut tx = store.write().await?;
+    Store::lock_host(&mut tx, &host.id).await?;
+    let current = Store::availability_in(&mut tx, &host.id).await?;
+    let mut overrides = current.to_json()["dateOverrides"].take();
+    if let Value::Object(map) = &mut overrides {
+        match windows {
+            Some(windows) => map.insert(date.to_owned(), windows),
+            None => map.remove(date),
+        };
+    }
+    let next = current.patched(&serde_json::json!({ "dateOverrides": overrides }))?;
+    Store::save_availability(&mut tx, &host.id, &next, Instant::from(now)).await?;
+    tx.commit().await?;
+    Ok(next)
+}

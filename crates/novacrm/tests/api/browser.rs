@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::str::FromStr;
 use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -859,6 +860,185 @@ async fn guests_book_in_a_real_browser_and_hosts_see_it() {
 
 /// Another site (another origin: `localhost`, not `127.0.0.1`) that embeds jane's page inline
 /// and as a pop-up, listening for `novacrm:booked`.
+/// A host closes a day on the month calendar and makes a seated type with a second length
+/// in the dashboard; a guest on a phone picks the 60-minute variant, sees the seats left and
+/// books it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_changes_a_day_and_a_guest_books_a_seat_of_another_length() {
+    let app = spawn_app_with(Backend::Sqlite, |_| {}).await;
+    let axe = axe_source();
+    let (_driver, webdriver) = driver().await;
+    let host = browser(&webdriver, 1280, 900, true).await;
+    host.goto(&app.url("/dashboard/login")).await.unwrap();
+    fill(&host, "#username", "jane").await;
+    fill(&host, "#password", "demo-password-jane").await;
+    click(&host, "form button.primary").await;
+    host.wait()
+        .for_element(Locator::Css("#link"))
+        .await
+        .unwrap();
+
+    // Thanksgiving off: click the day, choose Closed, save.
+    host.goto(&app.url("/dashboard/availability"))
+        .await
+        .unwrap();
+    click(&host, "a[href='/dashboard/availability/dates']").await;
+    click(&host, "a.day[href*='date=2026-11-26']").await;
+    host.wait()
+        .for_element(Locator::Css("#hours"))
+        .await
+        .unwrap();
+    assert_accessible(&host, &axe, "date-specific hours").await;
+    click(&host, "input[name=open][value=no]").await;
+    click(&host, "#day button.primary").await;
+    host.wait()
+        .for_element(Locator::Css("a.day.changed"))
+        .await
+        .unwrap();
+    let text = body_text(&host).await;
+    assert!(text.contains("Saved."), "{text}");
+    assert!(
+        text.contains("Thursday, November 26 · Closed"),
+        "{text}"
+    );
+    shot(&host, "dates-1-desktop").await;
+    let settings = app
+        .authed(reqwest::Method::GET, "/api/availability", None)
+        .await;
+    assert_eq!(settings.body["dateOverrides"]["2026-11-26"], json!([]));
+
+    // A group session: 30 minutes or an hour, five guests a slot.
+    host.goto(&app.url("/dashboard/meeting-types/new"))
+        .await
+        .unwrap();
+    fill(&host, "#name", "Group workshop").await;
+    fill(&host, "#duration", "30").await;
+    fill(&host, "#durations", "60").await;
+    fill(&host, "#seats", "5").await;
+    assert_accessible(&host, &axe, "seated meeting type").await;
+    shot(&host, "dates-2-type-form").await;
+    click(&host, "form button.primary").await;
+    host.wait()
+        .for_element(Locator::Css("[data-copy]"))
+        .await
+        .unwrap();
+    assert!(body_text(&host).await.contains("Group workshop"));
+    let types = app
+        .authed(reqwest::Method::GET, "/api/meeting-types", None)
+        .await;
+    let workshop = types
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "Group workshop")
+        .unwrap()
+        .clone();
+    assert_eq!(workshop["seats"], 5);
+    assert_eq!(workshop["durations"], json!([30, 60]));
+    let id = workshop["id"].as_str().unwrap().to_owned();
+
+    // The host's dates page on a phone, too.
+    let small = browser(&webdriver, 375, 812, true).await;
+    small.goto(&app.url("/dashboard/login")).await.unwrap();
+    fill(&small, "#username", "jane").await;
+    fill(&small, "#password", "demo-password-jane").await;
+    click(&small, "form button.primary").await;
+    small
+        .wait()
+        .for_element(Locator::Css("#link"))
+        .await
+        .unwrap();
+    small
+        .goto(&app.url("/dashboard/availability/dates?month=2026-11&date=2026-11-27"))
+        .await
+        .unwrap();
+    small
+        .wait()
+        .for_element(Locator::Css("#hours"))
+        .await
+        .unwrap();
+    shot(&small, "dates-3-phone").await;
+
+    // The guest picks an hour.
+    let guest = browser(&webdriver, 375, 812, true).await;
+    guest
+        .goto(&app.url(&format!("/book/jane/{id}")))
+        .await
+        .unwrap();
+    free_time(&guest).await;
+    let calendar = body_text(&guest).await;
+    assert!(
+        calendar.contains("30 min") && calendar.contains("60 min"),
+        "{calendar}"
+    );
+    assert!(calendar.contains("5 seats left"), "{calendar}");
+    shot(&guest, "seats-1-calendar-30").await;
+    click(&guest, ".lengths a[href*='duration=60']").await;
+    guest
+        .wait()
+        .for_element(Locator::Css(".lengths a.selected[href*='duration=60']"))
+        .await
+        .unwrap();
+    assert!(
+        guest
+            .find_all(Locator::Css("a.day[href*='date=2026-11-26']"))
+            .await
+            .unwrap()
+            .is_empty(),
+        "the closed day offers nothing"
+    );
+    assert_accessible(&guest, &axe, "calendar with lengths and seats").await;
+    shot(&guest, "seats-2-calendar-60").await;
+    pick_time(&guest).await;
+    guest
+        .wait()
+        .for_element(Locator::Css("form button.primary"))
+        .await
+        .unwrap();
+    assert!(body_text(&guest).await.contains("60 min"));
+    shot(&guest, "seats-3-details").await;
+    fill(&guest, "#guestName", "Grace Hopper").await;
+    fill(&guest, "#guestEmail", "grace@example.com").await;
+    app.clock
+        .set(app.clock.now_ts() + jiff::SignedDuration::from_secs(5));
+    click(&guest, "form button.primary").await;
+    guest
+        .wait()
+        .for_element(Locator::Css(".actions"))
+        .await
+        .unwrap();
+    let done = body_text(&guest).await;
+    assert!(done.contains("60 minutes"), "{done}");
+    shot(&guest, "seats-4-booked").await;
+    let desk = browser(&webdriver, 1280, 900, true).await;
+    desk.goto(&app.url(&format!("/book/jane/{id}?duration=60")))
+        .await
+        .unwrap();
+    free_time(&desk).await;
+    assert!(
+        body_text(&desk).await.contains("4 seats left"),
+        "one seat taken"
+    );
+    shot(&desk, "seats-5-desktop").await;
+    let booked = app
+        .authed(reqwest::Method::GET, "/api/bookings", None)
+        .await;
+    let grace = booked
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["guestEmail"] == "grace@example.com")
+        .unwrap()
+        .clone();
+    let minutes = jiff::Timestamp::from_str(grace["endTime"].as_str().unwrap())
+        .unwrap()
+        .duration_since(jiff::Timestamp::from_str(grace["startTime"].as_str().unwrap()).unwrap())
+        .as_mins();
+    assert_eq!(minutes, 60);
+}
+
 async fn other_site(app: &TestApp) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();

@@ -168,6 +168,21 @@ pub(crate) async fn availability_page(
     render_availability(&state, &headers, s, None, None).await
 }
 
+/// `09:00-12:00, 13:00-17:00` as the API's windows (`[["09:00","12:00"], …]`); the times
+/// themselves are checked by the schedule they go into.
+pub(crate) fn windows_from_text(line: &str) -> Result<Value, String> {
+    line.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|part| {
+            part.split_once('-')
+                .map(|(a, b)| json!([a.trim(), b.trim()]))
+                .ok_or_else(|| "write windows as 09:00-12:00".to_owned())
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Value::Array)
+}
+
 /// The settings patch from the form; the windows editor becomes `weeklyHours` (or `null`).
 fn availability_patch(f: &Fields) -> Result<Value, Vec<String>> {
     let number = |name: &str| {
@@ -191,14 +206,12 @@ fn availability_patch(f: &Fields) -> Result<Value, Vec<String>> {
         if line.is_empty() {
             continue;
         }
-        let mut list = Vec::new();
-        for part in line.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            match part.split_once('-') {
-                Some((a, b)) => list.push(json!([a.trim(), b.trim()])),
-                None => errors.push(format!("{}: write windows as 09:00-12:00", d.name())),
+        match windows_from_text(&line) {
+            Ok(list) => {
+                weekly.insert(d.key().into(), list);
             }
+            Err(e) => errors.push(format!("{}: {e}", d.name())),
         }
-        weekly.insert(d.key().into(), Value::Array(list));
     }
     if !errors.is_empty() {
         return Err(errors);

@@ -83,6 +83,13 @@ struct DetailPage<'a> {
     answers: Vec<(String, String)>,
     history: Vec<String>,
     confirmed: bool,
+    /// A request waiting for the host's answer.
+    pending: bool,
+    /// When the request expires unless answered.
+    expires: Option<String>,
+    /// A seated session's guests: booking id, name, email (empty for other types).
+    attendees: Vec<(String, String, String)>,
+    seats: Option<u32>,
     started: bool,
 }
 
@@ -125,10 +132,40 @@ pub(crate) async fn detail(
                 .unwrap_or_default()
         ));
     }
+    let seats = meeting.as_ref().and_then(|m| m.policy.seats);
+    let attendees = if seats.is_some() {
+        let filter = crate::store::BookingFilter {
+            not_cancelled: true,
+            from: Some(b.start),
+            to: Some(b.start.plus_millis(1)),
+            meeting_type: Some(b.meeting_type_id.clone()),
+            ..Default::default()
+        };
+        let session = state
+            .store
+            .bookings_page(&s.host.id, filter, None, 1000)
+            .await;
+        session
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|a| a.status.holds_time())
+            .map(|a| (a.id, a.guest_name, a.guest_email))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let expires = meeting
+        .as_ref()
+        .filter(|_| b.status == BookingStatus::Pending)
+        .map(|m| when_label(m.offer.pending_expiry(b.created_at, b.start), &zone, locale));
     let page = DetailPage {
         asset_version: &ASSET_VERSION,
         flash: None,
         notice: waiting_notice(&state, &s).await,
+        pending: b.status == BookingStatus::Pending,
+        expires,
+        attendees,
+        seats,
         title: format!("{type_name} with {}", b.guest_name),
         status: status_label(b.status),
         when: span_label(b.start, b.end, &zone, locale),

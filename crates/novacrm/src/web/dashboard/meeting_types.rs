@@ -96,6 +96,7 @@ struct TypeForm<'a> {
     location_kind: String,
     location_value: String,
     cutoff: String,
+    offer: OfferFields,
     questions: Vec<QuestionRow>,
     kinds: [(&'static str, &'static str); 6],
 }
@@ -136,6 +137,54 @@ fn location_body(kind: &str, value: &str) -> Value {
             json!({"kind": "video", "provider": &video["video_".len()..]})
         }
         _ => Value::Null,
+    }
+}
+
+/// The form's "How guests book it" fields, as typed or from the type.
+struct OfferFields {
+    durations: String,
+    seats: String,
+    guest_limit: String,
+    /// `never`, `always` or `notice`.
+    approval: String,
+    approval_hours: String,
+    expires: String,
+}
+
+impl OfferFields {
+    fn of(m: &MeetingTypeRecord) -> Self {
+        let text = |n: Option<u32>| n.map(|n| n.to_string()).unwrap_or_default();
+        let (approval, hours) = match m.offer.approval {
+            scheduling::Approval::Never => ("never", None),
+            scheduling::Approval::Always => ("always", None),
+            scheduling::Approval::UnderNoticeHours(h) => ("notice", Some(h)),
+        };
+        Self {
+            durations: m
+                .offer
+                .other_durations
+                .iter()
+                .map(|d| d.get().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            seats: text(m.policy.seats),
+            guest_limit: text(m.offer.guest_limit),
+            approval: approval.into(),
+            approval_hours: text(hours),
+            expires: text(m.offer.pending_expires_hours),
+        }
+    }
+
+    fn typed(f: &Fields) -> Self {
+        let get = |name: &str| f.first(name).to_owned();
+        Self {
+            durations: get("durations"),
+            seats: get("seats"),
+            guest_limit: get("guestLimit"),
+            approval: get("approval"),
+            approval_hours: get("approvalHours"),
+            expires: get("pendingExpiresHours"),
+        }
     }
 }
 
@@ -202,6 +251,7 @@ fn type_form_page(
         location_kind,
         location_value,
         cutoff,
+        offer: typed.map_or_else(|| OfferFields::of(m), OfferFields::typed),
         questions,
         kinds: KINDS,
     };
@@ -256,6 +306,33 @@ fn type_body(f: &Fields) -> Value {
             .parse::<i64>()
             .map_or_else(|_| json!(f.first(name)), Value::from)
     };
+    let optional = |name: &str| {
+        if f.first(name).trim().is_empty() {
+            Value::Null
+        } else {
+            number(name)
+        }
+    };
+    // The type's own length first, then the others typed (a word stays a word: refused by name).
+    let others = f.first("durations");
+    let durations = if others.trim().is_empty() {
+        Value::Null
+    } else {
+        let mut list = vec![number("duration")];
+        list.extend(
+            others
+                .split(',')
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+                .map(|d| d.parse::<i64>().map_or_else(|_| json!(d), Value::from)),
+        );
+        Value::Array(list)
+    };
+    let approval = match f.first("approval") {
+        "always" => json!("always"),
+        "notice" => json!({"underNoticeHours": number("approvalHours")}),
+        _ => json!("never"),
+    };
     json!({
         "name": f.first("name"),
         "duration": number("duration"),
@@ -267,6 +344,11 @@ fn type_body(f: &Fields) -> Value {
         "questions": questions,
         "location": location_body(f.first("locationKind"), f.first("locationValue").trim()),
         "guestCutoffHours": number("guestCutoffHours"),
+        "durations": durations,
+        "seats": optional("seats"),
+        "guestLimit": optional("guestLimit"),
+        "approval": approval,
+        "pendingExpiresHours": optional("pendingExpiresHours"),
     })
 }
 

@@ -10,6 +10,7 @@ pub mod blocked_time;
 pub mod booking;
 pub mod bookings;
 pub mod contacts;
+pub mod dates;
 pub mod home;
 pub mod insights;
 pub mod integrations;
@@ -53,6 +54,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/dashboard/availability",
             get(availability::availability_page).post(availability::save_availability),
+        )
+        .route(
+            "/dashboard/availability/dates",
+            get(dates::dates_page).post(dates::save_date),
         )
         .route("/dashboard/meeting-types", get(meeting_types::types_page))
         .route(
