@@ -27,10 +27,9 @@ pub const EVENTS: [&str; 8] = [
 fn event(change: Change, booking: &BookingRecord) -> Option<&'static str> {
     Some(match change {
         Change::Booked if booking.status == BookingStatus::Pending => "booking.requested",
-        Change::Booked => "booking.created",
+        Change::Booked | Change::Approved => "booking.created",
         Change::Rescheduled { .. } => "booking.rescheduled",
         Change::Cancelled => "booking.cancelled",
-        Change::Approved => "booking.created",
         Change::Declined => "booking.rejected",
         Change::Expired => "booking.expired",
         Change::Closed => match booking.status {

@@ -897,10 +897,7 @@ async fn a_host_changes_a_day_and_a_guest_books_a_seat_of_another_length() {
         .unwrap();
     let text = body_text(&host).await;
     assert!(text.contains("Saved."), "{text}");
-    assert!(
-        text.contains("Thursday, November 26 · Closed"),
-        "{text}"
-    );
+    assert!(text.contains("Thursday, November 26 · Closed"), "{text}");
     shot(&host, "dates-1-desktop").await;
     let settings = app
         .authed(reqwest::Method::GET, "/api/availability", None)

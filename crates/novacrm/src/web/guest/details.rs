@@ -256,16 +256,26 @@ fn back_to_calendar(
 }
 
 /// Resolves the page's host, type, zone and start, or the response to send instead.
+/// What the guest asked for, as the page's query or form sent it.
+struct Asked<'a> {
+    start: Option<&'a str>,
+    tz: Option<&'a str>,
+    duration: Option<&'a str>,
+}
+
 async fn details_context(
     state: &AppState,
     username: &str,
     type_id: &str,
-    start: Option<&str>,
-    tz: Option<&str>,
-    duration: Option<&str>,
+    asked: Asked<'_>,
     reader: &Reader,
     headers: &HeaderMap,
 ) -> Result<DetailsContext, Response> {
+    let Asked {
+        start,
+        tz,
+        duration,
+    } = asked;
     let (host, meeting) = host_and_type(state, username, type_id, reader.lang)
         .await
         .map_err(|m| not_found_for(reader, headers, &m))?;
@@ -364,9 +374,11 @@ pub(crate) async fn details_page(
         &state,
         &username,
         &type_id,
-        query.start.as_deref(),
-        query.tz.as_deref(),
-        query.duration.as_deref(),
+        Asked {
+            start: query.start.as_deref(),
+            tz: query.tz.as_deref(),
+            duration: query.duration.as_deref(),
+        },
         &reader,
         &headers,
     )
@@ -445,9 +457,11 @@ pub(crate) async fn submit_details(
         &state,
         &username,
         &type_id,
-        get("start"),
-        get("tz"),
-        get("duration"),
+        Asked {
+            start: get("start"),
+            tz: get("tz"),
+            duration: get("duration"),
+        },
         &reader,
         &headers,
     )
