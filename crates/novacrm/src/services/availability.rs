@@ -218,7 +218,7 @@ pub async fn public_slots(
         .await?
         .filter(|m| m.active && !m.archived)
         .ok_or_else(|| ServiceError::NotFound("this meeting type is not available".into()))?;
-    let settings = store.availability(&key.host_id).await?;
+    let settings = store.type_settings(&key.host_id, &meeting).await?;
     let rules = meeting.rules_for(duration)?;
     let seated = rules.policy.seats;
     let from = key.from.map_or(now, Instant::from_millis);

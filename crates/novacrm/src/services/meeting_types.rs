@@ -132,6 +132,9 @@ pub async fn create_meeting_type(
     apply_meeting_type(&mut m, body, true)?;
     let mut tx = store.write().await?;
     Store::lock_host(&mut tx, &host.id).await?;
+    if let Some(schedule) = super::schedules::read_schedule_id(&mut tx, &host.id, body).await? {
+        m.schedule_id = schedule;
+    }
     Store::insert_meeting_type(&mut tx, &m, Instant::from(now)).await?;
     Store::tick_onboarding(&mut tx, &host.id, OnboardingStep::Types).await?;
     tx.commit().await?;
@@ -154,6 +157,9 @@ pub async fn update_meeting_type(
         .filter(|m| !m.archived)
         .ok_or_else(|| ServiceError::NotFound("no such meeting type".into()))?;
     apply_meeting_type(&mut m, body, false)?;
+    if let Some(schedule) = super::schedules::read_schedule_id(&mut tx, &host.id, body).await? {
+        m.schedule_id = schedule;
+    }
     Store::update_meeting_type(&mut tx, &m, Instant::from(now)).await?;
     Store::tick_onboarding(&mut tx, &host.id, OnboardingStep::Types).await?;
     tx.commit().await?;

@@ -17,6 +17,7 @@ mod google_calendar;
 pub mod insights;
 pub mod meeting_types;
 pub mod profile;
+pub mod schedules;
 pub mod spam;
 mod validate;
 pub mod webhooks;

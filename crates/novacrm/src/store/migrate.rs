@@ -73,6 +73,7 @@ const STEPS: &[Step] = &[
     shared!(19, "0019_booking_contact.sql"),
     shared!(20, "0020_date_overrides.sql"),
     shared!(21, "0021_type_policy.sql"),
+    shared!(22, "0022_named_schedules.sql"),
 ];
 
 /// An arbitrary constant naming NovaCRM's migration lock.

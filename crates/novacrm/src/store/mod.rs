@@ -37,7 +37,7 @@ pub use insights::{BookingFact, VISIT_KEYS_KEPT_MS, VisitedHost};
 pub use jobs::{Fanout, JobFilter, JobRecord, JobRow};
 pub use records::{
     Actor, BlockedRecord, BookingRecord, ContactRecord, Host, MeetingTypeRecord, NewBooking,
-    Onboarding, Source,
+    Onboarding, ScheduleRecord, Source,
 };
 pub use webhooks::WebhookRecord;
 

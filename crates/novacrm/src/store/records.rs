@@ -95,13 +95,15 @@ pub struct MeetingTypeRecord {
     pub policy: scheduling::TypePolicy,
     /// Its other lengths, per-guest limit and approval (stored with the policy).
     pub offer: scheduling::Offer,
+    /// The named schedule whose hours it offers (`None`: the host's default).
+    pub schedule_id: Option<String>,
 }
 
 macro_rules! meeting_type_columns {
     () => {
         "SELECT meeting_type_id, app_user_id, name, duration, description, color, questions, \
          confirmation_message, slot_interval, active, archived, location_kind, location, \
-         guest_cutoff_hours, policy FROM meeting_type "
+         guest_cutoff_hours, policy, schedule_id FROM meeting_type "
     };
 }
 
@@ -135,13 +137,48 @@ pub const AVAILABILITY_SELECT: &str = concat!(
 /// `Store::schedule_header`: the host's schedule version and calendar summary, their
 /// availability and one meeting type (`$2`; its columns NULL when there is no such type).
 pub const SCHEDULE_HEADER_SELECT: &str = concat!(
-    "SELECT u.booking_version, u.busy_synced_at, u.busy_covered_until, a.*, m.* \
+    "SELECT u.booking_version, u.busy_synced_at, u.busy_covered_until, a.*, m.*, \
+     s.settings AS schedule_settings \
      FROM app_user u JOIN (SELECT app_user_id AS owner, ",
     availability_columns!(),
     " FROM availability) a ON a.owner = u.app_user_id LEFT JOIN (",
     meeting_type_columns!(),
-    "WHERE meeting_type_id = $2) m ON m.app_user_id = u.app_user_id WHERE u.app_user_id = $1"
+    "WHERE meeting_type_id = $2) m ON m.app_user_id = u.app_user_id \
+     LEFT JOIN schedule s ON s.schedule_id = m.schedule_id AND s.app_user_id = u.app_user_id \
+     WHERE u.app_user_id = $1"
 );
+
+/// A host's named schedule.
+#[derive(Debug, Clone)]
+pub struct ScheduleRecord {
+    pub id: String,
+    pub name: String,
+    pub settings: AvailabilitySettings,
+}
+
+impl ScheduleRecord {
+    pub(super) fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(Self {
+            id: get(r, "schedule_id")?,
+            name: get(r, "name")?,
+            settings: schedule_settings(&json_column(r, "settings")?)?,
+        })
+    }
+
+    /// `{"id", "name", …the availability object}`.
+    pub fn to_json(&self) -> Value {
+        let mut out = json!({"id": self.id, "name": self.name});
+        if let (Value::Object(out), Value::Object(settings)) = (&mut out, self.settings.to_json()) {
+            out.extend(settings);
+        }
+        out
+    }
+}
+
+/// A stored schedule's settings, read back.
+pub(super) fn schedule_settings(value: &Value) -> Result<AvailabilitySettings> {
+    AvailabilitySettings::read(value, "schedule").map_err(|e| StoreError::Corrupt(e.to_string()))
+}
 
 fn json_column(r: &AnyRow, column: &str) -> Result<Value> {
     let text: String = get(r, column)?;
@@ -175,6 +212,7 @@ impl MeetingTypeRecord {
             guest_cutoff_hours: 0,
             policy: scheduling::TypePolicy::default(),
             offer: scheduling::Offer::default(),
+            schedule_id: None,
         }
     }
 
@@ -215,6 +253,7 @@ impl MeetingTypeRecord {
             guest_cutoff_hours: get(r, "guest_cutoff_hours")?,
             policy,
             offer,
+            schedule_id: get(r, "schedule_id")?,
         })
     }
 
@@ -311,6 +350,7 @@ impl MeetingTypeRecord {
             "active": self.active,
             "location": self.location.as_ref().map(scheduling::Location::to_json),
             "guestCutoffHours": self.guest_cutoff_hours,
+            "scheduleId": self.schedule_id,
         });
         if let (Value::Object(out), Value::Object(policy)) = (&mut out, self.policy_fields()) {
             out.extend(policy);

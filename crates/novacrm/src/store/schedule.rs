@@ -2,7 +2,7 @@
 //! meeting types, blocked time.
 
 use super::db::{Result, Store, Tx};
-use super::records::{self, BlockedRecord, MeetingTypeRecord};
+use super::records::{self, BlockedRecord, MeetingTypeRecord, ScheduleRecord};
 use scheduling::{AvailabilitySettings, Instant};
 use sqlx::Row;
 
@@ -47,9 +47,18 @@ impl Store {
             Ok(row.try_get::<Option<i64>, _>(c)?.map(Instant::from_millis))
         };
         let found: Option<String> = row.try_get("meeting_type_id")?;
+        // The type's named schedule, when it has one, else the host's default.
+        let named: Option<String> = row.try_get("schedule_settings")?;
+        let settings = match named {
+            Some(text) => records::schedule_settings(
+                &serde_json::from_str(&text)
+                    .map_err(|e| super::StoreError::Corrupt(format!("schedule: {e}")))?,
+            )?,
+            None => records::availability_from_row(&row)?,
+        };
         Ok(ScheduleHeader {
             version: row.try_get("booking_version")?,
-            settings: records::availability_from_row(&row)?,
+            settings,
             synced: at("busy_synced_at")?,
             covered: at("busy_covered_until")?,
             meeting: found
@@ -65,6 +74,86 @@ impl Store {
         now: Instant,
     ) -> Result<()> {
         save_availability(tx, host_id, settings, now).await
+    }
+
+    /// The hours `meeting` is offered in: its named schedule's, else the host's default.
+    pub async fn type_settings(
+        &self,
+        host_id: &str,
+        meeting: &MeetingTypeRecord,
+    ) -> Result<AvailabilitySettings> {
+        match &meeting.schedule_id {
+            Some(id) => match self.schedule(host_id, id).await? {
+                Some(named) => Ok(named.settings),
+                None => self.availability(host_id).await,
+            },
+            None => self.availability(host_id).await,
+        }
+    }
+
+    // ---- named schedules ---------------------------------------------------------------
+
+    pub async fn schedules(&self, host_id: &str) -> Result<Vec<ScheduleRecord>> {
+        self.all(
+            sqlx::query(
+                "SELECT schedule_id, name, settings FROM schedule WHERE app_user_id = $1 \
+                 ORDER BY created_at, schedule_id",
+            )
+            .bind(host_id),
+            ScheduleRecord::from_row,
+        )
+        .await
+    }
+
+    pub async fn schedule(&self, host_id: &str, id: &str) -> Result<Option<ScheduleRecord>> {
+        fetch_schedule(&self.pool, host_id, id).await
+    }
+
+    pub async fn schedule_in(
+        conn: &mut sqlx::AnyConnection,
+        host_id: &str,
+        id: &str,
+    ) -> Result<Option<ScheduleRecord>> {
+        fetch_schedule(conn, host_id, id).await
+    }
+
+    /// Inserts or updates a named schedule.
+    pub async fn save_schedule(
+        tx: &mut Tx,
+        host_id: &str,
+        schedule: &ScheduleRecord,
+        now: Instant,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO schedule (schedule_id, app_user_id, name, settings, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (schedule_id) DO UPDATE SET \
+             name = excluded.name, settings = excluded.settings, updated_at = excluded.updated_at",
+        )
+        .bind(&schedule.id)
+        .bind(host_id)
+        .bind(&schedule.name)
+        .bind(schedule.settings.to_json().to_string())
+        .bind(now.as_millis())
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Deletes a named schedule; the types that used it go back to the default hours.
+    pub async fn delete_schedule(tx: &mut Tx, host_id: &str, id: &str) -> Result<bool> {
+        sqlx::query(
+            "UPDATE meeting_type SET schedule_id = NULL WHERE app_user_id = $1 AND schedule_id = $2",
+        )
+        .bind(host_id)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+        let gone = sqlx::query("DELETE FROM schedule WHERE app_user_id = $1 AND schedule_id = $2")
+            .bind(host_id)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        Ok(gone.rows_affected() == 1)
     }
 
     // ---- meeting types -----------------------------------------------------------------
@@ -109,8 +198,9 @@ impl Store {
             now,
             "INSERT INTO meeting_type (meeting_type_id, app_user_id, name, duration, description, \
              color, questions, confirmation_message, slot_interval, active, archived, created_at, \
-             updated_at, location_kind, location, guest_cutoff_hours, policy) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16)",
+             updated_at, location_kind, location, guest_cutoff_hours, policy, schedule_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16, \
+             $17)",
         )
         .await
     }
@@ -127,7 +217,8 @@ impl Store {
             "UPDATE meeting_type SET name = $3, duration = $4, description = $5, color = $6, \
              questions = $7, confirmation_message = $8, slot_interval = $9, active = $10, \
              archived = $11, updated_at = $12, location_kind = $13, location = $14, \
-             guest_cutoff_hours = $15, policy = $16 WHERE meeting_type_id = $1 AND app_user_id = $2",
+             guest_cutoff_hours = $15, policy = $16, schedule_id = $17 \
+             WHERE meeting_type_id = $1 AND app_user_id = $2",
         )
         .await
     }
@@ -253,6 +344,21 @@ pub(super) async fn save_availability(
     Ok(())
 }
 
+async fn fetch_schedule(
+    conn: impl sqlx::AnyExecutor<'_>,
+    host_id: &str,
+    id: &str,
+) -> Result<Option<ScheduleRecord>> {
+    let row = sqlx::query(
+        "SELECT schedule_id, name, settings FROM schedule WHERE app_user_id = $1 AND schedule_id = $2",
+    )
+    .bind(host_id)
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| ScheduleRecord::from_row(&r)).transpose()
+}
+
 pub(super) async fn fetch_meeting_type(
     conn: impl sqlx::AnyExecutor<'_>,
     host_id: &str,
@@ -266,7 +372,7 @@ pub(super) async fn fetch_meeting_type(
     row.map(|r| MeetingTypeRecord::from_row(&r)).transpose()
 }
 
-/// Runs `sql` (an insert or an update) with a meeting type's columns bound as `$1`…`$15`, in
+/// Runs `sql` (an insert or an update) with a meeting type's columns bound as `$1`…`$17`, in
 /// the one order both statements name them.
 async fn save_meeting_type(
     tx: &mut Tx,
@@ -291,6 +397,7 @@ async fn save_meeting_type(
         .bind(m.location.as_ref().and_then(|l| l.to_columns().1))
         .bind(m.guest_cutoff_hours)
         .bind(m.policy_json().map(|p| p.to_string()))
+        .bind(&m.schedule_id)
         .execute(&mut **tx)
         .await?;
     Ok(())

@@ -368,3 +368,111 @@ crate::on_both_backends!(
     a_guest_limit_counts_one_guests_upcoming_meetings,
     requests_wait_for_the_host_and_expire_once,
 );
+
+/// Named schedules: a type offers its schedule's hours (zone, windows, overrides); a booking
+/// of any type keeps the host busy on every schedule; a deleted schedule gives its types
+/// back the default hours; a bad id or field is refused by name.
+async fn a_type_offers_its_named_schedules_hours(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let made = app
+        .post(
+            "/api/schedules",
+            json!({"name": "Berlin mornings", "timezone": "Europe/Berlin",
+                   "weeklyHours": {"mon": [], "tue": [["08:00", "10:00"]], "wed": [["08:00", "10:00"]],
+                                   "thu": [], "fri": [], "sat": [], "sun": []},
+                   "dateOverrides": {"2026-11-25": []}, "bufferTime": 0}),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{:?}", made.body);
+    let id = made.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        made.body["minNotice"],
+        app.authed(Method::GET, "/api/availability", None)
+            .await
+            .body["minNotice"],
+        "fields left out start as the default schedule's"
+    );
+    let path = format!("/api/meeting-types/{}", app.consultation);
+    let set = app.patch(&path, json!({"scheduleId": id})).await;
+    assert_eq!(set.status, 200, "{:?}", set.body);
+    assert_eq!(set.body["scheduleId"], id.as_str());
+
+    let slots = app.slots(&app.consultation, "").await;
+    assert!(
+        slots.iter().all(|s| ["07", "08"].contains(&&s[11..13])),
+        "only 08:00–10:00 Berlin: {slots:?}"
+    );
+    assert!(
+        slots.contains(&"2026-11-24T07:00:00Z".to_owned()),
+        "{slots:?}"
+    );
+    assert!(
+        slots.iter().all(|s| !s.starts_with("2026-11-25")),
+        "{slots:?}"
+    );
+    assert!(
+        app.slots(&app.quick_call, "")
+            .await
+            .contains(&TUE_9.to_owned()),
+        "the other types keep the default hours"
+    );
+
+    // Busy time is the host's: a default-hours booking blocks the named schedule too.
+    let rename = app
+        .patch(&format!("/api/schedules/{id}"), json!({"name": "Early", "weeklyHours": {
+            "mon": [], "tue": [["08:00", "16:00"]], "wed": [], "thu": [], "fri": [], "sat": [], "sun": []}}))
+        .await;
+    assert_eq!(rename.status, 200, "{:?}", rename.body);
+    assert_eq!(rename.body["name"], "Early");
+    let booked = app.book(&app.quick_call, TUE_9, "busy@example.com").await;
+    assert_eq!(booked.status, 201);
+    let named = app.slots(&app.consultation, "").await;
+    assert!(
+        !named
+            .iter()
+            .any(|s| s == "2026-11-24T14:00:00Z" || s == "2026-11-24T13:30:00Z"),
+        "{named:?}"
+    );
+    let taken = app
+        .book(
+            &app.consultation,
+            "2026-11-24T13:45:00Z",
+            "late@example.com",
+        )
+        .await;
+    assert_problem(&taken, 409);
+
+    for (body, field) in [(json!({"scheduleId": "nope"}), "scheduleId")] {
+        let refused = app.patch(&path, body).await;
+        assert_problem(&refused, 422);
+        assert_eq!(fields(&refused), [field]);
+    }
+    let bad = app
+        .patch(
+            &format!("/api/schedules/{id}"),
+            json!({"dateOverrides": {"2026-02-30": []}}),
+        )
+        .await;
+    assert_problem(&bad, 422);
+    let nameless = app.post("/api/schedules", json!({"timezone": "UTC"})).await;
+    assert_problem(&nameless, 422);
+    assert_eq!(fields(&nameless), ["name"]);
+
+    let gone = app
+        .authed(Method::DELETE, &format!("/api/schedules/{id}"), None)
+        .await;
+    assert_eq!(gone.status, 204);
+    let back = app.slots(&app.consultation, "").await;
+    assert!(
+        back.iter().any(|s| s.as_str() == "2026-11-24T15:00:00Z"),
+        "default hours again: {back:?}"
+    );
+    let listed = app.authed(Method::GET, "/api/schedules", None).await;
+    assert_eq!(listed.body, json!([]));
+    let again = app
+        .authed(Method::DELETE, &format!("/api/schedules/{id}"), None)
+        .await;
+    assert_problem(&again, 404);
+}
+
+crate::on_both_backends!(a_type_offers_its_named_schedules_hours);

@@ -407,8 +407,108 @@ async fn two_processes_spend_one_budget() {
     }
 }
 
+/// Sends all `(url, body)` POSTs at once: each answer's status and refusal `code`.
+async fn race_codes(
+    client: &reqwest::Client,
+    requests: Vec<(String, Value)>,
+) -> Vec<(u16, String)> {
+    let tasks: Vec<_> = requests
+        .into_iter()
+        .map(|(url, body)| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                let answer = client.post(url).json(&body).send().await.unwrap();
+                let status = answer.status().as_u16();
+                let body: Value = answer.json().await.unwrap_or_default();
+                (status, body["code"].as_str().unwrap_or_default().to_owned())
+            })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for task in tasks {
+        out.push(task.await.unwrap());
+    }
+    out
+}
+
+/// Two processes, one database: twenty guests racing for a 5-seat slot get exactly five
+/// seats, and two guests racing for a slot of a type the host approves leave one request.
+pub async fn seats_and_requests_hold_across_two_processes(backend: Backend) {
+    let database_url = fresh_database(backend).await;
+    let store = novacrm::store::Store::connect(&database_url).await.unwrap();
+    let now = jiff::Timestamp::now();
+    novacrm::startup::seed_demo(&store, now).await.unwrap();
+    let jane = store.host_by_username("jane").await.unwrap().unwrap();
+    let types = store.meeting_types(&jane.id).await.unwrap();
+    let (mut seated, mut approved) = (types[0].clone(), types[1].clone());
+    seated.policy.seats = Some(5);
+    approved.offer.approval = scheduling::Approval::Always;
+    let mut tx = store.write().await.unwrap();
+    novacrm::store::Store::lock_host(&mut tx, &jane.id)
+        .await
+        .unwrap();
+    for m in [&seated, &approved] {
+        novacrm::store::Store::update_meeting_type(&mut tx, m, scheduling::Instant::from(now))
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let servers = [Server::start(&database_url), Server::start(&database_url)];
+    let client = crate::support::app::http_client().build().unwrap();
+    let book = |i: usize, type_id: &str, start: &str, who: &str| {
+        let url = format!("{}/api/public/booking/jane/book", servers[i % 2].address);
+        let body = json!({"meetingTypeId": type_id, "startTime": start, "timezone": "UTC",
+                          "guestName": "Racer", "guestEmail": format!("{who}{i}@example.com")});
+        (url, body)
+    };
+    let target = offered_starts(&client, &servers[1].address, &seated.id).await[2].clone();
+    let answers = race_codes(
+        &client,
+        (0..20)
+            .map(|i| book(i, &seated.id, &target, "seat"))
+            .collect(),
+    )
+    .await;
+    let seats = answers.iter().filter(|a| a.0 == 201).count();
+    let full = answers
+        .iter()
+        .filter(|a| a.0 == 409 && a.1 == "seats_full")
+        .count();
+    assert_eq!((seats, full), (5, 15), "{answers:?}");
+
+    let slot = offered_starts(&client, &servers[0].address, &approved.id).await[5].clone();
+    let answers = race_codes(
+        &client,
+        (0..2)
+            .map(|i| book(i, &approved.id, &slot, "ask"))
+            .collect(),
+    )
+    .await;
+    let mut statuses: Vec<u16> = answers.iter().map(|a| a.0).collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 409], "{answers:?}");
+    let pending = store
+        .bookings_page(
+            &jane.id,
+            novacrm::store::BookingFilter {
+                status: Some(scheduling::BookingStatus::Pending),
+                ..Default::default()
+            },
+            None,
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(pending.len(), 1, "one request holds the slot");
+    store.close().await;
+    for server in servers {
+        assert!(server.stop());
+    }
+}
+
 crate::on_both_backends!(
     a_shared_budget_is_never_overdrawn,
+    seats_and_requests_hold_across_two_processes,
     two_processes_share_one_schedule,
     a_killed_server_loses_no_message,
     sigterm_drains_the_jobs_in_flight,

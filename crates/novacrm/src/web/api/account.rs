@@ -1,6 +1,6 @@
 //! The host's own settings: availability, profile and photo, the calendar feed.
 
-use crate::services::{availability, feed, profile};
+use crate::services::{availability, feed, profile, schedules};
 use crate::web::api::common::internal;
 use crate::web::error::ApiError;
 use crate::web::error::Result;
@@ -8,7 +8,7 @@ use crate::web::inputs::AuthHost;
 use crate::web::inputs::JsonBody;
 use crate::web::state::AppState;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
@@ -88,4 +88,44 @@ pub(crate) async fn rotate_calendar_feed(
 ) -> Result<Json<Value>> {
     let url = feed::rotate(&state.store, &state.sealer, &host, state.public_url()).await?;
     Ok(Json(json!({ "url": url })))
+}
+
+pub(crate) async fn list_schedules(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+) -> Result<Json<Value>> {
+    let all = state.store.schedules(&host.id).await.map_err(internal)?;
+    Ok(Json(Value::Array(
+        all.iter()
+            .map(crate::store::ScheduleRecord::to_json)
+            .collect(),
+    )))
+}
+
+pub(crate) async fn create_schedule(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+    JsonBody(body): JsonBody,
+) -> Result<(StatusCode, Json<Value>)> {
+    let made = schedules::create(&state.store, &host, &body, state.clock.now()).await?;
+    Ok((StatusCode::CREATED, Json(made.to_json())))
+}
+
+pub(crate) async fn update_schedule(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>> {
+    let changed = schedules::update(&state.store, &host, &id, &body, state.clock.now()).await?;
+    Ok(Json(changed.to_json()))
+}
+
+pub(crate) async fn delete_schedule(
+    State(state): State<AppState>,
+    AuthHost(host): AuthHost,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    schedules::delete(&state.store, &host, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -12,8 +12,9 @@ pub mod meeting_types;
 pub mod public;
 
 use crate::web::api::account::{
-    calendar_feed, delete_photo, get_availability, get_profile, patch_availability, patch_profile,
-    put_photo, rotate_calendar_feed,
+    calendar_feed, create_schedule, delete_photo, delete_schedule, get_availability, get_profile,
+    list_schedules, patch_availability, patch_profile, put_photo, rotate_calendar_feed,
+    update_schedule,
 };
 use crate::web::api::blocked_time::{create_blocked_time, delete_blocked_time, list_blocked_time};
 use crate::web::api::bookings::{cancel_bookings, list_bookings, update_booking};
@@ -64,6 +65,8 @@ pub fn routes() -> Vec<Route> {
         "/api/public/captcha" => get(captcha_challenge);
         "/api/session" => post(log_in).delete(log_out);
         "/api/availability" => get(get_availability).patch(patch_availability);
+        "/api/schedules" => get(list_schedules).post(create_schedule);
+        "/api/schedules/{id}" => patch(update_schedule).delete(delete_schedule);
         "/api/profile" => get(get_profile).patch(patch_profile);
         "/api/profile/photo" => put(put_photo).delete(delete_photo),
             limit crate::services::profile::PHOTO_MAX_BYTES + 1024;
