@@ -362,13 +362,6 @@ async fn requests_wait_for_the_host_and_expire_once(backend: Backend) {
     assert_problem(&late, 422);
 }
 
-crate::on_both_backends!(
-    five_seats_hold_under_a_race_of_twenty,
-    a_guest_books_one_of_several_lengths,
-    a_guest_limit_counts_one_guests_upcoming_meetings,
-    requests_wait_for_the_host_and_expire_once,
-);
-
 /// Named schedules: a type offers its schedule's hours (zone, windows, overrides); a booking
 /// of any type keeps the host busy on every schedule; a deleted schedule gives its types
 /// back the default hours; a bad id or field is refused by name.
@@ -380,7 +373,7 @@ async fn a_type_offers_its_named_schedules_hours(backend: Backend) {
             json!({"name": "Berlin mornings", "timezone": "Europe/Berlin",
                    "weeklyHours": {"mon": [], "tue": [["08:00", "10:00"]], "wed": [["08:00", "10:00"]],
                                    "thu": [], "fri": [], "sat": [], "sun": []},
-                   "dateOverrides": {"2026-11-25": []}, "bufferTime": 0}),
+                   "dateOverrides": {"2026-12-02": []}, "bufferTime": 0}),
         )
         .await;
     assert_eq!(made.status, 201, "{:?}", made.body);
@@ -403,11 +396,11 @@ async fn a_type_offers_its_named_schedules_hours(backend: Backend) {
         "only 08:00–10:00 Berlin: {slots:?}"
     );
     assert!(
-        slots.contains(&"2026-11-24T07:00:00Z".to_owned()),
+        slots.contains(&"2026-12-01T07:00:00Z".to_owned()),
         "{slots:?}"
     );
     assert!(
-        slots.iter().all(|s| !s.starts_with("2026-11-25")),
+        slots.iter().all(|s| !s.starts_with("2026-12-02")),
         "{slots:?}"
     );
     assert!(
@@ -424,19 +417,27 @@ async fn a_type_offers_its_named_schedules_hours(backend: Backend) {
         .await;
     assert_eq!(rename.status, 200, "{:?}", rename.body);
     assert_eq!(rename.body["name"], "Early");
-    let booked = app.book(&app.quick_call, TUE_9, "busy@example.com").await;
-    assert_eq!(booked.status, 201);
+    let booked = app
+        .book(&app.quick_call, "2026-12-01T14:00:00Z", "busy@example.com")
+        .await;
+    assert_eq!(booked.status, 201, "{:?}", booked.body);
     let named = app.slots(&app.consultation, "").await;
     assert!(
-        !named
-            .iter()
-            .any(|s| s == "2026-11-24T14:00:00Z" || s == "2026-11-24T13:30:00Z"),
+        named.contains(&"2026-12-01T13:00:00Z".to_owned()),
         "{named:?}"
+    );
+    assert!(
+        !named.iter().any(|s| s == "2026-12-01T14:00:00Z"),
+        "the default-hours booking keeps the named schedule busy: {named:?}"
+    );
+    assert!(
+        named.contains(&"2026-12-01T13:30:00Z".to_owned()),
+        "no buffer on this schedule"
     );
     let taken = app
         .book(
             &app.consultation,
-            "2026-11-24T13:45:00Z",
+            "2026-12-01T14:00:00Z",
             "late@example.com",
         )
         .await;
@@ -475,4 +476,10 @@ async fn a_type_offers_its_named_schedules_hours(backend: Backend) {
     assert_problem(&again, 404);
 }
 
-crate::on_both_backends!(a_type_offers_its_named_schedules_hours);
+crate::on_both_backends!(
+    five_seats_hold_under_a_race_of_twenty,
+    a_guest_books_one_of_several_lengths,
+    a_guest_limit_counts_one_guests_upcoming_meetings,
+    requests_wait_for_the_host_and_expire_once,
+    a_type_offers_its_named_schedules_hours,
+);
