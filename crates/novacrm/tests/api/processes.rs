@@ -432,7 +432,8 @@ async fn race_codes(
 }
 
 /// Two processes, one database: twenty guests racing for a 5-seat slot get exactly five
-/// seats, and two guests racing for a slot of a type the host approves leave one request.
+/// seats, twenty racing on a day limited to two get two, and two guests racing for a slot of
+/// a type the host approves leave one request.
 pub async fn seats_and_requests_hold_across_two_processes(backend: Backend) {
     let database_url = fresh_database(backend).await;
     let store = novacrm::store::Store::connect(&database_url).await.unwrap();
@@ -443,6 +444,11 @@ pub async fn seats_and_requests_hold_across_two_processes(backend: Backend) {
     let (mut seated, mut approved) = (types[0].clone(), types[1].clone());
     seated.policy.seats = Some(5);
     approved.offer.approval = scheduling::Approval::Always;
+    let mut limited = novacrm::store::MeetingTypeRecord::with_defaults("limited".into(), &jane.id);
+    limited.name = "Two a day".into();
+    limited.duration = 15;
+    limited.policy.limits.day = Some(2);
+    limited.policy.buffer = Some(scheduling::BufferMinutes::new(0).unwrap());
     let mut tx = store.write().await.unwrap();
     novacrm::store::Store::lock_host(&mut tx, &jane.id)
         .await
@@ -452,6 +458,9 @@ pub async fn seats_and_requests_hold_across_two_processes(backend: Backend) {
             .await
             .unwrap();
     }
+    novacrm::store::Store::insert_meeting_type(&mut tx, &limited, scheduling::Instant::from(now))
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let servers = [Server::start(&database_url), Server::start(&database_url)];
     let client = crate::support::app::http_client().build().unwrap();
@@ -475,6 +484,27 @@ pub async fn seats_and_requests_hold_across_two_processes(backend: Backend) {
         .filter(|a| a.0 == 409 && a.1 == "seats_full")
         .count();
     assert_eq!((seats, full), (5, 15), "{answers:?}");
+
+    // Twenty different starts on one day of a type allowed two a day: two are booked.
+    let offered = offered_starts(&client, &servers[0].address, &limited.id).await;
+    let day = offered[30][..10].to_owned();
+    let same_day: Vec<String> = offered
+        .into_iter()
+        .filter(|s| s.starts_with(&day))
+        .take(20)
+        .collect();
+    let racers = same_day
+        .iter()
+        .enumerate()
+        .map(|(i, start)| book(i, &limited.id, start, "limit"))
+        .collect();
+    let answers = race_codes(&client, racers).await;
+    let booked = answers.iter().filter(|a| a.0 == 201).count();
+    let refused = answers
+        .iter()
+        .filter(|a| a.0 == 409 && a.1 == "limit_reached")
+        .count();
+    assert_eq!((booked, refused), (2, same_day.len() - 2), "{answers:?}");
 
     let slot = offered_starts(&client, &servers[0].address, &approved.id).await[5].clone();
     let answers = race_codes(
