@@ -546,21 +546,8 @@ async fn approve(tx: &mut Tx, booking: &mut BookingRecord, now: Timestamp) -> Re
             "this request's time has passed; ask the guest to book again".into(),
         ));
     }
-    let mut schedule = Schedule::load(
-        tx,
-        &booking.host_id,
-        &booking.meeting_type_id,
-        booking.start,
-        Some(&booking.id),
-    )
-    .await?;
-    schedule.uncount(booking.start);
-    let meeting = schedule
-        .meeting
-        .as_ref()
-        .ok_or_else(|| ServiceError::NotFound("the booking's meeting type is gone".into()))?;
-    let rules = booked_rules(meeting, booking)?;
-    schedule.check(meeting, rules, booking.start, booking.created_at, now)?;
+    let (schedule, _) = recheck(tx, booking, booking.start, booking.created_at, now).await?;
+    let meeting = schedule.meeting.as_ref().expect("recheck found the type");
     booking.status = BookingStatus::Confirmed;
     booking.updated_at = at;
     Store::update_booking(tx, booking).await?;
@@ -597,6 +584,34 @@ pub async fn expire_request(store: &Store, booking_id: &str, now: Timestamp) -> 
     Ok(true)
 }
 
+/// Checks an existing booking again at `start` in `tx` (the host is locked), as of `asked`,
+/// with its own time and its own count in the type's limits set aside: the schedule read,
+/// and the end the booked length gives.
+async fn recheck(
+    tx: &mut Tx,
+    booking: &BookingRecord,
+    start: Instant,
+    asked: Instant,
+    now: Timestamp,
+) -> Result<(Schedule, Instant)> {
+    let mut schedule = Schedule::load(
+        tx,
+        &booking.host_id,
+        &booking.meeting_type_id,
+        start,
+        Some(&booking.id),
+    )
+    .await?;
+    schedule.uncount(booking.start);
+    let meeting = schedule
+        .meeting
+        .as_ref()
+        .ok_or_else(|| ServiceError::NotFound("the booking's meeting type is gone".into()))?;
+    let rules = booked_rules(meeting, booking)?;
+    let end = schedule.check(meeting, rules, start, asked, now)?;
+    Ok((schedule, end))
+}
+
 /// The engine's view of a booking's type with the booking's own length (a length the host
 /// no longer offers still moves as booked).
 fn booked_rules(meeting: &MeetingTypeRecord, booking: &BookingRecord) -> Result<MeetingRules> {
@@ -631,23 +646,10 @@ async fn move_to(
     if start == booking.start {
         return Ok(());
     }
-    let mut schedule = Schedule::load(
-        tx,
-        &booking.host_id,
-        &booking.meeting_type_id,
-        start,
-        Some(&booking.id),
-    )
-    .await?;
-    // The booking being moved leaves its own day's, week's and month's count.
-    schedule.uncount(booking.start);
-    let meeting = schedule
-        .meeting
-        .as_ref()
-        .ok_or_else(|| ServiceError::NotFound("the booking's meeting type is gone".into()))?;
     let previous_start = booking.start;
-    let rules = booked_rules(meeting, booking)?;
-    booking.end = schedule.check(meeting, rules, start, Instant::ceil(now), now)?;
+    booking.end = recheck(tx, booking, start, Instant::ceil(now), now)
+        .await?
+        .1;
     booking.start = start;
     booking.sequence += 1;
     booking.reschedule_count += 1;

@@ -47,7 +47,7 @@ pub async fn create(
     let name = name_of(body, true)?.expect("required");
     let mut tx = store.write().await?;
     Store::lock_host(&mut tx, &host.id).await?;
-    if store.schedules(&host.id).await?.len() >= MAX_SCHEDULES {
+    if Store::schedule_count(&mut tx, &host.id).await? >= MAX_SCHEDULES as i64 {
         return Err(ServiceError::Conflict(format!(
             "a host may keep at most {MAX_SCHEDULES} schedules; delete one first"
         )));

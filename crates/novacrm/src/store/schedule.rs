@@ -117,6 +117,14 @@ impl Store {
         fetch_schedule(conn, host_id, id).await
     }
 
+    pub async fn schedule_count(tx: &mut Tx, host_id: &str) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM schedule WHERE app_user_id = $1")
+            .bind(host_id)
+            .fetch_one(&mut **tx)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+
     /// Inserts or updates a named schedule.
     pub async fn save_schedule(
         tx: &mut Tx,

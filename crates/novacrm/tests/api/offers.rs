@@ -9,18 +9,10 @@ use crate::support::app::{Backend, TUE_9, TestApp, assert_problem, fields, spawn
 
 /// The offered slot starting at `start` (with its `seatsRemaining`), if any.
 async fn slot_at(app: &TestApp, meeting_type: &str, query: &str, start: &str) -> Option<Value> {
-    let answer = app
-        .get(&format!(
-            "/api/public/booking/jane/availability?meetingTypeId={meeting_type}{query}"
-        ))
-        .await;
-    assert_eq!(answer.status, 200, "{:?}", answer.body);
-    answer.body["slots"]
-        .as_array()
-        .unwrap()
-        .iter()
+    app.slot_list(meeting_type, query)
+        .await
+        .into_iter()
         .find(|s| s["start"] == start)
-        .cloned()
 }
 
 async fn bookings(app: &TestApp) -> Vec<Value> {

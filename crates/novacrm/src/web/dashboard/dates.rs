@@ -81,7 +81,11 @@ fn windows_label(windows: &[scheduling::Window]) -> String {
 }
 
 fn day_number(date: Date) -> i32 {
-    scheduling::civil::parse_date(&date.to_string()).unwrap_or_default()
+    scheduling::civil::days_from_civil(
+        i32::from(date.year()),
+        date.month() as u32,
+        date.day() as u32,
+    )
 }
 
 fn render(

@@ -263,16 +263,20 @@ impl TestApp {
         .await
     }
 
-    pub async fn slots(&self, meeting_type: &str, query: &str) -> Vec<String> {
+    /// jane's offered slots of `meeting_type` (`query` appended: `&start=…`), as answered.
+    pub async fn slot_list(&self, meeting_type: &str, query: &str) -> Vec<Value> {
         let answer = self
             .get(&format!(
                 "/api/public/booking/jane/availability?meetingTypeId={meeting_type}{query}"
             ))
             .await;
         assert_eq!(answer.status, 200, "{:?}", answer.body);
-        answer.body["slots"]
-            .as_array()
-            .unwrap()
+        answer.body["slots"].as_array().unwrap().clone()
+    }
+
+    pub async fn slots(&self, meeting_type: &str, query: &str) -> Vec<String> {
+        self.slot_list(meeting_type, query)
+            .await
             .iter()
             .map(|s| s["start"].as_str().unwrap().to_owned())
             .collect()
