@@ -5,7 +5,10 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::app::{Backend, TUE_9, TestApp, assert_problem, fields, spawn_app};
+use crate::support::app::{
+    Backend, TUE_9, TestApp, assert_problem, fields, no_redirects, spawn_app,
+};
+use crate::support::forms::{dashboard_login, form, hidden_csrf};
 
 /// The offered slot starting at `start` (with its `seatsRemaining`), if any.
 async fn slot_at(app: &TestApp, meeting_type: &str, query: &str, start: &str) -> Option<Value> {
@@ -450,6 +453,70 @@ async fn a_type_offers_its_named_schedules_hours(backend: Backend) {
     let nameless = app.post("/api/schedules", json!({"timezone": "UTC"})).await;
     assert_problem(&nameless, 422);
     assert_eq!(fields(&nameless), ["name"]);
+
+    // The dashboard's type form picks the schedule too: shown selected, set back to the
+    // default hours by the form.
+    let session = dashboard_login(&app).await;
+    let client = no_redirects();
+    let form_path = format!("/dashboard/meeting-types/{}", app.quick_call);
+    let page = client
+        .get(app.url(&form_path))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("<option value=\"\" selected>My weekly hours"),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("<option value=\"{id}\">Early</option>")),
+        "{page}"
+    );
+    let csrf = hidden_csrf(&page);
+    let save = |schedule: String| {
+        let body = form(&[
+            ("csrf", &csrf),
+            ("name", "Quick Call"),
+            ("duration", "15"),
+            ("color", "#3B82F6"),
+            ("guestCutoffHours", "0"),
+            ("active", "yes"),
+            ("scheduleId", &schedule),
+        ]);
+        client
+            .post(app.url(&form_path))
+            .header("cookie", &session)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let saved = save(id.clone()).await.unwrap();
+    assert_eq!(saved.status(), 303);
+    assert_eq!(saved.headers()["location"], "/dashboard/meeting-types");
+    let schedule_of = async |app: &TestApp| {
+        let types = app.authed(Method::GET, "/api/meeting-types", None).await;
+        let types = types.body.as_array().unwrap().clone();
+        let quick = types
+            .into_iter()
+            .find(|t| t["id"] == app.quick_call.as_str());
+        quick.unwrap()["scheduleId"].clone()
+    };
+    assert_eq!(schedule_of(&app).await, id.as_str());
+    let refused = save("nope".into()).await.unwrap();
+    assert_eq!(refused.status(), 422);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("is not one of your schedules")
+    );
+    assert_eq!(save(String::new()).await.unwrap().status(), 303);
+    assert_eq!(schedule_of(&app).await, Value::Null);
 
     let gone = app
         .authed(Method::DELETE, &format!("/api/schedules/{id}"), None)

@@ -97,6 +97,8 @@ struct TypeForm<'a> {
     location_value: String,
     cutoff: String,
     offer: OfferFields,
+    /// The host's named schedules, `(id, name)`, for the hours the type offers.
+    schedules: Vec<(String, String)>,
     questions: Vec<QuestionRow>,
     kinds: [(&'static str, &'static str); 6],
 }
@@ -149,6 +151,8 @@ struct OfferFields {
     approval: String,
     approval_hours: String,
     expires: String,
+    /// The named schedule whose hours it offers (empty: the Availability page's).
+    schedule: String,
 }
 
 impl OfferFields {
@@ -172,6 +176,7 @@ impl OfferFields {
             approval: approval.into(),
             approval_hours: text(hours),
             expires: text(m.offer.pending_expires_hours),
+            schedule: m.schedule_id.clone().unwrap_or_default(),
         }
     }
 
@@ -184,6 +189,7 @@ impl OfferFields {
             approval: get("approval"),
             approval_hours: get("approvalHours"),
             expires: get("pendingExpiresHours"),
+            schedule: get("scheduleId"),
         }
     }
 }
@@ -191,6 +197,7 @@ impl OfferFields {
 fn type_form_page(
     headers: &HeaderMap,
     s: Session,
+    schedules: Vec<(String, String)>,
     creating: bool,
     m: &MeetingTypeRecord,
     typed: Option<&Fields>,
@@ -252,6 +259,7 @@ fn type_form_page(
         location_value,
         cutoff,
         offer: typed.map_or_else(|| OfferFields::of(m), OfferFields::typed),
+        schedules,
         questions,
         kinds: KINDS,
     };
@@ -264,9 +272,10 @@ pub(crate) async fn type_form(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
+    let schedules = schedule_choices(&state, &s.host.id).await;
     if id == "new" {
         let blank = MeetingTypeRecord::with_defaults(String::new(), &s.host.id);
-        return type_form_page(&headers, s, true, &blank, None, Vec::new());
+        return type_form_page(&headers, s, schedules, true, &blank, None, Vec::new());
     }
     match state
         .store
@@ -276,7 +285,7 @@ pub(crate) async fn type_form(
         .flatten()
         .filter(|m| !m.archived)
     {
-        Some(m) => type_form_page(&headers, s, false, &m, None, Vec::new()),
+        Some(m) => type_form_page(&headers, s, schedules, false, &m, None, Vec::new()),
         None => crate::web::shell::not_found(&headers, "No such meeting type."),
     }
 }
@@ -349,7 +358,15 @@ fn type_body(f: &Fields) -> Value {
         "guestLimit": optional("guestLimit"),
         "approval": approval,
         "pendingExpiresHours": optional("pendingExpiresHours"),
+        "scheduleId": match f.first("scheduleId") { "" => Value::Null, id => json!(id) },
     })
+}
+
+/// The host's named schedules for the form's hours choice (none when they cannot be read:
+/// the form still offers the default hours, and saving checks the id).
+async fn schedule_choices(state: &AppState, host_id: &str) -> Vec<(String, String)> {
+    let schedules = state.store.schedules(host_id).await.unwrap_or_default();
+    schedules.into_iter().map(|r| (r.id, r.name)).collect()
 }
 
 pub(crate) async fn save_type(
@@ -380,7 +397,16 @@ pub(crate) async fn save_type(
             typed.active = f.first("active") == "yes";
             typed.questions = body["questions"].clone();
             let errors = problems(e).iter().map(ToString::to_string).collect();
-            type_form_page(&headers, s, id == "new", &typed, Some(&f), errors)
+            let schedules = schedule_choices(&state, &s.host.id).await;
+            type_form_page(
+                &headers,
+                s,
+                schedules,
+                id == "new",
+                &typed,
+                Some(&f),
+                errors,
+            )
         }
     }
 }
