@@ -15,10 +15,11 @@ pub mod payload;
 use crate::format::{Locale, date_label, span_label, when_label};
 use crate::i18n::Lang;
 use crate::integrations::{Address, Email, Invite, SendError, Sms};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::sealed::Sealer;
-use crate::store::{Actor, BookingRecord, Host, MeetingTypeRecord, Store};
+use crate::store::{Actor, BookingRecord, DomainStatus, Host, MeetingTypeRecord, Store};
 pub use payload::{EmailJob, Message, Recipient, SmsJob, SmsText};
 
 /// Who messages come from and where their links point.
@@ -29,6 +30,9 @@ pub struct Sender {
     pub from: Address,
     /// The host part of UIDs and Message-IDs.
     pub domain: String,
+    /// Whether `public_url` is one host's own verified domain (see [`Sender::for_reader`]),
+    /// where the host's page is `/book`, not `/book/{username}`.
+    own_site: bool,
     /// Opens the guest tokens bookings keep sealed, for the links messages carry.
     sealer: Arc<Sealer>,
 }
@@ -68,7 +72,32 @@ impl Sender {
             from,
             domain,
             sealer,
+            own_site: false,
         })
+    }
+
+    /// The sender whose links suit `reader` of a message about `found`: a guest's links go to
+    /// the host's verified domain when there is one (the address the guest booked at), the
+    /// host's to the main address (the dashboard lives there). UIDs and Message-IDs keep the
+    /// main domain either way, so a message is the same message wherever its links point.
+    fn for_reader(&self, found: &Found, reader: Recipient) -> Cow<'_, Self> {
+        match (&found.site, reader) {
+            (Some(site), Recipient::Guest) => Cow::Owned(Self {
+                public_url: format!("https://{site}"),
+                own_site: true,
+                ..self.clone()
+            }),
+            _ => Cow::Borrowed(self),
+        }
+    }
+
+    /// The host's booking page, on this sender's address.
+    fn book_url(&self, username: &str) -> String {
+        if self.own_site {
+            format!("{}/book", self.public_url)
+        } else {
+            format!("{}/book/{username}", self.public_url)
+        }
     }
 
     pub fn uid(&self, booking_id: &str) -> String {
@@ -86,6 +115,7 @@ impl Sender {
         let Some(found) = Found::load(store, &job.booking_id).await? else {
             return Ok(None);
         };
+        let this = self.for_reader(&found, job.to);
         let b = &found.booking;
         let superseded = b.sequence != job.sequence;
         let reminder_void = job.message == Message::Reminder
@@ -99,7 +129,7 @@ impl Sender {
         } else {
             Vec::new()
         };
-        let view = self.view(&found, job, &history);
+        let view = this.view(&found, job, &history);
         let (subject, html, text) = render(job.message, &view)
             .map_err(|e| SendError::permanent(format!("template failed: {e}")))?;
         let guest = Address {
@@ -137,7 +167,7 @@ impl Sender {
                     Method::Cancel => "CANCEL",
                     _ => "REQUEST",
                 },
-                ics: self.invite(b, &found.host, &found.meeting, method, job.to),
+                ics: this.invite(b, &found.host, &found.meeting, method, job.to),
             }),
         }))
     }
@@ -330,7 +360,7 @@ impl Sender {
             reschedule_url: format!("{manage}/reschedule"),
             cancel_url: format!("{manage}#cancel"),
             manage_url: manage,
-            book_again_url: format!("{}/book/{}", self.public_url, found.host.username),
+            book_again_url: self.book_url(&found.host.username),
             reason: b.cancel_reason.clone(),
             cancelled_by,
             notes: b.meeting_notes.clone(),
@@ -367,6 +397,8 @@ impl Sender {
         let Some(found) = Found::load(store, &job.booking_id).await? else {
             return Ok(None);
         };
+        // Texts go to guests only.
+        let this = self.for_reader(&found, Recipient::Guest);
         let b = &found.booking;
         let guest_zone = Zone::parse(&b.timezone).unwrap_or_else(|_| found.host_zone.clone());
         let locale = Locale::for_zone(&guest_zone);
@@ -390,17 +422,16 @@ impl Sender {
                     "Reminder: {} with {} tomorrow at {time}. Reply C to cancel, or manage it here: {}",
                     found.meeting.name,
                     found.host.name,
-                    self.manage_url(b)
+                    this.manage_url(b)
                 )
             }
             SmsText::CancelConfirmation => format!(
-                "Cancelled: your {} with {} on {}. {} has been told. Book another time: {}/book/{}",
+                "Cancelled: your {} with {} on {}. {} has been told. Book another time: {}",
                 found.meeting.name,
                 found.host.name,
                 when_label(b.start, &guest_zone, locale),
                 found.host.name,
-                self.public_url,
-                found.host.username
+                this.book_url(&found.host.username)
             ),
         };
         Ok(Some(Sms {
@@ -444,6 +475,8 @@ pub struct Found {
     pub host: Host,
     pub meeting: MeetingTypeRecord,
     pub host_zone: Zone,
+    /// The host's verified custom domain (the oldest, if several), where guests' links go.
+    pub site: Option<String>,
 }
 
 impl Found {
@@ -467,11 +500,19 @@ impl Found {
             return Ok(None);
         };
         let host_zone = store.availability(&host.id).await.map_err(transient)?.zone;
+        let site = store
+            .domains(&host.id)
+            .await
+            .map_err(transient)?
+            .into_iter()
+            .find(|d| d.status == DomainStatus::Verified)
+            .map(|d| d.domain);
         Ok(Some(Self {
             booking,
             host,
             meeting,
             host_zone,
+            site,
         }))
     }
 

@@ -354,6 +354,81 @@ async fn verified(app: &TestApp, dns: &FakeDns, domain: &str) -> String {
     id
 }
 
+/// Once jane has a verified domain, the links her guests get lead there (the address they
+/// booked at): the manage, reschedule and cancel links, "book again" at the domain's
+/// `/book`, the invite's description. Her own email keeps the main address (the dashboard
+/// lives there), and so do the Message-ID and the invite's UID.
+async fn guests_links_use_the_hosts_verified_domain(backend: Backend) {
+    let (app, dns) = app_with_dns(backend).await;
+    verified(&app, &dns, "meet.acme.example").await;
+    let booked = app
+        .book(
+            &app.consultation,
+            crate::support::app::TUE_9,
+            "ada@example.com",
+        )
+        .await;
+    assert_eq!(booked.status, 201, "{:?}", booked.body);
+    app.run_jobs().await;
+    let guest = &app.smtp.to("ada@example.com")[0];
+    let text = guest.text();
+    assert!(
+        text.contains("https://meet.acme.example/booking/nvb_"),
+        "the manage link on jane's domain: {text}"
+    );
+    assert!(
+        !text.contains(&app.address),
+        "no link to the main address: {text}"
+    );
+    let token = text
+        .split("https://meet.acme.example/booking/")
+        .nth(1)
+        .unwrap()
+        .split(|c: char| c.is_whitespace() || c == '/' || c == '#')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (status, page) = at_host(&app, "meet.acme.example", &format!("/booking/{token}")).await;
+    assert_eq!(status, 200, "the link opens on the domain: {page}");
+    let invite = guest.attachment();
+    assert!(
+        icalendar::parser::unfold(&invite).contains("https://meet.acme.example/booking/"),
+        "{invite}"
+    );
+    let host = &app.smtp.to("jane@example.com")[0];
+    assert!(
+        host.text()
+            .contains(&format!("{}/dashboard/bookings", app.address)),
+        "{}",
+        host.text()
+    );
+    for mail in [guest, host] {
+        let id = mail.message_id();
+        assert!(
+            !id.contains("acme"),
+            "Message-IDs keep the main domain: {id}"
+        );
+    }
+
+    // The cancel confirmation's "book again" is the domain's own page.
+    let id = booked.body["id"].as_str().unwrap();
+    let cancelled = app
+        .patch(
+            &format!("/api/bookings/{id}"),
+            json!({"status": "CANCELLED"}),
+        )
+        .await;
+    assert_eq!(cancelled.status, 200, "{:?}", cancelled.body);
+    app.run_jobs().await;
+    let last = app.smtp.to("ada@example.com").pop().unwrap();
+    assert!(
+        last.text().contains("https://meet.acme.example/book"),
+        "{}",
+        last.text()
+    );
+    assert!(!last.text().contains("/book/jane"), "{}", last.text());
+}
+
 /// A child process killed when the test ends, however it ends.
 struct Stop(std::process::Child);
 
@@ -445,4 +520,5 @@ crate::on_both_backends!(
     custom_domains_are_verified_by_dns_and_lapse_without_it,
     internal_routes_answer_only_allowed_peers,
     hosts_add_and_verify_domains_in_the_dashboard,
+    guests_links_use_the_hosts_verified_domain,
 );
