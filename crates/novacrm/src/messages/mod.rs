@@ -77,18 +77,36 @@ impl Sender {
     }
 
     /// The sender whose links suit `reader` of a message about `found`: a guest's links go to
-    /// the host's verified domain when there is one (the address the guest booked at), the
-    /// host's to the main address (the dashboard lives there). UIDs and Message-IDs keep the
-    /// main domain either way, so a message is the same message wherever its links point.
-    fn for_reader(&self, found: &Found, reader: Recipient) -> Cow<'_, Self> {
-        match (&found.site, reader) {
-            (Some(site), Recipient::Guest) => Cow::Owned(Self {
-                public_url: format!("https://{site}"),
-                own_site: true,
-                ..self.clone()
-            }),
-            _ => Cow::Borrowed(self),
+    /// the host's verified domain when there is one (the address the guest booked at; the
+    /// oldest, if several), the host's to the main address (the dashboard lives there). UIDs
+    /// and Message-IDs keep the main domain either way, so a message is the same message
+    /// wherever its links point. Only a guest's message reads the host's domains.
+    async fn for_reader(
+        &self,
+        store: &Store,
+        found: &Found,
+        reader: Recipient,
+    ) -> Result<Cow<'_, Self>, SendError> {
+        if reader == Recipient::Host {
+            return Ok(Cow::Borrowed(self));
         }
+        let domains = store
+            .domains(&found.host.id)
+            .await
+            .map_err(|e| SendError::transient(e.to_string()))?;
+        Ok(
+            match domains
+                .into_iter()
+                .find(|d| d.status == DomainStatus::Verified)
+            {
+                Some(site) => Cow::Owned(Self {
+                    public_url: format!("https://{}", site.domain),
+                    own_site: true,
+                    ..self.clone()
+                }),
+                None => Cow::Borrowed(self),
+            },
+        )
     }
 
     /// The host's booking page, on this sender's address.
@@ -115,7 +133,6 @@ impl Sender {
         let Some(found) = Found::load(store, &job.booking_id).await? else {
             return Ok(None);
         };
-        let this = self.for_reader(&found, job.to);
         let b = &found.booking;
         let superseded = b.sequence != job.sequence;
         let reminder_void = job.message == Message::Reminder
@@ -129,6 +146,7 @@ impl Sender {
         } else {
             Vec::new()
         };
+        let this = self.for_reader(store, &found, job.to).await?;
         let view = this.view(&found, job, &history);
         let (subject, html, text) = render(job.message, &view)
             .map_err(|e| SendError::permanent(format!("template failed: {e}")))?;
@@ -398,7 +416,7 @@ impl Sender {
             return Ok(None);
         };
         // Texts go to guests only.
-        let this = self.for_reader(&found, Recipient::Guest);
+        let this = self.for_reader(store, &found, Recipient::Guest).await?;
         let b = &found.booking;
         let guest_zone = Zone::parse(&b.timezone).unwrap_or_else(|_| found.host_zone.clone());
         let locale = Locale::for_zone(&guest_zone);
@@ -475,8 +493,6 @@ pub struct Found {
     pub host: Host,
     pub meeting: MeetingTypeRecord,
     pub host_zone: Zone,
-    /// The host's verified custom domain (the oldest, if several), where guests' links go.
-    pub site: Option<String>,
 }
 
 impl Found {
@@ -500,19 +516,11 @@ impl Found {
             return Ok(None);
         };
         let host_zone = store.availability(&host.id).await.map_err(transient)?.zone;
-        let site = store
-            .domains(&host.id)
-            .await
-            .map_err(transient)?
-            .into_iter()
-            .find(|d| d.status == DomainStatus::Verified)
-            .map(|d| d.domain);
         Ok(Some(Self {
             booking,
             host,
             meeting,
             host_zone,
-            site,
         }))
     }
 

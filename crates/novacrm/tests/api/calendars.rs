@@ -216,16 +216,8 @@ async fn caldav_calendars_block_the_page_and_receive_bookings(backend: Backend) 
         listed.body
     );
     let cookie = crate::support::forms::dashboard_login(&app).await;
-    let page = app
-        .client
-        .get(app.url("/dashboard/integrations"))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page =
+        crate::support::forms::dashboard_page(&app, &cookie, "/dashboard/integrations").await;
     assert!(
         page.contains("Your booking page offers no times right now"),
         "{page}"

@@ -5,10 +5,8 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::app::{
-    Backend, TUE_9, TestApp, assert_problem, fields, no_redirects, spawn_app,
-};
-use crate::support::forms::{dashboard_login, form, hidden_csrf};
+use crate::support::app::{Backend, TUE_9, TestApp, assert_problem, fields, spawn_app};
+use crate::support::forms::{dashboard_login, dashboard_page, hidden_csrf, post_form};
 
 /// The offered slot starting at `start` (with its `seatsRemaining`), if any.
 async fn slot_at(app: &TestApp, meeting_type: &str, query: &str, start: &str) -> Option<Value> {
@@ -457,17 +455,8 @@ async fn a_type_offers_its_named_schedules_hours(backend: Backend) {
     // The dashboard's type form picks the schedule too: shown selected, set back to the
     // default hours by the form.
     let session = dashboard_login(&app).await;
-    let client = no_redirects();
     let form_path = format!("/dashboard/meeting-types/{}", app.quick_call);
-    let page = client
-        .get(app.url(&form_path))
-        .header("cookie", &session)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = dashboard_page(&app, &session, &form_path).await;
     assert!(
         page.contains("<option value=\"\" selected>My weekly hours"),
         "{page}"
@@ -477,24 +466,19 @@ async fn a_type_offers_its_named_schedules_hours(backend: Backend) {
         "{page}"
     );
     let csrf = hidden_csrf(&page);
-    let save = |schedule: String| {
-        let body = form(&[
-            ("csrf", &csrf),
+    let save = async |schedule: &str| {
+        let fields = [
+            ("csrf", csrf.as_str()),
             ("name", "Quick Call"),
             ("duration", "15"),
             ("color", "#3B82F6"),
             ("guestCutoffHours", "0"),
             ("active", "yes"),
-            ("scheduleId", &schedule),
-        ]);
-        client
-            .post(app.url(&form_path))
-            .header("cookie", &session)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
+            ("scheduleId", schedule),
+        ];
+        post_form(&app, &session, &form_path, &fields).await
     };
-    let saved = save(id.clone()).await.unwrap();
+    let saved = save(&id).await;
     assert_eq!(saved.status(), 303);
     assert_eq!(saved.headers()["location"], "/dashboard/meeting-types");
     let schedule_of = async |app: &TestApp| {
@@ -506,7 +490,19 @@ async fn a_type_offers_its_named_schedules_hours(backend: Backend) {
         quick.unwrap()["scheduleId"].clone()
     };
     assert_eq!(schedule_of(&app).await, id.as_str());
-    let refused = save("nope".into()).await.unwrap();
+    // A form without the choice (drawn while the schedules could not be read) keeps it.
+    let without = [
+        ("csrf", csrf.as_str()),
+        ("name", "Quick Call"),
+        ("duration", "15"),
+        ("color", "#3B82F6"),
+        ("guestCutoffHours", "0"),
+        ("active", "yes"),
+    ];
+    let kept = post_form(&app, &session, &form_path, &without).await;
+    assert_eq!(kept.status(), 303);
+    assert_eq!(schedule_of(&app).await, id.as_str());
+    let refused = save("nope").await;
     assert_eq!(refused.status(), 422);
     assert!(
         refused
@@ -515,7 +511,7 @@ async fn a_type_offers_its_named_schedules_hours(backend: Backend) {
             .unwrap()
             .contains("is not one of your schedules")
     );
-    assert_eq!(save(String::new()).await.unwrap().status(), 303);
+    assert_eq!(save("").await.status(), 303);
     assert_eq!(schedule_of(&app).await, Value::Null);
 
     let gone = app

@@ -461,15 +461,7 @@ pub async fn dashboard_forms_check_their_tokens(backend: Backend) {
     .unwrap();
     assert_eq!(saved.status(), 303);
     assert_eq!(saved.headers()["location"], "/dashboard/sharing#embed");
-    let page = client
-        .get(app.url("/dashboard/sharing"))
-        .header("cookie", session.clone())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = crate::support::forms::dashboard_page(&app, &session, "/dashboard/sharing").await;
     assert!(
         page.contains("embedded on https://www.example.com, https://*.example.org"),
         "{page}"

@@ -342,7 +342,7 @@ fn type_body(f: &Fields) -> Value {
         "notice" => json!({"underNoticeHours": number("approvalHours")}),
         _ => json!("never"),
     };
-    json!({
+    let mut body = json!({
         "name": f.first("name"),
         "duration": number("duration"),
         "slotInterval": if f.first("slotInterval").trim().is_empty() { Value::Null } else { number("slotInterval") },
@@ -358,8 +358,17 @@ fn type_body(f: &Fields) -> Value {
         "guestLimit": optional("guestLimit"),
         "approval": approval,
         "pendingExpiresHours": optional("pendingExpiresHours"),
-        "scheduleId": match f.first("scheduleId") { "" => Value::Null, id => json!(id) },
-    })
+    });
+    // The hours choice is on the form only when the host has schedules (and could read
+    // them): a form without it leaves the type's schedule as it is.
+    if let Some(schedule) = f.get("scheduleId") {
+        body["scheduleId"] = if schedule.is_empty() {
+            Value::Null
+        } else {
+            json!(schedule)
+        };
+    }
+    body
 }
 
 /// The host's named schedules for the form's hours choice (none when they cannot be read:

@@ -56,3 +56,33 @@ pub async fn dashboard_login(app: &TestApp) -> String {
     assert_eq!(done.status(), 303);
     set_cookie(&done, "novacrm_session")
 }
+
+/// A dashboard page's HTML as the holder of `session` sees it (redirects not followed).
+pub async fn dashboard_page(app: &TestApp, session: &str, path: &str) -> String {
+    no_redirects()
+        .get(app.url(path))
+        .header("cookie", session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Posts `fields` as a browser posts a form, with `session`'s cookie (redirects not followed).
+pub async fn post_form(
+    app: &TestApp,
+    session: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    no_redirects()
+        .post(app.url(path))
+        .header("cookie", session)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(fields))
+        .send()
+        .await
+        .unwrap()
+}
